@@ -1,0 +1,56 @@
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { CentrifugoApi, ErrorSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
+import type { RotorError } from "../errors/rotor-error.js";
+import { transportStatus } from "./api-errors.js";
+import { type ApiMethod, type ApiOutcome, type ApiService, isApiMethod } from "./api-service.js";
+
+/** `""` answers errors in the body (Centrifugo's default); `"transport"` maps them to statuses. */
+export type ErrorMode = "" | "transport";
+
+/** The mode of one request: the `x-centrifugo-error-mode` header overrides the configured default. */
+export function requestErrorMode(fallback: ErrorMode, header: string | null | undefined): ErrorMode {
+  return header?.toLowerCase() === "transport" ? "transport" : fallback;
+}
+
+/** A gRPC / Connect error for transport mode, carrying the API error as a detail. */
+export function toConnectError(error: RotorError): ConnectError {
+  return new ConnectError(error.message, transportStatus(error.code).grpc, undefined, [
+    { desc: ErrorSchema, value: { code: error.code, message: error.message } },
+  ]);
+}
+
+/** Turns an outcome into a `XxxResponse`, or throws it as a status in transport mode. */
+export function respond<M extends ApiMethod>(outcome: ApiOutcome<M>, mode: ErrorMode) {
+  if ("result" in outcome) return { result: outcome.result };
+  if (mode === "transport") throw toConnectError(outcome.error);
+  return { error: { code: outcome.error.code, message: outcome.error.message } };
+}
+
+type Impl = Partial<ServiceImpl<typeof CentrifugoApi>>;
+type Handler = (req: never, ctx: HandlerContext) => Promise<MessageInitShape<DescMessage>>;
+
+/**
+ * `centrifugal.centrifugo.api.CentrifugoApi` for connect-es: gRPC, gRPC-Web and
+ * Connect (JSON and binary) all land here. Methods rotor does not implement
+ * (Centrifugo PRO's, map and shared-poll) are left out, so the router answers
+ * them with Unimplemented.
+ */
+export function centrifugoApiImpl(service: ApiService, defaultMode: ErrorMode): Impl {
+  const impl: Record<string, Handler> = {};
+  for (const method of CentrifugoApi.methods) {
+    const name = method.localName;
+    if (name === "batch") {
+      impl[name] = (req: never) => service.batch(req);
+    } else if (isApiMethod(name)) {
+      impl[name] = async (req: never, ctx: HandlerContext) => {
+        const outcome = await service.call(name, req);
+        return respond(
+          outcome,
+          requestErrorMode(defaultMode, ctx.requestHeader.get("x-centrifugo-error-mode")),
+        );
+      };
+    }
+  }
+  return impl as Impl;
+}

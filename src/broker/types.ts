@@ -1,0 +1,102 @@
+/** Who published or joined: a connection's user, client id and the info attached to it. */
+export interface ClientInfo {
+  readonly user: string;
+  readonly client: string;
+  readonly connInfo?: Uint8Array | undefined;
+  readonly chanInfo?: Uint8Array | undefined;
+}
+
+/** A publication as stored in history and delivered to subscribers. Data is opaque bytes. */
+export interface Publication {
+  /** Position in the channel stream; 0 when the channel keeps no history. */
+  readonly offset: number;
+  readonly data: Uint8Array;
+  readonly info?: ClientInfo | undefined;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+  /** Unix milliseconds when the publication was accepted. */
+  readonly time: number;
+}
+
+/** A point in a channel stream: offsets count publications within one epoch. */
+export interface StreamPosition {
+  readonly offset: number;
+  readonly epoch: string;
+}
+
+export interface PublishOptions {
+  /** Publications kept in the channel stream; 0 disables history for this publish. */
+  readonly historySize: number;
+  /** How long (ms) history items live after the last publish. */
+  readonly historyTtl: number;
+  /** How long (ms) the stream's epoch and top offset outlive inactivity. */
+  readonly historyMetaTtl: number;
+  readonly info?: ClientInfo | undefined;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+  /** A repeat of the same key on the same channel within `idempotentResultTtl` is not published again. */
+  readonly idempotencyKey?: string | undefined;
+  readonly idempotentResultTtl?: number | undefined;
+  /** Hand subscribers the previous publication so they can receive a delta. */
+  readonly delta?: boolean | undefined;
+  /** Drop the publication unless its version is newer than the last one seen (within one version epoch). */
+  readonly version?: number | undefined;
+  readonly versionEpoch?: string | undefined;
+}
+
+export interface PublishResult extends StreamPosition {
+  /** True when a version check dropped the publication. */
+  readonly suppressed: boolean;
+}
+
+export interface HistoryFilter {
+  /** Read after (or, reversed, before) this position; absent means from the top. */
+  readonly since?: StreamPosition | undefined;
+  /** 0 returns only the stream position, -1 everything, N at most N publications. */
+  readonly limit: number;
+  readonly reverse: boolean;
+  readonly metaTtl: number;
+}
+
+export interface HistoryResult {
+  readonly publications: Publication[];
+  /** The stream top: offset of the newest publication and the current epoch. */
+  readonly position: StreamPosition;
+}
+
+/**
+ * What a broker reports to the node it serves. Every node subscribed to a
+ * channel receives the channel's publications, joins and leaves, and every node
+ * receives control messages.
+ */
+export interface BrokerEventHandler {
+  onPublication(
+    channel: string,
+    pub: Publication,
+    position: StreamPosition,
+    delta: boolean,
+    prev?: Publication,
+  ): void;
+  onJoin(channel: string, info: ClientInfo): void;
+  onLeave(channel: string, info: ClientInfo): void;
+  onControl(data: Uint8Array): void;
+}
+
+/**
+ * Moves publications between nodes and keeps channel history. Invariant:
+ * appending to history and delivering to subscribers happen atomically per
+ * channel, so offsets reach subscribers strictly increasing.
+ */
+export interface Broker {
+  start(handler: BrokerEventHandler): Promise<void>;
+  publish(channel: string, data: Uint8Array, options: PublishOptions): Promise<PublishResult>;
+  publishJoin(channel: string, info: ClientInfo): Promise<void>;
+  publishLeave(channel: string, info: ClientInfo): Promise<void>;
+  /** Sends a control message to every node, or to one node when `nodeId` is given. */
+  publishControl(data: Uint8Array, nodeId?: string): Promise<void>;
+  /** Starts receiving a channel's events on this node (first local subscriber). */
+  subscribe(channel: string): Promise<void>;
+  /** Stops receiving a channel's events on this node (last local subscriber left). */
+  unsubscribe(channel: string): Promise<void>;
+  history(channel: string, filter: HistoryFilter): Promise<HistoryResult>;
+  removeHistory(channel: string): Promise<void>;
+  close(): Promise<void>;
+}

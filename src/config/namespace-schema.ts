@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { duration } from "./schema-types.js";
+
+/**
+ * Options of a channel namespace (and of channels without namespace), named as
+ * in Centrifugo v6. Defaults are Centrifugo's: everything off.
+ */
+export const channelOptionsShape = {
+  presence: z.boolean().default(false),
+  join_leave: z.boolean().default(false),
+  force_push_join_leave: z.boolean().default(false),
+  history_size: z.number().int().min(0).default(0),
+  history_ttl: duration("0"),
+  history_meta_ttl: duration("0"),
+  force_recovery: z.boolean().default(false),
+  allow_recovery: z.boolean().default(false),
+  force_recovery_mode: z.enum(["", "stream", "cache"]).default(""),
+  force_positioning: z.boolean().default(false),
+  allow_positioning: z.boolean().default(false),
+  allowed_delta_types: z.array(z.enum(["fossil"])).default([]),
+  delta_publish: z.boolean().default(false),
+  allow_subscribe_for_client: z.boolean().default(false),
+  allow_subscribe_for_anonymous: z.boolean().default(false),
+  allow_publish_for_client: z.boolean().default(false),
+  allow_publish_for_subscriber: z.boolean().default(false),
+  allow_publish_for_anonymous: z.boolean().default(false),
+  allow_presence_for_client: z.boolean().default(false),
+  allow_presence_for_subscriber: z.boolean().default(false),
+  allow_presence_for_anonymous: z.boolean().default(false),
+  allow_history_for_client: z.boolean().default(false),
+  allow_history_for_subscriber: z.boolean().default(false),
+  allow_history_for_anonymous: z.boolean().default(false),
+  allow_user_limited_channels: z.boolean().default(false),
+  channel_regex: z.string().default(""),
+  publication_data_format: z.enum(["", "json", "json_object", "binary"]).default(""),
+  subscription_type: z.enum(["", "stream"]).default(""),
+};
+
+export const channelOptionsSchema = z.strictObject(channelOptionsShape);
+
+export const namespaceSchema = z.strictObject({
+  name: z.string().regex(/^[-a-zA-Z0-9_.]{2,}$/, "namespace name must match ^[-a-zA-Z0-9_.]{2,}$"),
+  ...channelOptionsShape,
+});
+
+/** Resolved options of one channel namespace. */
+export type ChannelOptions = z.output<typeof channelOptionsSchema>;

@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
+import { duration, port, tlsSchema } from "./schema-types.js";
+
+const errorMode = z.enum(["", "transport"]).default("");
+
+const tokenSchema = {
+  hmac_secret_key: z.string().default(""),
+  rsa_public_key: z.string().default(""),
+  ecdsa_public_key: z.string().default(""),
+  jwks_public_endpoint: z.string().default(""),
+  audience: z.string().default(""),
+  audience_regex: z.string().default(""),
+  issuer: z.string().default(""),
+  issuer_regex: z.string().default(""),
+  user_id_claim: z.string().default(""),
+};
+
+const handler = (prefix: string, extra: z.ZodRawShape = {}) =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      handler_prefix: z.string().default(prefix),
+      max_request_body_size: z.number().int().min(1).default(65536),
+      ...extra,
+    })
+    .prefault({});
+
+/**
+ * rotor's configuration, in Centrifugo v6's nested shape: the subset rotor
+ * implements, with Centrifugo's defaults. Unknown keys are rejected.
+ */
+export const configSchema = z.strictObject({
+  log: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    })
+    .prefault({}),
+  http_server: z
+    .strictObject({
+      address: z.string().default(""),
+      port: port(8000),
+      tls: tlsSchema,
+    })
+    .prefault({}),
+  http_api: z
+    .strictObject({
+      disabled: z.boolean().default(false),
+      handler_prefix: z.string().default("/api"),
+      key: z.string().default(""),
+      insecure: z.boolean().default(false),
+      error_mode: errorMode,
+    })
+    .prefault({}),
+  grpc_api: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      address: z.string().default(""),
+      port: port(10000),
+      key: z.string().default(""),
+      insecure: z.boolean().default(false),
+      error_mode: errorMode,
+      reflection: z.boolean().default(true),
+      max_receive_message_size: z.number().int().min(0).default(0),
+      tls: tlsSchema,
+    })
+    .prefault({}),
+  client: z
+    .strictObject({
+      insecure: z.boolean().default(false),
+      allow_anonymous_connect_without_token: z.boolean().default(false),
+      disallow_anonymous_connection_tokens: z.boolean().default(false),
+      token: z.strictObject(tokenSchema).prefault({}),
+      subscription_token: z
+        .strictObject({ enabled: z.boolean().default(false), ...tokenSchema })
+        .prefault({}),
+      allowed_origins: z.array(z.string()).default([]),
+      ping_interval: duration("25s"),
+      pong_timeout: duration("8s"),
+      channel_limit: z.number().int().min(0).default(128),
+      user_connection_limit: z.number().int().min(0).default(0),
+      concurrency: z.number().int().min(0).default(0),
+      queue_max_size: z.number().int().min(0).default(1048576),
+      history_max_publication_limit: z.number().int().min(0).default(300),
+      recovery_max_publication_limit: z.number().int().min(0).default(300),
+      expired_close_delay: duration("25s"),
+      expired_sub_close_delay: duration("25s"),
+      stale_close_delay: duration("10s"),
+      presence_update_interval: duration("27s"),
+      channel_position_check_delay: duration("40s"),
+      connect_include_server_time: z.boolean().default(false),
+    })
+    .prefault({}),
+  channel: z
+    .strictObject({
+      max_length: z.number().int().min(1).default(255),
+      private_prefix: z.string().default("$"),
+      namespace_boundary: z.string().min(1).default(":"),
+      user_boundary: z.string().default("#"),
+      user_separator: z.string().default(","),
+      history_meta_ttl: duration("720h"),
+      without_namespace: channelOptionsSchema.prefault({}),
+      namespaces: z.array(namespaceSchema).default([]),
+    })
+    .prefault({}),
+  websocket: z
+    .strictObject({
+      disabled: z.boolean().default(false),
+      handler_prefix: z.string().default("/connection/websocket"),
+      message_size_limit: z.number().int().min(1).default(65536),
+      write_timeout: duration("1s"),
+    })
+    .prefault({}),
+  http_stream: handler("/connection/http_stream"),
+  sse: handler("/connection/sse"),
+  emulation: z
+    .strictObject({
+      handler_prefix: z.string().default("/emulation"),
+      max_request_body_size: z.number().int().min(1).default(65536),
+    })
+    .prefault({}),
+  uni_websocket: handler("/connection/uni_websocket", {
+    message_size_limit: z.number().int().min(1).default(65536),
+    join_push_messages: z.boolean().default(false),
+  }),
+  uni_sse: handler("/connection/uni_sse"),
+  uni_http_stream: handler("/connection/uni_http_stream"),
+  uni_grpc: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      heartbeat_interval: duration("25s"),
+    })
+    .prefault({}),
+  engine: z.strictObject({ type: z.enum(["memory"]).default("memory") }).prefault({}),
+  health: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  shutdown: z.strictObject({ timeout: duration("30s") }).prefault({}),
+});
+
+/** rotor's configuration after defaults and validation. */
+export type Config = z.output<typeof configSchema>;
+/** What a config file may hold before defaults apply. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,43 @@
+import type { ChannelOptions } from "./namespace-schema.js";
+import type { Config } from "./schema.js";
+
+function checkChannelOptions(where: string, options: ChannelOptions): string[] {
+  const out: string[] = [];
+  const history = options.history_size > 0 || options.history_ttl > 0;
+  if (history && (options.history_size <= 0 || options.history_ttl <= 0)) {
+    out.push(`${where}: history_size and history_ttl must be set together`);
+  }
+  if ((options.force_recovery || options.allow_recovery) && !history) {
+    out.push(`${where}: recovery needs history (set history_size and history_ttl)`);
+  }
+  if (options.channel_regex) {
+    try {
+      new RegExp(options.channel_regex);
+    } catch (err) {
+      out.push(`${where}.channel_regex: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** Rules that span several options; returns one message per violation. */
+export function checkConfig(config: Config): string[] {
+  const out = checkChannelOptions("channel.without_namespace", config.channel.without_namespace);
+  const seen = new Set<string>();
+  config.channel.namespaces.forEach((ns, i) => {
+    if (seen.has(ns.name)) out.push(`channel.namespaces[${i}].name: duplicate namespace "${ns.name}"`);
+    seen.add(ns.name);
+    out.push(...checkChannelOptions(`channel.namespaces[${i}]`, ns));
+  });
+  for (const [where, tls] of [
+    ["http_server.tls", config.http_server.tls],
+    ["grpc_api.tls", config.grpc_api.tls],
+  ] as const) {
+    if (tls.enabled && !(tls.cert_pem || tls.cert_pem_file) !== !(tls.key_pem || tls.key_pem_file)) {
+      out.push(`${where}: set both a certificate and a key`);
+    } else if (tls.enabled && !(tls.cert_pem || tls.cert_pem_file)) {
+      out.push(`${where}: enabled without a certificate (cert_pem or cert_pem_file) and key`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * Why a connection is closed. Codes 3000–3499 and 4000–4499 tell clients to
+ * reconnect; 3500–3999 and 4500–4999 are terminal. WebSocket carries the value
+ * as its close frame; other transports as a `disconnect` push.
+ */
+export interface Disconnect {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** Whether a client should reconnect after this disconnect code. */
+export function shouldReconnect(code: number): boolean {
+  return !((code >= 3500 && code < 4000) || (code >= 4500 && code < 5000));
+}
+
+const make = (code: number, reason: string): Disconnect => Object.freeze({ code, reason });
+
+/** The disconnects rotor sends, with the codes and reasons Centrifugo documents. */
+export const disconnects = {
+  connectionClosed: make(3000, "connection closed"),
+  shutdown: make(3001, "shutdown"),
+  serverError: make(3004, "internal server error"),
+  expired: make(3005, "connection expired"),
+  subExpired: make(3006, "subscription expired"),
+  slow: make(3008, "slow"),
+  writeError: make(3009, "write error"),
+  insufficientState: make(3010, "insufficient state"),
+  forceReconnect: make(3011, "force reconnect"),
+  noPong: make(3012, "no pong"),
+  tooManyRequests: make(3013, "too many requests"),
+  invalidToken: make(3500, "invalid token"),
+  badRequest: make(3501, "bad request"),
+  stale: make(3502, "stale"),
+  forceNoReconnect: make(3503, "force disconnect"),
+  connectionLimit: make(3504, "connection limit"),
+  channelLimit: make(3505, "channel limit"),
+  inappropriateProtocol: make(3506, "inappropriate protocol"),
+  permissionDenied: make(3507, "permission denied"),
+  notAvailable: make(3508, "not available"),
+  tooManyErrors: make(3509, "too many errors"),
+} as const;
+
+/** Server-initiated unsubscribe codes sent in `push.unsubscribe`. */
+export const unsubscribes = {
+  server: { code: 2000, reason: "server unsubscribe" },
+  insufficientState: { code: 2500, reason: "insufficient state" },
+  expired: { code: 2501, reason: "subscription expired" },
+} as const;

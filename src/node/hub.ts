@@ -1,0 +1,172 @@
+import type { ClientInfo, Publication, StreamPosition } from "../broker/types.js";
+import type { Disconnect } from "../errors/disconnect.js";
+import type { ConnectionFilter, ServerSubscribeOptions } from "./control.js";
+
+/**
+ * Frames encoded during one broadcast, indexed by an encoding key the
+ * subscribers choose (protocol, delta…): the first subscriber of a kind
+ * encodes, the rest reuse its bytes.
+ */
+export type FrameCache = unknown[];
+
+/** A local connection as the hub sees it: what server-side commands can do to it. */
+export interface HubClient {
+  readonly id: string;
+  readonly user: string;
+  readonly session: string;
+  subscribeByServer(channel: string, options: ServerSubscribeOptions): void;
+  unsubscribeByServer(channel: string): void;
+  disconnect(disconnect: Disconnect): void;
+  refreshByServer(expired: boolean, expireAt: number, info: Uint8Array | undefined): void;
+}
+
+/** One connection's subscription to one channel: the target of fan-out. */
+export interface HubSubscriber {
+  readonly client: HubClient;
+  deliverPublication(
+    pub: Publication,
+    position: StreamPosition,
+    delta: boolean,
+    prev: Publication | undefined,
+    frames: FrameCache,
+  ): void;
+  deliverJoin(info: ClientInfo, frames: FrameCache): void;
+  deliverLeave(info: ClientInfo, frames: FrameCache): void;
+}
+
+/** The connections of this node and their subscriptions, indexed for fan-out and for server commands. */
+export class Hub {
+  private readonly clients = new Map<string, HubClient>();
+  private readonly users = new Map<string, Set<HubClient>>();
+  private readonly channels = new Map<string, Map<string, HubSubscriber>>();
+  private subs = 0;
+
+  constructor(private readonly onError: (err: unknown) => void) {}
+
+  addClient(client: HubClient): void {
+    this.clients.set(client.id, client);
+    let set = this.users.get(client.user);
+    if (!set) {
+      set = new Set();
+      this.users.set(client.user, set);
+    }
+    set.add(client);
+  }
+
+  removeClient(client: HubClient): void {
+    if (!this.clients.delete(client.id)) return;
+    const set = this.users.get(client.user);
+    set?.delete(client);
+    if (set?.size === 0) this.users.delete(client.user);
+  }
+
+  /** Adds a subscriber; true when it is the first on this node (the broker must subscribe). */
+  addSubscriber(channel: string, sub: HubSubscriber): boolean {
+    let subs = this.channels.get(channel);
+    const first = !subs;
+    if (!subs) {
+      subs = new Map();
+      this.channels.set(channel, subs);
+    }
+    if (!subs.has(sub.client.id)) this.subs += 1;
+    subs.set(sub.client.id, sub);
+    return first;
+  }
+
+  /** Removes a subscriber; true when it was the last on this node (the broker may unsubscribe). */
+  removeSubscriber(channel: string, clientId: string): boolean {
+    const subs = this.channels.get(channel);
+    if (!subs?.delete(clientId)) return false;
+    this.subs -= 1;
+    if (subs.size > 0) return false;
+    this.channels.delete(channel);
+    return true;
+  }
+
+  /** Local connections matching a control command's target. */
+  *targets(filter: ConnectionFilter): Iterable<HubClient> {
+    const set = this.users.get(filter.user);
+    if (!set) return;
+    for (const client of [...set]) {
+      if (filter.client && client.id !== filter.client) continue;
+      if (filter.session && client.session !== filter.session) continue;
+      yield client;
+    }
+  }
+
+  client(id: string): HubClient | undefined {
+    return this.clients.get(id);
+  }
+
+  allClients(): Iterable<HubClient> {
+    return this.clients.values();
+  }
+
+  publication(
+    channel: string,
+    pub: Publication,
+    position: StreamPosition,
+    delta: boolean,
+    prev?: Publication,
+  ): void {
+    const subs = this.channels.get(channel);
+    if (!subs) return;
+    const frames: FrameCache = [];
+    for (const sub of subs.values()) {
+      try {
+        sub.deliverPublication(pub, position, delta, prev, frames);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+
+  join(channel: string, info: ClientInfo): void {
+    const subs = this.channels.get(channel);
+    if (!subs) return;
+    const frames: FrameCache = [];
+    for (const sub of subs.values()) {
+      try {
+        sub.deliverJoin(info, frames);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+
+  leave(channel: string, info: ClientInfo): void {
+    const subs = this.channels.get(channel);
+    if (!subs) return;
+    const frames: FrameCache = [];
+    for (const sub of subs.values()) {
+      try {
+        sub.deliverLeave(info, frames);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+
+  /** Local channels with their subscriber counts. */
+  channelCounts(): Iterable<[string, number]> {
+    const out: [string, number][] = [];
+    for (const [channel, subs] of this.channels) out.push([channel, subs.size]);
+    return out;
+  }
+
+  get numClients(): number {
+    return this.clients.size;
+  }
+
+  get numUsers(): number {
+    return this.users.size;
+  }
+
+  get numChannels(): number {
+    return this.channels.size;
+  }
+
+  get numSubs(): number {
+    return this.subs;
+  }
+}

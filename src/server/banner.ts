@@ -1,0 +1,30 @@
+import type { Config } from "../config/schema.js";
+
+/** The lines rotor prints once listening: where each surface answers. */
+export function banner(
+  config: Config,
+  port: number,
+  grpcPort: number | undefined,
+  version: string,
+): string[] {
+  const scheme = config.http_server.tls.enabled ? "https" : "http";
+  const ws = config.http_server.tls.enabled ? "wss" : "ws";
+  const host = config.http_server.address || "0.0.0.0";
+  const base = `${scheme}://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
+  const lines = [
+    `rotor ${version} listening on ${host}:${port} (HTTP/1.1 and ${config.http_server.tls.enabled ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}`,
+    `  server API, HTTP JSON      ${base}${config.http_api.handler_prefix}/<method>`,
+    `  server API, Connect/gRPC   ${base}/centrifugal.centrifugo.api.CentrifugoApi/<Method>  (gRPC, gRPC-Web, Connect JSON and binary)`,
+    `  server API, seed era (v2)  ${base}/api.Centrifugo/<Method>`,
+  ];
+  if (grpcPort !== undefined) {
+    lines.push(`  gRPC API port              ${config.grpc_api.address || "0.0.0.0"}:${grpcPort}`);
+  }
+  if (!config.websocket.disabled) {
+    lines.push(
+      `  clients, WebSocket         ${ws}://${base.split("://")[1]}${config.websocket.handler_prefix}`,
+    );
+  }
+  if (config.health.enabled) lines.push(`  health                     ${base}/health`);
+  return lines;
+}

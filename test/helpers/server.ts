@@ -1,0 +1,48 @@
+import { loadConfig } from "../../src/config/load.js";
+import type { Config } from "../../src/config/schema.js";
+import { createLogger } from "../../src/log.js";
+import { type RotorServer, startRotorServer } from "../../src/server/rotor-server.js";
+
+/** The API key test servers use unless a test configures its own. */
+export const testApiKey = "test-api-key";
+
+export interface TestServer {
+  readonly server: RotorServer;
+  readonly config: Config;
+  /** http://127.0.0.1:<port> of the main port. */
+  readonly url: string;
+  readonly port: number;
+  readonly grpcPort: number | undefined;
+  readonly apiKey: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real rotor on free ports (main and, when `grpc_api` is enabled, the
+ * gRPC port) with the given config object merged over test defaults.
+ */
+export async function startTestServer(config: Record<string, unknown> = {}): Promise<TestServer> {
+  const httpApi = (config.http_api as Record<string, unknown> | undefined) ?? {};
+  const grpcApi = config.grpc_api;
+  const object: Record<string, unknown> = {
+    ...config,
+    log: { level: process.env.ROTOR_TEST_LOG ?? "silent", ...(config.log as object) },
+    http_server: { address: "127.0.0.1", port: 0, ...(config.http_server as object) },
+    http_api: { key: testApiKey, ...httpApi },
+  };
+  if (grpcApi === true || (typeof grpcApi === "object" && grpcApi !== null)) {
+    object.grpc_api = { address: "127.0.0.1", port: 0, ...(grpcApi === true ? { enabled: true } : grpcApi) };
+  }
+  const loaded = loadConfig({ object });
+  if (loaded.error !== undefined) throw new Error(`test config is invalid: ${loaded.error}`);
+  const server = await startRotorServer(loaded.config, createLogger(loaded.config.log.level));
+  return {
+    server,
+    config: loaded.config,
+    url: `http://127.0.0.1:${server.port}`,
+    port: server.port,
+    grpcPort: server.grpcPort,
+    apiKey: (httpApi.key as string | undefined) ?? testApiKey,
+    close: () => server.close(),
+  };
+}
