@@ -1,19 +1,38 @@
+import type { DescFile } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { CentrifugoApi } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { Centrifugo, file_api_api } from "../../gen/api/api_pb.js";
+import {
+  CentrifugoApi,
+  file_centrifugal_centrifugo_api_api,
+} from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { type ApiKeyPolicy, apiKeyInterceptor } from "./api-key.js";
 import type { ApiService } from "./api-service.js";
 import { centrifugoApiImpl, type ErrorMode } from "./connect-api.js";
+import { createReflectionRoutes } from "./reflection/reflection-routes.js";
+import { centrifugoV2Impl } from "./v2/centrifugo-v2.js";
+
+/** The files whose services gRPC reflection lists: add a service's file here (e.g. the uni stream's) to list it. */
+export const reflectedFiles: readonly DescFile[] = [file_centrifugal_centrifugo_api_api, file_api_api];
 
 export interface ApiRoutesOptions {
   readonly service: ApiService;
   readonly policy: ApiKeyPolicy;
   readonly errorMode: ErrorMode;
+  /** Serve gRPC reflection (v1 and v1alpha) describing `reflectedFiles`. */
+  readonly reflection: boolean;
 }
 
-/** Registers the server API services on a Connect router, each behind the API key. */
+/**
+ * Registers the server API services on a Connect router, each behind the API
+ * key, and gRPC reflection when asked, without the key: reflection only
+ * describes the schema, which is public (Centrifugo does not protect it either).
+ */
 export function apiConnectRoutes(o: ApiRoutesOptions): (router: ConnectRouter) => void {
   const interceptors = [apiKeyInterceptor(o.policy)];
+  const reflection = o.reflection ? createReflectionRoutes(reflectedFiles) : undefined;
   return (router) => {
     router.service(CentrifugoApi, centrifugoApiImpl(o.service, o.errorMode), { interceptors });
+    router.service(Centrifugo, centrifugoV2Impl(o.service), { interceptors });
+    reflection?.(router);
   };
 }

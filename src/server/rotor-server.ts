@@ -52,7 +52,12 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
   const app = createHttpApp(logger, config.http_server.tls, maxMessageSize);
   await app.register(fastifyConnectPlugin, {
     ...connectOptions,
-    routes: apiConnectRoutes({ service, policy: apiKeys.http, errorMode: config.http_api.error_mode }),
+    routes: apiConnectRoutes({
+      service,
+      policy: apiKeys.http,
+      errorMode: config.http_api.error_mode,
+      reflection: true,
+    }),
   });
   if (config.health.enabled) app.get("/health", async () => ({}));
   await app.listen({ host: config.http_server.address || "0.0.0.0", port: config.http_server.port });
@@ -63,7 +68,12 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
     grpcApp = createHttpApp(logger, config.grpc_api.tls, maxMessageSize);
     await grpcApp.register(fastifyConnectPlugin, {
       ...connectOptions,
-      routes: apiConnectRoutes({ service, policy: apiKeys.grpc, errorMode: config.grpc_api.error_mode }),
+      routes: apiConnectRoutes({
+        service,
+        policy: apiKeys.grpc,
+        errorMode: config.grpc_api.error_mode,
+        reflection: config.grpc_api.reflection,
+      }),
     });
     await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });
   }
