@@ -4,9 +4,13 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 /** What an API surface requires: a key, or nothing when explicitly opened with `insecure`. */
 export type ApiKeyPolicy = { insecure: true } | { insecure: false; key: string };
 
-/** The message every refused call gets: it says how to pass the key. */
+/**
+ * The message every refused gRPC / Connect call gets: it says how to pass the
+ * key. It avoids URI-reserved characters (`:`, `=`…) because some gRPC clients
+ * (grpc-js) leave them percent-encoded when decoding grpc-message.
+ */
 export const unauthenticatedMessage =
-  "unauthenticated: pass the API key as the 'authorization: apikey <KEY>' header (gRPC metadata) or the X-API-Key header";
+  "unauthenticated - send the API key as authorization metadata with the value 'apikey <KEY>' (or as the X-API-Key header)";
 export const unauthorizedHttpMessage =
   "unauthorized: pass the API key in the X-API-Key header, as 'Authorization: apikey <KEY>', or as ?api_key=<KEY>";
 

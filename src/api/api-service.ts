@@ -63,6 +63,8 @@ const batchConcurrency = 1024;
 
 export interface ApiService {
   call<M extends ApiMethod>(method: M, request: Request<M>): Promise<ApiOutcome<M>>;
+  /** Why a channel cannot be published to (107 empty name, 102 unknown namespace), touching nothing. */
+  checkChannel(channel: string): RotorError | undefined;
   batch(request: BatchRequest): Promise<MessageInitShape<typeof BatchResponseSchema>>;
 }
 
@@ -97,6 +99,10 @@ export function createApiService(node: Node): ApiService {
 
   return {
     call,
+    checkChannel(channel) {
+      if (channel === "") return apiErrors.badRequest();
+      return node.rules.resolve(channel) ? undefined : apiErrors.unknownChannel();
+    },
     async batch(request) {
       const commands = request.commands;
       const replies: MessageInitShape<typeof ReplySchema>[] = new Array(commands.length);
