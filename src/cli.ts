@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runTokenCommand, tokenCommandFlags } from "./auth/token-commands.js";
 import { parseArgs } from "./config/flags.js";
 import { loadConfig } from "./config/load.js";
 import { createLogger } from "./log.js";
@@ -9,6 +10,8 @@ const usage = `Usage: rotor [command] [--config FILE] [flags]
 Commands:
   (none)        run the server
   checkconfig   validate the configuration and exit
+  gentoken      print an HS256 connection token: [--user U] [--ttl 1h]
+  gensubtoken   print an HS256 subscription token: [--user U] --channel C [--ttl 1h]
 
 Flags:
   --config FILE         JSON config file (Centrifugo v6 shape)
@@ -20,11 +23,14 @@ Flags:
   --api_insecure        serve the API without a key
   --log_level L         trace, debug, info, warn, error
   --<option.path> V     any config option, e.g. --client.insecure or --http_api.key=K
+  --user U              gentoken, gensubtoken: the token's user ("" = anonymous)
+  --channel C           gensubtoken: the channel
+  --ttl D               gentoken, gensubtoken: lifetime as a duration (default 1h; 0 = no expiry)
 
 Every option can also be set with ROTOR_<OPTION_PATH>, e.g. ROTOR_HTTP_API_KEY.`;
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2), new Set());
+  const args = parseArgs(process.argv.slice(2), tokenCommandFlags);
   if ("error" in args) {
     process.stderr.write(`rotor: ${args.error}\n\n${usage}\n`);
     return 2;
@@ -46,6 +52,12 @@ async function main(): Promise<number> {
     case "checkconfig":
       process.stdout.write("configuration is valid\n");
       return 0;
+    case "gentoken":
+    case "gensubtoken":
+      return runTokenCommand(args.command, config, args.extra, {
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+      });
     default:
       process.stderr.write(`rotor: unknown command "${args.command}"\n\n${usage}\n`);
       return 2;

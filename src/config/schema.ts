@@ -6,6 +6,8 @@ const errorMode = z.enum(["", "transport"]).default("");
 
 const tokenSchema = {
   hmac_secret_key: z.string().default(""),
+  hmac_previous_secret_key: z.string().default(""),
+  hmac_previous_secret_key_valid_until: z.number().int().min(0).default(0),
   rsa_public_key: z.string().default(""),
   ecdsa_public_key: z.string().default(""),
   jwks_public_endpoint: z.string().default(""),

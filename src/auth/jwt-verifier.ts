@@ -1,0 +1,84 @@
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  jwtVerify,
+  type ProtectedHeaderParameters,
+} from "jose";
+import { createAudienceIssuerCheck } from "./audience-issuer.js";
+import { createKeySelector } from "./key-selection.js";
+import type { TokenConfig } from "./token-config.js";
+
+/** Why a token was refused: `expired` lets the client fetch a fresh token; `invalid` ends the connection. */
+export type TokenFailure = { error: "expired" } | { error: "invalid"; reason: string };
+
+/** A token whose signature and times hold: its claims, not yet normalised. */
+export type JwtResult = { payload: JWTPayload } | TokenFailure;
+
+/** Checks a token's signature, `exp` and `nbf`, and the configured `aud`/`iss`. */
+export type JwtVerifier = (token: string) => Promise<JwtResult>;
+
+const invalid = (reason: string): TokenFailure => ({ error: "invalid", reason });
+
+/**
+ * jose reports a token past `exp` as JWTExpired. One before its `nbf` is
+ * "expired" too, as in Centrifugo: the client fetches a fresh token instead of
+ * being disconnected for good. Everything else — bad signature, malformed
+ * claims, a JWKS endpoint that cannot be read — makes the token invalid.
+ */
+function failure(err: unknown): TokenFailure {
+  if (err instanceof errors.JWTExpired) return { error: "expired" };
+  if (
+    err instanceof errors.JWTClaimValidationFailed &&
+    err.claim === "nbf" &&
+    err.reason === "check_failed"
+  ) {
+    return { error: "expired" };
+  }
+  return invalid(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Builds the verifier of one token section (`where` names it in errors: e.g.
+ * "client.token"). Order, as in Centrifugo: decode, check `aud`/`iss` (their
+ * regex groups may choose the JWKS endpoint), pick the keys by `alg`, then let
+ * jose verify the signature with that algorithm only and check `exp`/`nbf` —
+ * so "expired" is only ever said of a correctly signed token. No clock
+ * tolerance, as in Centrifugo: a token is expired from its `exp` second on,
+ * which keeps the connection's `expireAt` and the token's validity in step.
+ */
+export async function createJwtVerifier(
+  config: TokenConfig,
+  where: string,
+): Promise<{ verify: JwtVerifier } | { error: string }> {
+  const keys = await createKeySelector(config, where);
+  if ("error" in keys) return keys;
+  const checkAudienceIssuer = createAudienceIssuerCheck(config);
+  const verify: JwtVerifier = async (token) => {
+    let header: ProtectedHeaderParameters;
+    let claims: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token);
+      claims = decodeJwt(token);
+    } catch (err) {
+      return invalid(`malformed token: ${(err as Error).message}`);
+    }
+    const checked = checkAudienceIssuer(claims);
+    if ("reason" in checked) return invalid(checked.reason);
+    const choice = keys.select(header, checked.vars);
+    if ("reason" in choice) return invalid(choice.reason);
+    let last: unknown;
+    for (const key of choice.keys) {
+      try {
+        const { payload } = await jwtVerify(token, key, { algorithms: [header.alg!] });
+        return { payload };
+      } catch (err) {
+        last = err;
+        if (!(err instanceof errors.JWSSignatureVerificationFailed)) break;
+      }
+    }
+    return failure(last);
+  };
+  return { verify };
+}
