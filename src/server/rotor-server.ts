@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createApiService } from "../api/api-service.js";
 import { apiConnectRoutes } from "../api/connect-routes.js";
+import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
 import type { Config } from "../config/schema.js";
 import { Node } from "../node/node.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
@@ -59,6 +60,10 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
       reflection: true,
     }),
   });
+  if (!config.http_api.disabled) {
+    const { error_mode: errorMode, handler_prefix: handlerPrefix } = config.http_api;
+    await app.register(httpJsonApiPlugin, { service, policy: apiKeys.http, errorMode, handlerPrefix });
+  }
   if (config.health.enabled) app.get("/health", async () => ({}));
   await app.listen({ host: config.http_server.address || "0.0.0.0", port: config.http_server.port });
   port = listeningPort(app);
