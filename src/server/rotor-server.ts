@@ -5,10 +5,13 @@ import type { Logger } from "pino";
 import { createApiService } from "../api/api-service.js";
 import { apiConnectRoutes } from "../api/connect-routes.js";
 import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
+import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
+import { disconnects } from "../errors/disconnect.js";
 import { Node } from "../node/node.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { banner } from "./banner.js";
+import { mountClientTransports } from "./client-transports.js";
 import { createEngine } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
 import { rotorVersion } from "./package-info.js";
@@ -34,6 +37,7 @@ function listeningPort(app: FastifyInstance): number {
  * dedicated gRPC API port when `grpc_api.enabled` is set.
  */
 export async function startRotorServer(config: Config, logger: Logger): Promise<RotorServer> {
+  const tokens = await createTokenVerifier(config.client);
   const { broker, presence } = createEngine(config);
   let port = config.http_server.port;
   const node = new Node({
@@ -64,6 +68,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
     const { error_mode: errorMode, handler_prefix: handlerPrefix } = config.http_api;
     await app.register(httpJsonApiPlugin, { service, policy: apiKeys.http, errorMode, handlerPrefix });
   }
+  mountClientTransports(app, { node, config, tokens, log: logger, version: rotorVersion });
   if (config.health.enabled) app.get("/health", async () => ({}));
   await app.listen({ host: config.http_server.address || "0.0.0.0", port: config.http_server.port });
   port = listeningPort(app);
@@ -100,6 +105,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
     grpcPort,
     apiKeys,
     async close() {
+      for (const client of [...node.hub.allClients()]) client.disconnect(disconnects.shutdown);
       await Promise.all([app.close(), grpcApp?.close()]);
       await node.close();
     },

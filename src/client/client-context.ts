@@ -1,0 +1,13 @@
+import type { Logger } from "pino";
+import type { TokenVerifier } from "../auth/token-verifier.js";
+import type { Config } from "../config/schema.js";
+import type { Node } from "../node/node.js";
+
+/** What every client session shares: the node, the config, token verification. */
+export interface ClientContext {
+  readonly node: Node;
+  readonly config: Config;
+  readonly tokens: TokenVerifier;
+  readonly log: Logger;
+  readonly version: string;
+}

@@ -1,0 +1,105 @@
+import type {
+  HistoryRequest,
+  PresenceRequest,
+  PresenceStatsRequest,
+  PublishRequest,
+  RPCRequest,
+} from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import { disconnects } from "../errors/disconnect.js";
+import { errors } from "../errors/rotor-error.js";
+import type { ChannelInfo } from "../node/channel-rules.js";
+import { canUse } from "./permissions.js";
+import type { ClientSession } from "./session.js";
+import { wirePublication } from "./wire.js";
+
+/** Resolves a channel named in a command; empty names are protocol violations (undefined after disconnecting). */
+function channelOf(s: ClientSession, name: string): ChannelInfo | undefined {
+  if (name === "") {
+    s.close(disconnects.badRequest);
+    return undefined;
+  }
+  const info = s.ctx.node.channel(name);
+  if (!s.ctx.node.rules.isValidName(name, info)) throw errors.badRequest();
+  return info;
+}
+
+export async function handlePublish(s: ClientSession, id: number, req: PublishRequest): Promise<void> {
+  if (req.data.length === 0) return s.close(disconnects.badRequest);
+  const channel = channelOf(s, req.channel);
+  if (!channel) return;
+  const format = channel.options.publication_data_format;
+  if (format === "json" || format === "json_object") {
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(req.data).toString());
+    } catch {
+      throw errors.badRequest();
+    }
+    if (format === "json_object" && (typeof value !== "object" || value === null || Array.isArray(value))) {
+      throw errors.badRequest();
+    }
+  }
+  if (!canUse("publish", s, channel.options, s.subscriptions.has(req.channel)))
+    throw errors.permissionDenied();
+  await s.ctx.node.publish(
+    req.channel,
+    req.data,
+    { info: s.clientInfo(s.subscriptions.get(req.channel)?.options.chanInfo) },
+    channel,
+  );
+  s.reply(id, { publish: {} });
+}
+
+function presenceChannel(s: ClientSession, name: string): boolean {
+  const channel = channelOf(s, name);
+  if (!channel) return false;
+  if (!channel.options.presence) throw errors.notAvailable();
+  if (!canUse("presence", s, channel.options, s.subscriptions.has(name))) throw errors.permissionDenied();
+  return true;
+}
+
+export async function handlePresence(s: ClientSession, id: number, req: PresenceRequest): Promise<void> {
+  if (!presenceChannel(s, req.channel)) return;
+  const members = await s.ctx.node.presence(req.channel);
+  s.reply(id, { presence: { presence: Object.fromEntries(members) } });
+}
+
+export async function handlePresenceStats(
+  s: ClientSession,
+  id: number,
+  req: PresenceStatsRequest,
+): Promise<void> {
+  if (!presenceChannel(s, req.channel)) return;
+  const stats = await s.ctx.node.presenceStats(req.channel);
+  s.reply(id, { presenceStats: { numClients: stats.numClients, numUsers: stats.numUsers } });
+}
+
+/** Client `history`: limit capped by client.history_max_publication_limit; a foreign epoch is 112. */
+export async function handleHistory(s: ClientSession, id: number, req: HistoryRequest): Promise<void> {
+  const channel = channelOf(s, req.channel);
+  if (!channel) return;
+  const ns = channel.options;
+  if (ns.history_size <= 0 || ns.history_ttl <= 0) throw errors.notAvailable();
+  if (!canUse("history", s, ns, s.subscriptions.has(req.channel))) throw errors.permissionDenied();
+  const max = s.ctx.config.client.history_max_publication_limit;
+  const limit = max > 0 && (req.limit < 0 || req.limit > max) ? max : req.limit;
+  const since = req.since ? { offset: Number(req.since.offset), epoch: req.since.epoch } : undefined;
+  const result = await s.ctx.node.history(req.channel, { limit, since, reverse: req.reverse }, channel);
+  s.reply(id, {
+    history: {
+      publications: result.publications.map((pub) => wirePublication(s, pub)),
+      epoch: result.position.epoch,
+      offset: BigInt(result.position.offset),
+    },
+  });
+}
+
+/** Client `rpc`: rotor has no RPC handlers configured, so every method is unknown (104). */
+export async function handleRpc(s: ClientSession, id: number, _req: RPCRequest): Promise<void> {
+  s.replyError(id, errors.methodNotFound());
+}
+
+/** Client `send`: asynchronous messages need a handler, which rotor does not have (3508). */
+export async function handleSend(s: ClientSession): Promise<void> {
+  s.close(disconnects.notAvailable);
+}

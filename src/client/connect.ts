@@ -1,0 +1,126 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type {
+  ConnectRequest,
+  ConnectResultSchema,
+  SubscribeResultSchema,
+} from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import type { ConnectionClaims } from "../auth/token-verifier.js";
+import { disconnects } from "../errors/disconnect.js";
+import { errors } from "../errors/rotor-error.js";
+import type { SubscribeOverride } from "../node/control.js";
+import { canSubscribeWithoutToken } from "./permissions.js";
+import type { ClientSession } from "./session.js";
+import { serverSideParams } from "./subscribe.js";
+import { type Subscribed, subscribeChannel } from "./subscribe-channel.js";
+import { ttlUntil } from "./wire.js";
+
+interface ServerSub {
+  override?: SubscribeOverride | undefined;
+  info?: Uint8Array | undefined;
+  data?: Uint8Array | undefined;
+}
+
+/** Credentials from the token, or anonymous when allowed; undefined after a disconnect or error reply. */
+async function credentials(
+  s: ClientSession,
+  id: number,
+  token: string,
+): Promise<ConnectionClaims | null | undefined> {
+  const client = s.ctx.config.client;
+  if (token === "") {
+    if (client.allow_anonymous_connect_without_token || client.insecure) return null;
+    s.close(disconnects.badRequest);
+    return undefined;
+  }
+  const verified = await s.ctx.tokens.verifyConnectToken(token);
+  if ("claims" in verified) {
+    if (verified.claims.user === "" && client.disallow_anonymous_connection_tokens) {
+      s.close(disconnects.permissionDenied);
+      return undefined;
+    }
+    return verified.claims;
+  }
+  if (verified.error === "expired") {
+    s.unusable = true;
+    s.replyError(id, errors.tokenExpired());
+  } else {
+    s.ctx.log.debug({ reason: verified.reason }, "invalid connection token");
+    s.close(disconnects.invalidToken);
+  }
+  return undefined;
+}
+
+/** Server-side subscriptions: the token's `subs`/`channels`, plus recoverable ones the client names and may subscribe to. */
+function serverSubscriptions(s: ClientSession, claims: ConnectionClaims | null, req: ConnectRequest) {
+  const subs = new Map<string, ServerSub>();
+  for (const channel of claims?.channels ?? []) subs.set(channel, {});
+  for (const [channel, sub] of Object.entries(claims?.subs ?? {})) subs.set(channel, sub);
+  for (const channel of Object.keys(req.subs)) {
+    if (subs.has(channel)) continue;
+    const info = s.ctx.node.rules.resolve(channel);
+    if (!info) return undefined;
+    if (!info.isPrivate && s.ctx.node.rules.isValidName(channel, info) && canSubscribeWithoutToken(s, info)) {
+      subs.set(channel, {});
+    }
+  }
+  return subs;
+}
+
+/**
+ * `connect`: authenticates (token or anonymous), registers the connection,
+ * subscribes its server-side channels and answers with the connect result
+ * (a reply on bidirectional transports, a connect push on the others).
+ */
+export async function handleConnect(s: ClientSession, id: number, req: ConnectRequest): Promise<void> {
+  if (s.state !== "connecting") return s.close(disconnects.badRequest);
+  const { config, node } = s.ctx;
+  const claims = await credentials(s, id, req.token);
+  if (claims === undefined || s.closed) return;
+  s.user = claims?.user ?? "";
+  s.connInfo = claims?.info;
+  s.expireAt = config.client.insecure ? 0 : (claims?.expireAt ?? 0);
+  const limit = config.client.user_connection_limit;
+  if (limit > 0 && s.user !== "" && [...node.hub.targets({ user: s.user })].length >= limit) {
+    return s.close(disconnects.connectionLimit);
+  }
+  if (s.expireAt > 0 && s.expireAt < Date.now() / 1000) {
+    s.unusable = true;
+    return s.replyError(id, errors.expired());
+  }
+  const wanted = serverSubscriptions(s, claims, req);
+  if (!wanted) return s.close(disconnects.badRequest);
+  if (config.client.channel_limit > 0 && wanted.size > config.client.channel_limit) {
+    return s.close(disconnects.channelLimit);
+  }
+  s.markConnected();
+  const subs: Record<string, MessageInitShape<typeof SubscribeResultSchema>> = {};
+  const done: Subscribed[] = [];
+  for (const [channel, sub] of wanted) {
+    const info = node.rules.resolve(channel);
+    if (!info) throw errors.unknownChannel();
+    const known = req.subs[channel];
+    const subscribed = await subscribeChannel(s, channel, {
+      ...serverSideParams(info.options, sub.override),
+      chanInfo: sub.info,
+      data: sub.data,
+      recoverSince: known?.recover ? { offset: Number(known.offset), epoch: known.epoch } : undefined,
+    });
+    subs[channel] = subscribed.result;
+    done.push(subscribed);
+  }
+  const result: MessageInitShape<typeof ConnectResultSchema> = {
+    client: s.id,
+    version: s.ctx.version,
+    expires: s.expireAt > 0,
+    ttl: s.expireAt > 0 ? ttlUntil(s.expireAt) : 0,
+    subs,
+    ping: Math.floor(config.client.ping_interval / 1000),
+    pong: !s.unidirectional && config.client.pong_timeout > 0,
+    session: s.transport.emulation || s.unidirectional ? s.session : "",
+    node: s.transport.emulation ? node.id : "",
+    time: config.client.connect_include_server_time ? BigInt(Date.now()) : 0n,
+  };
+  if (s.unidirectional) s.push({ connect: result });
+  else s.reply(id, { connect: result });
+  for (const subscribed of done) subscribed.commit();
+}

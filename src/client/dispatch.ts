@@ -1,0 +1,56 @@
+import type { Command } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import { disconnects } from "../errors/disconnect.js";
+import { errors } from "../errors/rotor-error.js";
+import {
+  handleHistory,
+  handlePresence,
+  handlePresenceStats,
+  handlePublish,
+  handleRpc,
+  handleSend,
+} from "./commands.js";
+import { handleConnect } from "./connect.js";
+import { handleRefresh, handleSubRefresh } from "./refresh.js";
+import type { ClientSession } from "./session.js";
+import { handleSubscribe, handleUnsubscribe } from "./subscribe.js";
+
+function isEmpty(c: Command): boolean {
+  return (
+    !c.connect &&
+    !c.subscribe &&
+    !c.unsubscribe &&
+    !c.publish &&
+    !c.presence &&
+    !c.presenceStats &&
+    !c.history &&
+    !c.ping &&
+    !c.send &&
+    !c.rpc &&
+    !c.refresh &&
+    !c.subRefresh
+  );
+}
+
+/**
+ * Routes one command, Centrifugo's way: connect first and only once; an empty
+ * command without id is a pong; any other command without id (but send), or
+ * with no known request, is a protocol violation (3501).
+ */
+export async function dispatch(s: ClientSession, c: Command): Promise<void> {
+  if (s.unusable) return s.close(disconnects.badRequest);
+  if (c.connect) return handleConnect(s, c.id, c.connect);
+  if (s.state !== "connected") return s.close(disconnects.badRequest);
+  if (c.send) return handleSend(s);
+  if (c.id === 0) return isEmpty(c) ? s.handlePong() : s.close(disconnects.badRequest);
+  if (c.subscribe) return handleSubscribe(s, c.id, c.subscribe);
+  if (c.unsubscribe) return handleUnsubscribe(s, c.id, c.unsubscribe);
+  if (c.publish) return handlePublish(s, c.id, c.publish);
+  if (c.presence) return handlePresence(s, c.id, c.presence);
+  if (c.presenceStats) return handlePresenceStats(s, c.id, c.presenceStats);
+  if (c.history) return handleHistory(s, c.id, c.history);
+  if (c.rpc) return handleRpc(s, c.id, c.rpc);
+  if (c.refresh) return handleRefresh(s, c.id, c.refresh);
+  if (c.subRefresh) return handleSubRefresh(s, c.id, c.subRefresh);
+  if (c.ping) return s.replyError(c.id, errors.notAvailable());
+  return s.close(disconnects.badRequest);
+}

@@ -1,0 +1,30 @@
+import type { HistoryResult, Publication, StreamPosition } from "../broker/types.js";
+
+export interface RecoveryOutcome {
+  readonly recovered: boolean;
+  /** Publications the client missed, oldest first; empty unless recovered. */
+  readonly publications: Publication[];
+  /** Where the client stands after the reply: its own offset when recovered, the stream top otherwise. */
+  readonly position: StreamPosition;
+}
+
+/**
+ * Decides whether a client that last saw `since` can catch up from `history`
+ * (read from since.offset, limited): it can when the epoch is the same and the
+ * publications returned connect its offset to the stream top without a gap.
+ */
+export function recover(since: StreamPosition, history: HistoryResult): RecoveryOutcome {
+  const top = history.position;
+  const pubs = history.publications;
+  const sameEpoch = since.epoch === "" || since.epoch === top.epoch;
+  let recovered = false;
+  if (sameEpoch) {
+    recovered =
+      pubs.length === 0
+        ? top.offset === since.offset
+        : pubs[0]!.offset === since.offset + 1 && pubs[pubs.length - 1]!.offset === top.offset;
+  }
+  return recovered
+    ? { recovered, publications: pubs, position: { offset: since.offset, epoch: top.epoch } }
+    : { recovered, publications: [], position: top };
+}

@@ -1,0 +1,56 @@
+import type {
+  RefreshRequest,
+  SubRefreshRequest,
+} from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import { disconnects } from "../errors/disconnect.js";
+import { errors } from "../errors/rotor-error.js";
+import type { ClientSession } from "./session.js";
+import { ttlUntil } from "./wire.js";
+
+/** Client `refresh`: a fresh connection token extends (or ends) the connection's life. */
+export async function handleRefresh(s: ClientSession, id: number, req: RefreshRequest): Promise<void> {
+  if (req.token === "") return s.close(disconnects.badRequest);
+  const verified = await s.ctx.tokens.verifyConnectToken(req.token);
+  if ("error" in verified) {
+    return s.close(verified.error === "expired" ? disconnects.expired : disconnects.invalidToken);
+  }
+  if (verified.claims.user !== s.user) return s.close(disconnects.invalidToken);
+  s.expireAt = s.insecure ? 0 : verified.claims.expireAt;
+  if (verified.claims.info) s.connInfo = verified.claims.info;
+  s.reply(id, {
+    refresh: { client: s.id, version: s.ctx.version, expires: s.expireAt > 0, ttl: ttlUntil(s.expireAt) },
+  });
+}
+
+/** Client `sub_refresh`: a fresh subscription token extends the subscription. */
+export async function handleSubRefresh(s: ClientSession, id: number, req: SubRefreshRequest): Promise<void> {
+  const sub = s.subscriptions.get(req.channel);
+  if (!sub) throw errors.permissionDenied();
+  if (req.token === "") throw errors.badRequest();
+  const verified = await s.ctx.tokens.verifySubscriptionToken(req.token);
+  if ("error" in verified) {
+    if (verified.error === "expired") throw errors.tokenExpired();
+    return s.close(disconnects.invalidToken);
+  }
+  const claims = verified.claims;
+  if (claims.channel !== req.channel || claims.user !== s.user) return s.close(disconnects.invalidToken);
+  if (claims.expireAt > 0 && claims.expireAt < Date.now() / 1000) throw errors.expired();
+  sub.expireAt = s.insecure ? 0 : claims.expireAt;
+  s.reply(id, { subRefresh: { expires: sub.expireAt > 0, ttl: ttlUntil(sub.expireAt) } });
+}
+
+/** API Refresh on this connection: expire it now, move its expiry, or make it non-expiring. */
+export function refreshByServer(
+  s: ClientSession,
+  expired: boolean,
+  expireAt: number,
+  info: Uint8Array | undefined,
+) {
+  if (expired || (expireAt > 0 && expireAt < Date.now() / 1000)) {
+    s.close(disconnects.expired);
+    return;
+  }
+  s.expireAt = expireAt;
+  if (info && info.length > 0) s.connInfo = info;
+  s.push({ refresh: { expires: expireAt > 0, ttl: expireAt > 0 ? ttlUntil(expireAt) : 0 } });
+}

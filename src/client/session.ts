@@ -1,0 +1,270 @@
+import { randomUUID } from "node:crypto";
+import type { Command } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import type { ClientInfo } from "../broker/types.js";
+import { type Disconnect, disconnects, unsubscribes } from "../errors/disconnect.js";
+import { RotorError } from "../errors/rotor-error.js";
+import type { ServerSubscribeOptions } from "../node/control.js";
+import type { FrameCache, HubClient } from "../node/hub.js";
+import type { ClientCodec, PushInit, ReplyInit } from "../protocol/client-codec.js";
+import { NotJsonError } from "../protocol/json-raw.js";
+import type { ClientContext } from "./client-context.js";
+import { dispatch } from "./dispatch.js";
+import { scheduleFlush } from "./flush-scheduler.js";
+import { encodingKind, joinSlot, leaveSlot } from "./frame-slots.js";
+import { refreshByServer } from "./refresh.js";
+import { subscribeByServer, unsubscribeAll, unsubscribeChannel } from "./subscribe.js";
+import type { Subscription } from "./subscription.js";
+import { ticker } from "./ticker.js";
+import type { SessionTransport } from "./transport.js";
+
+type State = "connecting" | "connected" | "closed";
+
+/**
+ * One client connection: the protocol state machine between a transport and
+ * the node. Commands are handled in arrival order; everything written within
+ * one event-loop turn leaves as one batch.
+ */
+export class ClientSession implements HubClient {
+  readonly id = randomUUID();
+  readonly session = randomUUID();
+  readonly codec: ClientCodec;
+  readonly unidirectional: boolean;
+  /** Which shared encoding this connection receives (see frame-slots). */
+  readonly encodingKind: number;
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Channels with a subscribe in flight, so a duplicate gets 105. */
+  readonly subscribing = new Set<string>();
+  state: State = "connecting";
+  user = "";
+  connInfo: Uint8Array | undefined;
+  /** Unix seconds when the connection expires unless refreshed; 0 never. */
+  expireAt = 0;
+  /** Set after a failed connect: every later command is a protocol violation. */
+  unusable = false;
+  private readonly createdAt = Date.now();
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private flushPending = false;
+  private commands: Promise<void> = Promise.resolve();
+  private nextPingAt = 0;
+  private pongDeadline = 0;
+
+  constructor(
+    readonly ctx: ClientContext,
+    readonly transport: SessionTransport,
+  ) {
+    this.codec = transport.codec;
+    this.unidirectional = transport.unidirectional;
+    this.encodingKind = encodingKind(this.codec.name, this.unidirectional);
+    ticker.add(this);
+  }
+
+  /** Whether the connection has ended; read after awaits, when handlers may have closed it. */
+  get closed(): boolean {
+    return this.state === "closed";
+  }
+
+  get insecure(): boolean {
+    return this.ctx.config.client.insecure;
+  }
+
+  clientInfo(chanInfo?: Uint8Array): ClientInfo {
+    return { user: this.user, client: this.id, connInfo: this.connInfo, chanInfo };
+  }
+
+  /** Decodes a frame and handles its commands in order, after any still running. */
+  handleFrame(frame: Uint8Array): void {
+    if (this.state === "closed") return;
+    const decoded = this.codec.decodeCommands(frame);
+    if ("error" in decoded) {
+      this.ctx.log.debug({ client: this.id, reason: decoded.error }, "malformed frame");
+      this.close(disconnects.badRequest);
+      return;
+    }
+    const run = () => this.run(decoded.commands);
+    this.commands = this.commands.then(run, run);
+  }
+
+  private async run(commands: Command[]): Promise<void> {
+    for (const command of commands) {
+      if (this.state === "closed") return;
+      try {
+        await dispatch(this, command);
+      } catch (err) {
+        if (err instanceof RotorError) {
+          this.replyError(command.id, err);
+        } else {
+          this.ctx.log.error({ err, client: this.id }, "command failed");
+          this.close(disconnects.serverError);
+        }
+      }
+    }
+  }
+
+  /** A pong: only valid as the answer to an outstanding ping. */
+  handlePong(): void {
+    if (this.pongDeadline === 0) {
+      this.close(disconnects.badRequest);
+      return;
+    }
+    this.pongDeadline = 0;
+  }
+
+  /** Marks the connection established and starts its ping schedule. */
+  markConnected(): void {
+    this.state = "connected";
+    const interval = this.ctx.config.client.ping_interval;
+    if (interval > 0) this.nextPingAt = Date.now() + interval / 2 + Math.random() * (interval / 2);
+    this.ctx.node.hub.addClient(this);
+  }
+
+  reply(id: number, reply: Omit<ReplyInit, "id" | "$typeName">): void {
+    this.send(() => this.codec.encodeReply({ ...reply, id }));
+  }
+
+  replyError(id: number, err: RotorError): void {
+    this.reply(id, { error: { code: err.code, message: err.message, temporary: err.temporary } });
+  }
+
+  /** Sends an asynchronous push: wrapped in a Reply on bidirectional transports, bare on the others. */
+  push(push: PushInit): void {
+    this.send(() => (this.unidirectional ? this.codec.encodePush(push) : this.codec.encodeReply({ push })));
+  }
+
+  /** Encodes and queues; a payload a JSON client cannot receive ends the connection with 3506. */
+  private send(encode: () => Uint8Array): void {
+    let message: Uint8Array;
+    try {
+      message = encode();
+    } catch (err) {
+      if (!(err instanceof NotJsonError)) throw err;
+      this.close(disconnects.inappropriateProtocol);
+      return;
+    }
+    this.enqueue(message);
+  }
+
+  sendJoinLeave(channel: string, kind: "join" | "leave", info: ClientInfo, frames: FrameCache): void {
+    const slot = kind === "join" ? joinSlot(this.encodingKind) : leaveSlot(this.encodingKind);
+    let message = frames[slot] as Uint8Array | undefined;
+    if (!message) {
+      const push: PushInit = { channel, [kind]: { info } };
+      message = this.unidirectional ? this.codec.encodePush(push) : this.codec.encodeReply({ push });
+      frames[slot] = message;
+    }
+    this.enqueue(message);
+  }
+
+  /** Queues an encoded message for the next flush; a client that cannot keep up is cut with 3008. */
+  enqueue(message: Uint8Array): void {
+    if (this.state === "closed") return;
+    this.queue.push(message);
+    this.queuedBytes += message.length;
+    const limit = this.ctx.config.client.queue_max_size;
+    if (limit > 0 && this.queuedBytes + this.transport.bufferedBytes() > limit) {
+      this.queue = [];
+      this.queuedBytes = 0;
+      this.close(disconnects.slow);
+      return;
+    }
+    if (!this.flushPending) {
+      this.flushPending = true;
+      scheduleFlush(this);
+    }
+  }
+
+  flush(): void {
+    this.flushPending = false;
+    if (this.queue.length === 0 || this.state === "closed") return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.transport.write(batch);
+  }
+
+  /** A positioned subscription saw a gap: client-side ones resubscribe, server-side ones reconnect. */
+  insufficientState(sub: Subscription): void {
+    if (sub.options.serverSide) {
+      this.close(disconnects.insufficientState);
+      return;
+    }
+    void unsubscribeChannel(this, sub.channel, unsubscribes.insufficientState);
+  }
+
+  tick(now: number): void {
+    const client = this.ctx.config.client;
+    if (this.state === "connecting") {
+      if (now - this.createdAt > client.stale_close_delay) this.close(disconnects.stale);
+      return;
+    }
+    if (this.pongDeadline > 0 && now > this.pongDeadline) {
+      this.close(disconnects.noPong);
+      return;
+    }
+    if (this.expireAt > 0 && now > (this.expireAt + client.expired_close_delay / 1000) * 1000) {
+      this.close(disconnects.expired);
+      return;
+    }
+    if (this.nextPingAt > 0 && now >= this.nextPingAt) this.ping(now);
+    for (const sub of this.subscriptions.values()) {
+      if (sub.expireAt > 0 && now > (sub.expireAt + client.expired_sub_close_delay / 1000) * 1000) {
+        if (sub.options.serverSide) this.close(disconnects.subExpired);
+        else void unsubscribeChannel(this, sub.channel, unsubscribes.expired);
+      }
+    }
+  }
+
+  private ping(now: number): void {
+    this.nextPingAt = now + this.ctx.config.client.ping_interval;
+    if (this.unidirectional) {
+      this.enqueue(this.codec.encodePush({}));
+      return;
+    }
+    this.enqueue(this.codec.ping);
+    if (this.pongDeadline === 0 && this.ctx.config.client.pong_timeout > 0) {
+      this.pongDeadline = now + this.ctx.config.client.pong_timeout;
+    }
+  }
+
+  /**
+   * Ends the connection from the server side: transports without close codes
+   * get a disconnect push first, queued output is written, then the transport closes.
+   */
+  close(disconnect: Disconnect): void {
+    if (this.state === "closed") return;
+    if (this.transport.pushDisconnect)
+      this.push({ disconnect: { code: disconnect.code, reason: disconnect.reason } });
+    this.flush();
+    this.cleanup();
+    this.transport.close(disconnect);
+  }
+
+  /** The transport went away (peer closed, network error): forget the connection. */
+  closedByTransport(): void {
+    if (this.state !== "closed") this.cleanup();
+  }
+
+  private cleanup(): void {
+    this.state = "closed";
+    this.queue = [];
+    ticker.remove(this);
+    this.ctx.node.hub.removeClient(this);
+    void unsubscribeAll(this);
+  }
+
+  subscribeByServer(channel: string, options: ServerSubscribeOptions): void {
+    if (this.state === "connected") void subscribeByServer(this, channel, options);
+  }
+
+  unsubscribeByServer(channel: string): void {
+    if (this.subscriptions.has(channel)) void unsubscribeChannel(this, channel, unsubscribes.server);
+  }
+
+  disconnect(disconnect: Disconnect): void {
+    this.close(disconnect);
+  }
+
+  refreshByServer(expired: boolean, expireAt: number, info: Uint8Array | undefined): void {
+    refreshByServer(this, expired, expireAt, info);
+  }
+}

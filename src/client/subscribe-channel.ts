@@ -1,0 +1,128 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { SubscribeResultSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import type { StreamPosition } from "../broker/types.js";
+import { errors } from "../errors/rotor-error.js";
+import { recover } from "./recovery.js";
+import type { ClientSession } from "./session.js";
+import { Subscription, type SubscriptionOptions } from "./subscription.js";
+import { ttlUntil, wirePublication } from "./wire.js";
+
+export interface SubscribeParams extends SubscriptionOptions {
+  /** The client's last known position, when it asks to recover. */
+  readonly recoverSince?: StreamPosition | undefined;
+  /** Answer 112 instead of `recovered: false` (subscribe flag bit 2). */
+  readonly rejectUnrecovered: boolean;
+  readonly expireAt: number;
+  /** Sent to the client in the result (from the subscription token or the API). */
+  readonly data?: Uint8Array | undefined;
+}
+
+export interface Subscribed {
+  readonly result: MessageInitShape<typeof SubscribeResultSchema>;
+  /** Goes live; call right after the result was queued, so it precedes every publication. */
+  commit(): void;
+}
+
+/**
+ * Subscribes a connection to a channel: registers it with the hub first (so
+ * live publications are buffered, not lost), adds presence, then works out the
+ * stream position or recovers missed publications from history.
+ */
+export async function subscribeChannel(
+  s: ClientSession,
+  channel: string,
+  p: SubscribeParams,
+): Promise<Subscribed> {
+  const { node, config } = s.ctx;
+  const sub = new Subscription(s, channel, p);
+  sub.expireAt = p.expireAt;
+  s.subscriptions.set(channel, sub);
+  try {
+    await node.addSubscriber(channel, sub);
+    if (p.presence) await node.addPresence(channel, s.id, sub.info);
+    let position: StreamPosition = { offset: 0, epoch: "" };
+    let recovered = false;
+    let publications: MessageInitShape<typeof SubscribeResultSchema>["publications"] = [];
+    let resultOffset = 0;
+    if (p.positioned || p.recoverable) {
+      if (p.recoverable && p.recoverSince) {
+        const max = config.client.recovery_max_publication_limit;
+        const since = p.recoverSince;
+        const history = await node.history(channel, {
+          since: { offset: since.offset, epoch: "" },
+          limit: max > 0 ? max : -1,
+          reverse: false,
+        });
+        const outcome = recover(since, history);
+        if (!outcome.recovered && p.rejectUnrecovered) throw errors.unrecoverablePosition();
+        recovered = outcome.recovered;
+        position = history.position;
+        resultOffset = outcome.position.offset;
+        publications = outcome.publications.map((pub) => wirePublication(s, pub, p.delta));
+      } else {
+        position = (await node.history(channel, { limit: 0, reverse: false })).position;
+        resultOffset = position.offset;
+      }
+    }
+    const result: MessageInitShape<typeof SubscribeResultSchema> = {
+      expires: p.expireAt > 0,
+      ttl: p.expireAt > 0 ? ttlUntil(p.expireAt) : 0,
+      recoverable: p.recoverable,
+      positioned: p.positioned || p.recoverable,
+      epoch: position.epoch,
+      offset: BigInt(resultOffset),
+      recovered,
+      wasRecovering: p.recoverSince !== undefined && p.recoverable,
+      publications,
+      data: p.data,
+      delta: p.delta,
+    };
+    return {
+      result,
+      commit() {
+        sub.activate(position, recovered && publications.length > 0 ? position.offset : -1);
+        if (p.emitJoinLeave) void node.publishJoin(channel, sub.info).catch(() => {});
+      },
+    };
+  } catch (err) {
+    await forget(s, sub);
+    throw err;
+  }
+}
+
+async function forget(s: ClientSession, sub: Subscription): Promise<void> {
+  if (s.subscriptions.get(sub.channel) === sub) s.subscriptions.delete(sub.channel);
+  await s.ctx.node.removeSubscriber(sub.channel, s.id);
+  if (sub.options.presence) await s.ctx.node.removePresence(sub.channel, s.id, s.user);
+}
+
+/** Ends a subscription; with `why` the client is told (server-initiated unsubscribe). */
+export async function unsubscribeChannel(
+  s: ClientSession,
+  channel: string,
+  why?: { readonly code: number; readonly reason: string },
+): Promise<void> {
+  const sub = s.subscriptions.get(channel);
+  if (!sub) return;
+  s.subscriptions.delete(channel);
+  if (why) s.push({ channel, unsubscribe: { code: why.code, reason: why.reason } });
+  await leave(s, sub);
+}
+
+async function leave(s: ClientSession, sub: Subscription): Promise<void> {
+  const { node } = s.ctx;
+  try {
+    await node.removeSubscriber(sub.channel, s.id);
+    if (sub.options.presence) await node.removePresence(sub.channel, s.id, s.user);
+    if (sub.options.emitJoinLeave && sub.active) await node.publishLeave(sub.channel, sub.info);
+  } catch (err) {
+    s.ctx.log.warn({ err, channel: sub.channel }, "unsubscribe cleanup failed");
+  }
+}
+
+/** Leaves every channel when the connection goes away. */
+export async function unsubscribeAll(s: ClientSession): Promise<void> {
+  const subs = [...s.subscriptions.values()];
+  s.subscriptions.clear();
+  await Promise.all(subs.map((sub) => leave(s, sub)));
+}

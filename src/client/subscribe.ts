@@ -1,0 +1,165 @@
+import type {
+  SubscribeRequest,
+  UnsubscribeRequest,
+} from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import type { SubscriptionClaims } from "../auth/token-verifier.js";
+import type { ChannelOptions } from "../config/namespace-schema.js";
+import { disconnects } from "../errors/disconnect.js";
+import { errors } from "../errors/rotor-error.js";
+import type { ChannelInfo } from "../node/channel-rules.js";
+import type { ServerSubscribeOptions, SubscribeOverride } from "../node/control.js";
+import { canSubscribeWithoutToken, canUse } from "./permissions.js";
+import type { ClientSession } from "./session.js";
+import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./subscribe-channel.js";
+
+export { unsubscribeAll, unsubscribeChannel } from "./subscribe-channel.js";
+
+const rejectUnrecoveredFlag = 2n;
+
+/** Namespace options with a token's or the API's overrides applied. */
+export function withOverride(ns: ChannelOptions, o: SubscribeOverride | undefined) {
+  return {
+    presence: o?.presence ?? ns.presence,
+    joinLeave: o?.joinLeave ?? ns.join_leave,
+    forcePushJoinLeave: o?.forcePushJoinLeave ?? ns.force_push_join_leave,
+    forceRecovery: o?.forceRecovery ?? ns.force_recovery,
+    forcePositioning: o?.forcePositioning ?? ns.force_positioning,
+  };
+}
+
+/** What a server-side subscription (token `channels`/`subs`, API Subscribe) gets: the namespace's forced options. */
+export function serverSideParams(ns: ChannelOptions, o: SubscribeOverride | undefined): SubscribeParams {
+  const opts = withOverride(ns, o);
+  return {
+    presence: opts.presence,
+    emitJoinLeave: opts.joinLeave,
+    pushJoinLeave: opts.forcePushJoinLeave,
+    positioned: opts.forcePositioning || opts.forceRecovery,
+    recoverable: opts.forceRecovery,
+    delta: false,
+    serverSide: true,
+    chanInfo: undefined,
+    rejectUnrecovered: false,
+    expireAt: 0,
+  };
+}
+
+async function authorize(
+  s: ClientSession,
+  req: SubscribeRequest,
+  channel: ChannelInfo,
+): Promise<SubscriptionClaims | undefined> {
+  if (req.token !== "") {
+    const verified = await s.ctx.tokens.verifySubscriptionToken(req.token);
+    if ("error" in verified)
+      throw verified.error === "expired" ? errors.tokenExpired() : errors.permissionDenied();
+    const claims = verified.claims;
+    if (
+      claims.channel !== req.channel ||
+      claims.user !== s.user ||
+      (claims.client && claims.client !== s.id)
+    ) {
+      s.close(disconnects.invalidToken);
+      return undefined;
+    }
+    return claims;
+  }
+  if (channel.isPrivate) throw errors.permissionDenied();
+  if (!canSubscribeWithoutToken(s, channel)) throw errors.permissionDenied();
+  return undefined;
+}
+
+/** Client `subscribe`: validation, permission, then subscription with the options the client may have. */
+export async function handleSubscribe(s: ClientSession, id: number, req: SubscribeRequest): Promise<void> {
+  const { node, config } = s.ctx;
+  if (req.channel === "" || (req.delta !== "" && req.delta !== "fossil"))
+    return s.close(disconnects.badRequest);
+  if (req.channel.length > config.channel.max_length) throw errors.badRequest();
+  if (s.subscriptions.has(req.channel) || s.subscribing.has(req.channel)) throw errors.alreadySubscribed();
+  if (config.client.channel_limit > 0 && s.subscriptions.size >= config.client.channel_limit) {
+    throw errors.limitExceeded();
+  }
+  const channel = node.channel(req.channel);
+  if (!node.rules.isValidName(req.channel, channel)) throw errors.badRequest();
+  if (req.type !== 0) throw errors.permissionDenied();
+  if (req.tf) throw errors.badRequest();
+  s.subscribing.add(req.channel);
+  try {
+    const claims = await authorize(s, req, channel);
+    if (s.closed) return;
+    const ns = channel.options;
+    const opts = withOverride(ns, claims?.override);
+    const history = canUse("history", s, ns, true) || claims !== undefined;
+    const presence = canUse("presence", s, ns, true) || claims !== undefined;
+    const recoverable = opts.forceRecovery || (req.recoverable && (ns.allow_recovery || history));
+    const positioned =
+      recoverable || opts.forcePositioning || (req.positioned && (ns.allow_positioning || history));
+    const expireAt = s.insecure ? 0 : (claims?.expireAt ?? 0);
+    if (expireAt > 0 && expireAt < Date.now() / 1000) throw errors.expired();
+    const subscribed = await subscribeChannel(s, req.channel, {
+      presence: opts.presence,
+      emitJoinLeave: opts.joinLeave,
+      pushJoinLeave: opts.forcePushJoinLeave || (req.joinLeave && opts.joinLeave && presence),
+      positioned,
+      recoverable,
+      delta: req.delta === "fossil" && ns.allowed_delta_types.includes("fossil") && positioned,
+      serverSide: false,
+      chanInfo: claims?.info,
+      recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,
+      rejectUnrecovered: (req.flag & rejectUnrecoveredFlag) !== 0n,
+      expireAt,
+      data: claims?.data,
+    });
+    s.reply(id, { subscribe: subscribed.result });
+    subscribed.commit();
+  } finally {
+    s.subscribing.delete(req.channel);
+  }
+}
+
+/** Client `unsubscribe`: always `{}`, also when not subscribed. */
+export async function handleUnsubscribe(
+  s: ClientSession,
+  id: number,
+  req: UnsubscribeRequest,
+): Promise<void> {
+  await unsubscribeChannel(s, req.channel);
+  s.reply(id, { unsubscribe: {} });
+}
+
+/** API Subscribe on this connection: subscribes and tells the client with a subscribe push. */
+export async function subscribeByServer(
+  s: ClientSession,
+  channel: string,
+  o: ServerSubscribeOptions,
+): Promise<void> {
+  const info = s.ctx.node.rules.resolve(channel);
+  if (!info || s.subscriptions.has(channel) || s.subscribing.has(channel)) return;
+  s.subscribing.add(channel);
+  try {
+    const data = o.data ? Buffer.from(o.data, "base64") : undefined;
+    const subscribed = await subscribeChannel(s, channel, {
+      ...serverSideParams(info.options, o.override),
+      chanInfo: o.info ? Buffer.from(o.info, "base64") : undefined,
+      recoverSince: o.recoverSince,
+      expireAt: o.expireAt,
+      data,
+    });
+    const r = subscribed.result;
+    s.push({
+      channel,
+      subscribe: {
+        recoverable: r.recoverable,
+        epoch: r.epoch,
+        offset: r.offset,
+        positioned: r.positioned,
+        data,
+      },
+    });
+    subscribed.commit();
+  } catch (err) {
+    s.ctx.log.warn({ err, channel, client: s.id }, "server-side subscribe failed");
+  } finally {
+    s.subscribing.delete(channel);
+  }
+}

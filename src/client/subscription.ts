@@ -1,0 +1,148 @@
+import { createDelta } from "fossil-delta";
+import type { ClientInfo, Publication, StreamPosition } from "../broker/types.js";
+import { disconnects } from "../errors/disconnect.js";
+import type { FrameCache, HubSubscriber } from "../node/hub.js";
+import { NotJsonError } from "../protocol/json-raw.js";
+import { encodePublication, PayloadForm } from "../protocol/publication-message.js";
+import { patchSlot, publicationSlot } from "./frame-slots.js";
+import type { ClientSession } from "./session.js";
+
+/** What a subscription does, settled when it is created. */
+export interface SubscriptionOptions {
+  /** Kept in channel presence. */
+  readonly presence: boolean;
+  /** Emits join/leave when it starts and ends. */
+  readonly emitJoinLeave: boolean;
+  /** Receives other subscribers' join/leave. */
+  readonly pushJoinLeave: boolean;
+  /** Tracks the stream position and requires gapless delivery. */
+  readonly positioned: boolean;
+  readonly recoverable: boolean;
+  /** Receives fossil deltas. */
+  readonly delta: boolean;
+  readonly serverSide: boolean;
+  readonly chanInfo: Uint8Array | undefined;
+}
+
+interface Pending {
+  pub: Publication;
+  position: StreamPosition;
+  delta: boolean;
+  prev: Publication | undefined;
+}
+
+const noPatch = Symbol("no useful patch");
+
+/** Encodes, turning a payload a JSON client cannot receive into a cached marker. */
+function encodeOrFail(encode: () => Uint8Array): Uint8Array | NotJsonError {
+  try {
+    return encode();
+  } catch (err) {
+    if (err instanceof NotJsonError) return err;
+    throw err;
+  }
+}
+
+/**
+ * One connection's subscription to one channel. While subscribing it buffers
+ * live publications so that none is lost between reading history and going
+ * live; afterwards it enforces the stream position (no gaps, no duplicates)
+ * when positioned and keeps the state fossil deltas need.
+ */
+export class Subscription implements HubSubscriber {
+  active = false;
+  /** Unix seconds after which the subscription must be refreshed; 0 never. */
+  expireAt = 0;
+  epoch = "";
+  offset = 0;
+  private pending: Pending[] | undefined;
+  /** The last payload this subscriber got in full, base of its next delta. */
+  private deltaBase = -1;
+
+  constructor(
+    readonly client: ClientSession,
+    readonly channel: string,
+    readonly options: SubscriptionOptions,
+  ) {}
+
+  get info(): ClientInfo {
+    return this.client.clientInfo(this.options.chanInfo);
+  }
+
+  /**
+   * Goes live at `position`: delivers what arrived meanwhile and is newer.
+   * `deltaBase` is the offset of the last payload the client has in full (-1 none).
+   */
+  activate(position: StreamPosition, deltaBase: number): void {
+    this.epoch = position.epoch;
+    this.offset = position.offset;
+    this.deltaBase = deltaBase;
+    this.active = true;
+    const pending = this.pending ?? [];
+    this.pending = undefined;
+    for (const p of pending) this.deliverPublication(p.pub, p.position, p.delta, p.prev, []);
+  }
+
+  deliverPublication(
+    pub: Publication,
+    position: StreamPosition,
+    delta: boolean,
+    prev: Publication | undefined,
+    frames: FrameCache,
+  ) {
+    if (!this.active) {
+      this.pending ??= [];
+      this.pending.push({ pub, position, delta, prev });
+      return;
+    }
+    if (this.options.positioned && pub.offset > 0) {
+      if (position.epoch !== this.epoch || pub.offset > this.offset + 1) {
+        this.client.insufficientState(this);
+        return;
+      }
+      if (pub.offset <= this.offset) return;
+      this.offset = pub.offset;
+    }
+    const form = this.payloadForm(pub, delta, prev, frames);
+    const slot = publicationSlot(this.client.encodingKind, form);
+    let message = frames[slot] as Uint8Array | NotJsonError | undefined;
+    if (!message) {
+      const payload = form === PayloadForm.DeltaPatch ? (frames[patchSlot] as Uint8Array) : pub.data;
+      message = encodeOrFail(() =>
+        encodePublication(this.client.codec, this.client.unidirectional, this.channel, pub, form, payload),
+      );
+      frames[slot] = message;
+    }
+    if (message instanceof NotJsonError) this.client.close(disconnects.inappropriateProtocol);
+    else this.client.enqueue(message);
+  }
+
+  deliverJoin(info: ClientInfo, frames: FrameCache): void {
+    if (this.active && this.options.pushJoinLeave)
+      this.client.sendJoinLeave(this.channel, "join", info, frames);
+  }
+
+  deliverLeave(info: ClientInfo, frames: FrameCache): void {
+    if (this.active && this.options.pushJoinLeave)
+      this.client.sendJoinLeave(this.channel, "leave", info, frames);
+  }
+
+  private payloadForm(
+    pub: Publication,
+    delta: boolean,
+    prev: Publication | undefined,
+    frames: FrameCache,
+  ): PayloadForm {
+    if (!this.options.delta) return PayloadForm.Plain;
+    const base = this.deltaBase;
+    this.deltaBase = pub.offset;
+    if (!delta || !prev || base !== prev.offset || base < 0) return PayloadForm.DeltaFull;
+    let patch = frames[patchSlot];
+    if (patch === undefined) {
+      const computed = createDelta(prev.data, pub.data);
+      patch = computed.length < pub.data.length ? computed : noPatch;
+      frames[patchSlot] = patch;
+    }
+    return patch === noPatch ? PayloadForm.DeltaFull : PayloadForm.DeltaPatch;
+  }
+}

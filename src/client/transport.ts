@@ -1,0 +1,25 @@
+import type { Disconnect } from "../errors/disconnect.js";
+import type { ClientCodec } from "../protocol/client-codec.js";
+
+/**
+ * What a client session needs from the connection it runs on. Transports
+ * (WebSocket, SSE, HTTP streaming, their unidirectional forms, the Connect
+ * stream) only move bytes and map closing; the session does the protocol.
+ */
+export interface SessionTransport {
+  /** Transport name reported to the application ("websocket", "sse", …). */
+  readonly name: string;
+  readonly codec: ClientCodec;
+  /** Server → client only: bare pushes, server-side subscriptions, no pongs. */
+  readonly unidirectional: boolean;
+  /** Set for emulation transports: the connect reply then carries session and node. */
+  readonly emulation: boolean;
+  /** False for WebSocket, which says why it closes in its close frame instead of a disconnect push. */
+  readonly pushDisconnect: boolean;
+  /** Bytes the transport has accepted but not yet handed to the kernel. */
+  bufferedBytes(): number;
+  /** Sends encoded messages as one batch (one frame where the transport has frames). */
+  write(messages: readonly Uint8Array[]): void;
+  /** Ends the connection; called once, after any disconnect push was written. */
+  close(disconnect: Disconnect): void;
+}

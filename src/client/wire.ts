@@ -1,0 +1,25 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { PublicationSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import type { Publication } from "../broker/types.js";
+import { jsonStringOf } from "../protocol/json-raw.js";
+import type { ClientSession } from "./session.js";
+
+const maxTtl = 365 * 24 * 3600;
+
+/** Seconds until `expireAt` (unix seconds) as a connect / subscribe reply states it, capped at a year. */
+export function ttlUntil(expireAt: number): number {
+  return Math.max(0, Math.min(maxTtl, Math.ceil(expireAt - Date.now() / 1000)));
+}
+
+/**
+ * A publication inside a reply (history, recovery). Delta-mode JSON clients get
+ * the payload as a JSON string, as they get it live.
+ */
+export function wirePublication(
+  s: ClientSession,
+  pub: Publication,
+  deltaMode = false,
+): MessageInitShape<typeof PublicationSchema> {
+  const data = deltaMode && s.codec.name === "json" ? Buffer.from(jsonStringOf(pub.data)) : pub.data;
+  return { data, info: pub.info, offset: BigInt(pub.offset), tags: pub.tags ? { ...pub.tags } : {} };
+}

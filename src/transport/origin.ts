@@ -1,0 +1,21 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+function compile(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+  return new RegExp(`^${escaped}$`, "i");
+}
+
+/**
+ * Centrifugo's origin rule for browser transports: a request without an Origin
+ * header (non-browser clients) passes; with one, it must match an entry of
+ * `client.allowed_origins` (`*` wildcards, e.g. "https://*.example.com", or "*"
+ * for any origin).
+ */
+export function createOriginCheck(allowed: readonly string[]): (headers: IncomingHttpHeaders) => boolean {
+  const patterns = allowed.map(compile);
+  return (headers) => {
+    const origin = headers.origin;
+    if (!origin) return true;
+    return patterns.some((p) => p.test(origin));
+  };
+}
