@@ -10,6 +10,8 @@ have protoc || missing+=(protobuf-compiler)
 [ -x /usr/bin/grpc_python_plugin ] || missing+=(protobuf-compiler-grpc)
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || missing+=(python3-grpcio)
 /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || missing+=(python3-protobuf)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+have h2load || missing+=(nghttp2-client)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
