@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { runTokenCommand, tokenCommandFlags } from "./auth/token-commands.js";
 import { parseArgs } from "./config/flags.js";
+import { writeStarterConfig } from "./config/genconfig.js";
 import { loadConfig } from "./config/load.js";
 import { createLogger } from "./log.js";
 import { startRotorServer } from "./server/rotor-server.js";
@@ -9,6 +10,7 @@ const usage = `Usage: rotor [command] [--config FILE] [flags]
 
 Commands:
   (none)        run the server
+  genconfig     write a starter config with fresh secrets to --config FILE (default config.json)
   checkconfig   validate the configuration and exit
   gentoken      print an HS256 connection token: [--user U] [--ttl 1h]
   gensubtoken   print an HS256 subscription token: [--user U] --channel C [--ttl 1h]
@@ -37,6 +39,16 @@ async function main(): Promise<number> {
   }
   if (args.help) {
     process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (args.command === "genconfig") {
+    const file = args.configFile ?? "config.json";
+    const written = writeStarterConfig(file);
+    if (written.error) {
+      process.stderr.write(`rotor: ${written.error}\n`);
+      return 1;
+    }
+    process.stdout.write(`wrote ${file}\n`);
     return 0;
   }
   const loaded = loadConfig({ file: args.configFile, env: process.env, flags: args.flags });
