@@ -39,6 +39,31 @@ export function nextEvent<T = unknown>(
   });
 }
 
+/** Resolves with the first event of that name whose argument passes `match`. */
+export function eventWhere<T = unknown>(
+  emitter: {
+    on(event: string, listener: (arg: T) => void): unknown;
+    removeListener(event: string, listener: (arg: T) => void): unknown;
+  },
+  event: string,
+  match: (arg: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const listener = (arg: T) => {
+      if (!match(arg)) return;
+      clearTimeout(timer);
+      emitter.removeListener(event, listener);
+      resolve(arg);
+    };
+    const timer = setTimeout(() => {
+      emitter.removeListener(event, listener);
+      reject(new Error(`timed out waiting for a matching "${event}"`));
+    }, timeoutMs);
+    emitter.on(event, listener);
+  });
+}
+
 /** Payloads as JSON values whatever the protocol: protobuf clients receive bytes. */
 export function decoded(data: unknown): unknown {
   return data instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(data)) : data;
@@ -84,4 +109,26 @@ export async function subscribed(
   sub.subscribe();
   if (client.state !== "connected") client.connect();
   return { sub, context: await ready };
+}
+
+/** A payload a client of that protocol can publish: JSON clients send values, protobuf clients bytes. */
+export function payloadFor(protocol: ClientProtocol, value: unknown): unknown {
+  return protocol === "json" ? value : new TextEncoder().encode(JSON.stringify(value));
+}
+
+/** Connects and resolves with the connected context (client id, transport). */
+export async function connected(client: Centrifuge): Promise<{ client: string; transport: string }> {
+  const ready = nextEvent<{ client: string; transport: string }>(client, "connected");
+  client.connect();
+  return ready;
+}
+
+/** Resolves with the first `disconnected` event after `action` runs. */
+export async function disconnectedBy(
+  client: Centrifuge,
+  action: () => unknown,
+): Promise<{ code: number; reason: string }> {
+  const closed = nextEvent<{ code: number; reason: string }>(client, "disconnected");
+  await action();
+  return closed;
 }
