@@ -3,7 +3,8 @@ import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc
 import { CentrifugoApi, ErrorSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { RotorError } from "../errors/rotor-error.js";
 import { transportStatus } from "./api-errors.js";
-import { type ApiMethod, type ApiOutcome, type ApiService, isApiMethod } from "./api-service.js";
+import type { ApiMethod, ApiOutcome, ApiService } from "./api-service.js";
+import { httpApiMethods } from "./http-json/method-table.js";
 
 /** `""` answers errors in the body (Centrifugo's default); `"transport"` maps them to statuses. */
 export type ErrorMode = "" | "transport";
@@ -31,6 +32,13 @@ type Impl = Partial<ServiceImpl<typeof CentrifugoApi>>;
 type Handler = (req: never, ctx: HandlerContext) => Promise<MessageInitShape<DescMessage>>;
 
 /**
+ * What rotor runs for each request type. The service method's local name is
+ * not the API method's name for every rpc (`RPC` becomes `rPC`), the request's
+ * Command field name is: the HTTP JSON routes already map by it.
+ */
+const runByInput = new Map([...httpApiMethods.values()].map((m) => [m.input.typeName, m.run]));
+
+/**
  * `centrifugal.centrifugo.api.CentrifugoApi` for connect-es: gRPC, gRPC-Web and
  * Connect (JSON and binary) all land here. Methods rotor does not implement
  * (Centrifugo PRO's, map and shared-poll) are left out, so the router answers
@@ -39,12 +47,12 @@ type Handler = (req: never, ctx: HandlerContext) => Promise<MessageInitShape<Des
 export function centrifugoApiImpl(service: ApiService, defaultMode: ErrorMode): Impl {
   const impl: Record<string, Handler> = {};
   for (const method of CentrifugoApi.methods) {
-    const name = method.localName;
-    if (name === "batch") {
-      impl[name] = (req: never) => service.batch(req);
-    } else if (isApiMethod(name)) {
-      impl[name] = async (req: never, ctx: HandlerContext) => {
-        const outcome = await service.call(name, req);
+    const run = runByInput.get(method.input.typeName);
+    if (run === "batch") {
+      impl[method.localName] = (req: never) => service.batch(req);
+    } else if (run !== undefined) {
+      impl[method.localName] = async (req: never, ctx: HandlerContext) => {
+        const outcome = await service.call(run, req);
         return respond(
           outcome,
           requestErrorMode(defaultMode, ctx.requestHeader.get("x-centrifugo-error-mode")),

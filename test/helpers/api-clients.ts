@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescService, JsonValue } from "@bufbuild/protobuf";
 import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import {
   createConnectTransport,
@@ -113,4 +113,23 @@ export function grpcJsCall<T = Record<string, unknown>>(
       err ? reject(err) : resolve(res),
     );
   });
+}
+
+/**
+ * A protobufjs object, as grpc-js answers it (`longs: String`, `defaults: true`),
+ * in the shape protobuf JSON has: bytes as base64, unset messages left out.
+ */
+export function protobufjsPlain(value: unknown): JsonValue | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  if (Array.isArray(value)) return value.map((v) => protobufjsPlain(v) ?? null);
+  if (typeof value === "object") {
+    const out: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const p = protobufjsPlain(v);
+      if (p !== undefined) out[k] = p;
+    }
+    return out;
+  }
+  return value as JsonValue;
 }
