@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
-import * as grpc from "@grpc/grpc-js";
 import { Centrifugo } from "../../gen/api/api_pb.js";
 import { connectClient, connectProtocols, grpcJsCall, grpcJsClient } from "../helpers/api-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -21,24 +19,6 @@ after(async () => {
   grpcJs.close();
   await srv.close();
 });
-
-test("v2 over grpc-js without the API key is UNAUTHENTICATED, saying how to pass the key", async () => {
-  await assert.rejects(grpcJsCall(grpcJs, "Info", {}), (err: grpc.ServiceError) => {
-    assert.equal(err.code, grpc.status.UNAUTHENTICATED);
-    assert.match(err.details, /apikey <KEY>/);
-    return true;
-  });
-});
-
-for (const protocol of connectProtocols) {
-  test(`v2 over ${protocol} without the API key is Unauthenticated`, async () => {
-    const client = connectClient(Centrifugo, protocol, srv.url);
-    await assert.rejects(client.info({}), (err: unknown) => {
-      assert.equal(ConnectError.from(err).code, Code.Unauthenticated);
-      return true;
-    });
-  });
-}
 
 test("v2 errors stay in the body even in the transport error mode", async () => {
   const auth = { authorization: `apikey ${srv.apiKey}` };
