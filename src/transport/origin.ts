@@ -1,5 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 
+/** What every transport answers (with 403) to a browser on an origin it does not allow. */
+export const originRefusal = "Forbidden: origin not allowed";
+
 function compile(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
   return new RegExp(`^${escaped}$`, "i");

@@ -3,7 +3,7 @@ import type { ClientContext } from "../../client/client-context.js";
 import { ClientSession } from "../../client/session.js";
 import { jsonCodec } from "../../protocol/json-codec.js";
 import { protobufCodec } from "../../protocol/protobuf-codec.js";
-import { createOriginCheck } from "../origin.js";
+import { createOriginCheck, originRefusal } from "../origin.js";
 import { refuseUpgrade, type UpgradeHandler } from "../upgrade-router.js";
 import { WebSocketTransport } from "./websocket-transport.js";
 
@@ -40,7 +40,7 @@ export function createWebSocketHandler(ctx: ClientContext): UpgradeHandler {
 
   return (req, socket, head) => {
     if (!originAllowed(req.headers)) {
-      refuseUpgrade(socket, 403, "Forbidden: origin not allowed");
+      refuseUpgrade(socket, 403, originRefusal);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

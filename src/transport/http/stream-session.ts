@@ -1,0 +1,48 @@
+import type { FastifyReply } from "fastify";
+import type { ClientContext } from "../../client/client-context.js";
+import { ClientSession } from "../../client/session.js";
+import {
+  ResponseTransport,
+  type ResponseTransportOptions,
+  type StreamResponse,
+} from "./response-transport.js";
+
+const noCacheHeaders = {
+  "cache-control": "private, no-cache, no-store, must-revalidate, max-age=0",
+  pragma: "no-cache",
+  expire: "0",
+  "x-accel-buffering": "no",
+} as const;
+
+export interface StreamSessionOptions extends ResponseTransportOptions {
+  readonly contentType: string;
+  /** Bytes written right after the headers (SSE starts with a line break). */
+  readonly prelude?: Uint8Array;
+}
+
+/**
+ * Takes the response over from Fastify, opens an endless 200 response that no
+ * cache or proxy buffers, and runs a client session on it. The session ends
+ * when the peer goes away; the caller feeds it the connect frame.
+ */
+export function openStreamSession(
+  ctx: ClientContext,
+  reply: FastifyReply,
+  options: StreamSessionOptions,
+): ClientSession {
+  reply.hijack();
+  const res: StreamResponse = reply.raw;
+  const headers: Record<string, string> = { ...noCacheHeaders, "content-type": options.contentType };
+  // HTTP/2 forbids connection-specific headers.
+  if (reply.request.raw.httpVersionMajor === 1) headers.connection = "keep-alive";
+  res.writeHead(200, headers);
+  if (options.prelude) res.write(options.prelude);
+  else res.flushHeaders();
+  const session = new ClientSession(ctx, new ResponseTransport(res, options));
+  res.on("close", () => session.closedByTransport());
+  res.on("error", (err: Error) => {
+    ctx.log.debug({ err, client: session.id }, `${options.name} response error`);
+    session.closedByTransport();
+  });
+  return session;
+}
