@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { ClientInfo } from "../broker/types.js";
-import { type Disconnect, disconnects, unsubscribes } from "../errors/disconnect.js";
+import {
+  type Disconnect,
+  disconnects,
+  unidirectionalConnectDisconnect,
+  unsubscribes,
+} from "../errors/disconnect.js";
 import { RotorError } from "../errors/rotor-error.js";
 import type { ServerSubscribeOptions } from "../node/control.js";
 import type { FrameCache, HubClient } from "../node/hub.js";
@@ -123,6 +128,10 @@ export class ClientSession implements HubClient {
   }
 
   replyError(id: number, err: RotorError): void {
+    if (this.unidirectional) {
+      this.close(unidirectionalConnectDisconnect(err.code));
+      return;
+    }
     this.reply(id, { error: { code: err.code, message: err.message, temporary: err.temporary } });
   }
 

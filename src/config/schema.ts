@@ -18,15 +18,13 @@ const tokenSchema = {
   user_id_claim: z.string().default(""),
 };
 
-const handler = (prefix: string, extra: z.ZodRawShape = {}) =>
-  z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      handler_prefix: z.string().default(prefix),
-      max_request_body_size: z.number().int().min(1).default(65536),
-      ...extra,
-    })
-    .prefault({});
+const handlerShape = (prefix: string) => ({
+  enabled: z.boolean().default(false),
+  handler_prefix: z.string().default(prefix),
+  max_request_body_size: z.number().int().min(1).default(65536),
+});
+
+const handler = (prefix: string) => z.strictObject(handlerShape(prefix)).prefault({});
 
 /**
  * rotor's configuration, in Centrifugo v6's nested shape: the subset rotor
@@ -121,10 +119,14 @@ export const configSchema = z.strictObject({
       max_request_body_size: z.number().int().min(1).default(65536),
     })
     .prefault({}),
-  uni_websocket: handler("/connection/uni_websocket", {
-    message_size_limit: z.number().int().min(1).default(65536),
-    join_push_messages: z.boolean().default(false),
-  }),
+  uni_websocket: z
+    .strictObject({
+      ...handlerShape("/connection/uni_websocket"),
+      message_size_limit: z.number().int().min(1).default(65536),
+      join_push_messages: z.boolean().default(false),
+      disable_disconnect_push: z.boolean().default(false),
+    })
+    .prefault({}),
   uni_sse: handler("/connection/uni_sse"),
   uni_http_stream: handler("/connection/uni_http_stream"),
   uni_grpc: z

@@ -40,6 +40,18 @@ export const disconnects = {
   tooManyErrors: make(3509, "too many errors"),
 } as const;
 
+/**
+ * Centrifugo's default `connect_code_to_unidirectional_disconnect`: a
+ * unidirectional client cannot read an error reply, so a failed connect ends
+ * its connection with the disconnect that says the most about the error code.
+ */
+export function unidirectionalConnectDisconnect(errorCode: number): Disconnect {
+  if (errorCode === 109 || errorCode === 110) return disconnects.expired;
+  if (errorCode === 111) return disconnects.tooManyRequests;
+  if (errorCode === 103) return disconnects.permissionDenied;
+  return disconnects.serverError;
+}
+
 /** Server-initiated unsubscribe codes sent in `push.unsubscribe`. */
 export const unsubscribes = {
   server: { code: 2000, reason: "server unsubscribe" },

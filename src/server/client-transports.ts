@@ -1,13 +1,46 @@
 import type { Server } from "node:http";
 import type { FastifyInstance } from "fastify";
 import type { ClientContext } from "../client/client-context.js";
+import { disconnects } from "../errors/disconnect.js";
+import { createEmulationRoute } from "../transport/emulation/emulation-route.js";
+import { createSessionRegistry } from "../transport/emulation/session-registry.js";
+import { createCors } from "../transport/http/cors.js";
+import { mountTransportRoutes, type TransportRoute } from "../transport/http/transport-route.js";
+import { createHttpStreamRoute } from "../transport/http-stream/http-stream-route.js";
+import { createSseRoute } from "../transport/sse/sse-route.js";
+import { createUniHttpStreamRoute } from "../transport/uni-http-stream/uni-http-stream-route.js";
+import { createUniSseRoute } from "../transport/uni-sse/uni-sse-route.js";
+import { createUniWebSocketHandler } from "../transport/uni-websocket/uni-websocket-handler.js";
 import { routeUpgrades, type UpgradeHandler } from "../transport/upgrade-router.js";
 import { createWebSocketHandler } from "../transport/websocket/websocket-handler.js";
 
-/** Mounts the client transports the config enables on the main port. */
+/**
+ * Mounts the client transports the config enables on the main port:
+ * WebSocket upgrades by path, and the HTTP transports (emulation, uni SSE and
+ * HTTP streaming) in a Fastify scope with their own body and origin rules.
+ */
 export function mountClientTransports(app: FastifyInstance, ctx: ClientContext): void {
   const { config } = ctx;
   const upgrades = new Map<string, UpgradeHandler>();
   if (!config.websocket.disabled) upgrades.set(config.websocket.handler_prefix, createWebSocketHandler(ctx));
+  if (config.uni_websocket.enabled) {
+    upgrades.set(config.uni_websocket.handler_prefix, createUniWebSocketHandler(ctx));
+  }
   routeUpgrades(app.server as Server, upgrades);
+
+  const sessions = createSessionRegistry();
+  const routes: TransportRoute[] = [];
+  if (config.http_stream.enabled) routes.push(createHttpStreamRoute(ctx, sessions));
+  if (config.sse.enabled) routes.push(createSseRoute(ctx, sessions));
+  if (config.http_stream.enabled || config.sse.enabled) routes.push(createEmulationRoute(ctx, sessions));
+  if (config.uni_sse.enabled) routes.push(createUniSseRoute(ctx, sessions));
+  if (config.uni_http_stream.enabled) routes.push(createUniHttpStreamRoute(ctx, sessions));
+  if (routes.length === 0) return;
+  const cors = createCors(config.client.allowed_origins);
+  app.register(async (scope) => mountTransportRoutes(scope, routes, cors));
+  // Connections still authenticating are not in the hub yet: end them too, or closing waits on their responses.
+  app.addHook("preClose", (done) => {
+    sessions.closeAll(disconnects.shutdown);
+    done();
+  });
 }

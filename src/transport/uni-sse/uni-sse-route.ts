@@ -1,0 +1,40 @@
+import type { ClientContext } from "../../client/client-context.js";
+import { jsonCodec } from "../../protocol/json-codec.js";
+import { uniConnectFrame } from "../connect-request.js";
+import type { SessionRegistry } from "../emulation/session-registry.js";
+import { connectParam } from "../http/connect-param.js";
+import { serverSentEvents } from "../http/framing.js";
+import { openStreamSession } from "../http/stream-session.js";
+import { refuse, type TransportRoute } from "../http/transport-route.js";
+
+const prelude = Buffer.from("\r\n");
+
+/**
+ * `GET /connection/uni_sse?cf_connect=<ConnectRequest JSON>` (or POST with
+ * the request as body): a browser EventSource receives bare pushes, the
+ * connect push first, one `data:` event each. No parameter means an empty
+ * request (anonymous, if the config allows it).
+ */
+export function createUniSseRoute(ctx: ClientContext, sessions: SessionRegistry): TransportRoute {
+  const { handler_prefix: path, max_request_body_size: bodyLimit } = ctx.config.uni_sse;
+  return {
+    path,
+    methods: ["GET", "POST"],
+    bodyLimit,
+    async handle(request, reply) {
+      const connect = uniConnectFrame(connectParam(request) ?? Buffer.alloc(0));
+      if ("error" in connect) return refuse(reply, 400, connect.error);
+      const session = openStreamSession(ctx, reply, {
+        name: "uni_sse",
+        codec: jsonCodec,
+        unidirectional: true,
+        emulation: false,
+        framing: serverSentEvents,
+        contentType: "text/event-stream; charset=utf-8",
+        prelude,
+      });
+      sessions.track(session, reply.raw);
+      session.handleFrame(connect.frame);
+    },
+  };
+}
