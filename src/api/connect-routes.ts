@@ -11,7 +11,7 @@ import { centrifugoApiImpl, type ErrorMode } from "./connect-api.js";
 import { createReflectionRoutes } from "./reflection/reflection-routes.js";
 import { centrifugoV2Impl } from "./v2/centrifugo-v2.js";
 
-/** The files whose services gRPC reflection lists: add a service's file here (e.g. the uni stream's) to list it. */
+/** The files whose services gRPC reflection lists; an extra service (the uni stream) adds its own when served. */
 export const reflectedFiles: readonly DescFile[] = [file_centrifugal_centrifugo_api_api, file_api_api];
 
 export interface ApiRoutesOptions {
@@ -20,6 +20,8 @@ export interface ApiRoutesOptions {
   readonly errorMode: ErrorMode;
   /** Serve gRPC reflection (v1 and v1alpha) describing `reflectedFiles`. */
   readonly reflection: boolean;
+  /** Another service on the same router, without the API key (the client uni stream), listed by reflection too. */
+  readonly extraService?: { readonly file: DescFile; readonly routes: (router: ConnectRouter) => void };
 }
 
 /**
@@ -29,10 +31,12 @@ export interface ApiRoutesOptions {
  */
 export function apiConnectRoutes(o: ApiRoutesOptions): (router: ConnectRouter) => void {
   const interceptors = [apiKeyInterceptor(o.policy)];
-  const reflection = o.reflection ? createReflectionRoutes(reflectedFiles) : undefined;
+  const files = o.extraService ? [...reflectedFiles, o.extraService.file] : reflectedFiles;
+  const reflection = o.reflection ? createReflectionRoutes(files) : undefined;
   return (router) => {
     router.service(CentrifugoApi, centrifugoApiImpl(o.service, o.errorMode), { interceptors });
     router.service(Centrifugo, centrifugoV2Impl(o.service), { interceptors });
+    o.extraService?.routes(router);
     reflection?.(router);
   };
 }

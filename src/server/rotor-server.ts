@@ -9,6 +9,11 @@ import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
 import { disconnects } from "../errors/disconnect.js";
 import { Node } from "../node/node.js";
+import { connectStreamCors } from "../transport/connect-stream/connect-stream-cors.js";
+import {
+  connectStreamFile,
+  connectStreamRoutes,
+} from "../transport/connect-stream/connect-stream-handler.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { banner } from "./banner.js";
 import { mountClientTransports } from "./client-transports.js";
@@ -54,7 +59,9 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
   const maxMessageSize = config.grpc_api.max_receive_message_size || defaultMaxMessageSize;
   const connectOptions = { readMaxBytes: maxMessageSize, shutdownTimeoutMs: 1000 };
 
+  const clientCtx = { node, config, tokens, log: logger, version: rotorVersion };
   const app = createHttpApp(logger, config.http_server.tls, maxMessageSize);
+  if (config.uni_grpc.enabled) app.addHook("onRequest", connectStreamCors(config.client.allowed_origins));
   await app.register(fastifyConnectPlugin, {
     ...connectOptions,
     routes: apiConnectRoutes({
@@ -62,13 +69,16 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
       policy: apiKeys.http,
       errorMode: config.http_api.error_mode,
       reflection: true,
+      extraService: config.uni_grpc.enabled
+        ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
+        : undefined,
     }),
   });
   if (!config.http_api.disabled) {
     const { error_mode: errorMode, handler_prefix: handlerPrefix } = config.http_api;
     await app.register(httpJsonApiPlugin, { service, policy: apiKeys.http, errorMode, handlerPrefix });
   }
-  mountClientTransports(app, { node, config, tokens, log: logger, version: rotorVersion });
+  mountClientTransports(app, clientCtx);
   if (config.health.enabled) app.get("/health", async () => ({}));
   await app.listen({ host: config.http_server.address || "0.0.0.0", port: config.http_server.port });
   port = listeningPort(app);

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { SignJWT } from "jose";
+import { mintConnectionToken } from "../../src/auth/mint.js";
+import { connectProtocols, httpApi } from "../helpers/api-clients.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import {
+  consumeWithConnect,
+  consumeWithGrpcJs,
+  type PushLog,
+  type StreamConsumer,
+} from "./connect-stream-clients.js";
+
+const secret = "connect-stream-test-secret";
+let srv: TestServer;
+
+before(async () => {
+  srv = await startTestServer({
+    uni_grpc: { enabled: true, heartbeat_interval: "1s" },
+    client: { token: { hmac_secret_key: secret } },
+    channel: { namespaces: [{ name: "feed", history_size: 10, history_ttl: "60s" }] },
+  });
+});
+after(() => srv.close());
+
+/** A token subscribing its holder to `channels` on connect, as a backend would mint it. */
+async function tokenFor(user: string, channels: string[], ttl = 60_000): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ sub: user, channels }).setProtectedHeader({ alg: "HS256" }).setIssuedAt(now);
+  if (ttl !== 0) jwt.setExpirationTime(now + Math.round(ttl / 1000));
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+async function api(method: string, body: unknown) {
+  const res = await httpApi(srv.url, method, body, { "X-API-Key": srv.apiKey });
+  assert.equal(res.status, 200, res.text);
+  return res.body as { result?: Record<string, unknown>; error?: unknown };
+}
+
+async function numClients(): Promise<number> {
+  const { result } = await api("info", {});
+  return (result!.nodes as { num_clients?: number }[])[0]!.num_clients ?? 0;
+}
+
+/** Polls Info until the node counts `n` connections. */
+async function clientsBecome(n: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await numClients()) === n) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(await numClients(), n);
+}
+
+const connected = (log: PushLog) => log.until((l) => l.of("connect").length === 1, "the connect push");
+
+describe("Connect uni stream", () => {
+  test("grpc-js and every connect-node protocol get the connect push, then the same publications in order", async () => {
+    const channel = "feed:order";
+    const token = await tokenFor("alice", [channel]);
+    const consumers: [string, StreamConsumer][] = [
+      ["grpc-js", consumeWithGrpcJs(srv.port, { token })],
+      ...connectProtocols.map((p): [string, StreamConsumer] => [
+        p,
+        consumeWithConnect(p, srv.url, { token }),
+      ]),
+    ];
+    try {
+      await Promise.all(consumers.map(([, c]) => connected(c.log)));
+      for (const [name, { log }] of consumers) {
+        assert.equal(log.pushes[0]!.kind, "connect", name);
+        assert.deepEqual(log.pushes[0]!.subs, [channel], name);
+        assert.equal(log.pushes[0]!.ping, 1, `${name}: the connect push announces the heartbeat interval`);
+      }
+      assert.equal(await numClients(), consumers.length);
+      for (let n = 1; n <= 3; n++) await api("publish", { channel, data: { n } });
+      await Promise.all(
+        consumers.map(([name, c]) => c.log.until((l) => l.of("pub").length === 3, `${name} pubs`)),
+      );
+      const expected = [1, 2, 3].map((n) => ({
+        kind: "pub",
+        channel,
+        data: JSON.stringify({ n }),
+        offset: n,
+      }));
+      for (const [name, { log }] of consumers) assert.deepEqual(log.of("pub"), expected, name);
+    } finally {
+      for (const [, c] of consumers) c.cancel();
+    }
+    await clientsBecome(0);
+  });
+
+  for (const [name, consume] of [
+    ["grpc-js", (token: string) => consumeWithGrpcJs(srv.port, { token })],
+    ["connect-json", (token: string) => consumeWithConnect("connect-json", srv.url, { token })],
+  ] as const) {
+    test(`a token with a wrong signature ends the ${name} stream with disconnect 3500`, async () => {
+      const forged = await mintConnectionToken({ secret: "not-the-secret", user: "mallory", ttl: 60_000 });
+      const { log } = consume(forged);
+      await log.until((l) => l.end !== undefined, "the end of the stream");
+      assert.deepEqual(log.pushes, [{ kind: "disconnect", code: 3500 }]);
+      assert.equal(log.end, "ok");
+      await clientsBecome(0);
+    });
+  }
+
+  test("a stream without a token is refused with disconnect 3501, as on other transports", async () => {
+    const { log } = consumeWithGrpcJs(srv.port, {});
+    await log.until((l) => l.end !== undefined, "the end of the stream");
+    assert.deepEqual(log.pushes, [{ kind: "disconnect", code: 3501 }]);
+  });
+
+  test("heartbeats arrive as empty pushes while nothing is published", async () => {
+    const consumer = consumeWithGrpcJs(srv.port, { token: await tokenFor("bob", []) });
+    try {
+      await consumer.log.until((l) => l.of("ping").length >= 2, "two heartbeats", 10_000);
+      assert.equal(consumer.log.pushes[0]!.kind, "connect");
+      assert.equal(consumer.log.end, undefined);
+    } finally {
+      consumer.cancel();
+    }
+  });
+
+  test("cancelling the stream on the client removes the connection", async () => {
+    const consumer = consumeWithConnect("grpc", srv.url, { token: await tokenFor("carol", ["feed:gone"]) });
+    await connected(consumer.log);
+    assert.equal(await numClients(), 1);
+    consumer.cancel();
+    await clientsBecome(0);
+    const { result } = await api("channels", {});
+    assert.deepEqual(result!.channels ?? {}, {});
+  });
+
+  test("a disconnect through the server API arrives as the last push, then the stream ends cleanly", async () => {
+    const consumer = consumeWithGrpcJs(srv.port, { token: await tokenFor("dave", ["feed:dave"]) });
+    await connected(consumer.log);
+    await api("publish", { channel: "feed:dave", data: { last: true } });
+    await consumer.log.until((l) => l.of("pub").length === 1, "the publication");
+    await api("disconnect", { user: "dave", disconnect: { code: 4501, reason: "bye" } });
+    await consumer.log.until((l) => l.end !== undefined, "the end of the stream");
+    assert.equal(consumer.log.end, "ok");
+    assert.deepEqual(consumer.log.pushes.at(-1), { kind: "disconnect", code: 4501 });
+    await clientsBecome(0);
+  });
+});
