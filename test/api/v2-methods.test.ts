@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { JsonValue } from "@bufbuild/protobuf";
-import type { HubClient } from "../../src/node/hub.js";
+import type { Centrifuge } from "centrifuge";
+import { mintConnectionToken } from "../../src/auth/mint.js";
+import { sign, unix } from "../auth/token-helpers.js";
 import { connectProtocols } from "../helpers/api-clients.js";
+import { centrifugeClient, connected, nextEvent, subscribed } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { type V2Caller, type V2Request, v2Callers } from "../helpers/v2-callers.js";
 
@@ -16,56 +19,42 @@ const badRequest = v2Error(107, "bad request");
 const namespaceNotFound = v2Error(102, "namespace not found");
 const notAvailable = v2Error(108, "not available");
 
-/** A local connection the hub can target, recording what server commands did to it. */
-function fakeClient(id: string, user: string): HubClient & { readonly seen: string[] } {
-  const seen: string[] = [];
-  return {
-    id,
-    user,
-    session: `s-${id}`,
-    seen,
-    subscribeByServer: (channel) => seen.push(`subscribe ${channel}`),
-    unsubscribeByServer: (channel) => seen.push(`unsubscribe ${channel}`),
-    disconnect: (d) => seen.push(`disconnect ${d.code} ${d.reason}`),
-    refreshByServer: () => seen.push("refresh"),
-  };
-}
-
+const secret = "v2-methods-secret";
 const transports = ["grpc-js", ...connectProtocols];
-const users = new Map(transports.map((t) => [t, fakeClient(`c-${t}`, `u-${t}`)]));
 let srv: TestServer;
 let callers: Map<string, V2Caller>;
+/** A real WebSocket client in `chat:watched`, the channel presence and channels are asked about. */
+let watcher: Centrifuge;
+let watcherId: string;
 
 before(async () => {
   srv = await startTestServer({
     grpc_api: true,
+    client: { token: { hmac_secret_key: secret } },
     channel: {
       namespaces: [
-        { name: "chat", history_size: 10, history_ttl: "300s", presence: true },
+        {
+          name: "chat",
+          history_size: 10,
+          history_ttl: "300s",
+          presence: true,
+          allow_subscribe_for_client: true,
+        },
         { name: "plain" },
         { name: "json", history_size: 10, history_ttl: "300s", publication_data_format: "json" },
+        { name: "room", allow_subscribe_for_client: true },
       ],
     },
   });
   callers = new Map(v2Callers(`127.0.0.1:${srv.grpcPort}`, srv.url, srv.apiKey).map((c) => [c.name, c]));
-  const node = srv.server.node;
-  const watcher = fakeClient("c-watcher", "watcher");
-  node.hub.addClient(watcher);
-  for (const client of users.values()) node.hub.addClient(client);
-  await node.addSubscriber("chat:watched", {
-    client: watcher,
-    deliverPublication: () => {},
-    deliverJoin: () => {},
-    deliverLeave: () => {},
-  });
-  await node.addPresence("chat:watched", watcher.id, {
-    user: "watcher",
-    client: watcher.id,
-    connInfo: enc('{"name":"Alex"}'),
-  });
+  const token = await sign({ sub: "watcher", exp: unix(3600), info: { name: "Alex" } }, secret, "HS256");
+  watcher = centrifugeClient(srv.url, "json", { token });
+  watcherId = (await connected(watcher)).client;
+  await subscribed(watcher, "chat:watched");
 });
 
 after(async () => {
+  watcher.disconnect();
   for (const caller of callers.values()) caller.close();
   await srv.close();
 });
@@ -145,9 +134,9 @@ for (const t of transports) {
     assert.deepEqual(await caller(t).call("Presence", { channel: "chat:watched" }), {
       result: {
         presence: {
-          "c-watcher": {
+          [watcherId]: {
             user: "watcher",
-            client: "c-watcher",
+            client: watcherId,
             conn_info: b64('{"name":"Alex"}'),
             chan_info: "",
           },
@@ -178,12 +167,28 @@ for (const t of transports) {
     ]);
   });
 
-  test(`v2 unsubscribe and disconnect over ${t} reach the user's connections`, async () => {
-    const client = users.get(t)!;
-    const user = client.user;
-    assert.deepEqual(await caller(t).call("Unsubscribe", { channel: "chat:watched", user }), { result: {} });
-    assert.deepEqual(await caller(t).call("Disconnect", { user }), { result: {} });
-    assert.deepEqual(client.seen, ["unsubscribe chat:watched", "disconnect 3503 force disconnect"]);
+  test(`v2 unsubscribe and disconnect over ${t} reach the user's WebSocket connections`, async () => {
+    const user = `u-${t}`;
+    const client = centrifugeClient(srv.url, t === "grpc-js" ? "protobuf" : "json", {
+      token: await mintConnectionToken({ secret, user, ttl: 3_600_000 }),
+    });
+    try {
+      const { sub } = await subscribed(client, `room:${user}`);
+      const unsubscribed = nextEvent<{ code: number; reason: string }>(sub, "unsubscribed");
+      assert.deepEqual(await caller(t).call("Unsubscribe", { channel: `room:${user}`, user }), {
+        result: {},
+      });
+      assert.deepEqual(await unsubscribed, {
+        channel: `room:${user}`,
+        code: 2000,
+        reason: "server unsubscribe",
+      });
+      const disconnected = nextEvent<{ code: number; reason: string }>(client, "disconnected");
+      assert.deepEqual(await caller(t).call("Disconnect", { user }), { result: {} });
+      assert.deepEqual(await disconnected, { code: 3503, reason: "force disconnect" });
+    } finally {
+      client.disconnect();
+    }
   });
 }
 
