@@ -94,9 +94,13 @@ export async function handleHistory(s: ClientSession, id: number, req: HistoryRe
   });
 }
 
-/** Client `rpc`: rotor has no RPC handlers configured, so every method is unknown (104). */
+/**
+ * Client `rpc`: without an RPC proxy Centrifugo registers no RPC handler, so
+ * the command as a whole is unavailable (108) — centrifuge-js expects that
+ * code, not "method not found", which belongs to a handler that exists.
+ */
 export async function handleRpc(s: ClientSession, id: number, _req: RPCRequest): Promise<void> {
-  s.replyError(id, errors.methodNotFound());
+  s.replyError(id, errors.notAvailable());
 }
 
 /** Client `send`: asynchronous messages need a handler, which rotor does not have (3508). */
