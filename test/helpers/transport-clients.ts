@@ -7,10 +7,11 @@ import type { ClientProtocol } from "./centrifuge-clients.js";
 export interface MessageStream {
   /** HTTP status of the response (101 for an accepted WebSocket). */
   readonly status: number;
-  /** Resolves with the first message (pings `{}` skipped) the predicate accepts, discarding the ones before. */
+  /** Resolves with the first message the predicate accepts, discarding those before; pings `{}` count only if asked for. */
   take(
     predicate?: (message: Record<string, unknown>) => boolean,
     timeoutMs?: number,
+    pings?: boolean,
   ): Promise<Record<string, unknown>>;
   /** Resolves when the stream ends: the WebSocket close code and reason, or nothing for HTTP. */
   readonly ended: Promise<{ code?: number; reason?: string }>;
@@ -33,12 +34,12 @@ function createStream(status: number, close: () => void) {
     received,
     ended,
     close,
-    async take(predicate = () => true, timeoutMs = 5000) {
+    async take(predicate = () => true, timeoutMs = 5000, pings = false) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         while (cursor < received.length) {
           const message = received[cursor++]!;
-          if (Object.keys(message).length > 0 && predicate(message)) return message;
+          if ((pings || Object.keys(message).length > 0) && predicate(message)) return message;
         }
         if (done) throw new Error(`stream ended; received ${JSON.stringify(received)}`);
         const left = deadline - Date.now();
@@ -227,3 +228,27 @@ export function emulationClient(
     ...options,
   });
 }
+
+/** Every way a unidirectional client can connect, each opening with a JSON ConnectRequest. */
+export const uniClients = {
+  "uni_websocket, request as first message": (url: string, request: object) =>
+    openUniWebSocket(`${url.replace(/^http/, "ws")}/connection/uni_websocket`, JSON.stringify(request)),
+  "uni_websocket, request in cf_connect": (url: string, request: object) =>
+    openUniWebSocket(
+      `${url.replace(/^http/, "ws")}/connection/uni_websocket?cf_connect=${encodeURIComponent(JSON.stringify(request))}`,
+    ),
+  "uni_sse, GET with cf_connect": (url: string, request: object) =>
+    openHttpStream(
+      `${url}/connection/uni_sse?cf_connect=${encodeURIComponent(JSON.stringify(request))}`,
+      { method: "GET" },
+      "sse",
+    ),
+  "uni_sse, POST": (url: string, request: object) =>
+    openHttpStream(`${url}/connection/uni_sse`, { method: "POST", body: JSON.stringify(request) }, "sse"),
+  uni_http_stream: (url: string, request: object) =>
+    openHttpStream(
+      `${url}/connection/uni_http_stream`,
+      { method: "POST", body: JSON.stringify(request) },
+      "lines",
+    ),
+} as const;
