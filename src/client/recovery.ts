@@ -28,3 +28,16 @@ export function recover(since: StreamPosition, history: HistoryResult): Recovery
     ? { recovered, publications: pubs, position: { offset: since.offset, epoch: top.epoch } }
     : { recovered, publications: [], position: top };
 }
+
+/**
+ * Cache recovery (`force_recovery_mode: "cache"`): the channel's latest
+ * publication is the whole state, so a returning client gets just that one —
+ * unless it already stands exactly there — and always counts as recovered.
+ * `latest` is a reverse history read of one publication.
+ */
+export function recoverLatest(since: StreamPosition, latest: HistoryResult): RecoveryOutcome {
+  const top = latest.position;
+  const pub = latest.publications[0];
+  const current = pub !== undefined && pub.offset === since.offset && top.epoch === since.epoch;
+  return { recovered: true, publications: pub && !current ? [pub] : [], position: top };
+}

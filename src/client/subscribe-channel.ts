@@ -2,7 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { SubscribeResultSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { StreamPosition } from "../broker/types.js";
 import { errors } from "../errors/rotor-error.js";
-import { recover } from "./recovery.js";
+import { recover, recoverLatest } from "./recovery.js";
 import type { ClientSession } from "./session.js";
 import { Subscription, type SubscriptionOptions } from "./subscription.js";
 import { ttlUntil, wirePublication } from "./wire.js";
@@ -48,12 +48,14 @@ export async function subscribeChannel(
       if (p.recoverable && p.recoverSince) {
         const max = config.client.recovery_max_publication_limit;
         const since = p.recoverSince;
-        const history = await node.history(channel, {
-          since: { offset: since.offset, epoch: "" },
-          limit: max > 0 ? max : -1,
-          reverse: false,
-        });
-        const outcome = recover(since, history);
+        const cache = node.rules.resolve(channel)?.options.force_recovery_mode === "cache";
+        const history = await node.history(
+          channel,
+          cache
+            ? { limit: 1, reverse: true }
+            : { since: { offset: since.offset, epoch: "" }, limit: max > 0 ? max : -1, reverse: false },
+        );
+        const outcome = cache ? recoverLatest(since, history) : recover(since, history);
         if (!outcome.recovered && p.rejectUnrecovered) throw errors.unrecoverablePosition();
         recovered = outcome.recovered;
         position = history.position;
