@@ -245,7 +245,13 @@ export class ClientSession implements HubClient {
       this.push({ disconnect: { code: disconnect.code, reason: disconnect.reason } });
     this.flush();
     this.cleanup();
-    this.transport.close(disconnect);
+    try {
+      this.transport.close(disconnect);
+    } catch (err) {
+      // The session is already gone from the hub: the socket must not outlive it.
+      this.ctx.log.error({ err, client: this.id, disconnect }, "transport refused the disconnect");
+      this.transport.close(disconnects.serverError);
+    }
   }
 
   /** The transport went away (peer closed, network error): forget the connection. */

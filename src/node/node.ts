@@ -187,7 +187,13 @@ export class Node implements BrokerEventHandler {
     return this.sendControl({ type: "unsubscribe", target, channel });
   }
 
-  disconnectUser(target: ConnectionFilter, disconnect: Disconnect, whitelist: string[]): Promise<void> {
+  /**
+   * Closes a user's connections. Codes outside 3000–4999 are refused (107): a
+   * WebSocket close frame cannot carry most of them and the protocol gives
+   * the rest no meaning.
+   */
+  async disconnectUser(target: ConnectionFilter, disconnect: Disconnect, whitelist: string[]): Promise<void> {
+    if (disconnect.code < 3000 || disconnect.code > 4999) throw errors.badRequest();
     return this.sendControl({ type: "disconnect", target, ...disconnect, whitelist });
   }
 

@@ -147,3 +147,37 @@ for (const protocol of clientProtocols) {
     });
   });
 }
+
+describe("disconnects a close frame must carry", () => {
+  test("a code outside 3000–4999 is refused with 107 and the connection stays", async () => {
+    const user = "odd-code";
+    const { client } = await clientOf("json", user);
+    for (const code of [0, 1006, 2999, 5000]) {
+      const res = await httpApi(
+        srv.url,
+        "disconnect",
+        { user, disconnect: { code, reason: "x" } },
+        { "X-API-Key": srv.apiKey },
+      );
+      assert.deepEqual(res.body, { error: { code: 107, message: "bad request" } }, `code ${code}`);
+    }
+    await assertStillServed(client, `news:${user}`);
+  });
+
+  test("a reason longer than a close frame holds is cut on a character boundary", async () => {
+    for (const protocol of clientProtocols) {
+      const user = `long-reason-${protocol}`;
+      const { client } = await clientOf(protocol, user);
+      const reason = `${"a".repeat(122)}é and more`;
+      const ctx = await disconnectedBy(client, () =>
+        api("disconnect", { user, disconnect: { code: 4503, reason } }),
+      );
+      assert.deepEqual(ctx, { code: 4503, reason: "a".repeat(122) });
+      const wide = await clientOf(protocol, user);
+      const wideCtx = await disconnectedBy(wide.client, () =>
+        api("disconnect", { user, disconnect: { code: 4504, reason: "ü".repeat(100) } }),
+      );
+      assert.deepEqual(wideCtx, { code: 4504, reason: "ü".repeat(61) });
+    }
+  });
+});
