@@ -5,6 +5,15 @@ import type { ClientCodec } from "../../protocol/client-codec.js";
 
 const maxReasonBytes = 123;
 
+/** The reason cut to what a close frame holds, never inside a UTF-8 sequence (ws refuses the frame then). */
+function closeReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  if (bytes.length <= maxReasonBytes) return reason;
+  let end = maxReasonBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString();
+}
+
 /**
  * A bidirectional WebSocket connection: one frame per batch (JSON text with
  * newline-joined messages, or binary varint-delimited protobuf); disconnects
@@ -34,7 +43,7 @@ export class WebSocketTransport implements SessionTransport {
   }
 
   close(disconnect: Disconnect): void {
-    const reason = Buffer.from(disconnect.reason).subarray(0, maxReasonBytes).toString();
+    const reason = closeReason(disconnect.reason);
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       this.ws.close(disconnect.code, reason);
     }
