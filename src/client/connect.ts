@@ -7,6 +7,7 @@ import type {
 import type { ConnectionClaims } from "../auth/token-verifier.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
+import type { ChannelInfo } from "../node/channel-rules.js";
 import type { SubscribeOverride } from "../node/control.js";
 import { canSubscribeWithoutToken } from "./permissions.js";
 import type { ClientSession } from "./session.js";
@@ -92,12 +93,19 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
   if (config.client.channel_limit > 0 && wanted.size > config.client.channel_limit) {
     return s.close(disconnects.channelLimit);
   }
+  const resolved: [string, ServerSub, ChannelInfo][] = [];
+  for (const [channel, sub] of wanted) {
+    const info = node.rules.resolve(channel);
+    if (!info) {
+      s.unusable = true;
+      return s.replyError(id, errors.unknownChannel());
+    }
+    resolved.push([channel, sub, info]);
+  }
   s.markConnected();
   const subs: Record<string, MessageInitShape<typeof SubscribeResultSchema>> = {};
   const done: Subscribed[] = [];
-  for (const [channel, sub] of wanted) {
-    const info = node.rules.resolve(channel);
-    if (!info) throw errors.unknownChannel();
+  for (const [channel, sub, info] of resolved) {
     const known = req.subs[channel];
     const subscribed = await subscribeChannel(s, channel, {
       ...serverSideParams(info.options, sub.override),

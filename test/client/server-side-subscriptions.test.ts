@@ -14,6 +14,7 @@ import {
   subscribed,
 } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { rawClient } from "./raw-websocket.js";
 
 const secret = "server-side-secret";
 const config = {
@@ -22,6 +23,7 @@ const config = {
   channel: {
     namespaces: [
       { name: "feed", presence: true, history_size: 10, history_ttl: "300s" },
+      { name: "track", history_size: 10, history_ttl: "300s", force_recovery: true },
       { name: "room", presence: true, allow_subscribe_for_client: true },
     ],
   },
@@ -106,6 +108,53 @@ for (const protocol of clientProtocols) {
       } finally {
         client.disconnect();
       }
+    });
+
+    test("a token's recoverable server-side subscription recovers what was missed across a reconnect", async () => {
+      const channel = `track:${protocol}`;
+      const token = await sign({ sub: "tom", exp: unix(3600), channels: [channel] }, secret, "HS256");
+      const client = centrifugeClient(srv.url, protocol, { token });
+      const seen: unknown[] = [];
+      client.on("publication", (ctx) => {
+        if (ctx.channel === channel) seen.push(decoded(ctx.data));
+      });
+      try {
+        const first = eventWhere<ServerPublication>(client, "publication", (ctx) => ctx.channel === channel);
+        await connected(client);
+        await api(srv, "publish", { channel, data: { n: 1 } });
+        await first;
+        const gone = nextEvent(client, "disconnected");
+        client.disconnect();
+        await gone;
+        await api(srv, "publish", { channel, data: { n: 2 } });
+        await api(srv, "publish", { channel, data: { n: 3 } });
+        const back = eventWhere<{ channel: string; recovered: boolean }>(
+          client,
+          "subscribed",
+          (ctx) => ctx.channel === channel,
+        );
+        const third = eventWhere<ServerPublication>(
+          client,
+          "publication",
+          (ctx) => ctx.channel === channel && (decoded(ctx.data) as { n: number }).n === 3,
+        );
+        client.connect();
+        assert.equal((await back).recovered, true);
+        await third;
+        assert.deepEqual(seen, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+      } finally {
+        client.disconnect();
+      }
+    });
+
+    test("a token naming a channel of an unknown namespace is refused with 102 and the connection is unusable", async () => {
+      const token = await sign({ sub: "una", exp: unix(3600), channels: ["nope:x"] }, secret, "HS256");
+      const client = await rawClient(srv.url, protocol);
+      client.send({ id: 1, connect: { token } });
+      assert.deepEqual((await client.reply(1)).error, { code: 102, message: "unknown channel" });
+      assert.equal([...srv.server.node.hub.targets({ user: "una" })].length, 0);
+      client.send({ id: 2, presence: { channel: "feed:x" } });
+      assert.deepEqual(await client.closed, { code: 3501, reason: "bad request" });
     });
 
     test("API Presence shows the subscribers' real client info", async () => {
