@@ -223,7 +223,7 @@ const matrix: [string, string, Command[], number][] = [
 ];
 
 /** [what, subscribe request, fields of the subscribe result that must hold] */
-const subscribeResults: [string, Command, JsonObject][] = [
+const subscribeResults: [string, Command, Record<string, boolean | undefined>][] = [
   [
     "force_recovery makes every subscription recoverable",
     sub("rec_force:a"),
