@@ -108,11 +108,17 @@ export interface StreamConsumer {
   cancel(): void;
 }
 
+/** A consumer that can stop reading, leaving what the server sends unread in flow-controlled buffers. */
+export interface PausableConsumer extends StreamConsumer {
+  pause(): void;
+  resume(): void;
+}
+
 const protoFile = "centrifugal/centrifugo/unistream/unistream.proto";
 const serviceName = "centrifugal.centrifugo.unistream.CentrifugoUniStream";
 
 /** Consume over native gRPC with @grpc/grpc-js, an implementation independent of connect-es. */
-export function consumeWithGrpcJs(port: number, request: Record<string, unknown>): StreamConsumer {
+export function consumeWithGrpcJs(port: number, request: Record<string, unknown>): PausableConsumer {
   const client = grpcJsClient(protoFile, serviceName, `127.0.0.1:${port}`);
   const log = new PushLog();
   const call = client.Consume!(request) as grpc.ClientReadableStream<GrpcJsPush>;
@@ -125,26 +131,48 @@ export function consumeWithGrpcJs(port: number, request: Record<string, unknown>
       call.cancel();
       client.close();
     },
+    pause: () => call.pause(),
+    resume: () => call.resume(),
   };
 }
 
-/** Consume with a connect-node transport (Connect JSON or binary, gRPC, gRPC-Web). */
+/**
+ * Consume with a connect-node transport (Connect JSON or binary, gRPC,
+ * gRPC-Web). connect-node reads the response only as the iterator is pulled, so
+ * a paused consumer stops reading and HTTP/2 flow control holds the server back.
+ */
 export function consumeWithConnect(
   protocol: ConnectProtocol,
   baseUrl: string,
   request: { token?: string; subs?: Record<string, { recover?: boolean }> },
-): StreamConsumer {
+): PausableConsumer {
   const client = createClient(CentrifugoUniStream, transport(protocol, baseUrl));
   const abort = new AbortController();
   const log = new PushLog();
+  let resumed: (() => void) | undefined;
+  let paused: Promise<void> | undefined;
   void (async () => {
     try {
-      for await (const push of client.consume(request, { signal: abort.signal }))
+      for await (const push of client.consume(request, { signal: abort.signal })) {
         log.add(seenFromMessage(push));
+        if (paused) await paused;
+      }
       log.finish("ok");
     } catch (err) {
       log.finish((err as Error).message);
     }
   })();
-  return { log, cancel: () => abort.abort() };
+  return {
+    log,
+    cancel: () => abort.abort(),
+    pause() {
+      paused ??= new Promise((resolve) => {
+        resumed = resolve;
+      });
+    },
+    resume() {
+      paused = undefined;
+      resumed?.();
+    },
+  };
 }

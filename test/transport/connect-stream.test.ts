@@ -31,24 +31,24 @@ async function tokenFor(user: string, channels: string[], ttl = 60_000): Promise
   return jwt.sign(new TextEncoder().encode(secret));
 }
 
-async function api(method: string, body: unknown) {
-  const res = await httpApi(srv.url, method, body, { "X-API-Key": srv.apiKey });
+async function api(method: string, body: unknown, server = srv) {
+  const res = await httpApi(server.url, method, body, { "X-API-Key": server.apiKey });
   assert.equal(res.status, 200, res.text);
   return res.body as { result?: Record<string, unknown>; error?: unknown };
 }
 
-async function numClients(): Promise<number> {
-  const { result } = await api("info", {});
+async function numClients(server = srv): Promise<number> {
+  const { result } = await api("info", {}, server);
   return (result!.nodes as { num_clients?: number }[])[0]!.num_clients ?? 0;
 }
 
 /** Polls Info until the node counts `n` connections. */
-async function clientsBecome(n: number): Promise<void> {
+async function clientsBecome(n: number, server = srv): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if ((await numClients()) === n) return;
+    if ((await numClients(server)) === n) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  assert.equal(await numClients(), n);
+  assert.equal(await numClients(server), n);
 }
 
 const connected = (log: PushLog) => log.until((l) => l.of("connect").length === 1, "the connect push");
@@ -103,6 +103,12 @@ describe("Connect uni stream", () => {
     });
   }
 
+  test("an expired token ends the stream with disconnect 3005, the code Centrifugo maps error 109 to", async () => {
+    const { log } = consumeWithGrpcJs(srv.port, { token: await tokenFor("erin", [], -60_000) });
+    await log.until((l) => l.end !== undefined, "the end of the stream");
+    assert.deepEqual(log.pushes, [{ kind: "disconnect", code: 3005 }]);
+  });
+
   test("a stream without a token is refused with disconnect 3501, as on other transports", async () => {
     const { log } = consumeWithGrpcJs(srv.port, {});
     await log.until((l) => l.end !== undefined, "the end of the stream");
@@ -141,4 +147,49 @@ describe("Connect uni stream", () => {
     assert.deepEqual(consumer.log.pushes.at(-1), { kind: "disconnect", code: 4501 });
     await clientsBecome(0);
   });
+});
+
+describe("Connect uni stream limits", () => {
+  let small: TestServer;
+  before(async () => {
+    small = await startTestServer({
+      uni_grpc: { enabled: true },
+      client: { token: { hmac_secret_key: secret }, queue_max_size: 262144 },
+      channel: { namespaces: [{ name: "feed" }] },
+    });
+  });
+  after(() => small.close());
+
+  test("a consumer that stops reading is cut with 3008 once its backlog passes client.queue_max_size", async () => {
+    const token = await tokenFor("slow", ["feed:big"]);
+    const consumer = consumeWithConnect("grpc", small.url, { token });
+    await connected(consumer.log);
+    consumer.pause();
+    const payload = { blob: "x".repeat(32 * 1024) };
+    let published = 0;
+    while (published < 300 && (await numClients(small)) === 1) {
+      await api("publish", { channel: "feed:big", data: payload }, small);
+      published += 1;
+    }
+    await clientsBecome(0, small);
+    consumer.resume();
+    await consumer.log.until((l) => l.end !== undefined, "the end of the stream", 10_000);
+    assert.deepEqual(consumer.log.pushes.at(-1), { kind: "disconnect", code: 3008 });
+    assert.ok(
+      consumer.log.of("pub").length < published,
+      `${consumer.log.of("pub").length} publications arrived`,
+    );
+  });
+});
+
+test("without uni_grpc.enabled the stream is not served", async () => {
+  const plain = await startTestServer({ client: { token: { hmac_secret_key: secret } } });
+  try {
+    const consumer = consumeWithConnect("connect-binary", plain.url, { token: await tokenFor("frank", []) });
+    await consumer.log.until((l) => l.end !== undefined, "the end of the stream");
+    assert.deepEqual(consumer.log.pushes, []);
+    assert.match(consumer.log.end!, /unimplemented|not found|404/i);
+  } finally {
+    await plain.close();
+  }
 });
