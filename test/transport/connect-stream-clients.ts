@@ -123,8 +123,14 @@ export function consumeWithGrpcJs(port: number, request: Record<string, unknown>
   const log = new PushLog();
   const call = client.Consume!(request) as grpc.ClientReadableStream<GrpcJsPush>;
   call.on("data", (push: GrpcJsPush) => log.add(seenFromGrpcJs(push)));
-  call.on("error", (err: Error) => log.finish(err.message));
-  call.on("end", () => log.finish("ok"));
+  call.on("error", (err: Error) => {
+    log.finish(err.message);
+    client.close();
+  });
+  call.on("end", () => {
+    log.finish("ok");
+    client.close();
+  });
   return {
     log,
     cancel() {

@@ -193,3 +193,16 @@ test("without uni_grpc.enabled the stream is not served", async () => {
     await plain.close();
   }
 });
+
+test("a server shutting down ends every stream with disconnect 3001", async () => {
+  const closing = await startTestServer({
+    uni_grpc: { enabled: true },
+    client: { token: { hmac_secret_key: secret } },
+  });
+  const consumer = consumeWithGrpcJs(closing.port, { token: await tokenFor("gina", []) });
+  await connected(consumer.log);
+  await closing.close();
+  await consumer.log.until((l) => l.end !== undefined, "the end of the stream");
+  assert.deepEqual(consumer.log.pushes.at(-1), { kind: "disconnect", code: 3001 });
+  assert.equal(consumer.log.end, "ok");
+});
