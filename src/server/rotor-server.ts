@@ -9,7 +9,7 @@ import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
 import { disconnects } from "../errors/disconnect.js";
 import { Node } from "../node/node.js";
-import { connectStreamCors } from "../transport/connect-stream/connect-stream-cors.js";
+import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
 import {
   connectStreamFile,
   connectStreamRoutes,
@@ -61,7 +61,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
 
   const clientCtx = { node, config, tokens, log: logger, version: rotorVersion };
   const app = createHttpApp(logger, config.http_server.tls, maxMessageSize);
-  if (config.uni_grpc.enabled) app.addHook("onRequest", connectStreamCors(config.client.allowed_origins));
+  if (config.uni_grpc.enabled) app.addHook("onRequest", connectStreamHook(config.client.allowed_origins));
   await app.register(fastifyConnectPlugin, {
     ...connectOptions,
     routes: apiConnectRoutes({

@@ -51,6 +51,14 @@ async function clientsBecome(n: number, server = srv): Promise<void> {
   assert.equal(await numClients(server), n);
 }
 
+/** One message of a Connect streaming body: flags byte 0, big-endian length, the message. */
+function envelope(message: string): Buffer {
+  const bytes = Buffer.from(message);
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(bytes.length, 1);
+  return Buffer.concat([prefix, bytes]);
+}
+
 const connected = (log: PushLog) => log.until((l) => l.of("connect").length === 1, "the connect push");
 
 describe("Connect uni stream", () => {
@@ -85,6 +93,36 @@ describe("Connect uni stream", () => {
       for (const [name, { log }] of consumers) assert.deepEqual(log.of("pub"), expected, name);
     } finally {
       for (const [, c] of consumers) c.cancel();
+    }
+    await clientsBecome(0);
+  });
+
+  test("plain fetch speaks the Connect JSON stream: enveloped protobuf-JSON pushes, marked unbuffered for proxies", async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${srv.url}/centrifugal.centrifugo.unistream.CentrifugoUniStream/Consume`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json", "connect-protocol-version": "1" },
+      body: envelope(JSON.stringify({ token: await tokenFor("henry", ["feed:fetch"]) })),
+      signal: abort.signal,
+    });
+    try {
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "application/connect+json");
+      assert.equal(res.headers.get("x-accel-buffering"), "no");
+      const reader = res.body!.getReader();
+      let bytes = Buffer.alloc(0);
+      while (bytes.length < 5 || bytes.length < 5 + bytes.readUInt32BE(1)) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, "the stream ended before its first message");
+        bytes = Buffer.concat([bytes, value]);
+      }
+      const length = bytes.readUInt32BE(1);
+      assert.equal(bytes[0], 0, "a message envelope, not the end-of-stream one");
+      const first = JSON.parse(bytes.subarray(5, 5 + length).toString());
+      assert.deepEqual(Object.keys(first), ["connect"]);
+      assert.deepEqual(Object.keys(first.connect.subs), ["feed:fetch"]);
+    } finally {
+      abort.abort();
     }
     await clientsBecome(0);
   });

@@ -9,18 +9,23 @@ const allowHeaders = cors.allowedHeaders.join(", ");
 const exposeHeaders = cors.exposedHeaders.join(", ");
 
 /**
- * Origin policy of the Connect stream, the one client transport a browser
- * reaches with fetch (connect-web) rather than WebSocket: pages on an origin
- * listed in `client.allowed_origins` may call it cross-origin (CORS preflight
- * and response headers as connect-es lists them); any other Origin gets 403,
- * as a WebSocket upgrade would. Requests without Origin (non-browser clients)
- * pass. The server API routes are left without CORS: they are for backends.
+ * What the Connect stream needs at the HTTP level before connect-es sees the
+ * request. `X-Accel-Buffering: no` keeps nginx-style proxies from holding
+ * pushes back in their buffers. And since this is the one client transport a
+ * browser reaches with fetch (connect-web) rather than WebSocket, the origin
+ * rule of the other transports applies here through CORS: pages on an origin
+ * in `client.allowed_origins` may call it cross-origin (preflight and response
+ * headers as connect-es lists them), other origins get 403, requests without
+ * Origin (non-browser clients) pass. The server API routes stay without CORS:
+ * they are for backends.
  */
-export function connectStreamCors(allowedOrigins: readonly string[]): onRequestHookHandler {
+export function connectStreamHook(allowedOrigins: readonly string[]): onRequestHookHandler {
   const originAllowed = createOriginCheck(allowedOrigins);
   return (req, reply, done) => {
+    if (req.url.split("?", 1)[0] !== consumePath) return done();
+    reply.header("x-accel-buffering", "no");
     const origin = req.headers.origin;
-    if (origin === undefined || req.url.split("?", 1)[0] !== consumePath) return done();
+    if (origin === undefined) return done();
     if (!originAllowed(req.headers)) {
       reply.code(403).type("text/plain").send("Forbidden: origin not allowed\n");
       return;
