@@ -148,3 +148,30 @@ test("a stream that stays open gets pings, empty pushes, at the ping interval", 
     await server.close();
   }
 });
+
+test("uni_http_stream works over cleartext HTTP/2 on the same port", async () => {
+  const { connect } = await import("node:http2");
+  const session = connect(insecure.url);
+  try {
+    const req = session.request({ ":method": "POST", ":path": "/connection/uni_http_stream" });
+    req.end("{}");
+    const [headers, firstLine] = await new Promise<[Record<string, unknown>, string]>((resolve, reject) => {
+      let head: Record<string, unknown> = {};
+      let text = "";
+      req.on("response", (h) => {
+        head = h;
+      });
+      req.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes("\n")) resolve([head, text.split("\n")[0]!]);
+      });
+      req.on("error", reject);
+    });
+    assert.equal(headers[":status"], 200);
+    assert.equal(headers.connection, undefined);
+    assert.equal(typeof (JSON.parse(firstLine).connect as { client: string }).client, "string");
+    req.close();
+  } finally {
+    await new Promise((resolve) => session.close(() => resolve(undefined)));
+  }
+});
