@@ -52,11 +52,12 @@ async function clientsBecome(n: number, server = srv): Promise<void> {
 }
 
 /** One message of a Connect streaming body: flags byte 0, big-endian length, the message. */
-function envelope(message: string): Buffer {
-  const bytes = Buffer.from(message);
-  const prefix = Buffer.alloc(5);
-  prefix.writeUInt32BE(bytes.length, 1);
-  return Buffer.concat([prefix, bytes]);
+function envelope(message: string): Uint8Array<ArrayBuffer> {
+  const bytes = new TextEncoder().encode(message);
+  const out = new Uint8Array(5 + bytes.length);
+  new DataView(out.buffer).setUint32(1, bytes.length);
+  out.set(bytes, 5);
+  return out;
 }
 
 const connected = (log: PushLog) => log.until((l) => l.of("connect").length === 1, "the connect push");
