@@ -1,0 +1,108 @@
+import { fileURLToPath } from "node:url";
+import { sleep } from "./clock.js";
+import { addSparse, createHistogram } from "./histogram.js";
+import { ask } from "./ipc.js";
+import { type Proc, raiseFileLimit, spawnNode } from "./processes.js";
+
+const subscribersFile = fileURLToPath(new URL("../load/subscribers.ts", import.meta.url));
+
+/** Most connections one load process opens. */
+const perProcess = 5000;
+
+/** Loopback source addresses: each gives its own range of ephemeral ports. */
+export const localAddresses = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"];
+
+export type SubscriberMode = "centrifugo" | "raw" | "socketio";
+
+export interface FleetSpec {
+  readonly url: string;
+  readonly mode: SubscriberMode;
+  readonly count: number;
+  readonly channels: readonly string[];
+  readonly subscribe: boolean;
+  readonly cpus: string;
+}
+
+interface Stats {
+  received: number;
+  lastAt: number;
+  histogram: [number, number][];
+}
+
+/** The subscriber connections of one server, spread over load processes. */
+export interface Fleet {
+  reset(): Promise<void>;
+  /** Polls until `expected` deliveries arrived or nothing arrived for `idleMs`. */
+  waitFor(
+    expected: number,
+    idleMs: number,
+  ): Promise<{ received: number; lastAt: number; histogram: Uint32Array }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts load processes and opens `count` connections, channel i mod
+ * channels.length for connection i; fails if any connection is refused.
+ */
+export async function openFleet(spec: FleetSpec): Promise<Fleet> {
+  const procs: Proc[] = [];
+  const n = Math.max(1, Math.ceil(spec.count / perProcess));
+  try {
+    const opened = [];
+    for (let p = 0; p < n; p++) {
+      const proc = spawnNode([subscribersFile], spec.cpus, true);
+      raiseFileLimit(proc.pid);
+      procs.push(proc);
+      const from = Math.floor((spec.count * p) / n);
+      const to = Math.floor((spec.count * (p + 1)) / n);
+      const channels = Array.from(
+        { length: to - from },
+        (_, k) => spec.channels[(from + k) % spec.channels.length]!,
+      );
+      opened.push(
+        ask<{ opened: number; failed: number; firstError: string }>(proc.child, {
+          type: "open",
+          url: spec.url,
+          mode: spec.mode,
+          count: to - from,
+          channels,
+          subscribe: spec.subscribe,
+          localAddresses,
+        }),
+      );
+    }
+    for (const result of await Promise.all(opened)) {
+      if (result.failed > 0)
+        throw new Error(`${result.failed} ${spec.mode} connections failed: ${result.firstError}`);
+    }
+  } catch (err) {
+    await Promise.all(procs.map((p) => p.stop()));
+    throw err;
+  }
+  const stats = () => Promise.all(procs.map((p) => ask<Stats>(p.child, { type: "stats" })));
+  return {
+    async reset() {
+      await Promise.all(procs.map((p) => ask(p.child, { type: "reset" })));
+    },
+    async waitFor(expected, idleMs) {
+      let last = -1;
+      let lastChange = Date.now();
+      for (;;) {
+        const all = await stats();
+        const received = all.reduce((s, x) => s + x.received, 0);
+        if (received !== last) lastChange = Date.now();
+        last = received;
+        if (received >= expected || Date.now() - lastChange > idleMs) {
+          const histogram = createHistogram();
+          for (const x of all) addSparse(histogram, x.histogram);
+          return { received, lastAt: Math.max(...all.map((x) => x.lastAt)), histogram };
+        }
+        await sleep(50);
+      }
+    },
+    async close() {
+      await Promise.all(procs.map((p) => ask(p.child, { type: "close" }).catch(() => undefined)));
+      await Promise.all(procs.map((p) => p.stop()));
+    },
+  };
+}

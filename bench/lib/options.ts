@@ -1,0 +1,58 @@
+/** What `npm run bench -- [flags]` asked for. */
+export interface BenchOptions {
+  /** Small sizes, one round: every scenario in well under two minutes (CI). */
+  readonly quick: boolean;
+  /** Scenarios to run; all when empty. */
+  readonly only: readonly string[];
+  readonly rounds: number;
+  /** taskset CPU list for the servers (rotor and baselines alike). */
+  readonly serverCpus: string;
+  /** taskset CPU list for the load generators. */
+  readonly loadCpus: string;
+  /** Skip `npm run build` (use the dist/ already there). */
+  readonly noBuild: boolean;
+}
+
+const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,api,connections] [--rounds N]
+                        [--server-cpus LIST] [--load-cpus LIST] [--no-build]`;
+
+function defaultCpus(count: number): { server: string; load: string } {
+  if (count < 2) return { server: "", load: "" };
+  const half = Math.floor(count / 2);
+  return {
+    server: half === 1 ? "0" : `0-${half - 1}`,
+    load: half === count - 1 ? String(half) : `${half}-${count - 1}`,
+  };
+}
+
+/** Parses the command line; throws with the usage on anything unknown. */
+export function parseOptions(argv: readonly string[], cpuCount: number): BenchOptions {
+  const cpus = defaultCpus(cpuCount);
+  const o = {
+    quick: false,
+    only: [] as string[],
+    rounds: 0,
+    serverCpus: cpus.server,
+    loadCpus: cpus.load,
+    noBuild: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value\n${usage}`);
+      return v;
+    };
+    if (flag === "--quick") o.quick = true;
+    else if (flag === "--no-build") o.noBuild = true;
+    else if (flag === "--only") o.only = value().split(",");
+    else if (flag === "--rounds") o.rounds = Number(value());
+    else if (flag === "--server-cpus") o.serverCpus = value();
+    else if (flag === "--load-cpus") o.loadCpus = value();
+    else throw new Error(`unknown flag ${flag}\n${usage}`);
+  }
+  if (!Number.isInteger(o.rounds) || o.rounds < 0)
+    throw new Error(`--rounds must be a positive integer\n${usage}`);
+  if (o.rounds === 0) o.rounds = o.quick ? 1 : 3;
+  return o;
+}

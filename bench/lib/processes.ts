@@ -1,0 +1,112 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { sleep } from "./clock.js";
+
+const ticksPerSecond = 100;
+
+/** A spawned process the harness pins, measures and stops. */
+export interface Proc {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** The end of what it wrote (stdout and stderr), for the error message when it dies. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1, asked from the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Pins every thread of `pid` to `cpus` (a taskset list such as "0" or "1-3"); no-op when empty. */
+export function pin(pid: number, cpus: string): void {
+  if (cpus) execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+}
+
+/**
+ * Spawns `node <args>` with an IPC channel, pinned to `cpus`. Processes that
+ * run TypeScript get the tsx loader; rotor runs from its compiled JavaScript.
+ */
+export function spawnNode(args: readonly string[], cpus: string, tsx: boolean): Proc {
+  const execArgs = tsx ? ["--import", "tsx", ...args] : [...args];
+  const child = spawn(process.execPath, execArgs, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  let stderr = "";
+  const keep = (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not spawn node ${args.join(" ")}`);
+  pin(pid, cpus);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    child,
+    pid,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls `url` until it answers (any status), or fails with the process's stderr. */
+export async function waitForHttp(url: string, proc: Proc, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.stderr()}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`no answer from ${url} within ${timeoutMs} ms: ${proc.stderr()}`);
+}
+
+/** User + system CPU seconds the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** Resident set size in bytes. */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+  return Number(kb) * 1024;
+}
+
+/** The soft and hard limits on open files of a process. */
+export function fileLimits(pid: number): { soft: number; hard: number } {
+  const limits = readFileSync(`/proc/${pid}/limits`, "utf8");
+  const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(limits);
+  const n = (s: string | undefined) => (s === undefined || s === "unlimited" ? Infinity : Number(s));
+  return { soft: n(m?.[1]), hard: n(m?.[2]) };
+}
+
+/** Raises the soft open-files limit of `pid` to its hard limit; returns the limit in force afterwards. */
+export function raiseFileLimit(pid: number): number {
+  const { soft, hard } = fileLimits(pid);
+  if (soft >= hard || !Number.isFinite(hard)) return soft;
+  try {
+    execFileSync("prlimit", ["--pid", String(pid), `--nofile=${hard}:${hard}`], { stdio: "ignore" });
+  } catch {
+    return soft;
+  }
+  return fileLimits(pid).soft;
+}

@@ -1,0 +1,155 @@
+import { io, type Socket } from "socket.io-client";
+import WebSocket from "ws";
+import { nowMs } from "../lib/clock.js";
+import { createHistogram, record, sparse } from "../lib/histogram.js";
+import { type IpcRequest, serve } from "../lib/ipc.js";
+import { eachTimestamp } from "../lib/payload.js";
+
+/**
+ * A load process holding many subscriber connections and counting what they
+ * receive. `centrifugo` speaks Centrifugo's JSON protocol (connect, subscribe,
+ * answer pings); `raw` is a bare WebSocket to the ws baseline; `socketio` is
+ * socket.io-client. Each delivery's latency is taken from the timestamp in its
+ * payload.
+ */
+type Mode = "centrifugo" | "raw" | "socketio";
+
+interface OpenRequest {
+  url: string;
+  mode: Mode;
+  count: number;
+  channels: string[];
+  subscribe: boolean;
+  /** Source addresses to spread connections over (loopback has ~28k ports per address). */
+  localAddresses: string[];
+}
+
+const sockets: (WebSocket | Socket)[] = [];
+let received = 0;
+let lastAt = 0;
+let histogram = createHistogram();
+const ping = Buffer.from("{}");
+
+function onTimestamp(sentAt: number): void {
+  const now = nowMs();
+  received += 1;
+  lastAt = now;
+  record(histogram, now - sentAt);
+}
+
+function isPing(frame: Buffer): boolean {
+  const leading = frame[0] === 123 && frame[1] === 125 && (frame.length === 2 || frame[2] === 10);
+  return leading || frame.includes("\n{}");
+}
+
+function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${o.url}/connection/websocket`, {
+      localAddress: o.localAddresses[i % o.localAddresses.length],
+      perMessageDeflate: false,
+    });
+    const expectedId = o.subscribe ? 2 : 1;
+    let ready = false;
+    ws.on("open", () => {
+      const connect = '{"id":1,"connect":{}}';
+      ws.send(
+        o.subscribe ? `${connect}\n{"id":2,"subscribe":{"channel":${JSON.stringify(channel)}}}` : connect,
+      );
+    });
+    ws.on("message", (data: Buffer) => {
+      if (!ready) {
+        const text = data.toString();
+        if (text.includes('"error"')) return reject(new Error(`refused: ${text}`));
+        if (text.includes(`"id":${expectedId}`)) {
+          ready = true;
+          resolve();
+        }
+        return;
+      }
+      if (isPing(data)) ws.send(ping);
+      eachTimestamp(data, onTimestamp);
+    });
+    ws.on("error", reject);
+    ws.on("close", (code) => {
+      if (!ready) reject(new Error(`closed with ${code} before subscribing`));
+    });
+    sockets.push(ws);
+  });
+}
+
+function openRaw(o: OpenRequest, i: number, channel: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${o.url.replace(/^http/, "ws")}/?channel=${encodeURIComponent(channel)}`, {
+      localAddress: o.localAddresses[i % o.localAddresses.length],
+      perMessageDeflate: false,
+    });
+    ws.on("open", () => resolve());
+    ws.on("message", (data: Buffer) => eachTimestamp(data, onTimestamp));
+    ws.on("error", reject);
+    sockets.push(ws);
+  });
+}
+
+function openSocketIo(o: OpenRequest, i: number, channel: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = io(o.url, {
+      transports: ["websocket"],
+      query: { channel },
+      reconnection: false,
+      forceNew: true,
+      localAddress: o.localAddresses[i % o.localAddresses.length],
+    } as Parameters<typeof io>[1]);
+    socket.on("connect", () => resolve());
+    socket.on("connect_error", reject);
+    socket.on("m", (data: { t: number }) => onTimestamp(data.t));
+    sockets.push(socket);
+  });
+}
+
+const openers = { centrifugo: openCentrifugo, raw: openRaw, socketio: openSocketIo } as const;
+
+async function open(o: OpenRequest): Promise<object> {
+  const opener = openers[o.mode];
+  let next = 0;
+  let failed = 0;
+  let firstError = "";
+  const worker = async () => {
+    while (next < o.count) {
+      const i = next++;
+      try {
+        await opener(o, i, o.channels[i % o.channels.length]!);
+      } catch (err) {
+        failed += 1;
+        firstError ||= String((err as Error).message ?? err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(200, o.count) }, worker));
+  return { opened: o.count - failed, failed, firstError };
+}
+
+function closeAll(): void {
+  for (const s of sockets.splice(0)) {
+    if (s instanceof WebSocket) s.terminate();
+    else s.disconnect();
+  }
+}
+
+serve(async (request: IpcRequest) => {
+  switch (request.type) {
+    case "open":
+      return open(request as unknown as OpenRequest);
+    case "reset":
+      received = 0;
+      lastAt = 0;
+      histogram = createHistogram();
+      return {};
+    case "stats":
+      return { received, lastAt, histogram: sparse(histogram) };
+    case "close":
+      closeAll();
+      return {};
+    default:
+      throw new Error(`unknown request ${request.type}`);
+  }
+});

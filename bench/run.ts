@@ -1,0 +1,84 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseOptions } from "./lib/options.js";
+import { type Report, toMarkdown } from "./lib/report.js";
+import { runApi } from "./scenarios/api.js";
+import { runConnections } from "./scenarios/connections.js";
+import type { ScenarioContext } from "./scenarios/context.js";
+import { runFanout } from "./scenarios/fanout.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
+
+const scenarios = {
+  fanout: runFanout,
+  api: runApi,
+  connections: runConnections,
+} as const;
+
+function machine(): Record<string, string | number> {
+  const list = cpus();
+  return {
+    cpu: `${list.length} × ${list[0]?.model ?? "unknown"}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    "load average at start": loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" "),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), cpus().length);
+  const unknown = options.only.filter((s) => !Object.hasOwn(scenarios, s) && s !== "latency");
+  if (unknown.length > 0)
+    throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${Object.keys(scenarios).join(", ")}`);
+  if (!options.noBuild) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+  const started = new Date();
+  const report: Report = {
+    date: started.toISOString(),
+    machine: machine(),
+    options,
+    rows: [],
+    figures: [],
+    notes: [],
+  };
+  const ctx: ScenarioContext = { options, report, log: (m) => process.stderr.write(`${m}\n`) };
+  for (const [name, run] of Object.entries(scenarios)) {
+    if (
+      options.only.length > 0 &&
+      !options.only.includes(name) &&
+      !(name === "fanout" && options.only.includes("latency"))
+    )
+      continue;
+    try {
+      await run(ctx);
+    } catch (err) {
+      report.notes.push(`${name} failed: ${(err as Error).message}`);
+      ctx.log(`${name} failed: ${(err as Error).stack}`);
+    }
+  }
+  report.notes.push("redis: not available: no Redis engine yet (goal ≥ 50k publications/s).");
+  report.machine["load average at end"] = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+  report.machine["wall time"] = `${Math.round((Date.now() - started.getTime()) / 1000)} s`;
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = report.date.replace(/[:.]/g, "-");
+  const kind = options.quick ? "quick" : "full";
+  const markdown = toMarkdown(report);
+  writeFileSync(`${resultsDir}${stamp}-${kind}.md`, markdown);
+  writeFileSync(`${resultsDir}${stamp}-${kind}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(markdown);
+  process.stdout.write(`\nwritten: bench/results/${stamp}-${kind}.{md,json}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  },
+);
