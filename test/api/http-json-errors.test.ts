@@ -101,7 +101,7 @@ describe("request failures of the HTTP JSON API", () => {
       ["publish", '{"channel":"c","data":nul}', /unexpected character "}"/],
       ["publish", "[]", /expected a JSON object, got an array/],
       ["publish", '"channel"', /expected a JSON object, got a string/],
-      ["publish", new Uint8Array([0xff, 0xfe, 0x00]), /unexpected character/],
+      ["publish", new Uint8Array([0xff, 0xfe, 0x00]), /not valid UTF-8/],
       ["batch", '{"commands":{}}', /commands: expected an array, got an object/],
       ["batch", '{"commands":[1]}', /commands\[0\]: expected an object, got the number 1/],
     ];

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { decodeJsonMessage } from "../../protocol/json/json-decode.js";
 import { encodeJsonMessage } from "../../protocol/json/json-encode.js";
@@ -80,6 +81,7 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
     if (run === undefined) return sendError(reply, 404, httpErrors.unavailable(method.name), mode);
     const body = request.body as Buffer | undefined;
     if (!body || body.length === 0) return sendError(reply, 400, httpErrors.emptyBody(), mode);
+    if (!isUtf8(body)) return sendError(reply, 400, httpErrors.notUtf8(), mode);
     const decoded = decodeJsonMessage(method.input, body);
     if ("error" in decoded) return sendError(reply, 400, httpErrors.badBody(decoded.error), mode);
     let response: object;
@@ -111,6 +113,7 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
   app.post(base || "/", async (request, reply) => {
     const body = request.body as Buffer | undefined;
     if (!body || body.length === 0) return sendError(reply, 400, httpErrors.emptyBody(), "");
+    if (!isUtf8(body)) return sendError(reply, 400, httpErrors.notUtf8(), "");
     const result = await runLegacyStream(o.service, body);
     if ("value" in result) return sendJson(reply, 200, result.value);
     const error = result.status === 400 ? httpErrors.badBody(result.error) : httpErrors.payloadNotJson();

@@ -35,6 +35,13 @@ export function sendError(
 export const httpErrors = {
   emptyBody: () =>
     new RotorError(ErrorCode.BadRequest, "bad request: the body is empty; send a JSON object, at least {}"),
+  /**
+   * JSON text is UTF-8 (RFC 8259). Checked before decoding because payloads
+   * are kept as raw bytes: an invalid one would be published and then make
+   * every HTTP read of the channel's history fail.
+   */
+  notUtf8: () =>
+    new RotorError(ErrorCode.BadRequest, "bad request: the body is not valid UTF-8, which JSON must be"),
   badBody: (detail: string) => new RotorError(ErrorCode.BadRequest, `bad request: ${detail}`),
   tooLarge: (limit: number) =>
     new RotorError(ErrorCode.BadRequest, `bad request: the body is larger than the limit of ${limit} bytes`),
