@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
-import fastify, { type FastifyInstance, LogController } from "fastify";
+import fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { createOnePortServers } from "./one-port.js";
@@ -10,11 +15,43 @@ function pem(text: string, file: string): string {
   return file ? readFileSync(file, "utf8") : text.includes("-----BEGIN") ? text : readFileSync(text, "utf8");
 }
 
+/** `/package.Service/Method`: the path shape of gRPC, gRPC-Web and Connect calls. */
+const rpcPath = /^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/;
+
+/**
+ * Unknown paths, answered in the caller's protocol: a gRPC or gRPC-Web client
+ * gets status 12 (Unimplemented) naming the method instead of a bare HTTP 404,
+ * a Connect client the Connect error JSON; anything else a plain 404.
+ */
+function notFound(request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split("?")[0]!;
+  const contentType = request.headers["content-type"] ?? "";
+  const message = `unknown method: nothing is served at ${path}`;
+  if (contentType.startsWith("application/grpc")) {
+    return reply
+      .code(200)
+      .header("content-type", contentType)
+      .header("grpc-status", "12")
+      .header("grpc-message", encodeURIComponent(message))
+      .send();
+  }
+  if (rpcPath.test(path) && /^application\/(json|proto)/.test(contentType)) {
+    return reply.code(404).send({ code: "unimplemented", message });
+  }
+  return reply.code(404).header("content-type", "text/plain; charset=utf-8").send(`not found: ${path}`);
+}
+
 /**
  * A Fastify instance that answers HTTP/1.1 and HTTP/2 on one port: cleartext
  * h1 + h2c by sniffing the connection preface, or with TLS, ALPN h2 + http/1.1.
  */
 export function createHttpApp(logger: Logger, tls: Tls, bodyLimit: number): FastifyInstance {
+  const app = createFastify(logger, tls, bodyLimit);
+  app.setNotFoundHandler(notFound);
+  return app;
+}
+
+function createFastify(logger: Logger, tls: Tls, bodyLimit: number): FastifyInstance {
   const common = {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),

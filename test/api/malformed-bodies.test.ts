@@ -1,0 +1,509 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import { after, before, test } from "node:test";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { HistoryRequestSchema, PublishRequestSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { grpcJsCall, grpcJsClient } from "../helpers/api-clients.js";
+import { type CliProcess, freePort, startCli } from "../helpers/cli-process.js";
+
+const key = "malformed-key";
+const service = "/centrifugal.centrifugo.api.CentrifugoApi";
+const tenMb = 10 * 1024 * 1024;
+
+let cli: CliProcess;
+let port: number;
+let url: string;
+
+before(async () => {
+  port = await freePort();
+  cli = await startCli(
+    ["--port", String(port), "--address", "127.0.0.1", "--api_key", key, "--log_level", "error"],
+    [port],
+  );
+  url = `http://127.0.0.1:${port}`;
+});
+after(() => cli.stop());
+
+/** What came back: an HTTP status, a gRPC status when there was one, and the error text. */
+interface Answer {
+  readonly status: number;
+  readonly grpcStatus?: number;
+  readonly message: string;
+}
+
+/** Sends one raw gRPC request over h2c (no client library, so any bytes can go out). */
+function rawGrpc(path: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    // The client's own session must be allowed to buffer the 10 MB bodies it sends.
+    const session = http2.connect(url, { maxSessionMemory: 64 });
+    session.on("error", reject);
+    const req = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      authorization: `apikey ${key}`,
+      ...headers,
+    });
+    const fields: Record<string, unknown> = {};
+    req.on("response", (h) => Object.assign(fields, h));
+    req.on("trailers", (t) => Object.assign(fields, t));
+    req.on("data", () => {});
+    req.on("error", reject);
+    req.on("end", () => {
+      session.close();
+      const status = fields["grpc-status"];
+      resolve({
+        status: Number(fields[":status"]),
+        grpcStatus: status === undefined ? undefined : Number(status),
+        message: decodeURIComponent(String(fields["grpc-message"] ?? "")),
+      });
+    });
+    req.end(body);
+  });
+}
+
+/** gRPC-Web carries its status in a trailer frame at the end of the body. */
+async function rawGrpcWeb(path: string, body: Uint8Array<ArrayBuffer>): Promise<Answer> {
+  const res = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/grpc-web+proto", authorization: `apikey ${key}` },
+    body,
+  });
+  const text = Buffer.from(await res.arrayBuffer()).toString("latin1");
+  const status = /grpc-status: ?(\d+)/.exec(text)?.[1] ?? res.headers.get("grpc-status") ?? undefined;
+  const message = /grpc-message: ?([^\r\n]*)/.exec(text)?.[1] ?? res.headers.get("grpc-message") ?? "";
+  return {
+    status: res.status,
+    grpcStatus: status === undefined ? undefined : Number(status),
+    message: decodeURIComponent(message),
+  };
+}
+
+/**
+ * One HTTP/1.1 request with node:http, which reads an answer sent before the
+ * upload ended (a 413 to a 10 MB body) where fetch may report the reset instead.
+ */
+function rawHttp(path: string, contentType: string, body: Uint8Array | string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers = { "content-type": contentType, "x-api-key": key, authorization: `apikey ${key}` };
+    const req = http.request(`${url}${path}`, { method: "POST", headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, message: Buffer.concat(chunks).toString() }),
+      );
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Announces a 10 MB body and sends only its start: the answer must come from
+ * the announced length alone. (A client that keeps writing after the server
+ * answered and closed, as HTTP allows, may see EPIPE instead of the answer.)
+ */
+function oversizeHttp(path: string, start: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const text = Buffer.concat(chunks).toString();
+      const status = Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0);
+      resolve({ status, message: text.slice(text.indexOf("\r\n\r\n") + 4) });
+    });
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: ${key}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${tenMb}\r\n\r\n${start}`,
+    );
+  });
+}
+
+function envelope(flags: number, length: number, payload: Uint8Array): Uint8Array<ArrayBuffer> {
+  const head = Buffer.alloc(5);
+  head[0] = flags;
+  head.writeUInt32BE(length, 1);
+  return Buffer.concat([head, payload]);
+}
+
+interface Case {
+  readonly name: string;
+  send(): Promise<Answer>;
+  /** The gRPC status, or for plain HTTP the status, that must come back. */
+  readonly code: number;
+  readonly message: RegExp;
+}
+
+const publish = toBinary(
+  PublishRequestSchema,
+  create(PublishRequestSchema, { channel: "chat:x", data: new TextEncoder().encode('{"k":"value"}') }),
+);
+/** Cut points strictly inside a field (tag, length or content), never between fields. */
+const fieldEnds = new Set([0, 8, publish.length]);
+const cuts = Array.from({ length: publish.length }, (_, i) => i).filter((i) => !fieldEnds.has(i));
+const badUtf8Channel = new Uint8Array([0x0a, 0x02, 0xff, 0xfe, 0x12, 0x02, 0x7b, 0x7d]);
+const wrongWireType = new Uint8Array([0x08, 0x01, 0x12, 0x02, 0x7b, 0x7d]);
+const hugeLimit = toBinary(HistoryRequestSchema, create(HistoryRequestSchema, { channel: "chat:x" }));
+
+const grpcCodes = { invalidArgument: 3, resourceExhausted: 8, unimplemented: 12, internal: 13 } as const;
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  const grpcLike = [
+    ["gRPC", rawGrpc],
+    ["gRPC-Web", rawGrpcWeb],
+  ] as const;
+  for (const [surface, send] of grpcLike) {
+    const at = (name: string, body: Uint8Array<ArrayBuffer>, code: number, message: RegExp) =>
+      out.push({ name: `${surface}: ${name}`, send: () => send(`${service}/Publish`, body), code, message });
+    for (const cut of cuts) {
+      at(
+        `protobuf cut at byte ${cut}`,
+        envelope(0, cut, publish.subarray(0, cut)),
+        grpcCodes.internal,
+        /parse binary: premature EOF/,
+      );
+    }
+    for (const extra of [1, 2, 7, 100, 4096]) {
+      at(
+        `length prefix ${extra} bytes too long`,
+        envelope(0, publish.length + extra, publish),
+        grpcCodes.invalidArgument,
+        /incomplete envelope/,
+      );
+    }
+    for (const size of [1, 2, 3, 4]) {
+      at(
+        `envelope header cut to ${size} bytes`,
+        envelope(0, 0, new Uint8Array()).subarray(0, size),
+        grpcCodes.invalidArgument,
+        /incomplete envelope/,
+      );
+    }
+    at(
+      "length prefix over the size limit",
+      envelope(0, 0x7fffffff, publish),
+      grpcCodes.resourceExhausted,
+      /larger than configured readMaxBytes 4194304/,
+    );
+    at(
+      "compressed flag without grpc-encoding",
+      envelope(1, publish.length, publish),
+      grpcCodes.internal,
+      /compressed envelope, but do not know how to decompress/,
+    );
+    at(
+      "invalid UTF-8 in the channel",
+      envelope(0, badUtf8Channel.length, badUtf8Channel),
+      grpcCodes.internal,
+      /not valid for encoding utf-8/,
+    );
+    at(
+      "a string field sent as a varint",
+      envelope(0, wrongWireType.length, wrongWireType),
+      grpcCodes.internal,
+      /parse binary/,
+    );
+    at(
+      "a 10 MB message",
+      envelope(0, tenMb, new Uint8Array(tenMb)),
+      grpcCodes.resourceExhausted,
+      /larger than configured readMaxBytes/,
+    );
+    out.push({
+      name: `${surface}: an unknown method`,
+      send: () => send(`${service}/NoSuchMethod`, envelope(0, 0, new Uint8Array())),
+      code: grpcCodes.unimplemented,
+      message:
+        /unknown method: nothing is served at \/centrifugal.centrifugo.api.CentrifugoApi\/NoSuchMethod/,
+    });
+  }
+  out.push(
+    {
+      name: "gRPC: a compressed flag on a body that is not gzip",
+      send: () =>
+        rawGrpc(`${service}/Publish`, envelope(1, publish.length, publish), { "grpc-encoding": "gzip" }),
+      code: grpcCodes.invalidArgument,
+      message: /decompression failed/,
+    },
+    {
+      name: "gRPC: an unknown grpc-encoding",
+      send: () =>
+        rawGrpc(`${service}/Publish`, envelope(1, publish.length, publish), { "grpc-encoding": "snappy" }),
+      code: grpcCodes.unimplemented,
+      message: /snappy/,
+    },
+  );
+
+  for (const cut of cuts) {
+    out.push({
+      name: `Connect binary: protobuf cut at byte ${cut}`,
+      send: () => rawHttp(`${service}/Publish`, "application/proto", publish.subarray(0, cut)),
+      code: 500,
+      message: /"code":"internal","message":"parse binary: premature EOF"/,
+    });
+  }
+  out.push({
+    name: "Connect binary: invalid UTF-8 in the channel",
+    send: () => rawHttp(`${service}/Publish`, "application/proto", badUtf8Channel),
+    code: 500,
+    message: /not valid for encoding utf-8/,
+  });
+  out.push({
+    name: "Connect binary: a 10 MB message",
+    send: () =>
+      rawHttp(`${service}/History`, "application/proto", Buffer.concat([hugeLimit, new Uint8Array(tenMb)])),
+    code: 429,
+    message: /"code":"resource_exhausted".*larger than configured readMaxBytes 4194304/,
+  });
+
+  const jsonCases: [string, string, string, RegExp, RegExp][] = [
+    [
+      "Publish",
+      "publish",
+      '{"channel":1}',
+      /PublishRequest.channel from JSON: expected string, got 1/,
+      /channel: expected a string, got the number 1/,
+    ],
+    ["Publish", "publish", '{"channel":true}', /PublishRequest.channel/, /channel: expected a string/],
+    ["Publish", "publish", '{"channel":["a"]}', /PublishRequest.channel/, /channel: expected a string/],
+    ["Publish", "publish", '{"channel":{}}', /PublishRequest.channel/, /channel: expected a string/],
+    [
+      "Publish",
+      "publish",
+      '{"channel":"c","skip_history":"yes"}',
+      /skip_history|skipHistory/,
+      /skip_history: expected a boolean/,
+    ],
+    ["Publish", "publish", '{"channel":"c","tags":[]}', /tags/, /tags: expected an object/],
+    ["Publish", "publish", '{"channel":"c","tags":{"a":1}}', /tags/, /tags\[\\"a\\"\]: expected a string/],
+    ["Publish", "publish", '{"channel":"c","version":-1}', /version/, /version: expected a uint64/],
+    [
+      "Publish",
+      "publish",
+      '{"channel":"c","version":18446744073709551616}',
+      /version/,
+      /version: expected a uint64/,
+    ],
+    ["Publish", "publish", '{"channel":"c","delta":1}', /delta/, /delta: expected a boolean/],
+    [
+      "Publish",
+      "publish",
+      '{"channel":"c","idempotency_key":5}',
+      /idempotency/,
+      /idempotency_key: expected a string/,
+    ],
+    [
+      "History",
+      "history",
+      '{"channel":"c","limit":9223372036854775808}',
+      /limit from JSON.*out of range/,
+      /limit: expected an int32, got the number 9223372036854775808/,
+    ],
+    ["History", "history", '{"channel":"c","limit":4294967296}', /limit/, /limit: expected an int32/],
+    ["History", "history", '{"channel":"c","limit":-2147483649}', /limit/, /limit: expected an int32/],
+    ["History", "history", '{"channel":"c","limit":1.5}', /limit/, /limit: expected an int32/],
+    ["History", "history", '{"channel":"c","limit":"ten"}', /limit/, /limit: expected an int32/],
+    ["History", "history", '{"channel":"c","reverse":"no"}', /reverse/, /reverse: expected a boolean/],
+    ["History", "history", '{"channel":"c","since":[]}', /StreamPosition/, /since: expected an object/],
+    [
+      "History",
+      "history",
+      '{"channel":"c","since":{"offset":-1}}',
+      /offset/,
+      /since.offset: expected a uint64/,
+    ],
+    [
+      "History",
+      "history",
+      '{"channel":"c","since":{"offset":1e30}}',
+      /offset/,
+      /since.offset: expected a uint64/,
+    ],
+    ["History", "history", '{"channel":"c","since":{"epoch":1}}', /epoch/, /since.epoch: expected a string/],
+    ["Broadcast", "broadcast", '{"channels":"a"}', /channels/, /channels: expected an array/],
+    ["Broadcast", "broadcast", '{"channels":[1]}', /channels/, /channels\[0\]: expected a string/],
+    [
+      "Subscribe",
+      "subscribe",
+      '{"channel":"c","expire_at":"soon"}',
+      /expire_?[aA]t/,
+      /expire_at: expected an int64/,
+    ],
+    [
+      "Subscribe",
+      "subscribe",
+      '{"channel":"c","override":{"presence":{"value":"x"}}}',
+      /value/,
+      /override.presence.value: expected a boolean/,
+    ],
+    [
+      "Disconnect",
+      "disconnect",
+      '{"user":"u","disconnect":{"code":-5}}',
+      /code/,
+      /disconnect.code: expected a uint32/,
+    ],
+    ["Disconnect", "disconnect", '{"user":"u","whitelist":"a"}', /whitelist/, /whitelist: expected an array/],
+    ["Refresh", "refresh", '{"user":"u","expired":"x"}', /expired/, /expired: expected a boolean/],
+    ["Channels", "channels", '{"pattern":7}', /pattern/, /pattern: expected a string/],
+    ["Batch", "batch", '{"commands":{}}', /commands/, /commands: expected an array/],
+    ["Batch", "batch", '{"commands":[1]}', /Command/, /commands\[0\]: expected an object/],
+    ["Batch", "batch", '{"parallel":"yes"}', /parallel/, /parallel: expected a boolean/],
+    ["Info", "info", "[]", /InfoRequest/, /expected a JSON object, got an array/],
+    ["Info", "info", '"x"', /InfoRequest/, /expected a JSON object, got a string/],
+    ["Presence", "presence", '{"channel":"c"', /Unexpected end|JSON/, /unexpected end of input/],
+    ["Presence", "presence", '{"channel":"c",}', /JSON/, /object key expected/],
+    ["Presence", "presence", "{'channel':'c'}", /JSON/, /object key expected/],
+    ["Presence", "presence", '{"channel":"c"}}', /JSON/, /unexpected data after the JSON value/],
+    ["PresenceStats", "presence_stats", '{"channel":"\\x"}', /JSON/, /invalid escape/],
+    ["PresenceStats", "presence_stats", "nul", /JSON/, /invalid JSON: unexpected end of input/],
+  ];
+  const syntaxErrors = new Set([
+    '{"channel":"c"',
+    '{"channel":"c",}',
+    "{'channel':'c'}",
+    '{"channel":"c"}}',
+    '{"channel":"\\x"}',
+    "nul",
+  ]);
+  for (const [method, route, body, connectMessage, httpMessage] of jsonCases) {
+    out.push({
+      name: `Connect JSON: ${method} ${body}`,
+      send: () => rawHttp(`${service}/${method}`, "application/json", body),
+      code: 400,
+      message: new RegExp(`"code":"invalid_argument".*${connectMessage.source}`),
+    });
+    out.push({
+      name: `/api/${route}: ${body}`,
+      send: () => rawHttp(`/api/${route}`, "application/json", body),
+      code: 400,
+      message: new RegExp(`"code":107.*${httpMessage.source}`),
+    });
+    // The legacy stream fails as a whole (400) on a syntax error or a method it lacks, per command (107) otherwise.
+    const whole = route === "batch" || syntaxErrors.has(body);
+    out.push({
+      name: `legacy /api: ${route} ${body}`,
+      send: () => rawHttp("/api", "application/json", `{"method":"${route}","params":${body}}`),
+      code: whole ? 400 : 200,
+      message: whole
+        ? /"code":107,"message":"bad request: command \d: /
+        : /^\{"error":\{"code":107,"message":"bad request"\}\}$/,
+    });
+  }
+  out.push(
+    {
+      name: "Connect JSON: a 10 MB string",
+      send: () =>
+        rawHttp(
+          `${service}/Publish`,
+          "application/json",
+          JSON.stringify({ channel: "x", b64data: "a".repeat(tenMb) }),
+        ),
+      code: 429,
+      message: /"code":"resource_exhausted".*readMaxBytes 4194304/,
+    },
+    {
+      name: "/api/publish: a 10 MB string",
+      send: () => oversizeHttp("/api/publish", '{"channel":"chat:x","data":"aaaa'),
+      code: 413,
+      message: /larger than the limit of 4194304 bytes/,
+    },
+    {
+      name: "legacy /api: a 10 MB string",
+      send: () => oversizeHttp("/api", '{"method":"publish","params":{"channel":"chat:x","data":"aaaa'),
+      code: 413,
+      message: /larger than the limit of 4194304 bytes/,
+    },
+    {
+      name: "/api/publish: invalid UTF-8",
+      send: () =>
+        rawHttp(
+          "/api/publish",
+          "application/json",
+          Buffer.concat([Buffer.from('{"channel":"x","data":"'), Buffer.from([0xff]), Buffer.from('"}')]),
+        ),
+      code: 400,
+      message: /not valid UTF-8/,
+    },
+    {
+      name: "legacy /api: invalid UTF-8",
+      send: () =>
+        rawHttp(
+          "/api",
+          "application/json",
+          Buffer.concat([
+            Buffer.from('{"method":"publish","params":{"channel":"x","data":"'),
+            Buffer.from([0xc3]),
+            Buffer.from('"}}'),
+          ]),
+        ),
+      code: 400,
+      message: /not valid UTF-8/,
+    },
+    {
+      name: "/api/<method>: an unknown method",
+      send: () => rawHttp("/api/no_such_method", "application/json", "{}"),
+      code: 404,
+      message: /there is no server API method \\"no_such_method\\"/,
+    },
+    {
+      name: "legacy /api: an unknown method",
+      send: () => rawHttp("/api", "application/json", '{"method":"no_such_method","params":{}}'),
+      code: 400,
+      message: /no_such_method/,
+    },
+    {
+      name: "Connect JSON: an unknown method",
+      send: () => rawHttp(`${service}/NoSuchMethod`, "application/json", "{}"),
+      code: 404,
+      message: /"code":"unimplemented","message":"unknown method: nothing is served at/,
+    },
+    {
+      name: "Connect: an unsupported content type",
+      send: () => rawHttp(`${service}/Info`, "text/plain", "{}"),
+      code: 415,
+      message: /^$/,
+    },
+  );
+  return out;
+}
+
+test("200 malformed requests over every surface each get a clear error, and rotor keeps answering", async () => {
+  const all = cases();
+  assert.ok(all.length >= 200, `${all.length} cases`);
+  const wrong: string[] = [];
+  for (const c of all) {
+    const answer = await c.send().catch((err: Error) => ({ status: 0, message: `failed: ${err.message}` }));
+    const code =
+      "grpcStatus" in answer && answer.grpcStatus !== undefined ? answer.grpcStatus : answer.status;
+    if (code !== c.code || !c.message.test(answer.message))
+      wrong.push(`${c.name}: ${JSON.stringify(answer)}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.equal(cli.child.exitCode, null, "the process is alive");
+  const info = await rawHttp("/api/info", "application/json", "{}");
+  assert.equal(info.status, 200);
+  assert.match(info.message, /"nodes":\[\{"uid"/);
+  const client = grpcJsClient(
+    "centrifugal/centrifugo/api/api.proto",
+    "centrifugal.centrifugo.api.CentrifugoApi",
+    `127.0.0.1:${port}`,
+  );
+  try {
+    const res = await grpcJsCall<{ result: { nodes: unknown[] } }>(
+      client,
+      "Info",
+      {},
+      { authorization: `apikey ${key}` },
+    );
+    assert.equal(res.result.nodes.length, 1);
+  } finally {
+    client.close();
+  }
+});
