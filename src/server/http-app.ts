@@ -7,7 +7,7 @@ import fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
-import { createOnePortServers } from "./one-port.js";
+import { createOnePortServers, trackSessions } from "./one-port.js";
 
 type Tls = Config["http_server"]["tls"];
 
@@ -58,8 +58,10 @@ function createFastify(logger: Logger, tls: Tls, bodyLimit: number): FastifyInst
     bodyLimit,
     return503OnClosing: false,
   } as const;
+  let closeSessions = () => {};
+  let app: FastifyInstance;
   if (tls.enabled) {
-    return fastify({
+    const secure = fastify({
       ...common,
       http2: true,
       https: {
@@ -67,20 +69,22 @@ function createFastify(logger: Logger, tls: Tls, bodyLimit: number): FastifyInst
         cert: pem(tls.cert_pem, tls.cert_pem_file),
         key: pem(tls.key_pem, tls.key_pem_file),
       },
+    });
+    closeSessions = trackSessions(secure.server);
+    app = secure as unknown as FastifyInstance;
+  } else {
+    app = fastify({
+      ...common,
+      serverFactory: (handler) => {
+        const servers = createOnePortServers(handler, { keepAliveMs: 72_000 });
+        closeSessions = servers.closeSessions;
+        return servers.h1;
+      },
     }) as unknown as FastifyInstance;
   }
-  let closeSessions = () => {};
-  const app = fastify({
-    ...common,
-    serverFactory: (handler) => {
-      const servers = createOnePortServers(handler, { keepAliveMs: 72_000 });
-      closeSessions = servers.closeSessions;
-      return servers.h1;
-    },
-  });
   app.addHook("preClose", (done) => {
     closeSessions();
     done();
   });
-  return app as unknown as FastifyInstance;
+  return app;
 }

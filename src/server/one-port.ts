@@ -25,11 +25,7 @@ export function createOnePortServers(handler: Handler, timeouts: { keepAliveMs: 
     {},
     handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
+  const closeSessions = trackSessions(h2);
 
   const h1ConnectionListeners = h1.listeners("connection") as ((socket: Socket) => void)[];
   h1.removeAllListeners("connection");
@@ -52,11 +48,20 @@ export function createOnePortServers(handler: Handler, timeouts: { keepAliveMs: 
     socket.on("error", () => socket.destroy());
   });
 
-  return {
-    h1,
-    h2,
-    closeSessions() {
-      for (const session of sessions) session.close();
-    },
+  return { h1, h2, closeSessions };
+}
+
+/**
+ * Follows the HTTP/2 sessions of a server and returns how to close them all:
+ * closing the server alone waits for every idle client session to time out.
+ */
+export function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): () => void {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  return () => {
+    for (const session of sessions) session.close();
   };
 }
