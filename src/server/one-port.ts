@@ -51,9 +51,14 @@ export function createOnePortServers(handler: Handler, timeouts: { keepAliveMs: 
   return { h1, h2, closeSessions };
 }
 
+/** How long open streams may take to finish once the server closes, before their sessions are destroyed. */
+const sessionCloseGraceMs = 1000;
+
 /**
  * Follows the HTTP/2 sessions of a server and returns how to close them all:
- * closing the server alone waits for every idle client session to time out.
+ * closing the server alone waits for every idle client session to time out,
+ * and a graceful session close waits for its streams, which a peer that reset
+ * a stream mid-shutdown may never let finish.
  */
 export function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): () => void {
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -62,6 +67,9 @@ export function trackSessions(server: http2.Http2Server | http2.Http2SecureServe
     session.once("close", () => sessions.delete(session));
   });
   return () => {
-    for (const session of sessions) session.close();
+    for (const session of sessions) {
+      session.close();
+      setTimeout(() => session.destroyed || session.destroy(), sessionCloseGraceMs).unref();
+    }
   };
 }
