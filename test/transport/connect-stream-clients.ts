@@ -35,7 +35,7 @@ export function seenFromMessage(p: Push): SeenPush {
   return p.channel === "" ? { kind: "ping" } : { kind: "other", channel: p.channel };
 }
 
-type GrpcJsPush = Record<string, Record<string, unknown> | null | string>;
+export type GrpcJsPush = Record<string, Record<string, unknown> | null | string>;
 
 /** A Push decoded by @grpc/grpc-js with proto-loader (keepCase, defaults, longs as strings). */
 export function seenFromGrpcJs(p: GrpcJsPush): SeenPush {
@@ -108,18 +108,18 @@ export interface StreamConsumer {
   cancel(): void;
 }
 
-/** A consumer that can stop reading, leaving what the server sends unread in flow-controlled buffers. */
-export interface PausableConsumer extends StreamConsumer {
-  pause(): void;
-  resume(): void;
+/** A @grpc/grpc-js client of the stream service, loaded from the .proto file. */
+export function uniStreamGrpcJsClient(port: number) {
+  return grpcJsClient(
+    "centrifugal/centrifugo/unistream/unistream.proto",
+    "centrifugal.centrifugo.unistream.CentrifugoUniStream",
+    `127.0.0.1:${port}`,
+  );
 }
 
-const protoFile = "centrifugal/centrifugo/unistream/unistream.proto";
-const serviceName = "centrifugal.centrifugo.unistream.CentrifugoUniStream";
-
 /** Consume over native gRPC with @grpc/grpc-js, an implementation independent of connect-es. */
-export function consumeWithGrpcJs(port: number, request: Record<string, unknown>): PausableConsumer {
-  const client = grpcJsClient(protoFile, serviceName, `127.0.0.1:${port}`);
+export function consumeWithGrpcJs(port: number, request: Record<string, unknown>): StreamConsumer {
+  const client = uniStreamGrpcJsClient(port);
   const log = new PushLog();
   const call = client.Consume!(request) as grpc.ClientReadableStream<GrpcJsPush>;
   call.on("data", (push: GrpcJsPush) => log.add(seenFromGrpcJs(push)));
@@ -137,48 +137,27 @@ export function consumeWithGrpcJs(port: number, request: Record<string, unknown>
       call.cancel();
       client.close();
     },
-    pause: () => call.pause(),
-    resume: () => call.resume(),
   };
 }
 
-/**
- * Consume with a connect-node transport (Connect JSON or binary, gRPC,
- * gRPC-Web). connect-node reads the response only as the iterator is pulled, so
- * a paused consumer stops reading and HTTP/2 flow control holds the server back.
- */
+/** Consume with a connect-node transport (Connect JSON or binary, gRPC, gRPC-Web). */
 export function consumeWithConnect(
   protocol: ConnectProtocol,
   baseUrl: string,
   request: { token?: string; subs?: Record<string, { recover?: boolean }> },
-): PausableConsumer {
+): StreamConsumer {
   const client = createClient(CentrifugoUniStream, transport(protocol, baseUrl));
   const abort = new AbortController();
   const log = new PushLog();
-  let resumed: (() => void) | undefined;
-  let paused: Promise<void> | undefined;
   void (async () => {
     try {
       for await (const push of client.consume(request, { signal: abort.signal })) {
         log.add(seenFromMessage(push));
-        if (paused) await paused;
       }
       log.finish("ok");
     } catch (err) {
       log.finish((err as Error).message);
     }
   })();
-  return {
-    log,
-    cancel: () => abort.abort(),
-    pause() {
-      paused ??= new Promise((resolve) => {
-        resumed = resolve;
-      });
-    },
-    resume() {
-      paused = undefined;
-      resumed?.();
-    },
-  };
+  return { log, cancel: () => abort.abort() };
 }

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@connectrpc/connect";
 import { SignJWT } from "jose";
+import { CentrifugoUniStream, type Push } from "../../gen/centrifugal/centrifugo/unistream/unistream_pb.js";
 import { mintConnectionToken } from "../../src/auth/mint.js";
-import { connectProtocols, httpApi } from "../helpers/api-clients.js";
+import { connectProtocols, httpApi, transport } from "../helpers/api-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import {
   consumeWithConnect,
@@ -12,13 +17,19 @@ import {
 } from "./connect-stream-clients.js";
 
 const secret = "connect-stream-test-secret";
+const readerScript = fileURLToPath(new URL("./connect-stream-reader.ts", import.meta.url));
 let srv: TestServer;
 
 before(async () => {
   srv = await startTestServer({
     uni_grpc: { enabled: true, heartbeat_interval: "1s" },
     client: { token: { hmac_secret_key: secret } },
-    channel: { namespaces: [{ name: "feed", history_size: 10, history_ttl: "60s" }] },
+    channel: {
+      namespaces: [
+        { name: "feed", history_size: 10, history_ttl: "60s" },
+        { name: "replay", history_size: 10, history_ttl: "60s", force_recovery: true },
+      ],
+    },
   });
 });
 after(() => srv.close());
@@ -49,6 +60,12 @@ async function clientsBecome(n: number, server = srv): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   assert.equal(await numClients(server), n);
+}
+
+async function nextPush(stream: AsyncIterator<Push>): Promise<Push> {
+  const next = await stream.next();
+  assert.ok(!next.done, "the stream ended early");
+  return next.value;
 }
 
 /** One message of a Connect streaming body: flags byte 0, big-endian length, the message. */
@@ -128,6 +145,39 @@ describe("Connect uni stream", () => {
     await clientsBecome(0);
   });
 
+  test("a reconnect naming the last offset and epoch in subs recovers what it missed", async () => {
+    const channel = "replay:scores";
+    const token = await tokenFor("ivy", [channel]);
+    const client = createClient(CentrifugoUniStream, transport("connect-binary", srv.url));
+    const firstCall = new AbortController();
+    const first = client.consume({ token }, { signal: firstCall.signal })[Symbol.asyncIterator]();
+    const connect = (await nextPush(first)).connect!;
+    const position = connect.subs[channel]!;
+    assert.equal(position.recoverable, true);
+    await api("publish", { channel, data: { n: 1 } });
+    const seen = await nextPush(first);
+    assert.equal(seen.pub!.offset, 1n);
+    firstCall.abort();
+    await clientsBecome(0);
+    for (let n = 2; n <= 3; n++) await api("publish", { channel, data: { n } });
+    const againCall = new AbortController();
+    const subs = { [channel]: { recover: true, epoch: position.epoch, offset: seen.pub!.offset } };
+    const again = client.consume({ token, subs }, { signal: againCall.signal })[Symbol.asyncIterator]();
+    try {
+      const recovered = (await nextPush(again)).connect!.subs[channel]!;
+      assert.equal(recovered.recovered, true);
+      assert.deepEqual(
+        recovered.publications.map((p) => [p.offset, new TextDecoder().decode(p.data)]),
+        [
+          [2n, '{"n":2}'],
+          [3n, '{"n":3}'],
+        ],
+      );
+    } finally {
+      againCall.abort();
+    }
+  });
+
   for (const [name, consume] of [
     ["grpc-js", (token: string) => consumeWithGrpcJs(srv.port, { token })],
     ["connect-json", (token: string) => consumeWithConnect("connect-json", srv.url, { token })],
@@ -201,23 +251,35 @@ describe("Connect uni stream limits", () => {
 
   test("a consumer that stops reading is cut with 3008 once its backlog passes client.queue_max_size", async () => {
     const token = await tokenFor("slow", ["feed:big"]);
-    const consumer = consumeWithConnect("grpc", small.url, { token });
-    await connected(consumer.log);
-    consumer.pause();
-    const payload = { blob: "x".repeat(32 * 1024) };
-    let published = 0;
-    while (published < 300 && (await numClients(small)) === 1) {
-      await api("publish", { channel: "feed:big", data: payload }, small);
-      published += 1;
+    const reader = spawn(process.execPath, ["--import", "tsx", readerScript, String(small.port), token]);
+    const lines: Record<string, unknown>[] = [];
+    let partial = "";
+    reader.stdout.on("data", (chunk: Buffer) => {
+      const complete = (partial + chunk.toString()).split("\n");
+      partial = complete.pop()!;
+      for (const l of complete) lines.push(JSON.parse(l));
+    });
+    const exited = once(reader, "exit");
+    try {
+      await clientsBecome(1, small);
+      reader.kill("SIGSTOP");
+      const payload = { blob: "x".repeat(64 * 1024) };
+      let published = 0;
+      while (published < 1000 && (await numClients(small)) === 1) {
+        await api("publish", { channel: "feed:big", data: payload }, small);
+        published += 1;
+      }
+      await clientsBecome(0, small);
+      reader.kill("SIGCONT");
+      await exited;
+      assert.deepEqual(lines.at(-1), { end: "ok" });
+      assert.deepEqual(lines.at(-2), { kind: "disconnect", code: 3008 });
+      const pubs = lines.filter((l) => l.kind === "pub").length;
+      assert.ok(pubs < published, `${pubs} of ${published} publications arrived`);
+    } finally {
+      reader.kill("SIGCONT");
+      reader.kill();
     }
-    await clientsBecome(0, small);
-    consumer.resume();
-    await consumer.log.until((l) => l.end !== undefined, "the end of the stream", 10_000);
-    assert.deepEqual(consumer.log.pushes.at(-1), { kind: "disconnect", code: 3008 });
-    assert.ok(
-      consumer.log.of("pub").length < published,
-      `${consumer.log.of("pub").length} publications arrived`,
-    );
   });
 });
 
