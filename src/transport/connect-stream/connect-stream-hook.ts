@@ -22,7 +22,13 @@ const exposeHeaders = cors.exposedHeaders.join(", ");
 export function connectStreamHook(allowedOrigins: readonly string[]): onRequestHookHandler {
   const originAllowed = createOriginCheck(allowedOrigins);
   return (req, reply, done) => {
-    if (req.url.split("?", 1)[0] !== consumePath) return done();
+    const url = req.url;
+    if (
+      !url.startsWith(consumePath) ||
+      (url.length > consumePath.length && url[consumePath.length] !== "?")
+    ) {
+      return done();
+    }
     reply.header("x-accel-buffering", "no");
     const origin = req.headers.origin;
     if (origin === undefined) return done();
