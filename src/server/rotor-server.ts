@@ -9,11 +9,11 @@ import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
 import { disconnects } from "../errors/disconnect.js";
 import { Node } from "../node/node.js";
-import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
 import {
   connectStreamFile,
   connectStreamRoutes,
 } from "../transport/connect-stream/connect-stream-handler.js";
+import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { banner } from "./banner.js";
 import { mountClientTransports } from "./client-transports.js";
