@@ -33,8 +33,12 @@ after(() => srv.close());
 const token = (user: string, ttl = hour) => mintConnectionToken({ secret, user, ttl });
 
 /** A raw connection of `user`, connected; `protocol` as asked. */
-async function rawConnected(protocol: (typeof clientProtocols)[number], connectToken: string) {
-  const client = await rawClient(srv.url, protocol);
+async function rawConnected(
+  protocol: (typeof clientProtocols)[number],
+  connectToken: string,
+  answerPings = true,
+) {
+  const client = await rawClient(srv.url, protocol, { answerPings });
   client.send({ id: 1, connect: { token: connectToken } });
   return { client, reply: await client.reply(1) };
 }
@@ -45,7 +49,7 @@ for (const protocol of clientProtocols) {
       const answering = centrifugeClient(srv.url, protocol, { token: await token("chatty") });
       try {
         const { client: id } = await connected(answering);
-        const { client, reply } = await rawConnected(protocol, await token("quiet"));
+        const { client, reply } = await rawConnected(protocol, await token("quiet"), false);
         const connect = reply.connect as { ping: number; pong: boolean };
         assert.deepEqual([connect.ping, connect.pong], [1, true]);
         assert.deepEqual(await client.closed, { code: 3012, reason: "no pong" });

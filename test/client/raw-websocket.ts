@@ -85,7 +85,12 @@ function encodeCommand(protocol: ClientProtocol, command: object): Uint8Array {
  * A bare WebSocket speaking the client protocol by hand, for what the
  * centrifuge SDK never sends: malformed frames, flags, exact replies.
  */
-export function rawClient(baseUrl: string, protocol: ClientProtocol, query = ""): Promise<RawClient> {
+export function rawClient(
+  baseUrl: string,
+  protocol: ClientProtocol,
+  options: { query?: string; answerPings?: boolean } = {},
+): Promise<RawClient> {
+  const { query = "", answerPings = true } = options;
   const suffix =
     protocol === "protobuf" ? `?format=protobuf${query ? `&${query}` : ""}` : query ? `?${query}` : "";
   const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/connection/websocket${suffix}`);
@@ -96,7 +101,12 @@ export function rawClient(baseUrl: string, protocol: ClientProtocol, query = "")
   });
   ws.on("error", () => {});
   ws.on("message", (data: Buffer) => {
-    received.push(...decodeFrame(protocol, data));
+    const replies = decodeFrame(protocol, data);
+    // a server ping is an empty reply; real clients answer it with an empty command
+    if (answerPings && replies.some((r) => Object.keys(r).length === 0)) {
+      ws.send(protocol === "json" ? "{}" : Buffer.from([0]));
+    }
+    received.push(...replies);
     for (const listener of listeners) listener();
   });
 
