@@ -32,7 +32,7 @@ after(() => srv.close());
 
 const token = (user: string, ttl = hour) => mintConnectionToken({ secret, user, ttl });
 
-/** A raw connection of `user`, connected; `protocol` as asked. */
+/** A raw connection, connected with `connectToken`; it answers pings unless `answerPings` is false. */
 async function rawConnected(
   protocol: (typeof clientProtocols)[number],
   connectToken: string,
@@ -66,7 +66,7 @@ for (const protocol of clientProtocols) {
     });
 
     test("a connection whose token expires without refresh is closed with 3005", async () => {
-      const { client, reply } = await rawConnected(protocol, await token("brief", 1000));
+      const { client, reply } = await rawConnected(protocol, await token("brief", 2000));
       assert.equal((reply.connect as { expires: boolean }).expires, true);
       assert.deepEqual(await client.closed, { code: 3005, reason: "connection expired" });
     });
@@ -74,7 +74,7 @@ for (const protocol of clientProtocols) {
     test("a subscription whose token expires without refresh gets unsubscribe 2501", async () => {
       const user = `sub-expiry-${protocol}`;
       const { client } = await rawConnected(protocol, await token(user));
-      const subToken = await mintSubscriptionToken({ secret, user, channel: "locked:a", ttl: 1000 });
+      const subToken = await mintSubscriptionToken({ secret, user, channel: "locked:a", ttl: 2000 });
       client.send({ id: 2, subscribe: { channel: "locked:a", token: subToken } });
       const reply = await client.reply(2);
       assert.equal((reply.subscribe as { expires: boolean }).expires, true);
@@ -92,7 +92,7 @@ for (const protocol of clientProtocols) {
       let asked = 0;
       try {
         const sub = client.newSubscription("locked:b", {
-          token: await mintSubscriptionToken({ secret, user, channel: "locked:b", ttl: 1000 }),
+          token: await mintSubscriptionToken({ secret, user, channel: "locked:b", ttl: 2000 }),
           getToken: async () => {
             asked += 1;
             return mintSubscriptionToken({ secret, user, channel: "locked:b", ttl: hour });

@@ -55,7 +55,7 @@ for (const protocol of clientProtocols) {
     test("a connection whose token runs out is refreshed through getToken and stays up", async () => {
       let asked = 0;
       const client = centrifugeClient(srv.url, protocol, {
-        token: await token("ben", 1000),
+        token: await token("ben", 2000),
         getToken: async () => {
           asked += 1;
           return token("ben");
