@@ -1,17 +1,49 @@
 import type { WebSocket } from "ws";
+import * as wsModule from "ws";
 import type { SessionTransport } from "../../client/transport.js";
 import type { Disconnect } from "../../errors/disconnect.js";
 import type { ClientCodec } from "../../protocol/client-codec.js";
 
 const maxReasonBytes = 123;
 
-/** The reason cut to what a close frame holds, never inside a UTF-8 sequence (ws refuses the frame then). */
+/** The reason cut to what a close frame holds, never inside a UTF-8 character. */
 function closeReason(reason: string): string {
   const bytes = Buffer.from(reason);
   if (bytes.length <= maxReasonBytes) return reason;
   let end = maxReasonBytes;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString();
+}
+
+/** ws's framing and its per-socket writer, which its type declarations leave out. */
+interface FrameWriter {
+  sendFrame(frame: readonly Uint8Array[]): void;
+}
+const { Sender } = wsModule as unknown as {
+  Sender: { frame(data: Uint8Array, options: object): Uint8Array[] };
+};
+const textFrame = { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false };
+const binaryFrame = { ...textFrame, opcode: 2 };
+
+/**
+ * The last single message framed and its frame. A broadcast flushes its
+ * subscribers one after another with the same encoded message, so one entry
+ * lets every subscriber after the first write the frame the first one built
+ * (ws would otherwise frame the message again for each socket). Messages are
+ * never mutated once encoded, which is what makes the sharing safe.
+ */
+let lastMessage: Uint8Array | undefined;
+let lastFrame: Uint8Array[] = [];
+let lastBinary = false;
+
+function frameOf(message: Uint8Array, binary: boolean): Uint8Array[] {
+  if (message !== lastMessage || binary !== lastBinary) {
+    // One contiguous buffer: each socket then makes one plain write, not a corked header + payload writev.
+    lastFrame = [Buffer.concat(Sender.frame(message, binary ? binaryFrame : textFrame))];
+    lastMessage = message;
+    lastBinary = binary;
+  }
+  return lastFrame;
 }
 
 /**
@@ -37,8 +69,17 @@ export class WebSocketTransport implements SessionTransport {
     return this.ws.bufferedAmount;
   }
 
+  /**
+   * A lone message goes out as a shared pre-built frame, written straight to
+   * ws's frame writer (safe because permessage-deflate is off, so ws never
+   * holds frames back); a batch is joined and framed for this socket alone.
+   */
   write(messages: readonly Uint8Array[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
+    if (messages.length === 1) {
+      (this.ws as unknown as { _sender: FrameWriter })._sender.sendFrame(frameOf(messages[0]!, this.binary));
+      return;
+    }
     this.ws.send(this.codec.join(messages), { binary: this.binary });
   }
 
