@@ -20,9 +20,25 @@ export function banner(
   if (grpcPort !== undefined) {
     lines.push(`  gRPC API port              ${config.grpc_api.address || "0.0.0.0"}:${grpcPort}`);
   }
-  if (!config.websocket.disabled) {
+  const wsBase = `${ws}://${base.split("://")[1]}`;
+  if (!config.websocket.disabled)
+    lines.push(`  clients, WebSocket         ${wsBase}${config.websocket.handler_prefix}`);
+  const enabled: [string, { enabled: boolean; handler_prefix: string }, string][] = [
+    ["HTTP streaming", config.http_stream, base],
+    ["SSE", config.sse, base],
+    ["uni WebSocket", config.uni_websocket, wsBase],
+    ["uni SSE", config.uni_sse, base],
+    ["uni HTTP stream", config.uni_http_stream, base],
+  ];
+  for (const [name, option, root] of enabled) {
+    if (option.enabled) lines.push(`  clients, ${name.padEnd(18)}${root}${option.handler_prefix}`);
+  }
+  if (config.http_stream.enabled || config.sse.enabled) {
+    lines.push(`  clients, emulation         ${base}${config.emulation.handler_prefix}`);
+  }
+  if (config.uni_grpc.enabled) {
     lines.push(
-      `  clients, WebSocket         ${ws}://${base.split("://")[1]}${config.websocket.handler_prefix}`,
+      `  clients, uni stream        ${base}/centrifugal.centrifugo.unistream.CentrifugoUniStream/Consume  (gRPC, gRPC-Web, Connect)`,
     );
   }
   if (config.health.enabled) lines.push(`  health                     ${base}/health`);

@@ -60,6 +60,9 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
   const connectOptions = { readMaxBytes: maxMessageSize, shutdownTimeoutMs: 1000 };
 
   const clientCtx = { node, config, tokens, log: logger, version: rotorVersion };
+  const uniStream = config.uni_grpc.enabled
+    ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
+    : undefined;
   const app = createHttpApp(logger, config.http_server.tls, maxMessageSize);
   if (config.uni_grpc.enabled) app.addHook("onRequest", connectStreamHook(config.client.allowed_origins));
   await app.register(fastifyConnectPlugin, {
@@ -69,9 +72,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
       policy: apiKeys.http,
       errorMode: config.http_api.error_mode,
       reflection: true,
-      extraService: config.uni_grpc.enabled
-        ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
-        : undefined,
+      extraService: uniStream,
     }),
   });
   if (!config.http_api.disabled) {
@@ -93,6 +94,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
         policy: apiKeys.grpc,
         errorMode: config.grpc_api.error_mode,
         reflection: config.grpc_api.reflection,
+        extraService: uniStream,
       }),
     });
     await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });

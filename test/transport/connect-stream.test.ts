@@ -307,3 +307,23 @@ test("a server shutting down ends every stream with disconnect 3001", async () =
   assert.deepEqual(consumer.log.pushes.at(-1), { kind: "disconnect", code: 3001 });
   assert.equal(consumer.log.end, "ok");
 });
+
+test("with grpc_api enabled the dedicated gRPC port serves the stream too", async () => {
+  const both = await startTestServer({
+    uni_grpc: { enabled: true },
+    grpc_api: { enabled: true },
+    client: { token: { hmac_secret_key: secret } },
+  });
+  const channel = "grpc-port-news";
+  const consumer = consumeWithGrpcJs(both.grpcPort!, { token: await tokenFor("hana", [channel]) });
+  try {
+    await connected(consumer.log);
+    assert.deepEqual(consumer.log.pushes[0]!.subs, [channel]);
+    await api("publish", { channel, data: { via: "grpc port" } }, both);
+    await consumer.log.until((l) => l.of("pub").length === 1, "the publication");
+    assert.equal(consumer.log.of("pub")[0]!.data, JSON.stringify({ via: "grpc port" }));
+  } finally {
+    consumer.cancel();
+    await both.close();
+  }
+});
