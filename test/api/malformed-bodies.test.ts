@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import http from "node:http";
-import http2 from "node:http2";
-import net from "node:net";
 import { after, before, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { HistoryRequestSchema, PublishRequestSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { grpcJsCall, grpcJsClient } from "../helpers/api-clients.js";
 import { type CliProcess, freePort, startCli } from "../helpers/cli-process.js";
+import { type Case, envelope, grpcCodes, rawRequests } from "./raw-requests.js";
 
 const key = "malformed-key";
 const service = "/centrifugal.centrifugo.api.CentrifugoApi";
@@ -26,119 +24,6 @@ before(async () => {
 });
 after(() => cli.stop());
 
-/** What came back: an HTTP status, a gRPC status when there was one, and the error text. */
-interface Answer {
-  readonly status: number;
-  readonly grpcStatus?: number;
-  readonly message: string;
-}
-
-/** Sends one raw gRPC request over h2c (no client library, so any bytes can go out). */
-function rawGrpc(path: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    // The client's own session must be allowed to buffer the 10 MB bodies it sends.
-    const session = http2.connect(url, { maxSessionMemory: 64 });
-    session.on("error", reject);
-    const req = session.request({
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc",
-      te: "trailers",
-      authorization: `apikey ${key}`,
-      ...headers,
-    });
-    const fields: Record<string, unknown> = {};
-    req.on("response", (h) => Object.assign(fields, h));
-    req.on("trailers", (t) => Object.assign(fields, t));
-    req.on("data", () => {});
-    req.on("error", reject);
-    req.on("end", () => {
-      session.close();
-      const status = fields["grpc-status"];
-      resolve({
-        status: Number(fields[":status"]),
-        grpcStatus: status === undefined ? undefined : Number(status),
-        message: decodeURIComponent(String(fields["grpc-message"] ?? "")),
-      });
-    });
-    req.end(body);
-  });
-}
-
-/** gRPC-Web carries its status in a trailer frame at the end of the body. */
-async function rawGrpcWeb(path: string, body: Uint8Array<ArrayBuffer>): Promise<Answer> {
-  const res = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/grpc-web+proto", authorization: `apikey ${key}` },
-    body,
-  });
-  const text = Buffer.from(await res.arrayBuffer()).toString("latin1");
-  const status = /grpc-status: ?(\d+)/.exec(text)?.[1] ?? res.headers.get("grpc-status") ?? undefined;
-  const message = /grpc-message: ?([^\r\n]*)/.exec(text)?.[1] ?? res.headers.get("grpc-message") ?? "";
-  return {
-    status: res.status,
-    grpcStatus: status === undefined ? undefined : Number(status),
-    message: decodeURIComponent(message),
-  };
-}
-
-/**
- * One HTTP/1.1 request with node:http, which reads an answer sent before the
- * upload ended (a 413 to a 10 MB body) where fetch may report the reset instead.
- */
-function rawHttp(path: string, contentType: string, body: Uint8Array | string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers = { "content-type": contentType, "x-api-key": key, authorization: `apikey ${key}` };
-    const req = http.request(`${url}${path}`, { method: "POST", headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, message: Buffer.concat(chunks).toString() }),
-      );
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-/**
- * Announces a 10 MB body and sends only its start: the answer must come from
- * the announced length alone. (A client that keeps writing after the server
- * answered and closed, as HTTP allows, may see EPIPE instead of the answer.)
- */
-function oversizeHttp(path: string, start: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1");
-    const chunks: Buffer[] = [];
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-    socket.on("error", reject);
-    socket.on("close", () => {
-      const text = Buffer.concat(chunks).toString();
-      const status = Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0);
-      resolve({ status, message: text.slice(text.indexOf("\r\n\r\n") + 4) });
-    });
-    socket.write(
-      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: ${key}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${tenMb}\r\n\r\n${start}`,
-    );
-  });
-}
-
-function envelope(flags: number, length: number, payload: Uint8Array): Uint8Array<ArrayBuffer> {
-  const head = Buffer.alloc(5);
-  head[0] = flags;
-  head.writeUInt32BE(length, 1);
-  return Buffer.concat([head, payload]);
-}
-
-interface Case {
-  readonly name: string;
-  send(): Promise<Answer>;
-  /** The gRPC status, or for plain HTTP the status, that must come back. */
-  readonly code: number;
-  readonly message: RegExp;
-}
-
 const publish = toBinary(
   PublishRequestSchema,
   create(PublishRequestSchema, { channel: "chat:x", data: new TextEncoder().encode('{"k":"value"}') }),
@@ -150,9 +35,8 @@ const badUtf8Channel = new Uint8Array([0x0a, 0x02, 0xff, 0xfe, 0x12, 0x02, 0x7b,
 const wrongWireType = new Uint8Array([0x08, 0x01, 0x12, 0x02, 0x7b, 0x7d]);
 const hugeLimit = toBinary(HistoryRequestSchema, create(HistoryRequestSchema, { channel: "chat:x" }));
 
-const grpcCodes = { invalidArgument: 3, resourceExhausted: 8, unimplemented: 12, internal: 13 } as const;
-
 function cases(): Case[] {
+  const { rawGrpc, rawGrpcWeb, rawHttp, oversizeHttp } = rawRequests(url, key);
   const out: Case[] = [];
   const grpcLike = [
     ["gRPC", rawGrpc],
@@ -487,7 +371,7 @@ test("200 malformed requests over every surface each get a clear error, and roto
   }
   assert.deepEqual(wrong, []);
   assert.equal(cli.child.exitCode, null, "the process is alive");
-  const info = await rawHttp("/api/info", "application/json", "{}");
+  const info = await rawRequests(url, key).rawHttp("/api/info", "application/json", "{}");
   assert.equal(info.status, 200);
   assert.match(info.message, /"nodes":\[\{"uid"/);
   const client = grpcJsClient(
