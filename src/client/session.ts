@@ -90,18 +90,31 @@ export class ClientSession implements HubClient {
     this.commands = this.commands.then(run, run);
   }
 
+  /**
+   * Runs a frame's commands one after another, or, once connected and with
+   * `client.concurrency` above 1, up to that many at a time, so a slow
+   * command (a token fetched from JWKS, a large history) does not hold back
+   * the ones after it. Frames still start in the order they arrived.
+   */
   private async run(commands: Command[]): Promise<void> {
-    for (const command of commands) {
-      if (this.state === "closed") return;
-      try {
-        await dispatch(this, command);
-      } catch (err) {
-        if (err instanceof RotorError) {
-          this.replyError(command.id, err);
-        } else {
-          this.ctx.log.error({ err, client: this.id }, "command failed");
-          this.close(disconnects.serverError);
-        }
+    const limit = this.ctx.config.client.concurrency;
+    let next = 0;
+    const worker = async () => {
+      while (next < commands.length && this.state !== "closed") await this.runOne(commands[next++]!);
+    };
+    const workers = limit > 1 && this.state === "connected" ? Math.min(limit, commands.length) : 1;
+    await Promise.all(Array.from({ length: workers }, worker));
+  }
+
+  private async runOne(command: Command): Promise<void> {
+    try {
+      await dispatch(this, command);
+    } catch (err) {
+      if (err instanceof RotorError) {
+        this.replyError(command.id, err);
+      } else {
+        this.ctx.log.error({ err, client: this.id }, "command failed");
+        this.close(disconnects.serverError);
       }
     }
   }
