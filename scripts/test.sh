@@ -14,4 +14,4 @@ if [ $# -gt 0 ]; then
 else
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
-node --import tsx --test --test-concurrency=2 "${files[@]}"
+node --experimental-eventsource --import tsx --test --test-concurrency=2 "${files[@]}"

@@ -162,53 +162,14 @@ export function openUniWebSocket(
 }
 
 /**
- * A minimal EventSource over fetch (open, one message event per SSE event,
- * error when the stream fails or ends) for runtimes without one: Node 20 only
- * has it behind `--experimental-eventsource`, in which case that one is used.
+ * The runtime's own EventSource (undici's), handed to centrifuge-js. Node 20
+ * has it behind `--experimental-eventsource`, which `npm test` passes.
  */
-export class FetchEventSource {
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  readyState = 0;
-  private readonly abort = new AbortController();
-
-  constructor(readonly url: string) {
-    void this.run();
-  }
-
-  private async run(): Promise<void> {
-    try {
-      const res = await fetch(this.url, {
-        headers: { accept: "text/event-stream" },
-        signal: this.abort.signal,
-      });
-      const type = res.headers.get("content-type") ?? "";
-      if (!res.ok || !res.body || !type.startsWith("text/event-stream"))
-        throw new Error(`status ${res.status}`);
-      this.readyState = 1;
-      this.onopen?.({});
-      await readText(
-        res.body,
-        sseParser((data) => this.onmessage?.({ data })),
-      );
-      throw new Error("stream ended");
-    } catch (err) {
-      if (this.readyState === 2) return;
-      this.readyState = 2;
-      this.onerror?.(err);
-    }
-  }
-
-  close(): void {
-    this.readyState = 2;
-    this.abort.abort();
-  }
+function eventSource(): unknown {
+  const impl = (globalThis as { EventSource?: unknown }).EventSource;
+  if (!impl) throw new Error("no EventSource: run node with --experimental-eventsource (npm test does)");
+  return impl;
 }
-
-/** The EventSource handed to centrifuge-js: the runtime's own when it has one. */
-export const EventSourceImpl: unknown =
-  (globalThis as { EventSource?: unknown }).EventSource ?? FetchEventSource;
 
 export type EmulationTransport = "http_stream" | "sse";
 
@@ -222,7 +183,7 @@ export function emulationClient(
   const Ctor = protocol === "json" ? Centrifuge : (CentrifugeProtobuf as unknown as typeof Centrifuge);
   return new Ctor([{ transport, endpoint: `${baseUrl}/connection/${transport}` }], {
     emulationEndpoint: `${baseUrl}/emulation`,
-    eventsource: EventSourceImpl,
+    eventsource: eventSource(),
     minReconnectDelay: 50,
     maxReconnectDelay: 200,
     ...options,
