@@ -12,6 +12,8 @@ have protoc || missing+=(protobuf-compiler)
 /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || missing+=(python3-protobuf)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 have h2load || missing+=(nghttp2-client)
+have openssl || missing+=(openssl)
+have curl || missing+=(curl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
