@@ -109,38 +109,29 @@ export class Hub {
     delta: boolean,
     prev?: Publication,
   ): void {
-    const subs = this.channels.get(channel);
-    if (!subs) return;
-    const frames: FrameCache = [];
-    for (const sub of subs.values()) {
-      try {
-        sub.deliverPublication(pub, position, delta, prev, frames);
-      } catch (err) {
-        this.onError(err);
-      }
-    }
+    this.broadcast(channel, (sub, frames) => sub.deliverPublication(pub, position, delta, prev, frames));
   }
 
   join(channel: string, info: ClientInfo): void {
-    const subs = this.channels.get(channel);
-    if (!subs) return;
-    const frames: FrameCache = [];
-    for (const sub of subs.values()) {
-      try {
-        sub.deliverJoin(info, frames);
-      } catch (err) {
-        this.onError(err);
-      }
-    }
+    this.broadcast(channel, (sub, frames) => sub.deliverJoin(info, frames));
   }
 
   leave(channel: string, info: ClientInfo): void {
+    this.broadcast(channel, (sub, frames) => sub.deliverLeave(info, frames));
+  }
+
+  /**
+   * Hands one event to every local subscriber of a channel with one shared
+   * FrameCache, so each encoding is made once; a subscriber that throws is
+   * reported and does not stop the others.
+   */
+  private broadcast(channel: string, deliver: (sub: HubSubscriber, frames: FrameCache) => void): void {
     const subs = this.channels.get(channel);
     if (!subs) return;
     const frames: FrameCache = [];
     for (const sub of subs.values()) {
       try {
-        sub.deliverLeave(info, frames);
+        deliver(sub, frames);
       } catch (err) {
         this.onError(err);
       }
