@@ -12,6 +12,8 @@ export interface SubscribeParams extends SubscriptionOptions {
   readonly recoverSince?: StreamPosition | undefined;
   /** Answer 112 instead of `recovered: false` (subscribe flag bit 2). */
   readonly rejectUnrecovered: boolean;
+  /** `force_recovery_mode: "cache"`: recovering returns only the latest publication. */
+  readonly cacheRecovery: boolean;
   readonly expireAt: number;
   /** Sent to the client in the result (from the subscription token or the API). */
   readonly data?: Uint8Array | undefined;
@@ -48,7 +50,7 @@ export async function subscribeChannel(
       if (p.recoverable && p.recoverSince) {
         const max = config.client.recovery_max_publication_limit;
         const since = p.recoverSince;
-        const cache = node.rules.resolve(channel)?.options.force_recovery_mode === "cache";
+        const cache = p.cacheRecovery;
         const history = await node.history(
           channel,
           cache

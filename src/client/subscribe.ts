@@ -40,6 +40,7 @@ export function serverSideParams(ns: ChannelOptions, o: SubscribeOverride | unde
     serverSide: true,
     chanInfo: undefined,
     rejectUnrecovered: false,
+    cacheRecovery: ns.force_recovery_mode === "cache",
     expireAt: 0,
   };
 }
@@ -107,6 +108,7 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
       chanInfo: claims?.info,
       recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,
       rejectUnrecovered: (req.flag & rejectUnrecoveredFlag) !== 0n,
+      cacheRecovery: ns.force_recovery_mode === "cache",
       expireAt,
       data: claims?.data,
     });
