@@ -1,5 +1,5 @@
 import { ScalarType } from "@bufbuild/protobuf";
-import { JsonInputError } from "../../protocol/json/json-input-error.js";
+import { JsonInputError, withPath } from "../../protocol/json/json-input-error.js";
 import type { JsonReader } from "../../protocol/json/json-reader.js";
 import { readScalar, typeMismatch } from "../../protocol/json/json-scalars.js";
 import { type HttpApiMethod, legacyMethodByName, legacyMethodByNumber } from "./method-table.js";
@@ -11,11 +11,6 @@ export interface LegacyCommand {
   readonly method: HttpApiMethod | undefined;
   /** The raw `params` value, undefined when absent. */
   readonly params: Buffer | undefined;
-}
-
-function fieldError(field: string, err: unknown): unknown {
-  if (err instanceof JsonInputError) err.path.unshift(field);
-  return err;
 }
 
 function readMethod(r: JsonReader): HttpApiMethod | undefined {
@@ -59,7 +54,7 @@ export function readLegacyCommand(r: JsonReader): LegacyCommand {
         r.skipValue(1);
       }
     } catch (err) {
-      throw fieldError(key, err);
+      throw withPath(err, key);
     }
   }
   return { id, method, params };

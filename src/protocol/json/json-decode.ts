@@ -1,5 +1,5 @@
 import { create, type DescField, type DescMessage, type MessageShape, ScalarType } from "@bufbuild/protobuf";
-import { JsonInputError } from "./json-input-error.js";
+import { JsonInputError, withPath } from "./json-input-error.js";
 import { JsonReader } from "./json-reader.js";
 import { readScalar, typeMismatch, zeroScalar } from "./json-scalars.js";
 
@@ -23,12 +23,6 @@ function fieldIndex(desc: DescMessage): Map<string, DescField> {
 function findField(desc: DescMessage, key: string): DescField | undefined {
   const index = fieldIndex(desc);
   return index.get(key) ?? index.get(key.toLowerCase());
-}
-
-/** Prefixes a failure's path with `segment` as it unwinds through a nested read. */
-function withPath(err: unknown, segment: string): unknown {
-  if (err instanceof JsonInputError) err.path.unshift(segment);
-  return err;
 }
 
 function readMessage(r: JsonReader, desc: DescMessage, msg: Fields, depth: number): void {

@@ -22,3 +22,9 @@ export class JsonInputError extends Error {
     return `${path}: ${this.message}`;
   }
 }
+
+/** Prefixes a failure's path with `segment` as it unwinds through a nested read; other errors pass through. */
+export function withPath(err: unknown, segment: string): unknown {
+  if (err instanceof JsonInputError) err.path.unshift(segment);
+  return err;
+}
