@@ -59,22 +59,32 @@ export class JsonReader {
     this.pos++;
   }
 
-  /** Consumes `{`; true when the object has a first member. */
-  openObject(): boolean {
-    this.expect(0x7b);
-    if (this.peek() !== 0x7d) return true;
+  /** Consumes the opening byte of an object or array; true when a first item follows. */
+  private open(opening: number, closing: number): boolean {
+    this.expect(opening);
+    if (this.peek() !== closing) return true;
     this.pos++;
     return false;
   }
 
-  /** After a member: true when another follows, false after the closing `}`. */
-  nextMember(): boolean {
+  /** After an item: true when another follows (`,`), false after the closing byte. */
+  private next(closing: number): boolean {
     const b = this.peek();
     this.pos++;
     if (b === 0x2c) return true;
-    if (b === 0x7d) return false;
+    if (b === closing) return false;
     this.pos--;
     return this.unexpected();
+  }
+
+  /** Consumes `{`; true when the object has a first member. */
+  openObject(): boolean {
+    return this.open(0x7b, 0x7d);
+  }
+
+  /** After a member: true when another follows, false after the closing `}`. */
+  nextMember(): boolean {
+    return this.next(0x7d);
   }
 
   /** A member's key and its `:`. */
@@ -87,20 +97,12 @@ export class JsonReader {
 
   /** Consumes `[`; true when the array has a first element. */
   openArray(): boolean {
-    this.expect(0x5b);
-    if (this.peek() !== 0x5d) return true;
-    this.pos++;
-    return false;
+    return this.open(0x5b, 0x5d);
   }
 
   /** After an element: true when another follows, false after the closing `]`. */
   nextElement(): boolean {
-    const b = this.peek();
-    this.pos++;
-    if (b === 0x2c) return true;
-    if (b === 0x5d) return false;
-    this.pos--;
-    return this.unexpected();
+    return this.next(0x5d);
   }
 
   /** Consumes the literal `true`, `false` or `null` starting at the cursor. */
