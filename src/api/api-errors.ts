@@ -3,7 +3,7 @@ import { ErrorCode, RotorError } from "../errors/rotor-error.js";
 
 /**
  * Errors of the server API, with the messages current Centrifugo answers
- * (they differ from the client protocol for 104 and 113).
+ * (104's differs from the client protocol's).
  */
 export const apiErrors = {
   internal: () => new RotorError(ErrorCode.Internal, "internal server error"),
@@ -11,8 +11,6 @@ export const apiErrors = {
   notFound: () => new RotorError(ErrorCode.MethodNotFound, "not found"),
   badRequest: () => new RotorError(ErrorCode.BadRequest, "bad request"),
   notAvailable: () => new RotorError(ErrorCode.NotAvailable, "not available"),
-  unrecoverablePosition: () => new RotorError(ErrorCode.UnrecoverablePosition, "unrecoverable position"),
-  conflict: () => new RotorError(113, "conflict"),
 } as const;
 
 /** The API's view of any failure: a RotorError keeps its code, anything else is 100. */
@@ -35,7 +33,7 @@ export function transportStatus(code: number): { grpc: Code; http: number } {
       return { grpc: Code.InvalidArgument, http: 400 };
     case ErrorCode.UnrecoverablePosition:
       return { grpc: Code.OutOfRange, http: 416 };
-    case 113:
+    case ErrorCode.Conflict:
       return { grpc: Code.AlreadyExists, http: 409 };
     default:
       return { grpc: Code.Internal, http: 500 };
