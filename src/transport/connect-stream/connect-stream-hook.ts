@@ -1,7 +1,8 @@
 import { cors } from "@connectrpc/connect";
 import type { onRequestHookHandler } from "fastify";
 import { CentrifugoUniStream } from "../../../gen/centrifugal/centrifugo/unistream/unistream_pb.js";
-import { createOriginCheck } from "../origin.js";
+import { refuse } from "../http/transport-route.js";
+import { createOriginCheck, originRefusal } from "../origin.js";
 
 const consumePath = `/${CentrifugoUniStream.typeName}/${CentrifugoUniStream.method.consume.name}`;
 const allowMethods = cors.allowedMethods.join(", ");
@@ -33,7 +34,7 @@ export function connectStreamHook(allowedOrigins: readonly string[]): onRequestH
     const origin = req.headers.origin;
     if (origin === undefined) return done();
     if (!originAllowed(req.headers)) {
-      reply.code(403).type("text/plain").send("Forbidden: origin not allowed\n");
+      void refuse(reply, 403, originRefusal);
       return;
     }
     reply.header("access-control-allow-origin", origin).header("vary", "Origin");

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { createOriginCheck, originRefusal } from "../origin.js";
+import { refuse } from "./transport-route.js";
 
 /**
  * The browser rules of the HTTP transports: the origin check every transport
@@ -11,10 +12,7 @@ export function createCors(allowedOrigins: readonly string[]) {
   return {
     /** A Fastify `onRequest` hook for a scope of transport routes. */
     async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-      if (!originAllowed(request.headers)) {
-        await reply.code(403).type("text/plain; charset=utf-8").send(`${originRefusal}\n`);
-        return;
-      }
+      if (!originAllowed(request.headers)) return refuse(reply, 403, originRefusal);
       const origin = request.headers.origin;
       if (!origin) return;
       // Set on the raw response so streams that take the response over keep them.
