@@ -1,16 +1,17 @@
 import { Code } from "@connectrpc/connect";
-import { ErrorCode, RotorError } from "../errors/rotor-error.js";
+import { ErrorCode, errors, RotorError } from "../errors/rotor-error.js";
 
 /**
- * Errors of the server API, with the messages current Centrifugo answers
- * (104's differs from the client protocol's).
+ * Errors of the server API, with the messages current Centrifugo answers:
+ * 102, 107 and 108 are the client protocol's; 104 is worded differently, and
+ * 100 is never marked temporary (the API has no retry hint).
  */
 export const apiErrors = {
   internal: () => new RotorError(ErrorCode.Internal, "internal server error"),
-  unknownChannel: () => new RotorError(ErrorCode.UnknownChannel, "unknown channel"),
+  unknownChannel: errors.unknownChannel,
   notFound: () => new RotorError(ErrorCode.MethodNotFound, "not found"),
-  badRequest: () => new RotorError(ErrorCode.BadRequest, "bad request"),
-  notAvailable: () => new RotorError(ErrorCode.NotAvailable, "not available"),
+  badRequest: errors.badRequest,
+  notAvailable: errors.notAvailable,
 } as const;
 
 /** The API's view of any failure: a RotorError keeps its code, anything else is 100. */
