@@ -14,6 +14,11 @@ export const apiErrors = {
   notAvailable: errors.notAvailable,
 } as const;
 
+/** The `Error` message of a response's `error` field: the code and message, nothing else the value carries. */
+export function errorInit(error: RotorError): { code: number; message: string } {
+  return { code: error.code, message: error.message };
+}
+
 /** The API's view of any failure: a RotorError keeps its code, anything else is 100. */
 export function toApiError(err: unknown): RotorError {
   if (err instanceof RotorError) return err;

@@ -7,7 +7,7 @@ import type {
 } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { RotorError } from "../errors/rotor-error.js";
 import type { Node } from "../node/node.js";
-import { apiErrors, toApiError } from "./api-errors.js";
+import { apiErrors, errorInit, toApiError } from "./api-errors.js";
 import { disconnect, refresh, subscribe, unsubscribe } from "./methods/connections.js";
 import { history, historyRemove } from "./methods/history.js";
 import { channels, info, rpc } from "./methods/info.js";
@@ -72,7 +72,7 @@ export function isApiMethod(name: string): name is ApiMethod {
   return Object.hasOwn(methods, name);
 }
 
-const errorReply = (e: RotorError) => ({ error: { code: e.code, message: e.message } });
+const errorReply = (e: RotorError) => ({ error: errorInit(e) });
 
 /** The one implementation of the server API, bound to a node. */
 export function createApiService(node: Node): ApiService {

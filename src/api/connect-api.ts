@@ -2,7 +2,7 @@ import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { CentrifugoApi, ErrorSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { RotorError } from "../errors/rotor-error.js";
-import { transportStatus } from "./api-errors.js";
+import { errorInit, transportStatus } from "./api-errors.js";
 import type { ApiMethod, ApiOutcome, ApiService } from "./api-service.js";
 import { httpApiMethods } from "./http-json/method-table.js";
 
@@ -17,7 +17,7 @@ export function requestErrorMode(fallback: ErrorMode, header: string | null | un
 /** A gRPC / Connect error for transport mode, carrying the API error as a detail. */
 export function toConnectError(error: RotorError): ConnectError {
   return new ConnectError(error.message, transportStatus(error.code).grpc, undefined, [
-    { desc: ErrorSchema, value: { code: error.code, message: error.message } },
+    { desc: ErrorSchema, value: errorInit(error) },
   ]);
 }
 
@@ -25,7 +25,7 @@ export function toConnectError(error: RotorError): ConnectError {
 export function respond<M extends ApiMethod>(outcome: ApiOutcome<M>, mode: ErrorMode) {
   if ("result" in outcome) return { result: outcome.result };
   if (mode === "transport") throw toConnectError(outcome.error);
-  return { error: { code: outcome.error.code, message: outcome.error.message } };
+  return { error: errorInit(outcome.error) };
 }
 
 type Impl = Partial<ServiceImpl<typeof CentrifugoApi>>;

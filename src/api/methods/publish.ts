@@ -7,7 +7,7 @@ import type {
   PublishResultSchema,
 } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { Node } from "../../node/node.js";
-import { apiErrors, toApiError } from "../api-errors.js";
+import { apiErrors, errorInit, toApiError } from "../api-errors.js";
 import { checkDataFormat, payload } from "./payload.js";
 
 type PublishOptions = Omit<PublishRequest, "channel" | "data" | "b64data" | "$typeName" | "$unknown">;
@@ -62,8 +62,7 @@ export async function broadcast(
       try {
         return { result: await publishOne(node, channel, data, req) };
       } catch (err) {
-        const e = toApiError(err);
-        return { error: { code: e.code, message: e.message } };
+        return { error: errorInit(toApiError(err)) };
       }
     }),
   );
