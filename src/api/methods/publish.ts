@@ -42,7 +42,6 @@ export function publish(
   node: Node,
   req: PublishRequest,
 ): Promise<MessageInitShape<typeof PublishResultSchema>> {
-  if (req.channel === "") throw apiErrors.badRequest();
   return publishOne(node, req.channel, payload(req.data, req.b64data), req);
 }
 
