@@ -80,27 +80,40 @@ function subsClaim(claims: Claims): Read<Record<string, TokenSubscription>> {
   return { value: Object.fromEntries(entries) };
 }
 
-/** Reads a verified connection token's claims; a `channel` claim makes it invalid (it is a subscription token). */
-export function connectionClaims(claims: Claims, userIdClaim: string): Read<ConnectionClaims> {
-  const channel = stringClaim(claims, "channel");
-  if ("reason" in channel) return channel;
-  if (channel.value) return { reason: "connection token must not have a channel claim" };
+/** What both kinds of token carry, read in the same order for both. */
+type CommonClaims = Pick<ConnectionClaims, "user" | "expireAt" | "exp" | "info">;
+
+function commonClaims(claims: Claims, userIdClaim: string): Read<CommonClaims> {
   const user = userClaim(claims, userIdClaim);
   if ("reason" in user) return user;
   const expireAt = expireAtClaim(claims);
   if ("reason" in expireAt) return expireAt;
   const info = bytesClaim(claims, "info", "b64info");
   if ("reason" in info) return info;
-  const channels = channelsClaim(claims);
-  if ("reason" in channels) return channels;
-  const subs = subsClaim(claims);
-  if ("reason" in subs) return subs;
   return {
     value: {
       user: user.value,
       expireAt: expireAt.value,
       exp: typeof claims.exp === "number" ? claims.exp : undefined,
       info: info.value,
+    },
+  };
+}
+
+/** Reads a verified connection token's claims; a `channel` claim makes it invalid (it is a subscription token). */
+export function connectionClaims(claims: Claims, userIdClaim: string): Read<ConnectionClaims> {
+  const channel = stringClaim(claims, "channel");
+  if ("reason" in channel) return channel;
+  if (channel.value) return { reason: "connection token must not have a channel claim" };
+  const common = commonClaims(claims, userIdClaim);
+  if ("reason" in common) return common;
+  const channels = channelsClaim(claims);
+  if ("reason" in channels) return channels;
+  const subs = subsClaim(claims);
+  if ("reason" in subs) return subs;
+  return {
+    value: {
+      ...common.value,
       channels: Object.keys(subs.value).length > 0 ? [] : channels.value,
       subs: subs.value,
       meta: jsonBytes(claims.meta),
@@ -115,23 +128,16 @@ export function subscriptionClaims(claims: Claims, userIdClaim: string): Read<Su
   if (!channel.value) return { reason: "subscription token must have a channel claim" };
   const client = stringClaim(claims, "client");
   if ("reason" in client) return client;
-  const user = userClaim(claims, userIdClaim);
-  if ("reason" in user) return user;
-  const expireAt = expireAtClaim(claims);
-  if ("reason" in expireAt) return expireAt;
-  const info = bytesClaim(claims, "info", "b64info");
-  if ("reason" in info) return info;
+  const common = commonClaims(claims, userIdClaim);
+  if ("reason" in common) return common;
   const data = bytesClaim(claims, "data", "b64data");
   if ("reason" in data) return data;
   const override = overrideClaim(claims.override, "override");
   if ("reason" in override) return override;
   return {
     value: {
-      user: user.value,
+      ...common.value,
       channel: channel.value,
-      expireAt: expireAt.value,
-      exp: typeof claims.exp === "number" ? claims.exp : undefined,
-      info: info.value,
       data: data.value,
       override: override.value,
       client: client.value || undefined,
