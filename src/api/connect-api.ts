@@ -15,14 +15,14 @@ export function requestErrorMode(fallback: ErrorMode, header: string | null | un
 }
 
 /** A gRPC / Connect error for transport mode, carrying the API error as a detail. */
-export function toConnectError(error: RotorError): ConnectError {
+function toConnectError(error: RotorError): ConnectError {
   return new ConnectError(error.message, transportStatus(error.code).grpc, undefined, [
     { desc: ErrorSchema, value: errorInit(error) },
   ]);
 }
 
 /** Turns an outcome into a `XxxResponse`, or throws it as a status in transport mode. */
-export function respond<M extends ApiMethod>(outcome: ApiOutcome<M>, mode: ErrorMode) {
+function respond<M extends ApiMethod>(outcome: ApiOutcome<M>, mode: ErrorMode) {
   if ("result" in outcome) return { result: outcome.result };
   if (mode === "transport") throw toConnectError(outcome.error);
   return { error: errorInit(outcome.error) };

@@ -10,8 +10,6 @@ import {
   userClaim,
 } from "./claim-values.js";
 
-export type { SubscriptionOverride } from "./claim-values.js";
-
 /** A server-side subscription a connection token lists in `subs`. */
 export interface TokenSubscription {
   /** Channel info for this client (`info`, or decoded `b64info`). */

@@ -8,12 +8,7 @@ import {
 import { createJwtVerifier, type JwtVerifier, type TokenFailure } from "./jwt-verifier.js";
 import { checkTokenConfig, type TokenConfig, type TokenSettings } from "./token-config.js";
 
-export type {
-  ConnectionClaims,
-  SubscriptionClaims,
-  SubscriptionOverride,
-  TokenSubscription,
-} from "./claims.js";
+export type { ConnectionClaims, SubscriptionClaims } from "./claims.js";
 
 /**
  * The outcome of verifying a token, as a value: the session maps `expired` to

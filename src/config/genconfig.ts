@@ -11,7 +11,7 @@ function secret(): string {
  * Channels without a namespace allow subscribing and keep a short history, so
  * a client with a `gentoken` token can subscribe and recover at once.
  */
-export function starterConfig(): Record<string, unknown> {
+function starterConfig(): Record<string, unknown> {
   return {
     http_api: { key: secret() },
     client: {

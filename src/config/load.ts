@@ -6,7 +6,7 @@ import { applySeedAliases } from "./seed-aliases.js";
 import { checkConfig } from "./validate.js";
 
 /** Prefix of the environment variables that set options: `ROTOR_HTTP_API_KEY` sets `http_api.key`. */
-export const envPrefix = "ROTOR_";
+const envPrefix = "ROTOR_";
 
 /** Where configuration comes from; later sources win: file, then env, then flags. */
 export interface ConfigSources {

@@ -5,7 +5,7 @@ import { duration } from "./schema-types.js";
  * Options of a channel namespace (and of channels without namespace), named as
  * in Centrifugo v6. Defaults are Centrifugo's: everything off.
  */
-export const channelOptionsShape = {
+const channelOptionsShape = {
   presence: z.boolean().default(false),
   join_leave: z.boolean().default(false),
   force_push_join_leave: z.boolean().default(false),

@@ -142,5 +142,3 @@ export const configSchema = z.strictObject({
 
 /** rotor's configuration after defaults and validation. */
 export type Config = z.output<typeof configSchema>;
-/** What a config file may hold before defaults apply. */
-export type ConfigInput = z.input<typeof configSchema>;

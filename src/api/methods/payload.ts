@@ -6,7 +6,7 @@ const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * Decodes standard padded base64 (what Centrifugo's b64data accepts) and
  * rejects anything else with 107, unlike Buffer's lenient decoder.
  */
-export function decodeBase64(text: string): Uint8Array {
+function decodeBase64(text: string): Uint8Array {
   const clean = text.replace(/[\r\n]/g, "");
   if (!base64.test(clean)) throw apiErrors.badRequest();
   return Buffer.from(clean, "base64");

@@ -5,7 +5,7 @@ import { hexValue, isSimpleEscape, unescapeJsonString } from "./json-strings.js"
  * How deep objects and arrays may nest, payloads included: deep enough for any
  * real message, shallow enough that hostile input cannot exhaust the stack.
  */
-export const maxJsonDepth = 128;
+const maxJsonDepth = 128;
 
 const quote = 0x22;
 const backslash = 0x5c;

@@ -12,7 +12,7 @@ const htmlEscapes: Record<string, string> = {
  * (HTML-safe `<`, `>`, `&` and the JS line separators), so rotor's strings are
  * byte-for-byte what Centrifugo sends.
  */
-export function jsonStringLiteral(s: string): string {
+function jsonStringLiteral(s: string): string {
   const literal = JSON.stringify(s);
   return htmlUnsafe.test(literal) ? literal.replace(/[<>&\u2028\u2029]/g, (c) => htmlEscapes[c]!) : literal;
 }
