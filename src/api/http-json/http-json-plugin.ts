@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { RotorError } from "../../errors/rotor-error.js";
 import { decodeJsonMessage } from "../../protocol/json/json-decode.js";
 import { encodeJsonMessage } from "../../protocol/json/json-encode.js";
 import { apiErrors, transportStatus } from "../api-errors.js";
@@ -24,6 +25,13 @@ const otherMethods = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"] as con
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The raw body of a POST, or why no route can decode it: empty, or not UTF-8. */
+function rawBody(request: FastifyRequest): { body: Buffer } | { error: RotorError } {
+  const body = request.body as Buffer | undefined;
+  if (!body || body.length === 0) return { error: httpErrors.emptyBody() };
+  return isUtf8(body) ? { body } : { error: httpErrors.notUtf8() };
 }
 
 function basePath(prefix: string): string {
@@ -79,10 +87,9 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
     const mode = modeOf(request);
     const run = method.run;
     if (run === undefined) return sendError(reply, 404, httpErrors.unavailable(method.name), mode);
-    const body = request.body as Buffer | undefined;
-    if (!body || body.length === 0) return sendError(reply, 400, httpErrors.emptyBody(), mode);
-    if (!isUtf8(body)) return sendError(reply, 400, httpErrors.notUtf8(), mode);
-    const decoded = decodeJsonMessage(method.input, body);
+    const raw = rawBody(request);
+    if ("error" in raw) return sendError(reply, 400, raw.error, mode);
+    const decoded = decodeJsonMessage(method.input, raw.body);
     if ("error" in decoded) return sendError(reply, 400, httpErrors.badBody(decoded.error), mode);
     let response: object;
     if (run === "batch") {
@@ -111,10 +118,9 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
   });
 
   app.post(base || "/", async (request, reply) => {
-    const body = request.body as Buffer | undefined;
-    if (!body || body.length === 0) return sendError(reply, 400, httpErrors.emptyBody(), "");
-    if (!isUtf8(body)) return sendError(reply, 400, httpErrors.notUtf8(), "");
-    const result = await runLegacyStream(o.service, body);
+    const raw = rawBody(request);
+    if ("error" in raw) return sendError(reply, 400, raw.error, "");
+    const result = await runLegacyStream(o.service, raw.body);
     if ("value" in result) return sendJson(reply, 200, result.value);
     const error = result.status === 400 ? httpErrors.badBody(result.error) : httpErrors.payloadNotJson();
     if (result.status === 500) request.log.warn({ problem: result.error }, "http api result is not JSON");
