@@ -10,9 +10,7 @@ import {
   UnsubscribeRequestSchema as CurrentUnsubscribeRequestSchema,
 } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { ApiService } from "../api-service.js";
-import { v2BadRequest, v2Response } from "./v2-errors.js";
-
-const empty = () => ({});
+import { noResult, v2BadRequest, v2Response } from "./v2-errors.js";
 
 /** v2 Unsubscribe: `user` is required (107), unlike in the current API. */
 export async function unsubscribe(
@@ -21,7 +19,7 @@ export async function unsubscribe(
 ): Promise<MessageInitShape<typeof UnsubscribeResponseSchema>> {
   if (req.user === "") return v2BadRequest();
   const request = create(CurrentUnsubscribeRequestSchema, { channel: req.channel, user: req.user });
-  return v2Response(await service.call("unsubscribe", request), empty);
+  return v2Response(await service.call("unsubscribe", request), noResult);
 }
 
 /**
@@ -35,5 +33,5 @@ export async function disconnect(
 ): Promise<MessageInitShape<typeof DisconnectResponseSchema>> {
   if (req.user === "") return v2BadRequest();
   const request = create(CurrentDisconnectRequestSchema, { user: req.user });
-  return v2Response(await service.call("disconnect", request), empty);
+  return v2Response(await service.call("disconnect", request), noResult);
 }

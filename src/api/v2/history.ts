@@ -11,7 +11,7 @@ import {
 } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { ApiService } from "../api-service.js";
 import { v2ClientInfo } from "./presence.js";
-import { v2Response } from "./v2-errors.js";
+import { noResult, v2Response } from "./v2-errors.js";
 
 /**
  * v2 History: every stored publication (v2 had no limit), oldest first. `uid`
@@ -36,5 +36,5 @@ export async function historyRemove(
   req: HistoryRemoveRequest,
 ): Promise<MessageInitShape<typeof HistoryRemoveResponseSchema>> {
   const request = create(CurrentHistoryRemoveRequestSchema, { channel: req.channel });
-  return v2Response(await service.call("historyRemove", request), () => ({}));
+  return v2Response(await service.call("historyRemove", request), noResult);
 }

@@ -11,9 +11,7 @@ import {
 } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { ErrorCode } from "../../errors/rotor-error.js";
 import type { ApiService } from "../api-service.js";
-import { toV2Error, v2BadRequest, v2Response } from "./v2-errors.js";
-
-const empty = () => ({});
+import { noResult, toV2Error, v2BadRequest, v2Response } from "./v2-errors.js";
 
 /**
  * v2 Publish: no result, and empty data is 107 before the namespace is looked
@@ -25,7 +23,7 @@ export async function publish(
 ): Promise<MessageInitShape<typeof PublishResponseSchema>> {
   if (req.channel === "" || req.data.length === 0) return v2BadRequest();
   const request = create(CurrentPublishRequestSchema, { channel: req.channel, data: req.data });
-  return v2Response(await service.call("publish", request), empty);
+  return v2Response(await service.call("publish", request), noResult);
 }
 
 /**
@@ -47,5 +45,5 @@ export async function broadcast(
   if ("result" in outcome && outcome.result.responses?.some((r) => r.error)) {
     return { error: toV2Error({ code: ErrorCode.Internal }) };
   }
-  return v2Response(outcome, empty);
+  return v2Response(outcome, noResult);
 }

@@ -36,6 +36,9 @@ export function v2Response<R, T>(
   return "error" in outcome ? { error: toV2Error(outcome.error) } : { result: convert(outcome.result) };
 }
 
+/** The conversion for the v2 methods that answer no result, only success or an error. */
+export const noResult = (): Record<string, never> => ({});
+
 /** The body of v2's `bad request`, for the checks v2 made and the current API no longer does. */
 export const v2BadRequest = (): { error: V2Error } => ({
   error: toV2Error({ code: ErrorCode.BadRequest }),
