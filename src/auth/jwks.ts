@@ -13,7 +13,8 @@ const cooldownDuration = 30_000;
  */
 const maxEndpoints = 64;
 
-const templateVar = /\{\{(\w+)\}\}/g;
+/** A `{{name}}` variable of the endpoint template; the config check reads the same syntax. */
+export const templateVar = /\{\{(\w+)\}\}/g;
 
 /** Key resolvers for a JWKS endpoint, possibly templated with `{{name}}` variables. */
 export interface JwksKeys {

@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.js";
 import { compileGoRegex } from "./audience-issuer.js";
+import { templateVar } from "./jwks.js";
 
 /** The settings of one kind of token: `client.token`, or `client.subscription_token` when enabled. */
 export type TokenConfig = Config["client"]["token"];
@@ -9,7 +10,6 @@ export type TokenSettings = Pick<Config["client"], "token" | "subscription_token
 
 /** Centrifugo reads `user_id_claim` as a top-level claim name of this shape. */
 const userIdClaimPattern = /^[a-zA-Z_]+$/;
-const templateVar = /\{\{(\w+)\}\}/g;
 const namedGroup = /\(\?P?<([A-Za-z_]\w*)>/g;
 
 function regexProblem(where: string, source: string): string | undefined {
