@@ -2,10 +2,11 @@ import { WebSocketServer } from "ws";
 import type { ClientContext } from "../../client/client-context.js";
 import { ClientSession } from "../../client/session.js";
 import { disconnects } from "../../errors/disconnect.js";
+import { jsonCodec } from "../../protocol/json-codec.js";
 import { uniConnectFrame } from "../connect-request.js";
 import { createOriginCheck, originRefusal } from "../origin.js";
 import { refuseUpgrade, type UpgradeHandler } from "../upgrade-router.js";
-import { UniWebSocketTransport } from "./uni-websocket-transport.js";
+import { WebSocketTransport } from "../websocket/websocket-transport.js";
 
 /**
  * `GET /connection/uni_websocket`: server → client pushes over WebSocket. The
@@ -29,11 +30,13 @@ export function createUniWebSocketHandler(ctx: ClientContext): UpgradeHandler {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new UniWebSocketTransport(
-        ws,
-        !options.disable_disconnect_push,
-        options.join_push_messages,
-      );
+      const transport = new WebSocketTransport(ws, {
+        name: "uni_websocket",
+        codec: jsonCodec,
+        unidirectional: true,
+        pushDisconnect: !options.disable_disconnect_push,
+        joinBatches: options.join_push_messages,
+      });
       const session = new ClientSession(ctx, transport);
       let connectSeen = false;
       const start = (request: Uint8Array) => {

@@ -46,7 +46,14 @@ export function createWebSocketHandler(ctx: ClientContext): UpgradeHandler {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const url = new URL(req.url ?? "/", "http://localhost");
       const codec = wantsProtobuf(url, ws.protocol) ? protobufCodec : jsonCodec;
-      const session = new ClientSession(ctx, new WebSocketTransport(ws, codec));
+      const transport = new WebSocketTransport(ws, {
+        name: "websocket",
+        codec,
+        unidirectional: false,
+        pushDisconnect: false,
+        joinBatches: true,
+      });
+      const session = new ClientSession(ctx, transport);
       ws.on("message", (data: Buffer) => session.handleFrame(data));
       ws.on("close", () => session.closedByTransport());
       ws.on("error", (err) => {

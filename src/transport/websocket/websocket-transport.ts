@@ -46,23 +46,42 @@ function frameOf(message: Uint8Array, binary: boolean): Uint8Array[] {
   return lastFrame;
 }
 
+/** How the two WebSocket transports differ. */
+export interface WebSocketTransportOptions {
+  readonly name: "websocket" | "uni_websocket";
+  readonly codec: ClientCodec;
+  readonly unidirectional: boolean;
+  readonly pushDisconnect: boolean;
+  /** A batch as one frame of joined messages; otherwise one frame per message. */
+  readonly joinBatches: boolean;
+}
+
 /**
- * A bidirectional WebSocket connection: one frame per batch (JSON text with
- * newline-joined messages, or binary varint-delimited protobuf); disconnects
- * travel as the close frame's code and reason.
+ * A WebSocket connection: the bidirectional protocol (JSON text with
+ * newline-joined messages, or binary varint-delimited protobuf, one frame per
+ * batch) or bare JSON pushes. A disconnect always travels as the close frame's
+ * code and reason, and for the unidirectional form also as a push unless
+ * disabled.
  */
 export class WebSocketTransport implements SessionTransport {
-  readonly name = "websocket";
-  readonly unidirectional = false;
+  readonly name: "websocket" | "uni_websocket";
+  readonly codec: ClientCodec;
+  readonly unidirectional: boolean;
   readonly emulation = false;
-  readonly pushDisconnect = false;
+  readonly pushDisconnect: boolean;
+  private readonly joinBatches: boolean;
   private readonly binary: boolean;
 
   constructor(
     private readonly ws: WebSocket,
-    readonly codec: ClientCodec,
+    options: WebSocketTransportOptions,
   ) {
-    this.binary = codec.name === "protobuf";
+    this.name = options.name;
+    this.codec = options.codec;
+    this.unidirectional = options.unidirectional;
+    this.pushDisconnect = options.pushDisconnect;
+    this.joinBatches = options.joinBatches;
+    this.binary = options.codec.name === "protobuf";
   }
 
   bufferedBytes(): number {
@@ -72,15 +91,16 @@ export class WebSocketTransport implements SessionTransport {
   /**
    * A lone message goes out as a shared pre-built frame, written straight to
    * ws's frame writer (safe because permessage-deflate is off, so ws never
-   * holds frames back); a batch is joined and framed for this socket alone.
+   * holds frames back); a joined batch is framed for this socket alone.
    */
   write(messages: readonly Uint8Array[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (messages.length === 1) {
-      (this.ws as unknown as { _sender: FrameWriter })._sender.sendFrame(frameOf(messages[0]!, this.binary));
+    if (messages.length > 1 && this.joinBatches) {
+      this.ws.send(this.codec.join(messages), { binary: this.binary });
       return;
     }
-    this.ws.send(this.codec.join(messages), { binary: this.binary });
+    const sender = (this.ws as unknown as { _sender: FrameWriter })._sender;
+    for (const message of messages) sender.sendFrame(frameOf(message, this.binary));
   }
 
   close(disconnect: Disconnect): void {
