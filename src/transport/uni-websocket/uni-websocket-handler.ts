@@ -1,12 +1,11 @@
-import { WebSocketServer } from "ws";
 import type { ClientContext } from "../../client/client-context.js";
 import { ClientSession } from "../../client/session.js";
 import { disconnects } from "../../errors/disconnect.js";
 import { jsonCodec } from "../../protocol/json-codec.js";
 import { uniConnectFrame } from "../connect-request.js";
-import { createOriginCheck, originRefusal } from "../origin.js";
-import { refuseUpgrade, type UpgradeHandler } from "../upgrade-router.js";
+import type { UpgradeHandler } from "../upgrade-router.js";
 import { WebSocketTransport } from "../websocket/websocket-transport.js";
+import { acceptWebSockets } from "../websocket/websocket-upgrade.js";
 
 /**
  * `GET /connection/uni_websocket`: server → client pushes over WebSocket. The
@@ -16,49 +15,31 @@ import { WebSocketTransport } from "../websocket/websocket-transport.js";
  */
 export function createUniWebSocketHandler(ctx: ClientContext): UpgradeHandler {
   const options = ctx.config.uni_websocket;
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: options.message_size_limit,
-    clientTracking: false,
-  });
-  const originAllowed = createOriginCheck(ctx.config.client.allowed_origins);
-
-  return (req, socket, head) => {
-    if (!originAllowed(req.headers)) {
-      refuseUpgrade(socket, 403, originRefusal);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WebSocketTransport(ws, {
-        name: "uni_websocket",
-        codec: jsonCodec,
-        unidirectional: true,
-        pushDisconnect: !options.disable_disconnect_push,
-        joinBatches: options.join_push_messages,
-      });
-      const session = new ClientSession(ctx, transport);
-      let connectSeen = false;
-      const start = (request: Uint8Array) => {
-        connectSeen = true;
-        const connect = uniConnectFrame(request);
-        if ("error" in connect) {
-          ctx.log.debug({ client: session.id, reason: connect.error }, "bad uni_websocket connect");
-          session.close(disconnects.badRequest);
-          return;
-        }
-        session.handleFrame(connect.frame);
-      };
-      ws.on("message", (data: Buffer) => {
-        if (!connectSeen) start(data);
-      });
-      ws.on("close", () => session.closedByTransport());
-      ws.on("error", (err) => {
-        ctx.log.debug({ err, client: session.id }, "uni_websocket error");
-        session.closedByTransport();
-      });
-      const param = new URL(req.url ?? "/", "http://localhost").searchParams.get("cf_connect");
-      if (param !== null) start(Buffer.from(param, "utf8"));
+  return acceptWebSockets(ctx, { maxPayload: options.message_size_limit }, (ws, req) => {
+    const transport = new WebSocketTransport(ws, {
+      name: "uni_websocket",
+      codec: jsonCodec,
+      unidirectional: true,
+      pushDisconnect: !options.disable_disconnect_push,
+      joinBatches: options.join_push_messages,
     });
-  };
+    const session = new ClientSession(ctx, transport);
+    let connectSeen = false;
+    const start = (request: Uint8Array) => {
+      connectSeen = true;
+      const connect = uniConnectFrame(request);
+      if ("error" in connect) {
+        ctx.log.debug({ client: session.id, reason: connect.error }, "bad uni_websocket connect");
+        session.close(disconnects.badRequest);
+        return;
+      }
+      session.handleFrame(connect.frame);
+    };
+    ws.on("message", (data: Buffer) => {
+      if (!connectSeen) start(data);
+    });
+    const param = new URL(req.url ?? "/", "http://localhost").searchParams.get("cf_connect");
+    if (param !== null) start(Buffer.from(param, "utf8"));
+    return session;
+  });
 }
