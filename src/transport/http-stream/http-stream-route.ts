@@ -26,7 +26,7 @@ export function createHttpStreamRoute(ctx: ClientContext, sessions: SessionRegis
       const frame = bodyBytes(request);
       const decoded = codec.decodeCommands(frame);
       if ("error" in decoded) return refuse(reply, 400, `bad connect request: ${decoded.error}`);
-      const session = openStreamSession(ctx, reply, {
+      const session = openStreamSession(ctx, sessions, reply, {
         name: "http_stream",
         codec,
         unidirectional: false,
@@ -34,7 +34,6 @@ export function createHttpStreamRoute(ctx: ClientContext, sessions: SessionRegis
         framing: binary ? lengthDelimited : newlineTerminated,
         contentType: binary ? "application/octet-stream" : "application/json",
       });
-      sessions.track(session, reply.raw);
       session.handleFrame(frame);
     },
   };

@@ -1,6 +1,8 @@
 import type { FastifyReply } from "fastify";
 import type { ClientContext } from "../../client/client-context.js";
 import { ClientSession } from "../../client/session.js";
+import type { SessionRegistry } from "../emulation/session-registry.js";
+import { serverSentEvents } from "./framing.js";
 import {
   ResponseTransport,
   type ResponseTransportOptions,
@@ -20,13 +22,22 @@ export interface StreamSessionOptions extends ResponseTransportOptions {
   readonly prelude?: Uint8Array;
 }
 
+/** How both SSE transports answer: `data:` events, after a line break that gets the stream going. */
+export const eventStream = {
+  framing: serverSentEvents,
+  contentType: "text/event-stream; charset=utf-8",
+  prelude: Buffer.from("\r\n"),
+} as const;
+
 /**
  * Takes the response over from Fastify, opens an endless 200 response that no
- * cache or proxy buffers, and runs a client session on it. The session ends
- * when the peer goes away; the caller feeds it the connect frame.
+ * cache or proxy buffers, and runs a client session on it, tracked in
+ * `sessions` while the response lasts. The session ends when the peer goes
+ * away; the caller feeds it the connect frame.
  */
 export function openStreamSession(
   ctx: ClientContext,
+  sessions: SessionRegistry,
   reply: FastifyReply,
   options: StreamSessionOptions,
 ): ClientSession {
@@ -44,5 +55,6 @@ export function openStreamSession(
     ctx.log.debug({ err, client: session.id }, `${options.name} response error`);
     session.closedByTransport();
   });
+  sessions.track(session, res);
   return session;
 }

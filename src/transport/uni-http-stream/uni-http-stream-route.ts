@@ -21,7 +21,7 @@ export function createUniHttpStreamRoute(ctx: ClientContext, sessions: SessionRe
     async handle(request, reply) {
       const connect = uniConnectFrame(bodyBytes(request));
       if ("error" in connect) return refuse(reply, 400, connect.error);
-      const session = openStreamSession(ctx, reply, {
+      const session = openStreamSession(ctx, sessions, reply, {
         name: "uni_http_stream",
         codec: jsonCodec,
         unidirectional: true,
@@ -29,7 +29,6 @@ export function createUniHttpStreamRoute(ctx: ClientContext, sessions: SessionRe
         framing: newlineTerminated,
         contentType: "application/json",
       });
-      sessions.track(session, reply.raw);
       session.handleFrame(connect.frame);
     },
   };

@@ -3,11 +3,8 @@ import { jsonCodec } from "../../protocol/json-codec.js";
 import { uniConnectFrame } from "../connect-request.js";
 import type { SessionRegistry } from "../emulation/session-registry.js";
 import { connectParam } from "../http/connect-param.js";
-import { serverSentEvents } from "../http/framing.js";
-import { openStreamSession } from "../http/stream-session.js";
+import { eventStream, openStreamSession } from "../http/stream-session.js";
 import { refuse, type TransportRoute } from "../http/transport-route.js";
-
-const prelude = Buffer.from("\r\n");
 
 /**
  * `GET /connection/uni_sse?cf_connect=<ConnectRequest JSON>` (or POST with
@@ -24,16 +21,13 @@ export function createUniSseRoute(ctx: ClientContext, sessions: SessionRegistry)
     async handle(request, reply) {
       const connect = uniConnectFrame(connectParam(request) ?? Buffer.alloc(0));
       if ("error" in connect) return refuse(reply, 400, connect.error);
-      const session = openStreamSession(ctx, reply, {
+      const session = openStreamSession(ctx, sessions, reply, {
         name: "uni_sse",
         codec: jsonCodec,
         unidirectional: true,
         emulation: false,
-        framing: serverSentEvents,
-        contentType: "text/event-stream; charset=utf-8",
-        prelude,
+        ...eventStream,
       });
-      sessions.track(session, reply.raw);
       session.handleFrame(connect.frame);
     },
   };
