@@ -6,10 +6,9 @@ const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-/** The servers behind one cleartext port, and how to drop their HTTP/2 sessions on close. */
+/** The server Fastify owns on one cleartext port, and how to drop the HTTP/2 sessions behind it on close. */
 export interface OnePortServers {
   readonly h1: http.Server;
-  readonly h2: http2.Http2Server;
   closeSessions(): void;
 }
 
@@ -48,7 +47,7 @@ export function createOnePortServers(handler: Handler, timeouts: { keepAliveMs: 
     socket.on("error", () => socket.destroy());
   });
 
-  return { h1, h2, closeSessions };
+  return { h1, closeSessions };
 }
 
 /** How long open streams may take to finish once the server closes, before their sessions are destroyed. */
