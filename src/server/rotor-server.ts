@@ -64,7 +64,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
     ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
     : undefined;
   const app = createHttpApp(logger, config.http_server.tls, maxMessageSize);
-  if (config.uni_grpc.enabled) app.addHook("onRequest", connectStreamHook(config.client.allowed_origins));
+  if (uniStream) app.addHook("onRequest", connectStreamHook(config.client.allowed_origins));
   await app.register(fastifyConnectPlugin, {
     ...connectOptions,
     routes: apiConnectRoutes({
