@@ -12,21 +12,17 @@ import { canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
 import { wirePublication } from "./wire.js";
 
-/** Resolves a channel named in a command; empty names are protocol violations (undefined after disconnecting). */
-function channelOf(s: ClientSession, name: string): ChannelInfo | undefined {
-  if (name === "") {
-    s.close(disconnects.badRequest);
-    return undefined;
-  }
+/** Resolves a channel named in a command; empty names are protocol violations. */
+function channelOf(s: ClientSession, name: string): ChannelInfo {
+  if (name === "") throw disconnects.badRequest;
   const info = s.ctx.node.channel(name);
   if (!s.ctx.node.rules.isValidName(name, info)) throw errors.badRequest();
   return info;
 }
 
 export async function handlePublish(s: ClientSession, id: number, req: PublishRequest): Promise<void> {
-  if (req.data.length === 0) return s.close(disconnects.badRequest);
+  if (req.data.length === 0) throw disconnects.badRequest;
   const channel = channelOf(s, req.channel);
-  if (!channel) return;
   const format = channel.options.publication_data_format;
   if (format === "json" || format === "json_object") {
     let value: unknown;
@@ -50,16 +46,15 @@ export async function handlePublish(s: ClientSession, id: number, req: PublishRe
   s.reply(id, { publish: {} });
 }
 
-function presenceChannel(s: ClientSession, name: string): boolean {
+/** Checks that presence may be read on a channel. */
+function checkPresence(s: ClientSession, name: string): void {
   const channel = channelOf(s, name);
-  if (!channel) return false;
   if (!channel.options.presence) throw errors.notAvailable();
   if (!canUse("presence", s, channel.options, s.subscriptions.has(name))) throw errors.permissionDenied();
-  return true;
 }
 
 export async function handlePresence(s: ClientSession, id: number, req: PresenceRequest): Promise<void> {
-  if (!presenceChannel(s, req.channel)) return;
+  checkPresence(s, req.channel);
   const members = await s.ctx.node.presence(req.channel);
   s.reply(id, { presence: { presence: Object.fromEntries(members) } });
 }
@@ -69,7 +64,7 @@ export async function handlePresenceStats(
   id: number,
   req: PresenceStatsRequest,
 ): Promise<void> {
-  if (!presenceChannel(s, req.channel)) return;
+  checkPresence(s, req.channel);
   const stats = await s.ctx.node.presenceStats(req.channel);
   s.reply(id, { presenceStats: { numClients: stats.numClients, numUsers: stats.numUsers } });
 }
@@ -77,7 +72,6 @@ export async function handlePresenceStats(
 /** Client `history`: limit capped by client.history_max_publication_limit; a foreign epoch is 112. */
 export async function handleHistory(s: ClientSession, id: number, req: HistoryRequest): Promise<void> {
   const channel = channelOf(s, req.channel);
-  if (!channel) return;
   const ns = channel.options;
   if (ns.history_size <= 0 || ns.history_ttl <= 0) throw errors.notAvailable();
   if (!canUse("history", s, ns, s.subscriptions.has(req.channel))) throw errors.permissionDenied();
@@ -99,11 +93,11 @@ export async function handleHistory(s: ClientSession, id: number, req: HistoryRe
  * the command as a whole is unavailable (108) — centrifuge-js expects that
  * code, not "method not found", which belongs to a handler that exists.
  */
-export async function handleRpc(s: ClientSession, id: number, _req: RPCRequest): Promise<void> {
-  s.replyError(id, errors.notAvailable());
+export async function handleRpc(_s: ClientSession, _id: number, _req: RPCRequest): Promise<void> {
+  throw errors.notAvailable();
 }
 
 /** Client `send`: asynchronous messages need a handler, which rotor does not have (3508). */
-export async function handleSend(s: ClientSession): Promise<void> {
-  s.close(disconnects.notAvailable);
+export async function handleSend(_s: ClientSession): Promise<void> {
+  throw disconnects.notAvailable;
 }

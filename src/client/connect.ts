@@ -21,34 +21,23 @@ interface ServerSub {
   data?: Uint8Array | undefined;
 }
 
-/** Credentials from the token, or anonymous when allowed; undefined after a disconnect or error reply. */
-async function credentials(
-  s: ClientSession,
-  id: number,
-  token: string,
-): Promise<ConnectionClaims | null | undefined> {
+/** Credentials from the token, or null for an anonymous connection when allowed. */
+async function credentials(s: ClientSession, token: string): Promise<ConnectionClaims | null> {
   const client = s.ctx.config.client;
   if (token === "") {
     if (client.allow_anonymous_connect_without_token || client.insecure) return null;
-    s.close(disconnects.badRequest);
-    return undefined;
+    throw disconnects.badRequest;
   }
   const verified = await s.ctx.tokens.verifyConnectToken(token);
   if ("claims" in verified) {
     if (verified.claims.user === "" && client.disallow_anonymous_connection_tokens) {
-      s.close(disconnects.permissionDenied);
-      return undefined;
+      throw disconnects.permissionDenied;
     }
     return verified.claims;
   }
-  if (verified.error === "expired") {
-    s.unusable = true;
-    s.replyError(id, errors.tokenExpired());
-  } else {
-    s.ctx.log.debug({ reason: verified.reason }, "invalid connection token");
-    s.close(disconnects.invalidToken);
-  }
-  return undefined;
+  if (verified.error === "expired") throw errors.tokenExpired();
+  s.ctx.log.debug({ reason: verified.reason }, "invalid connection token");
+  throw disconnects.invalidToken;
 }
 
 /** Server-side subscriptions: the token's `subs`/`channels`, plus recoverable ones the client names and may subscribe to. */
@@ -59,7 +48,7 @@ function serverSubscriptions(s: ClientSession, claims: ConnectionClaims | null, 
   for (const channel of Object.keys(req.subs)) {
     if (subs.has(channel)) continue;
     const info = s.ctx.node.rules.resolve(channel);
-    if (!info) return undefined;
+    if (!info) throw disconnects.badRequest;
     if (!info.isPrivate && s.ctx.node.rules.isValidName(channel, info) && canSubscribeWithoutToken(s, info)) {
       subs.set(channel, {});
     }
@@ -73,33 +62,26 @@ function serverSubscriptions(s: ClientSession, claims: ConnectionClaims | null, 
  * (a reply on bidirectional transports, a connect push on the others).
  */
 export async function handleConnect(s: ClientSession, id: number, req: ConnectRequest): Promise<void> {
-  if (s.state !== "connecting") return s.close(disconnects.badRequest);
+  if (s.state !== "connecting") throw disconnects.badRequest;
   const { config, node } = s.ctx;
-  const claims = await credentials(s, id, req.token);
-  if (claims === undefined || s.closed) return;
+  const claims = await credentials(s, req.token);
+  if (s.closed) return;
   s.user = claims?.user ?? "";
   s.connInfo = claims?.info;
   s.expireAt = config.client.insecure ? 0 : (claims?.expireAt ?? 0);
   const limit = config.client.user_connection_limit;
   if (limit > 0 && s.user !== "" && [...node.hub.targets({ user: s.user })].length >= limit) {
-    return s.close(disconnects.connectionLimit);
+    throw disconnects.connectionLimit;
   }
-  if (s.expireAt > 0 && s.expireAt < Date.now() / 1000) {
-    s.unusable = true;
-    return s.replyError(id, errors.expired());
-  }
+  if (s.expireAt > 0 && s.expireAt < Date.now() / 1000) throw errors.expired();
   const wanted = serverSubscriptions(s, claims, req);
-  if (!wanted) return s.close(disconnects.badRequest);
   if (config.client.channel_limit > 0 && wanted.size > config.client.channel_limit) {
-    return s.close(disconnects.channelLimit);
+    throw disconnects.channelLimit;
   }
   const resolved: [string, ServerSub, ChannelInfo][] = [];
   for (const [channel, sub] of wanted) {
     const info = node.rules.resolve(channel);
-    if (!info) {
-      s.unusable = true;
-      return s.replyError(id, errors.unknownChannel());
-    }
+    if (!info) throw errors.unknownChannel();
     resolved.push([channel, sub, info]);
   }
   s.markConnected();

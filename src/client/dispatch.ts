@@ -34,14 +34,18 @@ function isEmpty(c: Command): boolean {
 /**
  * Routes one command, Centrifugo's way: connect first and only once; an empty
  * command without id is a pong; any other command without id (but send), or
- * with no known request, is a protocol violation (3501).
+ * with no known request, is a protocol violation (3501). Handlers fail by
+ * throwing a `Disconnect` or a `RotorError`; the session handles both.
  */
 export async function dispatch(s: ClientSession, c: Command): Promise<void> {
-  if (s.unusable) return s.close(disconnects.badRequest);
+  if (s.unusable) throw disconnects.badRequest;
   if (c.connect) return handleConnect(s, c.id, c.connect);
-  if (s.state !== "connected") return s.close(disconnects.badRequest);
+  if (s.state !== "connected") throw disconnects.badRequest;
   if (c.send) return handleSend(s);
-  if (c.id === 0) return isEmpty(c) ? s.handlePong() : s.close(disconnects.badRequest);
+  if (c.id === 0) {
+    if (!isEmpty(c)) throw disconnects.badRequest;
+    return s.handlePong();
+  }
   if (c.subscribe) return handleSubscribe(s, c.id, c.subscribe);
   if (c.unsubscribe) return handleUnsubscribe(s, c.id, c.unsubscribe);
   if (c.publish) return handlePublish(s, c.id, c.publish);
@@ -51,6 +55,6 @@ export async function dispatch(s: ClientSession, c: Command): Promise<void> {
   if (c.rpc) return handleRpc(s, c.id, c.rpc);
   if (c.refresh) return handleRefresh(s, c.id, c.refresh);
   if (c.subRefresh) return handleSubRefresh(s, c.id, c.subRefresh);
-  if (c.ping) return s.replyError(c.id, errors.notAvailable());
-  return s.close(disconnects.badRequest);
+  if (c.ping) throw errors.notAvailable();
+  throw disconnects.badRequest;
 }

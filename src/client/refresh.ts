@@ -9,12 +9,11 @@ import { ttlUntil } from "./wire.js";
 
 /** Client `refresh`: a fresh connection token extends (or ends) the connection's life. */
 export async function handleRefresh(s: ClientSession, id: number, req: RefreshRequest): Promise<void> {
-  if (req.token === "") return s.close(disconnects.badRequest);
+  if (req.token === "") throw disconnects.badRequest;
   const verified = await s.ctx.tokens.verifyConnectToken(req.token);
-  if ("error" in verified) {
-    return s.close(verified.error === "expired" ? disconnects.expired : disconnects.invalidToken);
-  }
-  if (verified.claims.user !== s.user) return s.close(disconnects.invalidToken);
+  if ("error" in verified)
+    throw verified.error === "expired" ? disconnects.expired : disconnects.invalidToken;
+  if (verified.claims.user !== s.user) throw disconnects.invalidToken;
   s.expireAt = s.insecure ? 0 : verified.claims.expireAt;
   if (verified.claims.info) s.connInfo = verified.claims.info;
   s.reply(id, {
@@ -29,11 +28,10 @@ export async function handleSubRefresh(s: ClientSession, id: number, req: SubRef
   if (req.token === "") throw errors.badRequest();
   const verified = await s.ctx.tokens.verifySubscriptionToken(req.token);
   if ("error" in verified) {
-    if (verified.error === "expired") throw errors.tokenExpired();
-    return s.close(disconnects.invalidToken);
+    throw verified.error === "expired" ? errors.tokenExpired() : disconnects.invalidToken;
   }
   const claims = verified.claims;
-  if (claims.channel !== req.channel || claims.user !== s.user) return s.close(disconnects.invalidToken);
+  if (claims.channel !== req.channel || claims.user !== s.user) throw disconnects.invalidToken;
   if (claims.expireAt > 0 && claims.expireAt < Date.now() / 1000) throw errors.expired();
   sub.expireAt = s.insecure ? 0 : claims.expireAt;
   s.reply(id, { subRefresh: { expires: sub.expireAt > 0, ttl: ttlUntil(sub.expireAt) } });

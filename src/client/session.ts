@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { ClientInfo } from "../broker/types.js";
 import {
-  type Disconnect,
+  Disconnect,
   disconnects,
   unidirectionalConnectDisconnect,
   unsubscribes,
@@ -44,7 +44,7 @@ export class ClientSession implements HubClient {
   connInfo: Uint8Array | undefined;
   /** Unix seconds when the connection expires unless refreshed; 0 never. */
   expireAt = 0;
-  /** Set after a failed connect: every later command is a protocol violation. */
+  /** Set after a failed connect (by `fail` only): every later command is a protocol violation. */
   unusable = false;
   private readonly createdAt = Date.now();
   private queue: Uint8Array[] = [];
@@ -110,21 +110,31 @@ export class ClientSession implements HubClient {
     try {
       await dispatch(this, command);
     } catch (err) {
-      if (err instanceof RotorError) {
-        this.replyError(command.id, err);
-      } else {
-        this.ctx.log.error({ err, client: this.id }, "command failed");
-        this.close(disconnects.serverError);
-      }
+      this.fail(command, err);
+    }
+  }
+
+  /**
+   * The one place a command fails. Handlers throw: a `Disconnect` ends the
+   * connection with that code; a `RotorError` is the command's error reply,
+   * and after a failed connect every later command is a protocol violation;
+   * anything else is a bug, logged once and answered with 3004.
+   */
+  private fail(command: Command, err: unknown): void {
+    if (err instanceof Disconnect) {
+      this.close(err);
+    } else if (err instanceof RotorError) {
+      if (command.connect) this.unusable = true;
+      this.replyError(command.id, err);
+    } else {
+      this.ctx.log.error({ err, client: this.id }, "command failed");
+      this.close(disconnects.serverError);
     }
   }
 
   /** A pong: only valid as the answer to an outstanding ping. */
   handlePong(): void {
-    if (this.pongDeadline === 0) {
-      this.close(disconnects.badRequest);
-      return;
-    }
+    if (this.pongDeadline === 0) throw disconnects.badRequest;
     this.pongDeadline = 0;
   }
 
@@ -140,7 +150,7 @@ export class ClientSession implements HubClient {
     this.send(() => this.codec.encodeReply({ ...reply, id }));
   }
 
-  replyError(id: number, err: RotorError): void {
+  private replyError(id: number, err: RotorError): void {
     if (this.unidirectional) {
       this.close(unidirectionalConnectDisconnect(err.code));
       return;

@@ -60,8 +60,7 @@ async function authorize(
       claims.user !== s.user ||
       (claims.client && claims.client !== s.id)
     ) {
-      s.close(disconnects.invalidToken);
-      return undefined;
+      throw disconnects.invalidToken;
     }
     return claims;
   }
@@ -73,8 +72,7 @@ async function authorize(
 /** Client `subscribe`: validation, permission, then subscription with the options the client may have. */
 export async function handleSubscribe(s: ClientSession, id: number, req: SubscribeRequest): Promise<void> {
   const { node, config } = s.ctx;
-  if (req.channel === "" || (req.delta !== "" && req.delta !== "fossil"))
-    return s.close(disconnects.badRequest);
+  if (req.channel === "" || (req.delta !== "" && req.delta !== "fossil")) throw disconnects.badRequest;
   if (req.channel.length > config.channel.max_length) throw errors.badRequest();
   if (s.subscriptions.has(req.channel) || s.subscribing.has(req.channel)) throw errors.alreadySubscribed();
   if (config.client.channel_limit > 0 && s.subscriptions.size >= config.client.channel_limit) {

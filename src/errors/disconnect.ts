@@ -2,10 +2,18 @@
  * Why a connection is closed. Codes 3000–3499 and 4000–4499 tell clients to
  * reconnect; 3500–3999 and 4500–4999 are terminal. WebSocket carries the value
  * as its close frame; other transports as a `disconnect` push.
+ *
+ * A client command handler ends its connection by throwing one (`throw
+ * disconnects.badRequest`); the session catches it in one place and closes.
+ * It is a value, not an Error: it is expected control flow and needs no stack.
  */
-export interface Disconnect {
-  readonly code: number;
-  readonly reason: string;
+export class Disconnect {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    Object.freeze(this);
+  }
 }
 
 /** Whether a client should reconnect after this disconnect code. */
@@ -13,7 +21,7 @@ export function shouldReconnect(code: number): boolean {
   return !((code >= 3500 && code < 4000) || (code >= 4500 && code < 5000));
 }
 
-const make = (code: number, reason: string): Disconnect => Object.freeze({ code, reason });
+const make = (code: number, reason: string): Disconnect => new Disconnect(code, reason);
 
 /** The disconnects rotor sends, with the codes and reasons Centrifugo documents. */
 export const disconnects = {
