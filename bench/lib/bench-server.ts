@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { type Proc, spawnNode, waitForHttp } from "./processes.js";
+import { cpuCount, type Proc, spawnNode, spawnPinned, waitForHttp, waitForPort } from "./processes.js";
 
 const cli = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
 const baselines = fileURLToPath(new URL("../servers/", import.meta.url));
@@ -48,4 +48,23 @@ export async function startBaseline(name: string, port: number, cpus: string): P
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, proc);
   return { name, proc, url, port };
+}
+
+/**
+ * The Go Centrifuge baseline (bench/go-centrifuge), pinned to the same CPUs
+ * as rotor, with as many Go schedulers (GOMAXPROCS) as those CPUs.
+ */
+export async function startGoCentrifuge(binary: string, port: number, cpus: string): Promise<BenchServer> {
+  const env = cpus ? { GOMAXPROCS: String(cpuCount(cpus)) } : {};
+  const proc = spawnPinned(binary, ["--port", String(port)], cpus, env);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, proc);
+  return { name: "go-centrifuge", proc, url, port };
+}
+
+/** A baseline that speaks only HTTP/2 (gRPC), so it is ready when its port accepts connections. */
+export async function startH2Baseline(name: string, port: number, cpus: string): Promise<BenchServer> {
+  const proc = spawnNode([`${baselines}${name}.ts`, "--port", String(port)], cpus, true);
+  await waitForPort(port, proc);
+  return { name, proc, url: `http://127.0.0.1:${port}`, port };
 }

@@ -12,7 +12,7 @@ const perProcess = 5000;
 /** Loopback source addresses: each gives its own range of ephemeral ports. */
 export const localAddresses = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"];
 
-export type SubscriberMode = "centrifugo" | "raw" | "socketio";
+export type SubscriberMode = "centrifugo" | "centrifugo-v1" | "raw" | "socketio";
 
 export interface FleetSpec {
   readonly url: string;

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { sleep } from "./clock.js";
 
 const ticksPerSecond = 100;
@@ -38,6 +38,31 @@ export function pin(pid: number, cpus: string): void {
 export function spawnNode(args: readonly string[], cpus: string, tsx: boolean): Proc {
   const execArgs = tsx ? ["--import", "tsx", ...args] : [...args];
   const child = spawn(process.execPath, execArgs, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const proc = track(child, `node ${args.join(" ")}`);
+  pin(proc.pid, cpus);
+  return proc;
+}
+
+/**
+ * Spawns a native program already pinned to `cpus` (through `taskset`, so
+ * that a runtime sizing itself from its CPU affinity, as Go does, sees the
+ * pinned set from its first instruction).
+ */
+export function spawnPinned(
+  file: string,
+  args: readonly string[],
+  cpus: string,
+  env: NodeJS.ProcessEnv,
+): Proc {
+  const [command, commandArgs] = cpus ? ["taskset", ["-c", cpus, file, ...args]] : [file, [...args]];
+  const child = spawn(command, commandArgs, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  return track(child, `${file} ${args.join(" ")}`);
+}
+
+function track(child: ChildProcess, what: string): Proc {
   let stderr = "";
   const keep = (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -45,8 +70,7 @@ export function spawnNode(args: readonly string[], cpus: string, tsx: boolean): 
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not spawn node ${args.join(" ")}`);
-  pin(pid, cpus);
+  if (pid === undefined) throw new Error(`could not spawn ${what}`);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
     child,
@@ -60,6 +84,35 @@ export function spawnNode(args: readonly string[], cpus: string, tsx: boolean): 
       clearTimeout(timer);
     },
   };
+}
+
+/** The number of CPUs in a taskset list such as "0", "0-3" or "0,2-3". */
+export function cpuCount(cpus: string): number {
+  let n = 0;
+  for (const part of cpus.split(",")) {
+    const [from, to] = part.split("-").map(Number);
+    n += to === undefined ? 1 : to! - from! + 1;
+  }
+  return n;
+}
+
+/** Polls until a TCP connection to `port` on 127.0.0.1 opens, or fails with the process's stderr. */
+export async function waitForPort(port: number, proc: Proc, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.stderr()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms: ${proc.stderr()}`);
 }
 
 /** Polls `url` until it answers (any status), or fails with the process's stderr. */

@@ -7,12 +7,40 @@ import { eachTimestamp } from "../lib/payload.js";
 
 /**
  * A load process holding many subscriber connections and counting what they
- * receive. `centrifugo` speaks Centrifugo's JSON protocol (connect, subscribe,
- * answer pings); `raw` is a bare WebSocket to the ws baseline; `socketio` is
- * socket.io-client. Each delivery's latency is taken from the timestamp in its
- * payload.
+ * receive. `centrifugo` speaks Centrifugo's JSON client protocol v2 (connect,
+ * subscribe, answer pings); `centrifugo-v1` the older protocol that Centrifuge
+ * v0.15 speaks (see `dialects`); `raw` is a bare WebSocket to the ws baseline;
+ * `socketio` is socket.io-client. Each delivery's latency is taken from the
+ * timestamp in its payload.
  */
-type Mode = "centrifugo" | "raw" | "socketio";
+type Mode = "centrifugo" | "centrifugo-v1" | "raw" | "socketio";
+
+/** How one version of Centrifugo's JSON client protocol connects, subscribes and pings. */
+interface Dialect {
+  readonly connect: string;
+  subscribe(channel: string): string;
+  /** Whether the server pings with `{}` messages that need a `{}` answer (else with WebSocket ping frames). */
+  readonly appPings: boolean;
+}
+
+/**
+ * v2 names each command by a key (`{"id":1,"connect":{}}`); v1 numbers them
+ * (`method` 0 connect, may be left out; 1 subscribe), answers
+ * `{"id":N,"result":…}`, pushes `{"result":{"channel":…,"data":{"data":…}}}`
+ * and pings with WebSocket frames, which the ws client answers by itself.
+ */
+const dialects: Record<"centrifugo" | "centrifugo-v1", Dialect> = {
+  centrifugo: {
+    connect: '{"id":1,"connect":{}}',
+    subscribe: (channel) => `{"id":2,"subscribe":{"channel":${JSON.stringify(channel)}}}`,
+    appPings: true,
+  },
+  "centrifugo-v1": {
+    connect: '{"id":1,"params":{}}',
+    subscribe: (channel) => `{"id":2,"method":1,"params":{"channel":${JSON.stringify(channel)}}}`,
+    appPings: false,
+  },
+};
 
 interface OpenRequest {
   url: string;
@@ -43,6 +71,7 @@ function isPing(frame: Buffer): boolean {
 }
 
 function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<void> {
+  const dialect = dialects[o.mode === "centrifugo-v1" ? "centrifugo-v1" : "centrifugo"];
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${o.url}/connection/websocket`, {
       localAddress: o.localAddresses[i % o.localAddresses.length],
@@ -51,10 +80,7 @@ function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<voi
     const expectedId = o.subscribe ? 2 : 1;
     let ready = false;
     ws.on("open", () => {
-      const connect = '{"id":1,"connect":{}}';
-      ws.send(
-        o.subscribe ? `${connect}\n{"id":2,"subscribe":{"channel":${JSON.stringify(channel)}}}` : connect,
-      );
+      ws.send(o.subscribe ? `${dialect.connect}\n${dialect.subscribe(channel)}` : dialect.connect);
     });
     ws.on("message", (data: Buffer) => {
       if (!ready) {
@@ -66,7 +92,7 @@ function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<voi
         }
         return;
       }
-      if (isPing(data)) ws.send(ping);
+      if (dialect.appPings && isPing(data)) ws.send(ping);
       eachTimestamp(data, onTimestamp);
     });
     ws.on("error", reject);
@@ -106,7 +132,12 @@ function openSocketIo(o: OpenRequest, i: number, channel: string): Promise<void>
   });
 }
 
-const openers = { centrifugo: openCentrifugo, raw: openRaw, socketio: openSocketIo } as const;
+const openers = {
+  centrifugo: openCentrifugo,
+  "centrifugo-v1": openCentrifugo,
+  raw: openRaw,
+  socketio: openSocketIo,
+} as const;
 
 async function open(o: OpenRequest): Promise<object> {
   const opener = openers[o.mode];
