@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
-import { type BenchServer, startBaseline, startRotor } from "../lib/bench-server.js";
+import { type BenchServer, startBaseline, startGoCentrifuge, startRotor } from "../lib/bench-server.js";
 import { type Fleet, openFleet, type SubscriberMode } from "../lib/fleet.js";
+import { goCentrifugeBinary } from "../lib/go-centrifuge.js";
 import { quantile } from "../lib/histogram.js";
 import { ask } from "../lib/ipc.js";
 import { cpuSeconds, freePort, type Proc, spawnNode } from "../lib/processes.js";
@@ -16,11 +17,12 @@ interface FanoutCase {
   /** Publications in one burst, spread round-robin over the channels. */
   readonly publications: number;
   /**
-   * Publish requests in flight. One fans each publication out on its own (no
-   * batching of several publications into one frame); more than one channel
-   * needs several to keep the server busy.
+   * Publish requests in flight, one burst for each. One fans each publication
+   * out on its own (no batching of several publications into one frame);
+   * several let a server batch, and more than one channel needs several to
+   * keep the server busy.
    */
-  readonly concurrency: number;
+  readonly inFlight: readonly number[];
   readonly goals: boolean;
   /** Also measure publish→deliver latency at a steady rate on these connections. */
   readonly latency?: { readonly rate: number; readonly publications: number };
@@ -32,7 +34,7 @@ const fullCases: FanoutCase[] = [
     subscribers: 1000,
     channels: 1,
     publications: 300,
-    concurrency: 1,
+    inFlight: [1, 4],
     goals: true,
     latency: { rate: 50, publications: 500 },
   },
@@ -41,7 +43,7 @@ const fullCases: FanoutCase[] = [
     subscribers: 10_000,
     channels: 1,
     publications: 40,
-    concurrency: 1,
+    inFlight: [1, 4],
     goals: true,
   },
   {
@@ -49,7 +51,7 @@ const fullCases: FanoutCase[] = [
     subscribers: 10_000,
     channels: 1000,
     publications: 5000,
-    concurrency: 16,
+    inFlight: [16],
     goals: false,
   },
 ];
@@ -60,7 +62,7 @@ const quickCases: FanoutCase[] = [
     subscribers: 300,
     channels: 1,
     publications: 60,
-    concurrency: 1,
+    inFlight: [1, 4],
     goals: false,
     latency: { rate: 50, publications: 100 },
   },
@@ -69,7 +71,7 @@ const quickCases: FanoutCase[] = [
     subscribers: 500,
     channels: 50,
     publications: 500,
-    concurrency: 8,
+    inFlight: [8],
     goals: false,
   },
 ];
@@ -87,23 +89,46 @@ interface Burst {
   expected: number;
 }
 
-const kinds: { name: string; mode: SubscriberMode; path: string }[] = [
-  { name: "raw-ws", mode: "raw", path: "/publish" },
-  { name: "socket.io", mode: "socketio", path: "/publish" },
-  { name: "rotor", mode: "centrifugo", path: "/api/publish" },
-];
+/** A server the scenario measures: how to start it, how its subscribers speak, where it takes publishes. */
+interface Kind {
+  readonly name: string;
+  readonly mode: SubscriberMode;
+  readonly path: string;
+  start(port: number, cpus: string): Promise<BenchServer>;
+}
 
-async function startTarget(
-  kind: (typeof kinds)[number],
-  c: FanoutCase,
-  ctx: ScenarioContext,
-): Promise<Target> {
+/** The baselines, then rotor; the Go engine when it can be built here. */
+async function kindsFor(ctx: ScenarioContext): Promise<Kind[]> {
+  const kinds: Kind[] = [
+    {
+      name: "raw-ws",
+      mode: "raw",
+      path: "/publish",
+      start: (port, cpus) => startBaseline("raw-ws-server", port, cpus),
+    },
+    {
+      name: "socket.io",
+      mode: "socketio",
+      path: "/publish",
+      start: (port, cpus) => startBaseline("socketio-server", port, cpus),
+    },
+  ];
+  const go = await goCentrifugeBinary(ctx);
+  if (go)
+    kinds.push({
+      name: "go-centrifuge",
+      mode: "centrifugo-v1",
+      path: "/api/publish",
+      start: (port, cpus) => startGoCentrifuge(go, port, cpus),
+    });
+  kinds.push({ name: "rotor", mode: "centrifugo", path: "/api/publish", start: startRotor });
+  return kinds;
+}
+
+async function startTarget(kind: Kind, c: FanoutCase, ctx: ScenarioContext): Promise<Target> {
   const port = await freePort();
   const { serverCpus, loadCpus } = ctx.options;
-  const server =
-    kind.name === "rotor"
-      ? await startRotor(port, serverCpus)
-      : await startBaseline(kind.name === "raw-ws" ? "raw-ws-server" : "socketio-server", port, serverCpus);
+  const server = await kind.start(port, serverCpus);
   const channels = Array.from({ length: c.channels }, (_, i) => `bench${i}`);
   try {
     const fleet = await openFleet({
@@ -127,6 +152,7 @@ async function publish(
   c: FanoutCase,
   count: number,
   rate: number,
+  inFlight: number,
 ): Promise<{ startedAt: number; errors: number; firstError: string }> {
   const channels = Array.from({ length: c.channels }, (_, i) => `bench${i}`);
   return ask(publisher.child, {
@@ -136,23 +162,31 @@ async function publish(
     channels,
     count,
     rate,
-    concurrency: rate > 0 ? 4 : c.concurrency,
+    concurrency: inFlight,
   });
 }
 
-async function burst(publisher: Proc, t: Target, c: FanoutCase, ctx: ScenarioContext): Promise<Burst> {
+async function burst(
+  publisher: Proc,
+  t: Target,
+  c: FanoutCase,
+  inFlight: number,
+  ctx: ScenarioContext,
+): Promise<Burst> {
   await t.fleet.reset();
   const expected = c.publications * (c.subscribers / c.channels);
   const cpu0 = cpuSeconds(t.server.proc.pid);
-  const sent = await publish(publisher, t, c, c.publications, 0);
+  const sent = await publish(publisher, t, c, c.publications, 0, inFlight);
   if (sent.errors > 0)
     ctx.report.notes.push(
-      `fan-out ${c.name}: ${t.server.name} refused ${sent.errors} publishes: ${sent.firstError}`,
+      `fan-out ${caseName(c, inFlight)}: ${t.server.name} refused ${sent.errors} publishes: ${sent.firstError}`,
     );
   const got = await t.fleet.waitFor(expected, 5000);
   const cpu = cpuSeconds(t.server.proc.pid) - cpu0;
   if (got.received < expected) {
-    ctx.report.notes.push(`fan-out ${c.name}: ${t.server.name} delivered ${got.received} of ${expected}`);
+    ctx.report.notes.push(
+      `fan-out ${caseName(c, inFlight)}: ${t.server.name} delivered ${got.received} of ${expected}`,
+    );
   }
   const seconds = (got.lastAt - sent.startedAt) / 1000;
   return {
@@ -166,17 +200,32 @@ async function burst(publisher: Proc, t: Target, c: FanoutCase, ctx: ScenarioCon
 async function steady(publisher: Proc, t: Target, c: FanoutCase): Promise<{ p50: number; p99: number }> {
   const l = c.latency!;
   await t.fleet.reset();
-  await publish(publisher, t, c, l.publications, l.rate);
+  await publish(publisher, t, c, l.publications, l.rate, 4);
   const got = await t.fleet.waitFor(l.publications * c.subscribers, 3000);
   return { p50: quantile(got.histogram, 0.5), p99: quantile(got.histogram, 0.99) };
 }
 
-function addRows(ctx: ScenarioContext, c: FanoutCase, results: Map<string, Burst[]>): void {
+const caseName = (c: FanoutCase, inFlight: number) => `${c.name}, ${inFlight} in flight`;
+
+/** The goals of the cases that have them: rotor ÷ each baseline, on deliveries/s and per CPU-second. */
+const burstGoals: Record<string, { perSecond?: Goal; perCpuSecond?: Goal }> = {
+  "raw-ws": { perSecond: atLeast(0.9), perCpuSecond: atLeast(0.9) },
+  "socket.io": { perSecond: atLeast(3), perCpuSecond: atLeast(3) },
+  "go-centrifuge": { perCpuSecond: atLeast(1) },
+};
+
+/** Publish→deliver at the fixed rate: rotor's p50 and p99 ÷ each baseline's. */
+const latencyGoals: Record<string, { p50?: Goal; p99?: Goal }> = {
+  "raw-ws": { p50: atMost(1.5), p99: atMost(1.5) },
+  "go-centrifuge": { p99: atMost(1) },
+};
+
+function addRows(ctx: ScenarioContext, name: string, goals: boolean, results: Map<string, Burst[]>): void {
   const rotor = results.get("rotor")!;
-  for (const base of ["raw-ws", "socket.io"]) {
-    const baseRuns = results.get(base)!;
-    const goal: Goal | undefined = c.goals ? atLeast(base === "raw-ws" ? 0.9 : 3) : undefined;
-    const common = { scenario: "fan-out", case: c.name, baseline: base };
+  for (const [base, baseRuns] of results) {
+    if (base === "rotor") continue;
+    const goal = goals ? burstGoals[base] : undefined;
+    const common = { scenario: "fan-out", case: name, baseline: base };
     ctx.report.rows.push(
       makeRow(
         {
@@ -186,7 +235,7 @@ function addRows(ctx: ScenarioContext, c: FanoutCase, results: Map<string, Burst
           rotor: rotor.map((r) => r.deliveriesPerSec),
           base: baseRuns.map((r) => r.deliveriesPerSec),
         },
-        goal,
+        goal?.perSecond,
       ),
       makeRow(
         {
@@ -196,7 +245,7 @@ function addRows(ctx: ScenarioContext, c: FanoutCase, results: Map<string, Burst
           rotor: rotor.map((r) => r.deliveriesPerCpuSec),
           base: baseRuns.map((r) => r.deliveriesPerCpuSec),
         },
-        goal,
+        goal?.perCpuSecond,
       ),
     );
   }
@@ -209,9 +258,8 @@ function addLatencyRows(
 ): void {
   const rotor = results.get("rotor")!;
   const name = `${c.name}, ${c.latency!.rate} msg/s`;
-  for (const base of ["raw-ws", "socket.io"]) {
-    const runs = results.get(base)!;
-    const goal = c.goals && base === "raw-ws" ? atMost(1.5) : undefined;
+  for (const [base, runs] of results) {
+    if (base === "rotor") continue;
     for (const q of ["p50", "p99"] as const) {
       ctx.report.rows.push(
         makeRow(
@@ -224,7 +272,7 @@ function addLatencyRows(
             rotor: rotor.map((r) => r[q]),
             base: runs.map((r) => r[q]),
           },
-          goal,
+          c.goals ? latencyGoals[base]?.[q] : undefined,
         ),
       );
     }
@@ -232,12 +280,13 @@ function addLatencyRows(
 }
 
 /**
- * Fan-out: the same subscribers on rotor, a raw ws server and Socket.IO, the
- * same bursts of 100-byte publications through each one's HTTP publish
- * endpoint, rounds interleaved so that noise hits all three alike.
+ * Fan-out: the same subscribers on rotor, a raw ws server, Socket.IO and the
+ * Go engine, the same bursts of 100-byte publications through each one's
+ * HTTP publish endpoint, rounds interleaved so that noise hits all alike.
  */
 export async function runFanout(ctx: ScenarioContext): Promise<void> {
   const cases = ctx.options.quick ? quickCases : fullCases;
+  const kinds = await kindsFor(ctx);
   const publisher = spawnNode([publisherFile], ctx.options.loadCpus, true);
   try {
     for (const c of cases) {
@@ -245,15 +294,17 @@ export async function runFanout(ctx: ScenarioContext): Promise<void> {
       const targets = new Map<string, Target>();
       try {
         for (const kind of kinds) targets.set(kind.name, await startTarget(kind, c, ctx));
-        const bursts = new Map<string, Burst[]>(kinds.map((k) => [k.name, []]));
+        const bursts = c.inFlight.map(() => new Map<string, Burst[]>(kinds.map((k) => [k.name, []])));
         const latencies = new Map<string, { p50: number; p99: number }[]>(kinds.map((k) => [k.name, []]));
         for (let round = 0; round < ctx.options.rounds; round++) {
           for (const [name, t] of targets) {
-            const b = await burst(publisher, t, c, ctx);
-            bursts.get(name)!.push(b);
-            ctx.log(
-              `  round ${round + 1} ${name}: ${Math.round(b.deliveriesPerSec)} deliveries/s, ${Math.round(b.deliveriesPerCpuSec)} per cpu-s`,
-            );
+            for (const [level, inFlight] of c.inFlight.entries()) {
+              const b = await burst(publisher, t, c, inFlight, ctx);
+              bursts[level]!.get(name)!.push(b);
+              ctx.log(
+                `  round ${round + 1} ${name}, ${inFlight} in flight: ${Math.round(b.deliveriesPerSec)} deliveries/s, ${Math.round(b.deliveriesPerCpuSec)} per cpu-s`,
+              );
+            }
             if (c.latency) {
               const l = await steady(publisher, t, c);
               latencies.get(name)!.push(l);
@@ -263,7 +314,8 @@ export async function runFanout(ctx: ScenarioContext): Promise<void> {
             }
           }
         }
-        addRows(ctx, c, bursts);
+        for (const [level, inFlight] of c.inFlight.entries())
+          addRows(ctx, caseName(c, inFlight), c.goals, bursts[level]!);
         if (c.latency) addLatencyRows(ctx, c, latencies);
       } finally {
         for (const t of targets.values()) {
