@@ -1,24 +1,41 @@
-import { type BenchServer, startBaseline, startRotor } from "../lib/bench-server.js";
+import { type BenchServer, startBaseline, startGoCentrifuge, startRotor } from "../lib/bench-server.js";
 import { sleep } from "../lib/clock.js";
-import { openFleet } from "../lib/fleet.js";
+import { openFleet, type SubscriberMode } from "../lib/fleet.js";
+import { goCentrifugeBinary } from "../lib/go-centrifuge.js";
 import { fileLimits, freePort, raiseFileLimit, rssBytes } from "../lib/processes.js";
-import { atMost, makeFigure } from "../lib/report.js";
+import { atMost, makeFigure, makeRow } from "../lib/report.js";
 import type { ScenarioContext } from "./context.js";
 
 /** Descriptors a server needs besides its connections (listeners, pipes, libuv). */
 const spareDescriptors = 200;
 
+type ServerName = "rotor" | "go-centrifuge" | "raw-ws";
+
 interface Variant {
   readonly name: string;
-  readonly server: "rotor" | "raw-ws";
+  readonly server: ServerName;
   readonly subscribe: boolean;
 }
 
 const variants: Variant[] = [
   { name: "rotor, connected, no subscription", server: "rotor", subscribe: false },
   { name: "rotor, one channel each", server: "rotor", subscribe: true },
+  { name: "Go Centrifuge, connected, no subscription", server: "go-centrifuge", subscribe: false },
+  { name: "Go Centrifuge, one channel each", server: "go-centrifuge", subscribe: true },
   { name: "raw ws server (reference)", server: "raw-ws", subscribe: false },
 ];
+
+const modes: Record<ServerName, SubscriberMode> = {
+  rotor: "centrifugo",
+  "go-centrifuge": "centrifugo-v1",
+  "raw-ws": "raw",
+};
+
+/** RSS of the idle server before any connection (bytes), and what each connection added (KB). */
+interface Measured {
+  readonly base: number;
+  readonly perConnection: number;
+}
 
 /** RSS once it has stopped moving (allocation from the connect burst settles, GC runs). */
 async function settledRss(pid: number, quick: boolean): Promise<number> {
@@ -31,13 +48,21 @@ async function settledRss(pid: number, quick: boolean): Promise<number> {
   return Math.min(...samples);
 }
 
-async function measure(ctx: ScenarioContext, v: Variant, count: number): Promise<number | string> {
+function start(v: Variant, port: number, cpus: string, go: string | undefined): Promise<BenchServer> {
+  if (v.server === "rotor") return startRotor(port, cpus);
+  if (v.server === "go-centrifuge") return startGoCentrifuge(go!, port, cpus);
+  return startBaseline("raw-ws-server", port, cpus);
+}
+
+async function measure(
+  ctx: ScenarioContext,
+  v: Variant,
+  count: number,
+  go: string | undefined,
+): Promise<Measured | string> {
   const port = await freePort();
   const { serverCpus, loadCpus } = ctx.options;
-  const server: BenchServer =
-    v.server === "rotor"
-      ? await startRotor(port, serverCpus)
-      : await startBaseline("raw-ws-server", port, serverCpus);
+  const server = await start(v, port, serverCpus, go);
   try {
     const limit = raiseFileLimit(server.proc.pid);
     if (limit < count + spareDescriptors) {
@@ -48,7 +73,7 @@ async function measure(ctx: ScenarioContext, v: Variant, count: number): Promise
     const channels = v.subscribe ? Array.from({ length: count }, (_, i) => `personal${i}`) : ["idle"];
     const fleet = await openFleet({
       url: server.url,
-      mode: v.server === "rotor" ? "centrifugo" : "raw",
+      mode: modes[v.server],
       count,
       channels,
       subscribe: v.subscribe,
@@ -56,7 +81,7 @@ async function measure(ctx: ScenarioContext, v: Variant, count: number): Promise
     });
     try {
       const after = await settledRss(server.proc.pid, ctx.options.quick);
-      return (after - before) / count / 1024;
+      return { base: before, perConnection: (after - before) / count / 1024 };
     } finally {
       await fleet.close();
     }
@@ -65,28 +90,83 @@ async function measure(ctx: ScenarioContext, v: Variant, count: number): Promise
   }
 }
 
+/** rotor ÷ Go: the idle server, and each kind of connection. */
+function addGoRows(
+  ctx: ScenarioContext,
+  count: number,
+  results: Map<string, Measured[]>,
+  withBase: boolean,
+): void {
+  const of = (name: string) => results.get(name) ?? [];
+  const common = { scenario: "connections", baseline: "go-centrifuge" };
+  const rotorIdle = of("rotor, connected, no subscription");
+  const goIdle = of("Go Centrifuge, connected, no subscription");
+  if (rotorIdle.length === 0 || goIdle.length === 0) return;
+  if (withBase)
+    ctx.report.rows.push(
+      makeRow(
+        {
+          ...common,
+          case: "idle server, no connections",
+          metric: "base RSS",
+          unit: "MB",
+          rotor: rotorIdle.map((m) => m.base / 2 ** 20),
+          base: goIdle.map((m) => m.base / 2 ** 20),
+        },
+        atMost(2),
+      ),
+    );
+  for (const [what, rotorName, goName] of [
+    [
+      "connected, no subscription",
+      "rotor, connected, no subscription",
+      "Go Centrifuge, connected, no subscription",
+    ],
+    ["one channel each", "rotor, one channel each", "Go Centrifuge, one channel each"],
+  ] as const) {
+    if (of(rotorName).length === 0 || of(goName).length === 0) continue;
+    ctx.report.rows.push(
+      makeRow({
+        ...common,
+        case: `${count.toLocaleString("en-US")} idle, ${what}`,
+        metric: "RSS per connection",
+        unit: "KB",
+        rotor: of(rotorName).map((m) => m.perConnection),
+        base: of(goName).map((m) => m.perConnection),
+      }),
+    );
+  }
+}
+
 /**
  * Connections: how much resident memory one idle WebSocket connection adds to
  * the server, with and without a subscription to a channel of its own; a
- * fresh server for each measurement, RSS before and after opening them.
+ * fresh server for each measurement, RSS before and after opening them. The
+ * RSS before is the idle server's own, compared with the Go engine's.
  */
 export async function runConnections(ctx: ScenarioContext): Promise<void> {
   const counts = ctx.options.quick ? [1000] : [10_000, 50_000];
+  const go = await goCentrifugeBinary(ctx);
   for (const count of counts) {
+    const results = new Map<string, Measured[]>();
     for (const v of variants) {
-      const values: number[] = [];
+      if (v.server === "go-centrifuge" && !go) continue;
+      const values: Measured[] = [];
       for (let round = 0; round < ctx.options.rounds; round++) {
-        const result = await measure(ctx, v, count);
+        const result = await measure(ctx, v, count, go);
         if (typeof result === "string") {
           ctx.report.notes.push(
             `connections ${count.toLocaleString("en-US")}, ${v.name}: not measured: ${result}`,
           );
           break;
         }
-        ctx.log(`connections ${count}, ${v.name}: ${result.toFixed(1)} KB each`);
+        ctx.log(
+          `connections ${count}, ${v.name}: ${result.perConnection.toFixed(1)} KB each, idle server ${(result.base / 2 ** 20).toFixed(1)} MB`,
+        );
         values.push(result);
       }
       if (values.length === 0) continue;
+      results.set(v.name, values);
       ctx.report.figures.push(
         makeFigure(
           {
@@ -94,11 +174,12 @@ export async function runConnections(ctx: ScenarioContext): Promise<void> {
             case: `${count.toLocaleString("en-US")} idle, ${v.name}`,
             metric: "RSS per connection",
             unit: "KB",
-            values,
+            values: values.map((m) => m.perConnection),
           },
           count === 10_000 && v.server === "rotor" && !v.subscribe ? atMost(10, " KB") : undefined,
         ),
       );
     }
+    addGoRows(ctx, count, results, count === counts[0]);
   }
 }
