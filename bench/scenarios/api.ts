@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { type BenchServer, startBaseline, startRotor } from "../lib/bench-server.js";
+import { type BenchServer, startBaseline, startH2Baseline, startRotor } from "../lib/bench-server.js";
 import { freePort } from "../lib/processes.js";
 import { atLeast, makeRow } from "../lib/report.js";
 import { type ApiProtocol, apiProtocols, bodyFile, checkOnce } from "../load/api-requests.js";
@@ -58,9 +58,10 @@ function h2load(
 
 /**
  * API: Publish requests per second on every protocol against the same
- * Fastify + one-port app whose handler does nothing. h2load only sees HTTP
- * statuses, so each protocol's request is first sent once and its answer
- * checked (gRPC status, no error in the body) on both servers.
+ * Fastify + one-port app whose handler does nothing, and for gRPC also
+ * against a plain grpc-js server whose Publish does nothing. h2load only sees
+ * HTTP statuses, so each protocol's request is first sent once and its answer
+ * checked (gRPC status, no error in the body) on every server.
  */
 export async function runApi(ctx: ScenarioContext): Promise<void> {
   const levels = ctx.options.quick ? [16] : [1, 16, 64];
@@ -69,20 +70,23 @@ export async function runApi(ctx: ScenarioContext): Promise<void> {
   try {
     servers.push(await startBaseline("noop-api-server", await freePort(), serverCpus));
     servers.push(await startRotor(await freePort(), serverCpus));
-    const [baseline, rotor] = servers as [BenchServer, BenchServer];
+    servers.push(await startH2Baseline("grpc-js-api-server", await freePort(), serverCpus));
+    const [baseline, rotor, grpcJs] = servers as [BenchServer, BenchServer, BenchServer];
     for (const p of apiProtocols()) {
-      for (const s of servers) {
+      const withGrpcJs = p.name === "gRPC";
+      for (const s of withGrpcJs ? servers : [baseline, rotor]) {
         const problem = await checkOnce(s.url, p);
         if (problem) throw new Error(`${p.name} publish to ${s.name} failed: ${problem}`);
       }
       const file = bodyFile(p);
       try {
         for (const inFlight of levels) {
-          const runs = { rotor: [] as number[], base: [] as number[] };
+          const runs = { rotor: [] as number[], base: [] as number[], grpcJs: [] as number[] };
           for (let round = 0; round < ctx.options.rounds; round++) {
             for (const [s, into] of [
               [baseline, runs.base],
               [rotor, runs.rotor],
+              ...(withGrpcJs ? ([[grpcJs, runs.grpcJs]] as const) : []),
             ] as const) {
               const r = h2load(ctx, s.url, p, file, inFlight);
               if (r.failed > 0)
@@ -91,7 +95,7 @@ export async function runApi(ctx: ScenarioContext): Promise<void> {
             }
           }
           ctx.log(
-            `api ${p.name}, ${inFlight} in flight: rotor ${runs.rotor.map(Math.round).join(" ")}, no-op ${runs.base.map(Math.round).join(" ")} req/s`,
+            `api ${p.name}, ${inFlight} in flight: rotor ${runs.rotor.map(Math.round).join(" ")}, no-op ${runs.base.map(Math.round).join(" ")}${withGrpcJs ? `, grpc-js ${runs.grpcJs.map(Math.round).join(" ")}` : ""} req/s`,
           );
           ctx.report.rows.push(
             makeRow(
@@ -107,6 +111,21 @@ export async function runApi(ctx: ScenarioContext): Promise<void> {
               atLeast(0.85),
             ),
           );
+          if (withGrpcJs)
+            ctx.report.rows.push(
+              makeRow(
+                {
+                  scenario: "api",
+                  case: `${p.name}, ${inFlight} in flight`,
+                  metric: "Publish",
+                  unit: "req/s",
+                  baseline: "grpc-js no-op",
+                  rotor: runs.rotor,
+                  base: runs.grpcJs,
+                },
+                atLeast(1),
+              ),
+            );
         }
       } finally {
         rmSync(dirname(file), { recursive: true, force: true });
