@@ -1,60 +1,11 @@
-import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { type BenchServer, startBaseline, startH2Baseline, startRotor } from "../lib/bench-server.js";
 import { freePort } from "../lib/processes.js";
 import { atLeast, makeRow } from "../lib/report.js";
-import { type ApiProtocol, apiProtocols, bodyFile, checkOnce } from "../load/api-requests.js";
+import { apiProtocols, bodyFile, checkOnce } from "../load/api-requests.js";
+import { type H2loadRun, h2load } from "../load/h2load.js";
 import type { ScenarioContext } from "./context.js";
-
-interface H2loadRun {
-  readonly rps: number;
-  readonly failed: number;
-}
-
-/** In-flight requests: h2c spreads them over up to 4 connections, HTTP/1.1 needs one connection each. */
-function shape(protocol: ApiProtocol, inFlight: number): { clients: number; streams: number } {
-  if (protocol.h1) return { clients: inFlight, streams: 1 };
-  const clients = Math.min(4, inFlight);
-  return { clients, streams: Math.ceil(inFlight / clients) };
-}
-
-function h2load(
-  ctx: ScenarioContext,
-  url: string,
-  p: ApiProtocol,
-  file: string,
-  inFlight: number,
-): H2loadRun {
-  const { clients, streams } = shape(p, inFlight);
-  const [duration, warmUp] = ctx.options.quick ? ["1", "500ms"] : ["3", "1"];
-  const args = [
-    ...(p.h1 ? ["--h1"] : []),
-    "-D",
-    duration,
-    "--warm-up-time",
-    warmUp,
-    "-c",
-    String(clients),
-    "-m",
-    String(streams),
-    "-d",
-    file,
-    ...Object.entries(p.headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
-    `${url}${p.path}`,
-  ];
-  const cmd = ctx.options.loadCpus ? "taskset" : "h2load";
-  const cmdArgs = ctx.options.loadCpus ? ["-c", ctx.options.loadCpus, "h2load", ...args] : args;
-  const out = execFileSync(cmd, cmdArgs, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-  const rps = Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(out)?.[1]);
-  const failed = Number(
-    /requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed/.exec(out)?.[1],
-  );
-  const non2xx = /status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out);
-  const bad = non2xx ? Number(non2xx[1]) + Number(non2xx[2]) + Number(non2xx[3]) : 0;
-  if (!Number.isFinite(rps)) throw new Error(`could not read h2load's output:\n${out}`);
-  return { rps, failed: failed + bad };
-}
 
 /**
  * API: Publish requests per second on every protocol against the same
@@ -81,51 +32,64 @@ export async function runApi(ctx: ScenarioContext): Promise<void> {
       const file = bodyFile(p);
       try {
         for (const inFlight of levels) {
-          const runs = { rotor: [] as number[], base: [] as number[], grpcJs: [] as number[] };
+          const runs = { rotor: [] as H2loadRun[], base: [] as H2loadRun[], grpcJs: [] as H2loadRun[] };
           for (let round = 0; round < ctx.options.rounds; round++) {
             for (const [s, into] of [
               [baseline, runs.base],
               [rotor, runs.rotor],
               ...(withGrpcJs ? ([[grpcJs, runs.grpcJs]] as const) : []),
             ] as const) {
-              const r = h2load(ctx, s.url, p, file, inFlight);
+              const r = await h2load({
+                url: s.url,
+                protocol: p,
+                file,
+                inFlight,
+                seconds: ctx.options.quick ? 1 : 3,
+                warmUpMs: ctx.options.quick ? 500 : 1000,
+                cpus: ctx.options.loadCpus,
+                serverPid: s.proc.pid,
+              });
               if (r.failed > 0)
                 ctx.report.notes.push(`api ${p.name} ×${inFlight}: ${s.name} failed ${r.failed} requests`);
-              into.push(r.rps);
+              into.push(r);
             }
           }
+          const rps = (rs: H2loadRun[]) => rs.map((r) => Math.round(r.rps)).join(" ");
           ctx.log(
-            `api ${p.name}, ${inFlight} in flight: rotor ${runs.rotor.map(Math.round).join(" ")}, no-op ${runs.base.map(Math.round).join(" ")}${withGrpcJs ? `, grpc-js ${runs.grpcJs.map(Math.round).join(" ")}` : ""} req/s`,
+            `api ${p.name}, ${inFlight} in flight: rotor ${rps(runs.rotor)}, no-op ${rps(runs.base)}${withGrpcJs ? `, grpc-js ${rps(runs.grpcJs)}` : ""} req/s`,
           );
-          ctx.report.rows.push(
-            makeRow(
-              {
-                scenario: "api",
-                case: `${p.name}, ${inFlight} in flight`,
-                metric: "Publish",
-                unit: "req/s",
-                baseline: "no-op handler",
-                rotor: runs.rotor,
-                base: runs.base,
-              },
-              atLeast(0.85),
-            ),
-          );
-          if (withGrpcJs)
+          const common = { scenario: "api", case: `${p.name}, ${inFlight} in flight` };
+          const rows = (baseline: string, base: H2loadRun[], perCpu: boolean, goal: number) => {
             ctx.report.rows.push(
               makeRow(
                 {
-                  scenario: "api",
-                  case: `${p.name}, ${inFlight} in flight`,
+                  ...common,
                   metric: "Publish",
                   unit: "req/s",
-                  baseline: "grpc-js no-op",
-                  rotor: runs.rotor,
-                  base: runs.grpcJs,
+                  baseline,
+                  rotor: runs.rotor.map((r) => r.rps),
+                  base: base.map((r) => r.rps),
                 },
-                atLeast(1),
+                atLeast(goal),
               ),
             );
+            if (perCpu)
+              ctx.report.rows.push(
+                makeRow(
+                  {
+                    ...common,
+                    metric: "Publish per server CPU-second",
+                    unit: "req/cpu-s",
+                    baseline,
+                    rotor: runs.rotor.map((r) => r.perCpuSecond),
+                    base: base.map((r) => r.perCpuSecond),
+                  },
+                  atLeast(goal),
+                ),
+              );
+          };
+          rows("no-op handler", runs.base, withGrpcJs, 0.85);
+          if (withGrpcJs) rows("grpc-js no-op", runs.grpcJs, true, 1);
         }
       } finally {
         rmSync(dirname(file), { recursive: true, force: true });
