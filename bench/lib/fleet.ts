@@ -25,6 +25,7 @@ export interface FleetSpec {
 
 interface Stats {
   received: number;
+  frames: number;
   lastAt: number;
   histogram: [number, number][];
 }
@@ -36,7 +37,7 @@ export interface Fleet {
   waitFor(
     expected: number,
     idleMs: number,
-  ): Promise<{ received: number; lastAt: number; histogram: Uint32Array }>;
+  ): Promise<{ received: number; frames: number; lastAt: number; histogram: Uint32Array }>;
   close(): Promise<void>;
 }
 
@@ -95,7 +96,12 @@ export async function openFleet(spec: FleetSpec): Promise<Fleet> {
         if (received >= expected || Date.now() - lastChange > idleMs) {
           const histogram = createHistogram();
           for (const x of all) addSparse(histogram, x.histogram);
-          return { received, lastAt: Math.max(...all.map((x) => x.lastAt)), histogram };
+          return {
+            received,
+            frames: all.reduce((s, x) => s + x.frames, 0),
+            lastAt: Math.max(...all.map((x) => x.lastAt)),
+            histogram,
+          };
         }
         await sleep(50);
       }

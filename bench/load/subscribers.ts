@@ -54,6 +54,8 @@ interface OpenRequest {
 
 const sockets: (WebSocket | Socket)[] = [];
 let received = 0;
+/** WebSocket messages that carried at least one delivery: received ÷ frames is how much a server batches. */
+let frames = 0;
 let lastAt = 0;
 let histogram = createHistogram();
 const ping = Buffer.from("{}");
@@ -63,6 +65,12 @@ function onTimestamp(sentAt: number): void {
   received += 1;
   lastAt = now;
   record(histogram, now - sentAt);
+}
+
+function onFrame(frame: Buffer): void {
+  const before = received;
+  eachTimestamp(frame, onTimestamp);
+  if (received > before) frames += 1;
 }
 
 function isPing(frame: Buffer): boolean {
@@ -93,7 +101,7 @@ function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<voi
         return;
       }
       if (dialect.appPings && isPing(data)) ws.send(ping);
-      eachTimestamp(data, onTimestamp);
+      onFrame(data);
     });
     ws.on("error", reject);
     ws.on("close", (code) => {
@@ -110,7 +118,7 @@ function openRaw(o: OpenRequest, i: number, channel: string): Promise<void> {
       perMessageDeflate: false,
     });
     ws.on("open", () => resolve());
-    ws.on("message", (data: Buffer) => eachTimestamp(data, onTimestamp));
+    ws.on("message", onFrame);
     ws.on("error", reject);
     sockets.push(ws);
   });
@@ -127,7 +135,10 @@ function openSocketIo(o: OpenRequest, i: number, channel: string): Promise<void>
     } as Parameters<typeof io>[1]);
     socket.on("connect", () => resolve());
     socket.on("connect_error", reject);
-    socket.on("m", (data: { t: number }) => onTimestamp(data.t));
+    socket.on("m", (data: { t: number }) => {
+      onTimestamp(data.t);
+      frames += 1;
+    });
     sockets.push(socket);
   });
 }
@@ -172,11 +183,12 @@ serve(async (request: IpcRequest) => {
       return open(request as unknown as OpenRequest);
     case "reset":
       received = 0;
+      frames = 0;
       lastAt = 0;
       histogram = createHistogram();
       return {};
     case "stats":
-      return { received, lastAt, histogram: sparse(histogram) };
+      return { received, frames, lastAt, histogram: sparse(histogram) };
     case "close":
       closeAll();
       return {};

@@ -6,6 +6,7 @@ import { quantile } from "../lib/histogram.js";
 import { ask } from "../lib/ipc.js";
 import { cpuSeconds, freePort, type Proc, spawnNode } from "../lib/processes.js";
 import { atLeast, atMost, type Goal, makeRow } from "../lib/report.js";
+import { median } from "../lib/stats.js";
 import type { ScenarioContext } from "./context.js";
 
 const publisherFile = fileURLToPath(new URL("../load/publisher.ts", import.meta.url));
@@ -87,6 +88,8 @@ interface Burst {
   deliveriesPerCpuSec: number;
   received: number;
   expected: number;
+  /** Deliveries per WebSocket message: above 1 when the server batched publications into one frame. */
+  perFrame: number;
 }
 
 /** A server the scenario measures: how to start it, how its subscribers speak, where it takes publishes. */
@@ -194,6 +197,7 @@ async function burst(
     deliveriesPerCpuSec: cpu > 0 ? got.received / cpu : Number.NaN,
     received: got.received,
     expected,
+    perFrame: got.frames > 0 ? got.received / got.frames : Number.NaN,
   };
 }
 
@@ -222,6 +226,10 @@ const latencyGoals: Record<string, { p50?: Goal; p99?: Goal }> = {
 
 function addRows(ctx: ScenarioContext, name: string, goals: boolean, results: Map<string, Burst[]>): void {
   const rotor = results.get("rotor")!;
+  const perFrame = [...results].map(
+    ([server, runs]) => `${server} ${median(runs.map((r) => r.perFrame)).toFixed(2)}`,
+  );
+  ctx.report.notes.push(`fan-out ${name}: deliveries per WebSocket message (median): ${perFrame.join(", ")}`);
   for (const [base, baseRuns] of results) {
     if (base === "rotor") continue;
     const goal = goals ? burstGoals[base] : undefined;
@@ -302,7 +310,7 @@ export async function runFanout(ctx: ScenarioContext): Promise<void> {
               const b = await burst(publisher, t, c, inFlight, ctx);
               bursts[level]!.get(name)!.push(b);
               ctx.log(
-                `  round ${round + 1} ${name}, ${inFlight} in flight: ${Math.round(b.deliveriesPerSec)} deliveries/s, ${Math.round(b.deliveriesPerCpuSec)} per cpu-s`,
+                `  round ${round + 1} ${name}, ${inFlight} in flight: ${Math.round(b.deliveriesPerSec)} deliveries/s, ${Math.round(b.deliveriesPerCpuSec)} per cpu-s, ${b.perFrame.toFixed(2)} per frame`,
               );
             }
             if (c.latency) {
