@@ -145,7 +145,7 @@ async function startTarget(kind: Kind, c: FanoutCase, ctx: ScenarioContext): Pro
     return { server, path: kind.path, fleet };
   } catch (err) {
     await server.proc.stop();
-    throw err;
+    throw new Error(`${kind.name}: ${(err as Error).message}`);
   }
 }
 
@@ -325,6 +325,9 @@ export async function runFanout(ctx: ScenarioContext): Promise<void> {
         for (const [level, inFlight] of c.inFlight.entries())
           addRows(ctx, caseName(c, inFlight), c.goals, bursts[level]!);
         if (c.latency) addLatencyRows(ctx, c, latencies);
+      } catch (err) {
+        ctx.report.notes.push(`fan-out ${c.name}: failed: ${(err as Error).message}`);
+        ctx.log(`fan-out ${c.name} failed: ${(err as Error).stack}`);
       } finally {
         for (const t of targets.values()) {
           await t.fleet.close();
