@@ -6,6 +6,9 @@ import { type Proc, raiseFileLimit, spawnNode } from "./processes.js";
 
 const subscribersFile = fileURLToPath(new URL("../load/subscribers.ts", import.meta.url));
 
+/** How long a load process may take to open its connections (each has its own, shorter limit). */
+const openTimeoutMs = 600_000;
+
 /** Most connections one load process opens. */
 const perProcess = 5000;
 
@@ -61,15 +64,19 @@ export async function openFleet(spec: FleetSpec): Promise<Fleet> {
         (_, k) => spec.channels[(from + k) % spec.channels.length]!,
       );
       opened.push(
-        ask<{ opened: number; failed: number; firstError: string }>(proc.child, {
-          type: "open",
-          url: spec.url,
-          mode: spec.mode,
-          count: to - from,
-          channels,
-          subscribe: spec.subscribe,
-          localAddresses,
-        }),
+        ask<{ opened: number; failed: number; firstError: string }>(
+          proc.child,
+          {
+            type: "open",
+            url: spec.url,
+            mode: spec.mode,
+            count: to - from,
+            channels,
+            subscribe: spec.subscribe,
+            localAddresses,
+          },
+          openTimeoutMs,
+        ),
       );
     }
     for (const result of await Promise.all(opened)) {

@@ -53,6 +53,13 @@ interface OpenRequest {
 }
 
 const sockets: (WebSocket | Socket)[] = [];
+/**
+ * How long one connection may take to open (and subscribe): on a loaded
+ * machine a SYN dropped from a full accept queue is retried for up to two
+ * minutes, which would hold the whole fleet; such a connection is dropped and
+ * tried once more instead.
+ */
+const openTimeoutMs = 20_000;
 let received = 0;
 /** WebSocket messages that carried at least one delivery: received ÷ frames is how much a server batches. */
 let frames = 0;
@@ -87,6 +94,10 @@ function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<voi
     });
     const expectedId = o.subscribe ? 2 : 1;
     let ready = false;
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`not subscribed within ${openTimeoutMs} ms`));
+    }, openTimeoutMs);
     ws.on("open", () => {
       ws.send(o.subscribe ? `${dialect.connect}\n${dialect.subscribe(channel)}` : dialect.connect);
     });
@@ -96,6 +107,7 @@ function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<voi
         if (text.includes('"error"')) return reject(new Error(`refused: ${text}`));
         if (text.includes(`"id":${expectedId}`)) {
           ready = true;
+          clearTimeout(timer);
           resolve();
         }
         return;
@@ -116,6 +128,7 @@ function openRaw(o: OpenRequest, i: number, channel: string): Promise<void> {
     const ws = new WebSocket(`${o.url.replace(/^http/, "ws")}/?channel=${encodeURIComponent(channel)}`, {
       localAddress: o.localAddresses[i % o.localAddresses.length],
       perMessageDeflate: false,
+      handshakeTimeout: openTimeoutMs,
     });
     ws.on("open", () => resolve());
     ws.on("message", onFrame);
@@ -131,6 +144,7 @@ function openSocketIo(o: OpenRequest, i: number, channel: string): Promise<void>
       query: { channel },
       reconnection: false,
       forceNew: true,
+      timeout: openTimeoutMs,
       localAddress: o.localAddresses[i % o.localAddresses.length],
     } as Parameters<typeof io>[1]);
     socket.on("connect", () => resolve());
@@ -158,8 +172,9 @@ async function open(o: OpenRequest): Promise<object> {
   const worker = async () => {
     while (next < o.count) {
       const i = next++;
+      const channel = o.channels[i % o.channels.length]!;
       try {
-        await opener(o, i, o.channels[i % o.channels.length]!);
+        await opener(o, i, channel).catch(() => opener(o, i, channel));
       } catch (err) {
         failed += 1;
         firstError ||= String((err as Error).message ?? err);
