@@ -151,6 +151,8 @@ export async function runConnections(ctx: ScenarioContext): Promise<void> {
     const results = new Map<string, Measured[]>();
     for (const v of variants) {
       if (v.server === "go-centrifuge" && !go) continue;
+      // --quick keeps to a minute: connected-only is enough to see the scenario work.
+      if (ctx.options.quick && v.subscribe) continue;
       const values: Measured[] = [];
       for (let round = 0; round < ctx.options.rounds; round++) {
         const result = await measure(ctx, v, count, go);
