@@ -15,14 +15,17 @@ export interface BenchServer {
 /**
  * rotor from the compiled build, as users run it: anonymous clients may
  * subscribe to any channel, the API needs no key, logs only warnings.
+ * `nodeFlags` go to node itself (`--cpu-prof`, `--trace-gc`…).
  */
 export async function startRotor(
   port: number,
   cpus: string,
   extra: readonly string[] = [],
+  nodeFlags: readonly string[] = [],
 ): Promise<BenchServer> {
   const proc = spawnNode(
     [
+      ...nodeFlags,
       cli,
       "--port",
       String(port),

@@ -1,0 +1,232 @@
+import { execFileSync } from "node:child_process";
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, cpus as machineCpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startRotor } from "./lib/bench-server.js";
+import { nowMs } from "./lib/clock.js";
+import { summariseProfile } from "./lib/cpu-profile.js";
+import { openFleet } from "./lib/fleet.js";
+import { summariseGcTrace } from "./lib/gc-trace.js";
+import { quantile } from "./lib/histogram.js";
+import { ask } from "./lib/ipc.js";
+import { parseOptions } from "./lib/options.js";
+import { cpuSeconds, freePort, spawnNode } from "./lib/processes.js";
+import { apiProtocols, bodyFile, checkOnce } from "./load/api-requests.js";
+import { h2load } from "./load/h2load.js";
+
+/**
+ * Profiles rotor under one bench workload: rotor runs with `--cpu-prof` and
+ * `--trace-gc`, the harness's own load drives it, and the CPU samples and GC
+ * pauses taken while the load ran (not during start-up or connection set-up)
+ * are summarised into `.tmp/profiles/<workload>-<date>/summary.md`, beside the
+ * raw `.cpuprofile` (open it in Chrome DevTools) and `gc.log`.
+ */
+const usage = `usage: npm run bench:profile -- <workload> [--subscribers N] [--publications N] [--in-flight N]
+                        [--seconds S] [--server-cpus LIST] [--load-cpus LIST] [--no-build]
+workloads: fanout, latency (publish→deliver at 50 msg/s), and Publish over h2load:
+           ${apiProtocols()
+             .map((p) => apiWorkload(p.name))
+             .join(", ")}`;
+
+function apiWorkload(protocol: string): string {
+  return protocol
+    .toLowerCase()
+    .replace(/^http \/api\/publish$/, "http-json")
+    .replace(/ /g, "-");
+}
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const publisherFile = fileURLToPath(new URL("./load/publisher.ts", import.meta.url));
+
+interface Args {
+  workload: string;
+  subscribers: number;
+  publications: number;
+  inFlight: number;
+  seconds: number;
+}
+
+function parseArgs(argv: string[]): { args: Args; rest: string[] } {
+  const workload = argv[0];
+  if (!workload || workload.startsWith("--")) throw new Error(usage);
+  const args: Args = { workload, subscribers: 1000, publications: 0, inFlight: 0, seconds: 15 };
+  const rest: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const key = {
+      "--subscribers": "subscribers",
+      "--publications": "publications",
+      "--in-flight": "inFlight",
+      "--seconds": "seconds",
+    }[flag] as keyof Omit<Args, "workload"> | undefined;
+    if (key) args[key] = Number(argv[++i]);
+    else rest.push(flag);
+  }
+  return { args, rest };
+}
+
+type Lines = string[];
+
+async function fanout(url: string, pid: number, a: Args, rate: number, loadCpus: string, out: Lines) {
+  const fleet = await openFleet({
+    url,
+    mode: "centrifugo",
+    count: a.subscribers,
+    channels: ["bench0"],
+    subscribe: true,
+    cpus: loadCpus,
+  });
+  const publisher = spawnNode([publisherFile], loadCpus, true);
+  try {
+    const count = a.publications || (rate > 0 ? rate * a.seconds : Math.round(2_000_000 / a.subscribers));
+    const inFlight = a.inFlight || (rate > 0 ? 4 : 1);
+    const cpu0 = cpuSeconds(pid);
+    const from = nowMs();
+    await ask(publisher.child, {
+      type: "run",
+      url,
+      path: "/api/publish",
+      channels: ["bench0"],
+      count,
+      rate,
+      concurrency: inFlight,
+    });
+    const got = await fleet.waitFor(count * a.subscribers, 5000);
+    const to = nowMs();
+    const cpu = cpuSeconds(pid) - cpu0;
+    out.push(
+      `- ${count} publications to ${a.subscribers} subscribers, ${inFlight} in flight${rate ? `, ${rate}/s` : ""}: ${got.received} deliveries in ${got.frames} WebSocket messages (${(got.received / got.frames).toFixed(2)} per message)`,
+      `- ${Math.round(got.received / ((got.lastAt - from) / 1000))} deliveries/s; server CPU ${cpu.toFixed(2)} s = ${((cpu * 1e6) / got.received).toFixed(2)} µs per delivery`,
+      `- publish→deliver p50 ${quantile(got.histogram, 0.5).toFixed(2)} ms, p99 ${quantile(got.histogram, 0.99).toFixed(2)} ms, p99.9 ${quantile(got.histogram, 0.999).toFixed(2)} ms`,
+    );
+    return { from, to };
+  } finally {
+    await fleet.close();
+    await publisher.stop();
+  }
+}
+
+async function api(url: string, pid: number, a: Args, loadCpus: string, out: Lines) {
+  const protocol = apiProtocols().find((p) => apiWorkload(p.name) === a.workload);
+  if (!protocol) throw new Error(`unknown workload ${a.workload}\n${usage}`);
+  const problem = await checkOnce(url, protocol);
+  if (problem) throw new Error(`${protocol.name} publish failed: ${problem}`);
+  const file = bodyFile(protocol);
+  try {
+    const from = nowMs();
+    const inFlight = a.inFlight || 16;
+    const r = await h2load({
+      url,
+      protocol,
+      file,
+      inFlight,
+      seconds: a.seconds,
+      warmUpMs: 0,
+      cpus: loadCpus,
+      serverPid: pid,
+    });
+    const to = nowMs();
+    out.push(
+      `- ${protocol.name} Publish, ${inFlight} in flight, ${a.seconds} s: ${Math.round(r.rps)} req/s, ${r.failed} failed`,
+      `- ${Math.round(r.perCpuSecond)} requests per server CPU-second = ${(1e6 / r.perCpuSecond).toFixed(1)} µs of server CPU per request`,
+    );
+    return { from, to };
+  } finally {
+    rmSync(dirname(file), { recursive: true, force: true });
+  }
+}
+
+const ms = (v: number) => v.toFixed(1);
+
+async function main(): Promise<void> {
+  const { args, rest } = parseArgs(process.argv.slice(2));
+  const options = parseOptions(rest, machineCpus().length);
+  if (!options.noBuild) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dir = join(root, ".tmp", "profiles", `${args.workload}-${stamp}`);
+  mkdirSync(dir, { recursive: true });
+  const out: Lines = [
+    `# rotor profile: ${args.workload}, ${new Date().toISOString()}`,
+    "",
+    `- command: \`npm run bench:profile -- ${process.argv.slice(2).join(" ")}\``,
+    `- rotor runs as \`node --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval 250 --trace-gc dist/src/cli.js …\`, pinned to CPU ${options.serverCpus || "(any)"}; load on ${options.loadCpus || "(any)"}`,
+    `- load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  ];
+  const gcLog = createWriteStream(join(dir, "gc.log"));
+  let gcText = "";
+  const server = await startRotor(
+    await freePort(),
+    options.serverCpus,
+    [],
+    ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "250", "--trace-gc"],
+  );
+  const stdout = server.proc.child.stdout!;
+  stdout.on("data", (chunk: Buffer) => {
+    gcText += chunk.toString();
+    gcLog.write(chunk);
+  });
+  const drained = new Promise((resolve) => stdout.once("close", resolve));
+  let window: { from: number; to: number };
+  try {
+    window =
+      args.workload === "fanout"
+        ? await fanout(server.url, server.proc.pid, args, 0, options.loadCpus, out)
+        : args.workload === "latency"
+          ? await fanout(server.url, server.proc.pid, args, 50, options.loadCpus, out)
+          : await api(server.url, server.proc.pid, args, options.loadCpus, out);
+  } finally {
+    await server.proc.stop();
+    await drained;
+    gcLog.end();
+  }
+  out.push(
+    `- load average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error(`rotor wrote no .cpuprofile in ${dir}`);
+  const profile = JSON.parse(readFileSync(join(dir, file), "utf8"));
+  const summary = summariseProfile(profile, window.from * 1000, window.to * 1000);
+  // --trace-gc stamps each line with ms since the isolate started, which is about when profiling started.
+  const isolateStartMs = profile.startTime / 1000;
+  out.push(
+    "",
+    `## CPU while the load ran: ${ms(summary.busyMs)} ms busy of ${ms(summary.windowMs)} ms sampled`,
+    "",
+    "| self time by area | ms | % of busy |",
+    "|---|---|---|",
+    ...summary.areas.slice(0, 15).map((a) => `| ${a.name} | ${ms(a.ms)} | ${a.percent.toFixed(1)} |`),
+    "",
+    "| top functions by self time | where | ms | % of busy |",
+    "|---|---|---|---|",
+    ...summary.functions
+      .slice(0, 30)
+      .map((f) => `| ${f.name} | ${f.where} | ${ms(f.ms)} | ${f.percent.toFixed(1)} |`),
+    "",
+    "## GC pauses while the load ran (--trace-gc)",
+    "",
+    "| kind | count | total ms | max ms | p99 ms | incremental marking ms |",
+    "|---|---|---|---|---|---|",
+    ...summariseGcTrace(gcText, window.from - isolateStartMs, window.to - isolateStartMs).map(
+      (g) =>
+        `| ${g.kind} | ${g.count} | ${ms(g.totalMs)} | ${g.maxMs.toFixed(2)} | ${g.p99Ms.toFixed(2)} | ${ms(g.incrementalMs)} |`,
+    ),
+    "",
+    `Raw data: ${file} (Chrome DevTools → Performance → load), gc.log.`,
+  );
+  const text = `${out.join("\n")}\n`;
+  writeFileSync(join(dir, "summary.md"), text);
+  process.stdout.write(`${text}\nwritten: ${join(dir, "summary.md")}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  },
+);
