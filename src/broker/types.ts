@@ -63,9 +63,8 @@ export interface HistoryResult {
 }
 
 /**
- * What a broker reports to the node it serves. Every node subscribed to a
- * channel receives the channel's publications, joins and leaves, and every node
- * receives control messages.
+ * What a broker reports to the node it serves: every node subscribed to a
+ * channel receives the channel's publications, joins and leaves.
  */
 export interface BrokerEventHandler {
   onPublication(
@@ -77,25 +76,32 @@ export interface BrokerEventHandler {
   ): void;
   onJoin(channel: string, info: ClientInfo): void;
   onLeave(channel: string, info: ClientInfo): void;
-  onControl(data: Uint8Array): void;
+  /**
+   * Events of these channels may have been lost on the way to this node (its
+   * connection to the broker dropped and came back): positioned subscribers
+   * compare their position with the stream instead of waiting for the next
+   * publication to reveal a gap.
+   */
+  onDeliveryGap(channels: readonly string[]): void;
 }
 
 /**
  * Moves publications between nodes and keeps channel history. Invariant:
  * appending to history and delivering to subscribers happen atomically per
- * channel, so offsets reach subscribers strictly increasing.
+ * channel, so offsets reach subscribers strictly increasing. A subscribe
+ * resolves once events of the channels are flowing to this node; the node
+ * calls it for a channel's first local subscriber and unsubscribe after the
+ * last one left, never both at once for one channel.
  */
 export interface Broker {
   start(handler: BrokerEventHandler): Promise<void>;
   publish(channel: string, data: Uint8Array, options: PublishOptions): Promise<PublishResult>;
   publishJoin(channel: string, info: ClientInfo): Promise<void>;
   publishLeave(channel: string, info: ClientInfo): Promise<void>;
-  /** Sends a control message to every node, or to one node when `nodeId` is given. */
-  publishControl(data: Uint8Array, nodeId?: string): Promise<void>;
-  /** Starts receiving a channel's events on this node (first local subscriber). */
-  subscribe(channel: string): Promise<void>;
-  /** Stops receiving a channel's events on this node (last local subscriber left). */
-  unsubscribe(channel: string): Promise<void>;
+  /** Starts receiving the channels' events on this node, in as few round trips as the broker can. */
+  subscribe(channels: readonly string[]): Promise<void>;
+  /** Stops receiving the channels' events on this node. */
+  unsubscribe(channels: readonly string[]): Promise<void>;
   history(channel: string, filter: HistoryFilter): Promise<HistoryResult>;
   removeHistory(channel: string): Promise<void>;
   close(): Promise<void>;

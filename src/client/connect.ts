@@ -12,7 +12,7 @@ import type { SubscribeOverride } from "../node/control.js";
 import { canSubscribeWithoutToken } from "./permissions.js";
 import type { ClientSession } from "./session.js";
 import { serverSideParams } from "./subscribe.js";
-import { type Subscribed, subscribeChannel } from "./subscribe-channel.js";
+import { type SubscribeParams, subscribeChannels } from "./subscribe-channel.js";
 import { ttlUntil } from "./wire.js";
 
 interface ServerSub {
@@ -85,19 +85,23 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
     resolved.push([channel, sub, info]);
   }
   s.markConnected();
+  const done = await subscribeChannels(
+    s,
+    resolved.map(([channel, sub, info]) => {
+      const known = req.subs[channel];
+      const params: SubscribeParams = {
+        ...serverSideParams(info.options, sub.override),
+        chanInfo: sub.info,
+        data: sub.data,
+        recoverSince: known?.recover ? { offset: Number(known.offset), epoch: known.epoch } : undefined,
+      };
+      return [channel, params] as const;
+    }),
+  );
   const subs: Record<string, MessageInitShape<typeof SubscribeResultSchema>> = {};
-  const done: Subscribed[] = [];
-  for (const [channel, sub, info] of resolved) {
-    const known = req.subs[channel];
-    const subscribed = await subscribeChannel(s, channel, {
-      ...serverSideParams(info.options, sub.override),
-      chanInfo: sub.info,
-      data: sub.data,
-      recoverSince: known?.recover ? { offset: Number(known.offset), epoch: known.epoch } : undefined,
-    });
-    subs[channel] = subscribed.result;
-    done.push(subscribed);
-  }
+  resolved.forEach(([channel], i) => {
+    subs[channel] = done[i]!.result;
+  });
   const result: MessageInitShape<typeof ConnectResultSchema> = {
     client: s.id,
     version: s.ctx.version,

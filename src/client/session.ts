@@ -21,6 +21,7 @@ import { subscribeByServer, unsubscribeAll, unsubscribeChannel } from "./subscri
 import type { Subscription } from "./subscription.js";
 import { ticker } from "./ticker.js";
 import type { SessionTransport } from "./transport.js";
+import { settleAwaited, upkeep } from "./upkeep.js";
 
 type State = "connecting" | "connected" | "closed";
 
@@ -46,6 +47,8 @@ export class ClientSession implements HubClient {
   expireAt = 0;
   /** Set after a failed connect (by `fail` only): every later command is a protocol violation. */
   unusable = false;
+  /** A position check saw the stream ahead of a subscription and waits for the publication to arrive. */
+  awaitingPositions = false;
   private readonly createdAt = Date.now();
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -53,6 +56,9 @@ export class ClientSession implements HubClient {
   private commands: Promise<void> = Promise.resolve();
   private nextPingAt = 0;
   private pongDeadline = 0;
+  /** When presence refresh and position checks run next (0: never). */
+  private upkeepAt = 0;
+  private upkeeping = false;
 
   constructor(
     readonly ctx: ClientContext,
@@ -143,6 +149,9 @@ export class ClientSession implements HubClient {
     this.state = "connected";
     const interval = this.ctx.config.client.ping_interval;
     if (interval > 0) this.nextPingAt = Date.now() + interval / 2 + Math.random() * (interval / 2);
+    const upkeepInterval = this.ctx.config.client.presence_update_interval;
+    if (upkeepInterval > 0)
+      this.upkeepAt = Date.now() + upkeepInterval / 2 + Math.random() * (upkeepInterval / 2);
     this.ctx.node.hub.addClient(this);
   }
 
@@ -238,6 +247,14 @@ export class ClientSession implements HubClient {
       return;
     }
     if (this.nextPingAt > 0 && now >= this.nextPingAt) this.ping(now);
+    if (this.awaitingPositions) this.awaitingPositions = settleAwaited(this, now);
+    if (this.upkeepAt > 0 && now >= this.upkeepAt && !this.upkeeping) {
+      this.upkeepAt = now + this.ctx.config.client.presence_update_interval;
+      this.upkeeping = true;
+      void upkeep(this, now).finally(() => {
+        this.upkeeping = false;
+      });
+    }
     for (const sub of this.subscriptions.values()) {
       if (sub.expireAt > 0 && now > (sub.expireAt + client.expired_sub_close_delay / 1000) * 1000) {
         if (sub.options.serverSide) this.close(disconnects.subExpired);
@@ -294,8 +311,13 @@ export class ClientSession implements HubClient {
     if (this.state === "connected") void subscribeByServer(this, channel, options);
   }
 
-  unsubscribeByServer(channel: string): void {
-    if (this.subscriptions.has(channel)) void unsubscribeChannel(this, channel, unsubscribes.server);
+  unsubscribeByServer(channel: string, why: Disconnect): void {
+    if (this.subscriptions.has(channel)) void unsubscribeChannel(this, channel, why);
+  }
+
+  /** Runs presence refresh and position checks at the next tick instead of waiting for the interval. */
+  upkeepSoon(): void {
+    if (this.upkeepAt > 0) this.upkeepAt = Math.min(this.upkeepAt, Date.now());
   }
 
   disconnect(disconnect: Disconnect): void {

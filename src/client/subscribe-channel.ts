@@ -26,78 +26,108 @@ export interface Subscribed {
 }
 
 /**
- * Subscribes a connection to a channel: registers it with the hub first (so
- * live publications are buffered, not lost), adds presence, then works out the
- * stream position or recovers missed publications from history.
+ * Subscribes a connection to channels: registers them with the node first,
+ * all at once (so live publications are buffered, not lost, and new channels
+ * cost one broker subscribe together), then for each adds presence and works
+ * out the stream position or recovers missed publications from history. If
+ * any channel fails, none stays subscribed.
  */
+export async function subscribeChannels(
+  s: ClientSession,
+  requests: readonly (readonly [string, SubscribeParams])[],
+): Promise<Subscribed[]> {
+  const subs = requests.map(([channel, p]) => {
+    const sub = new Subscription(s, channel, p);
+    sub.expireAt = p.expireAt;
+    s.subscriptions.set(channel, sub);
+    return sub;
+  });
+  try {
+    await s.ctx.node.addSubscribers(subs);
+  } catch (err) {
+    for (const sub of subs) if (s.subscriptions.get(sub.channel) === sub) s.subscriptions.delete(sub.channel);
+    throw err;
+  }
+  const settled = await Promise.allSettled(subs.map((sub, i) => settle(s, sub, requests[i]![1])));
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) {
+    await Promise.all(subs.map((sub) => forget(s, sub)));
+    throw failed.reason;
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<Subscribed>).value);
+}
+
+/** Subscribes a connection to one channel (see subscribeChannels). */
 export async function subscribeChannel(
   s: ClientSession,
   channel: string,
   p: SubscribeParams,
 ): Promise<Subscribed> {
-  const { node, config } = s.ctx;
-  const sub = new Subscription(s, channel, p);
-  sub.expireAt = p.expireAt;
-  s.subscriptions.set(channel, sub);
-  try {
-    await node.addSubscriber(channel, sub);
-    if (p.presence) await node.addPresence(channel, s.id, sub.info);
-    let position: StreamPosition = { offset: 0, epoch: "" };
-    let recovered = false;
-    let publications: MessageInitShape<typeof SubscribeResultSchema>["publications"] = [];
-    let resultOffset = 0;
-    if (p.positioned || p.recoverable) {
-      if (p.recoverable && p.recoverSince) {
-        const max = config.client.recovery_max_publication_limit;
-        const since = p.recoverSince;
-        const cache = p.cacheRecovery;
-        const history = await node.history(
-          channel,
-          cache
-            ? { limit: 1, reverse: true }
-            : { since: { offset: since.offset, epoch: "" }, limit: max > 0 ? max : -1, reverse: false },
-        );
-        const outcome = cache ? recoverLatest(since, history) : recover(since, history);
-        if (!outcome.recovered && p.rejectUnrecovered) throw errors.unrecoverablePosition();
-        recovered = outcome.recovered;
-        position = history.position;
-        resultOffset = outcome.position.offset;
-        publications = outcome.publications.map((pub) => wirePublication(s, pub, p.delta));
-      } else {
-        position = (await node.history(channel, { limit: 0, reverse: false })).position;
-        resultOffset = position.offset;
-      }
-    }
-    const result: MessageInitShape<typeof SubscribeResultSchema> = {
-      expires: p.expireAt > 0,
-      ttl: p.expireAt > 0 ? ttlUntil(p.expireAt) : 0,
-      recoverable: p.recoverable,
-      positioned: p.positioned || p.recoverable,
-      epoch: position.epoch,
-      offset: BigInt(resultOffset),
-      recovered,
-      wasRecovering: p.recoverSince !== undefined && p.recoverable,
-      publications,
-      data: p.data,
-      delta: p.delta,
-    };
-    return {
-      result,
-      commit() {
-        sub.activate(position, recovered && publications.length > 0 ? position.offset : -1);
-        if (p.emitJoinLeave) void node.publishJoin(channel, sub.info).catch(() => {});
-      },
-    };
-  } catch (err) {
-    await forget(s, sub);
-    throw err;
-  }
+  const [subscribed] = await subscribeChannels(s, [[channel, p]]);
+  return subscribed!;
 }
 
+async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): Promise<Subscribed> {
+  const { node, config } = s.ctx;
+  const channel = sub.channel;
+  if (p.presence) await node.addPresence(channel, s.id, sub.info);
+  let position: StreamPosition = { offset: 0, epoch: "" };
+  let recovered = false;
+  let publications: MessageInitShape<typeof SubscribeResultSchema>["publications"] = [];
+  let resultOffset = 0;
+  if (p.positioned || p.recoverable) {
+    if (p.recoverable && p.recoverSince) {
+      const max = config.client.recovery_max_publication_limit;
+      const since = p.recoverSince;
+      const cache = p.cacheRecovery;
+      const history = await node.history(
+        channel,
+        cache
+          ? { limit: 1, reverse: true }
+          : { since: { offset: since.offset, epoch: "" }, limit: max > 0 ? max : -1, reverse: false },
+      );
+      const outcome = cache ? recoverLatest(since, history) : recover(since, history);
+      if (!outcome.recovered && p.rejectUnrecovered) throw errors.unrecoverablePosition();
+      recovered = outcome.recovered;
+      position = history.position;
+      resultOffset = outcome.position.offset;
+      publications = outcome.publications.map((pub) => wirePublication(s, pub, p.delta));
+    } else {
+      position = (await node.history(channel, { limit: 0, reverse: false })).position;
+      resultOffset = position.offset;
+    }
+  }
+  const result: MessageInitShape<typeof SubscribeResultSchema> = {
+    expires: p.expireAt > 0,
+    ttl: p.expireAt > 0 ? ttlUntil(p.expireAt) : 0,
+    recoverable: p.recoverable,
+    positioned: p.positioned || p.recoverable,
+    epoch: position.epoch,
+    offset: BigInt(resultOffset),
+    recovered,
+    wasRecovering: p.recoverSince !== undefined && p.recoverable,
+    publications,
+    data: p.data,
+    delta: p.delta,
+  };
+  return {
+    result,
+    commit() {
+      sub.activate(position, recovered && publications.length > 0 ? position.offset : -1);
+      if (p.emitJoinLeave) void node.publishJoin(channel, sub.info).catch(() => {});
+    },
+  };
+}
+
+/** Undoes a subscribe that failed part-way; its own failures are logged, the subscribe's error is the one reported. */
 async function forget(s: ClientSession, sub: Subscription): Promise<void> {
   if (s.subscriptions.get(sub.channel) === sub) s.subscriptions.delete(sub.channel);
-  await s.ctx.node.removeSubscriber(sub.channel, s.id);
-  if (sub.options.presence) await s.ctx.node.removePresence(sub.channel, s.id, s.user);
+  try {
+    await s.ctx.node.removeSubscriber(sub.channel, s.id);
+    if (sub.options.presence) await s.ctx.node.removePresence(sub.channel, s.id, s.user);
+  } catch (err) {
+    s.ctx.log.warn({ err, channel: sub.channel }, "undoing a failed subscribe failed");
+  }
 }
 
 /** Ends a subscription; with `why` the client is told (server-initiated unsubscribe). */

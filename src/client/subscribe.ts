@@ -7,7 +7,7 @@ import type { ChannelOptions } from "../config/namespace-schema.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
-import type { ServerSubscribeOptions, SubscribeOverride } from "../node/control.js";
+import { type ServerSubscribeOptions, type SubscribeOverride, withOverride } from "../node/control.js";
 import { canSubscribeWithoutToken, canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
 import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./subscribe-channel.js";
@@ -15,17 +15,6 @@ import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./su
 export { unsubscribeAll, unsubscribeChannel } from "./subscribe-channel.js";
 
 const rejectUnrecoveredFlag = 2n;
-
-/** Namespace options with a token's or the API's overrides applied. */
-export function withOverride(ns: ChannelOptions, o: SubscribeOverride | undefined) {
-  return {
-    presence: o?.presence ?? ns.presence,
-    joinLeave: o?.joinLeave ?? ns.join_leave,
-    forcePushJoinLeave: o?.forcePushJoinLeave ?? ns.force_push_join_leave,
-    forceRecovery: o?.forceRecovery ?? ns.force_recovery,
-    forcePositioning: o?.forcePositioning ?? ns.force_positioning,
-  };
-}
 
 /** What a server-side subscription (token `channels`/`subs`, API Subscribe) gets: the namespace's forced options. */
 export function serverSideParams(ns: ChannelOptions, o: SubscribeOverride | undefined): SubscribeParams {
@@ -137,13 +126,20 @@ export async function subscribeByServer(
   if (!info || s.subscriptions.has(channel) || s.subscribing.has(channel)) return;
   s.subscribing.add(channel);
   try {
-    const data = o.data ? Buffer.from(o.data, "base64") : undefined;
     const subscribed = await subscribeChannel(s, channel, {
-      ...serverSideParams(info.options, o.override),
-      chanInfo: o.info ? Buffer.from(o.info, "base64") : undefined,
-      recoverSince: o.recoverSince,
+      presence: o.presence,
+      emitJoinLeave: o.joinLeave,
+      pushJoinLeave: o.pushJoinLeave,
+      positioned: o.positioned || o.recoverable,
+      recoverable: o.recoverable,
+      delta: false,
+      serverSide: true,
+      chanInfo: o.chanInfo,
+      rejectUnrecovered: false,
+      cacheRecovery: info.options.force_recovery_mode === "cache",
       expireAt: o.expireAt,
-      data,
+      recoverSince: o.recoverSince,
+      data: o.data,
     });
     const r = subscribed.result;
     s.push({
@@ -153,7 +149,7 @@ export async function subscribeByServer(
         epoch: r.epoch,
         offset: r.offset,
         positioned: r.positioned,
-        data,
+        data: o.data,
       },
     });
     subscribed.commit();

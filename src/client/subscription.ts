@@ -55,6 +55,10 @@ export class Subscription implements HubSubscriber {
   expireAt = 0;
   epoch = "";
   offset = 0;
+  /** Unix ms when the position was last known to match the stream (a delivery or a check). */
+  checkedAt = 0;
+  /** A stream top a check saw ahead of this subscription: it must arrive before the next check. */
+  awaitedOffset = 0;
   private pending: Pending[] | undefined;
   /** The last payload this subscriber got in full, base of its next delta. */
   private deltaBase = -1;
@@ -76,6 +80,7 @@ export class Subscription implements HubSubscriber {
   activate(position: StreamPosition, deltaBase: number): void {
     this.epoch = position.epoch;
     this.offset = position.offset;
+    this.checkedAt = Date.now();
     this.deltaBase = deltaBase;
     this.active = true;
     const pending = this.pending ?? [];
@@ -101,7 +106,12 @@ export class Subscription implements HubSubscriber {
         return;
       }
       if (pub.offset <= this.offset) return;
+      if (this.lagging(pub)) {
+        this.client.insufficientState(this);
+        return;
+      }
       this.offset = pub.offset;
+      this.checkedAt = pub.time;
     }
     const form = this.payloadForm(pub, delta, prev, frames);
     const slot = publicationSlot(this.client.encodingKind, form);
@@ -115,6 +125,18 @@ export class Subscription implements HubSubscriber {
     }
     if (message instanceof NotJsonError) this.client.close(disconnects.inappropriateProtocol);
     else this.client.enqueue(message);
+  }
+
+  recheckPosition(): void {
+    if (!this.options.positioned) return;
+    this.checkedAt = 0;
+    this.client.upkeepSoon();
+  }
+
+  /** `client.channel_position_max_time_lag`: a publication this old means the node is falling behind. */
+  private lagging(pub: Publication): boolean {
+    const maxLag = this.client.ctx.config.client.channel_position_max_time_lag;
+    return maxLag > 0 && Date.now() - pub.time > maxLag;
   }
 
   deliverJoin(info: ClientInfo, frames: FrameCache): void {

@@ -88,6 +88,7 @@ export const configSchema = z.strictObject({
       stale_close_delay: duration("10s"),
       presence_update_interval: duration("27s"),
       channel_position_check_delay: duration("40s"),
+      channel_position_max_time_lag: duration("0"),
       connect_include_server_time: z.boolean().default(false),
     })
     .prefault({}),

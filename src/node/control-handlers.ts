@@ -1,40 +1,57 @@
-import type { ControlMessage } from "./control.js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ChannelsRequestSchema, ChannelsResultSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { unsubscribes } from "../errors/disconnect.js";
+import { subscribeOptionsOf, targetOf, type UserCommand } from "./control.js";
+import { compileGlob } from "./glob.js";
 import type { Hub } from "./hub.js";
-import type { Node } from "./node.js";
-
-type TargetedMessage = Extract<ControlMessage, { target: unknown }>;
+import { type SurveyReply, surveyCodes } from "./surveys.js";
 
 /** Applies a server-side command to the matching connections of this node. */
-export function applyControl(hub: Hub, message: TargetedMessage): void {
-  for (const client of hub.targets(message.target)) {
-    switch (message.type) {
+export function applyControl(hub: Hub, command: UserCommand): void {
+  const target = targetOf(command.value);
+  for (const client of hub.targets(target)) {
+    switch (command.case) {
       case "subscribe":
-        client.subscribeByServer(message.channel, message.options);
+        client.subscribeByServer(command.value.channel, subscribeOptionsOf(command.value));
         break;
-      case "unsubscribe":
-        client.unsubscribeByServer(message.channel);
+      case "unsubscribe": {
+        const { channel, code, reason } = command.value;
+        client.unsubscribeByServer(channel, code > 0 ? { code, reason } : unsubscribes.server);
         break;
-      case "disconnect":
-        if (!message.whitelist.includes(client.id))
-          client.disconnect({ code: message.code, reason: message.reason });
+      }
+      case "disconnect": {
+        const { code, reason, whitelist } = command.value;
+        if (!whitelist.includes(client.id)) client.disconnect({ code, reason });
         break;
-      case "refresh":
-        client.refreshByServer(
-          message.expired,
-          message.expireAt,
-          message.info === undefined ? undefined : Buffer.from(message.info, "base64"),
-        );
+      }
+      case "refresh": {
+        const { expired, expireAt, info } = command.value;
+        client.refreshByServer(expired, Number(expireAt), info.length > 0 ? info : undefined);
         break;
+      }
     }
   }
 }
 
-/** Answers a survey from another node (or this one) about local state. */
-export function answerSurvey(node: Node, op: string): unknown {
-  switch (op) {
-    case "channels":
-      return [...node.hub.channelCounts()];
-    default:
-      return null;
+/**
+ * The `channels` survey (Centrifugo's op name and payloads): the channels
+ * with local subscribers matching the request's pattern, with their counts.
+ */
+export function answerChannels(hub: Hub, data: Uint8Array): SurveyReply {
+  let pattern: RegExp | undefined;
+  try {
+    const request = fromBinary(ChannelsRequestSchema, data);
+    pattern = request.pattern ? compileGlob(request.pattern) : undefined;
+    if (request.pattern && !pattern) return { code: surveyCodes.invalid, data: new Uint8Array() };
+  } catch {
+    return { code: surveyCodes.invalid, data: new Uint8Array() };
   }
+  const channels: Record<string, { numClients: number }> = {};
+  for (const [channel, numClients] of hub.channelCounts()) {
+    if (!pattern || pattern.test(channel)) channels[channel] = { numClients };
+  }
+  return {
+    code: surveyCodes.ok,
+    data: toBinary(ChannelsResultSchema, create(ChannelsResultSchema, { channels })),
+  };
 }

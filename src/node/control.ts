@@ -1,4 +1,20 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  type Command,
+  CommandSchema,
+  DisconnectSchema,
+  NodeSchema,
+  RefreshSchema,
+  ShutdownSchema,
+  type Subscribe,
+  SubscribeSchema,
+  SurveyRequestSchema,
+  SurveyResponseSchema,
+  UnsubscribeSchema,
+} from "../../gen/controlpb/control_pb.js";
 import type { StreamPosition } from "../broker/types.js";
+import type { ChannelOptions } from "../config/namespace-schema.js";
+import { type Disconnect, shouldReconnect } from "../errors/disconnect.js";
 
 /** Which connections of a user a control command targets. */
 export interface ConnectionFilter {
@@ -18,17 +34,38 @@ export interface SubscribeOverride {
   readonly forcePositioning?: boolean | undefined;
 }
 
+/** Namespace options with a token's or the API's overrides applied. */
+export function withOverride(ns: ChannelOptions, o: SubscribeOverride | undefined) {
+  return {
+    presence: o?.presence ?? ns.presence,
+    joinLeave: o?.joinLeave ?? ns.join_leave,
+    forcePushJoinLeave: o?.forcePushJoinLeave ?? ns.force_push_join_leave,
+    forceRecovery: o?.forceRecovery ?? ns.force_recovery,
+    forcePositioning: o?.forcePositioning ?? ns.force_positioning,
+  };
+}
+
+/**
+ * A server-side subscription as it travels between nodes: the options are
+ * settled by the node that took the API call, so every node subscribes the
+ * user's connections alike.
+ */
 export interface ServerSubscribeOptions {
   /** Unix seconds when the subscription expires; 0 never. */
   readonly expireAt: number;
-  /** Channel info shown as chan_info; base64 on the wire between nodes. */
-  readonly info?: string | undefined;
-  /** Data sent to the client in the subscribe push; base64 between nodes. */
-  readonly data?: string | undefined;
+  /** Channel info shown as chan_info. */
+  readonly chanInfo?: Uint8Array | undefined;
+  /** Data sent to the client in the subscribe push. */
+  readonly data?: Uint8Array | undefined;
   readonly recoverSince?: StreamPosition | undefined;
-  readonly override: SubscribeOverride;
+  readonly presence: boolean;
+  readonly joinLeave: boolean;
+  readonly pushJoinLeave: boolean;
+  readonly positioned: boolean;
+  readonly recoverable: boolean;
 }
 
+/** One node as Info shows it. */
 export interface NodeSnapshot {
   readonly uid: string;
   readonly name: string;
@@ -40,38 +77,122 @@ export interface NodeSnapshot {
   readonly uptime: number;
 }
 
+/** The one command a control message carries (controlpb `Command`'s oneof). */
+export type ControlCommand = Command["command"];
+
+/** The command of one kind. */
+export type CommandOf<K extends ControlCommand["case"]> = Extract<ControlCommand, { case: K }>;
+
+/** The commands that act on connections by user, as opposed to node bookkeeping. */
+export type UserCommand = CommandOf<"subscribe" | "unsubscribe" | "disconnect" | "refresh">;
+
 /**
- * Node-to-node commands carried by the broker's control channel. Every node,
- * the sender included, applies them to its own connections.
+ * Encodes a control message as Centrifugo's controlpb `Command`: rotor and
+ * Centrifugo nodes on one Redis or NATS then understand each other's
+ * heartbeats, surveys and commands by user.
  */
-export type ControlMessage =
-  | { type: "node"; node: NodeSnapshot }
-  | { type: "subscribe"; target: ConnectionFilter; channel: string; options: ServerSubscribeOptions }
-  | { type: "unsubscribe"; target: ConnectionFilter; channel: string }
-  | { type: "disconnect"; target: ConnectionFilter; code: number; reason: string; whitelist: string[] }
-  | {
-      type: "refresh";
-      target: ConnectionFilter;
-      expired: boolean;
-      expireAt: number;
-      info?: string | undefined;
-    }
-  | { type: "survey"; id: string; from: string; op: string; params: unknown }
-  | { type: "survey_reply"; id: string; from: string; result: unknown };
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-export function encodeControl(message: ControlMessage): Uint8Array {
-  return encoder.encode(JSON.stringify(message));
+export function encodeControl(uid: string, command: ControlCommand): Uint8Array {
+  return toBinary(CommandSchema, create(CommandSchema, { uid, command }));
 }
 
-/** Decodes a control message; undefined for bytes that are not one (logged by the caller). */
-export function decodeControl(data: Uint8Array): ControlMessage | undefined {
+/** Decodes a control message; undefined for bytes that are not one (the caller logs it). */
+export function decodeControl(data: Uint8Array): Command | undefined {
   try {
-    const value = JSON.parse(decoder.decode(data)) as ControlMessage;
-    return typeof value === "object" && value !== null && typeof value.type === "string" ? value : undefined;
+    return fromBinary(CommandSchema, data);
   } catch {
     return undefined;
   }
+}
+
+const text = (s: string) => (s === "" ? undefined : s);
+const bytes = (b: Uint8Array) => (b.length === 0 ? undefined : b);
+
+/** The connections a subscribe / unsubscribe / disconnect / refresh command aims at. */
+export function targetOf(c: { user: string; client: string; session: string }): ConnectionFilter {
+  return { user: c.user, client: text(c.client), session: text(c.session) };
+}
+
+/** Builders of the commands a node sends, one per kind. */
+export const commands = {
+  node(n: NodeSnapshot): CommandOf<"node"> {
+    return { case: "node", value: create(NodeSchema, n) };
+  },
+  shutdown(): CommandOf<"shutdown"> {
+    return { case: "shutdown", value: create(ShutdownSchema) };
+  },
+  subscribe(target: ConnectionFilter, channel: string, o: ServerSubscribeOptions): CommandOf<"subscribe"> {
+    return {
+      case: "subscribe",
+      value: create(SubscribeSchema, {
+        ...filterFields(target),
+        channel,
+        emitPresence: o.presence,
+        emitJoinLeave: o.joinLeave,
+        pushJoinLeave: o.pushJoinLeave,
+        position: o.positioned,
+        recover: o.recoverable,
+        expireAt: BigInt(o.expireAt),
+        channelInfo: o.chanInfo,
+        data: o.data,
+        recoverSince: o.recoverSince
+          ? { offset: BigInt(o.recoverSince.offset), epoch: o.recoverSince.epoch }
+          : undefined,
+      }),
+    };
+  },
+  unsubscribe(target: ConnectionFilter, channel: string, why: Disconnect): CommandOf<"unsubscribe"> {
+    return {
+      case: "unsubscribe",
+      value: create(UnsubscribeSchema, { ...filterFields(target), channel, ...why }),
+    };
+  },
+  disconnect(target: ConnectionFilter, why: Disconnect, whitelist: string[]): CommandOf<"disconnect"> {
+    return {
+      case: "disconnect",
+      value: create(DisconnectSchema, {
+        ...filterFields(target),
+        ...why,
+        whitelist,
+        reconnect: shouldReconnect(why.code),
+      }),
+    };
+  },
+  refresh(
+    target: ConnectionFilter,
+    expired: boolean,
+    expireAt: number,
+    info?: Uint8Array,
+  ): CommandOf<"refresh"> {
+    return {
+      case: "refresh",
+      value: create(RefreshSchema, { ...filterFields(target), expired, expireAt: BigInt(expireAt), info }),
+    };
+  },
+  surveyRequest(id: bigint, op: string, data: Uint8Array): CommandOf<"surveyRequest"> {
+    return { case: "surveyRequest", value: create(SurveyRequestSchema, { id, op, data }) };
+  },
+  surveyResponse(id: bigint, code: number, data: Uint8Array): CommandOf<"surveyResponse"> {
+    return { case: "surveyResponse", value: create(SurveyResponseSchema, { id, code, data }) };
+  },
+};
+
+function filterFields(target: ConnectionFilter) {
+  return { user: target.user, client: target.client ?? "", session: target.session ?? "" };
+}
+
+/** Reads a subscribe command back into the options a connection subscribes with. */
+export function subscribeOptionsOf(c: Subscribe): ServerSubscribeOptions {
+  return {
+    expireAt: Number(c.expireAt),
+    chanInfo: bytes(c.channelInfo),
+    data: bytes(c.data),
+    recoverSince: c.recoverSince
+      ? { offset: Number(c.recoverSince.offset), epoch: c.recoverSince.epoch }
+      : undefined,
+    presence: c.emitPresence,
+    joinLeave: c.emitJoinLeave,
+    pushJoinLeave: c.pushJoinLeave,
+    positioned: c.position,
+    recoverable: c.recover,
+  };
 }

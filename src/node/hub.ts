@@ -15,7 +15,7 @@ export interface HubClient {
   readonly user: string;
   readonly session: string;
   subscribeByServer(channel: string, options: ServerSubscribeOptions): void;
-  unsubscribeByServer(channel: string): void;
+  unsubscribeByServer(channel: string, why: Disconnect): void;
   disconnect(disconnect: Disconnect): void;
   refreshByServer(expired: boolean, expireAt: number, info: Uint8Array | undefined): void;
 }
@@ -23,6 +23,9 @@ export interface HubClient {
 /** One connection's subscription to one channel: the target of fan-out. */
 export interface HubSubscriber {
   readonly client: HubClient;
+  readonly channel: string;
+  /** Publications may have been lost on the way to this node: compare positions with the stream soon. */
+  recheckPosition(): void;
   deliverPublication(
     pub: Publication,
     position: StreamPosition,
@@ -60,27 +63,32 @@ export class Hub {
     if (set?.size === 0) this.users.delete(client.user);
   }
 
-  /** Adds a subscriber; true when it is the first on this node (the broker must subscribe). */
-  addSubscriber(channel: string, sub: HubSubscriber): boolean {
+  addSubscriber(channel: string, sub: HubSubscriber): void {
     let subs = this.channels.get(channel);
-    const first = !subs;
     if (!subs) {
       subs = new Map();
       this.channels.set(channel, subs);
     }
     if (!subs.has(sub.client.id)) this.subs += 1;
     subs.set(sub.client.id, sub);
-    return first;
   }
 
-  /** Removes a subscriber; true when it was the last on this node (the broker may unsubscribe). */
+  /** Removes a subscriber; false when it was not there. */
   removeSubscriber(channel: string, clientId: string): boolean {
     const subs = this.channels.get(channel);
     if (!subs?.delete(clientId)) return false;
     this.subs -= 1;
-    if (subs.size > 0) return false;
-    this.channels.delete(channel);
+    if (subs.size === 0) this.channels.delete(channel);
     return true;
+  }
+
+  hasSubscribers(channel: string): boolean {
+    return this.channels.has(channel);
+  }
+
+  /** The channel's subscribers on this node. */
+  subscribers(channel: string): Iterable<HubSubscriber> {
+    return this.channels.get(channel)?.values() ?? [];
   }
 
   /** Local connections matching a control command's target. */

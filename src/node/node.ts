@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
+import { ChannelsRequestSchema, ChannelsResultSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type {
   Broker,
   BrokerEventHandler,
@@ -10,26 +12,30 @@ import type {
   StreamPosition,
 } from "../broker/types.js";
 import type { Config } from "../config/schema.js";
-import type { Disconnect } from "../errors/disconnect.js";
+import type { Controller } from "../controller/types.js";
+import { type Disconnect, unsubscribes } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import type { PresenceManager, PresenceStats } from "../presence/types.js";
+import { ChannelInterest } from "./channel-interest.js";
+import { ChannelLocks } from "./channel-locks.js";
 import { type ChannelInfo, type ChannelRules, createChannelRules } from "./channel-rules.js";
+import { Cluster } from "./cluster.js";
 import {
   type ConnectionFilter,
-  type ControlMessage,
-  decodeControl,
-  encodeControl,
+  commands,
   type NodeSnapshot,
-  type ServerSubscribeOptions,
+  type SubscribeOverride,
+  withOverride,
 } from "./control.js";
-import { answerSurvey, applyControl } from "./control-handlers.js";
+import { answerChannels } from "./control-handlers.js";
 import { Hub, type HubSubscriber } from "./hub.js";
-import { Surveys } from "./surveys.js";
+import { surveyCodes } from "./surveys.js";
 
 export interface NodeOptions {
   readonly config: Config;
   readonly broker: Broker;
   readonly presence: PresenceManager;
+  readonly controller: Controller;
   readonly logger: Logger;
   /** The node name shown by Info; a function because the port is known only once listening. */
   readonly name: () => string;
@@ -52,25 +58,36 @@ export interface NodeHistoryOptions {
   readonly reverse: boolean;
 }
 
-const heartbeatMs = 3000;
+/** What the server API asks for when it subscribes a user's connections. */
+export interface ServerSubscribeRequest {
+  readonly expireAt: number;
+  readonly chanInfo?: Uint8Array | undefined;
+  readonly data?: Uint8Array | undefined;
+  readonly recoverSince?: StreamPosition | undefined;
+  readonly override: SubscribeOverride;
+}
 
 /**
  * The orchestrator: one per process. It resolves channels to their namespace
  * options, publishes through the broker, fans broker events out to local
- * subscribers through the hub, and applies server-side commands on every node.
+ * subscribers through the hub, and acts with the other nodes as one server:
+ * heartbeats, commands by user applied on every node, surveys.
  */
 export class Node implements BrokerEventHandler {
   readonly id = randomUUID();
   readonly hub: Hub;
   readonly rules: ChannelRules;
   readonly startedAt = Date.now();
-  private readonly surveys = new Surveys(3000);
-  private readonly peers = new Map<string, { node: NodeSnapshot; seenAt: number }>();
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** The other nodes: commands by user, surveys, the registry Info reads. */
+  readonly cluster: Cluster;
+  private readonly interest: ChannelInterest;
 
   constructor(readonly options: NodeOptions) {
     this.rules = createChannelRules(options.config.channel);
     this.hub = new Hub((err) => options.logger.error({ err }, "delivery to a subscriber failed"));
+    this.interest = new ChannelInterest(options.broker, this.hub, new ChannelLocks(), options.logger);
+    this.cluster = new Cluster(this, options.controller);
+    this.cluster.onSurvey("channels", (data) => answerChannels(this.hub, data));
   }
 
   get config(): Config {
@@ -81,18 +98,17 @@ export class Node implements BrokerEventHandler {
     return this.options.logger;
   }
 
+  /** Starts the engine and joins the cluster: the first heartbeat tells every node this one exists. */
   async start(): Promise<void> {
+    await this.options.presence.start();
     await this.options.broker.start(this);
-    this.heartbeat = setInterval(() => {
-      this.sendControl({ type: "node", node: this.snapshot() }).catch((err) =>
-        this.log.warn({ err }, "node heartbeat failed"),
-      );
-    }, heartbeatMs);
-    this.heartbeat.unref();
+    await this.cluster.start();
   }
 
+  /** Leaves the cluster (peers forget this node at once) and closes the engine. */
   async close(): Promise<void> {
-    clearInterval(this.heartbeat);
+    this.interest.close();
+    await this.cluster.close();
     await this.options.broker.close();
     await this.options.presence.close();
   }
@@ -154,6 +170,7 @@ export class Node implements BrokerEventHandler {
     return this.options.presence.presenceStats(channel);
   }
 
+  /** Adds or refreshes a connection's presence entry. */
   addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void> {
     return this.options.presence.addPresence(channel, clientId, info);
   }
@@ -170,56 +187,77 @@ export class Node implements BrokerEventHandler {
     return this.options.broker.publishLeave(channel, info);
   }
 
-  /** Registers a local subscriber; the broker subscribes when it is the channel's first. */
-  async addSubscriber(channel: string, sub: HubSubscriber): Promise<void> {
-    if (this.hub.addSubscriber(channel, sub)) await this.options.broker.subscribe(channel);
+  /**
+   * Registers local subscribers (a connection's server-side channels come as
+   * one batch); the broker subscribes the channels new to this node in one
+   * call. On failure nothing stays registered.
+   */
+  addSubscribers(subs: readonly HubSubscriber[]): Promise<void> {
+    return this.interest.add(subs);
   }
 
-  async removeSubscriber(channel: string, clientId: string): Promise<void> {
-    if (this.hub.removeSubscriber(channel, clientId)) await this.options.broker.unsubscribe(channel);
+  removeSubscriber(channel: string, clientId: string): Promise<void> {
+    return this.interest.remove(channel, clientId);
   }
 
-  subscribeUser(target: ConnectionFilter, channel: string, options: ServerSubscribeOptions): Promise<void> {
-    return this.sendControl({ type: "subscribe", target, channel, options });
+  /** Subscribes a user's connections on every node, with the namespace's options and the request's overrides. */
+  subscribeUser(target: ConnectionFilter, channel: string, req: ServerSubscribeRequest): Promise<void> {
+    const o = withOverride(this.channel(channel).options, req.override);
+    return this.cluster.command(
+      commands.subscribe(target, channel, {
+        expireAt: req.expireAt,
+        chanInfo: req.chanInfo,
+        data: req.data,
+        recoverSince: req.recoverSince,
+        presence: o.presence,
+        joinLeave: o.joinLeave,
+        pushJoinLeave: o.forcePushJoinLeave,
+        positioned: o.forcePositioning || o.forceRecovery,
+        recoverable: o.forceRecovery,
+      }),
+    );
   }
 
   unsubscribeUser(target: ConnectionFilter, channel: string): Promise<void> {
-    return this.sendControl({ type: "unsubscribe", target, channel });
+    return this.cluster.command(commands.unsubscribe(target, channel, unsubscribes.server));
   }
 
   /**
-   * Closes a user's connections. Codes outside 3000–4999 are refused (107): a
-   * WebSocket close frame cannot carry most of them and the protocol gives
-   * the rest no meaning.
+   * Closes a user's connections on every node. Codes outside 3000–4999 are
+   * refused (107): a WebSocket close frame cannot carry most of them and the
+   * protocol gives the rest no meaning.
    */
   async disconnectUser(target: ConnectionFilter, disconnect: Disconnect, whitelist: string[]): Promise<void> {
     if (disconnect.code < 3000 || disconnect.code > 4999) throw errors.badRequest();
-    return this.sendControl({ type: "disconnect", target, ...disconnect, whitelist });
+    return this.cluster.command(commands.disconnect(target, disconnect, whitelist));
   }
 
-  refreshUser(target: ConnectionFilter, expired: boolean, expireAt: number, info?: string): Promise<void> {
-    return this.sendControl({ type: "refresh", target, expired, expireAt, info });
+  refreshUser(
+    target: ConnectionFilter,
+    expired: boolean,
+    expireAt: number,
+    info?: Uint8Array,
+  ): Promise<void> {
+    return this.cluster.command(commands.refresh(target, expired, expireAt, info));
   }
 
-  /** Channels with at least one subscriber on any node, with their subscriber counts. */
-  async channels(): Promise<Map<string, number>> {
-    const replies = await this.survey("channels", null);
+  /** Channels with at least one subscriber on any node, matching a glob pattern, with their subscriber counts. */
+  async channels(pattern: string): Promise<Map<string, number>> {
+    const request = toBinary(ChannelsRequestSchema, create(ChannelsRequestSchema, { pattern }));
     const out = new Map<string, number>();
-    for (const reply of replies as [string, number][][]) {
-      for (const [channel, count] of reply) out.set(channel, (out.get(channel) ?? 0) + count);
+    for (const reply of await this.cluster.survey("channels", request)) {
+      if (reply.code !== surveyCodes.ok) throw errors.internal();
+      const result = fromBinary(ChannelsResultSchema, reply.data);
+      for (const [channel, info] of Object.entries(result.channels)) {
+        out.set(channel, (out.get(channel) ?? 0) + info.numClients);
+      }
     }
     return out;
   }
 
-  /** This node and the peers heard from recently. */
+  /** This node and the peers heard from within the last few seconds. */
   info(): NodeSnapshot[] {
-    const now = Date.now();
-    const out = [this.snapshot()];
-    for (const [uid, peer] of this.peers) {
-      if (now - peer.seenAt > 3 * heartbeatMs) this.peers.delete(uid);
-      else if (uid !== this.id) out.push(peer.node);
-    }
-    return out;
+    return this.cluster.nodes();
   }
 
   snapshot(): NodeSnapshot {
@@ -253,44 +291,7 @@ export class Node implements BrokerEventHandler {
     this.hub.leave(channel, info);
   }
 
-  onControl(data: Uint8Array): void {
-    const message = decodeControl(data);
-    if (!message) {
-      this.log.warn("ignoring a malformed control message");
-      return;
-    }
-    this.handleControl(message);
-  }
-
-  private handleControl(message: ControlMessage): void {
-    switch (message.type) {
-      case "node":
-        this.peers.set(message.node.uid, { node: message.node, seenAt: Date.now() });
-        return;
-      case "survey": {
-        const result = answerSurvey(this, message.op);
-        const reply: ControlMessage = { type: "survey_reply", id: message.id, from: this.id, result };
-        this.options.broker
-          .publishControl(encodeControl(reply), message.from)
-          .catch((err) => this.log.warn({ err }, "survey reply failed"));
-        return;
-      }
-      case "survey_reply":
-        this.surveys.reply(message.id, message.result);
-        return;
-      default:
-        applyControl(this.hub, message);
-    }
-  }
-
-  private survey(op: string, params: unknown): Promise<unknown[]> {
-    const expected = this.info().length;
-    return this.surveys.start(expected, (id) =>
-      this.sendControl({ type: "survey", id, from: this.id, op, params }),
-    );
-  }
-
-  private sendControl(message: ControlMessage): Promise<void> {
-    return this.options.broker.publishControl(encodeControl(message));
+  onDeliveryGap(channels: readonly string[]): void {
+    for (const channel of channels) for (const sub of this.hub.subscribers(channel)) sub.recheckPosition();
   }
 }

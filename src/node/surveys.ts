@@ -1,45 +1,55 @@
-import { randomUUID } from "node:crypto";
+import { errors } from "../errors/rotor-error.js";
+
+/** One node's answer to a survey: code 0 with data, or Centrifugo's 1 internal, 2 invalid request, 3 unknown op. */
+export interface SurveyReply {
+  readonly code: number;
+  readonly data: Uint8Array;
+}
+
+/** Survey reply codes, as Centrifugo numbers them. */
+export const surveyCodes = { ok: 0, internal: 1, invalid: 2, unknownOp: 3 } as const;
 
 interface Pending {
   expected: number;
-  results: unknown[];
-  done: (results: unknown[]) => void;
-  timer: NodeJS.Timeout;
+  replies: SurveyReply[];
+  done: (replies: SurveyReply[] | Error) => void;
 }
 
 /**
- * Requests answered by every node (channels, for example): the asker sends one
- * control message and collects one reply per known node, or what arrived
- * before the timeout.
+ * Questions every node (or one node) answers, such as which channels it
+ * carries: the asker sends one request and collects a reply per node it
+ * expects. Replies that come after the survey ended are dropped.
  */
 export class Surveys {
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<bigint, Pending>();
+  private nextId = 0n;
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** Registers a survey expecting `expected` replies; `send` publishes the request. */
-  start(expected: number, send: (id: string) => Promise<void>): Promise<unknown[]> {
-    const id = randomUUID();
+  /**
+   * Runs a survey expecting `expected` replies; `send` publishes the request
+   * under the id given. Fails with 100 when not every reply arrives in time.
+   */
+  run(expected: number, send: (id: bigint) => Promise<void>): Promise<SurveyReply[]> {
+    this.nextId += 1n;
+    const id = this.nextId;
     return new Promise((resolve, reject) => {
-      const finish = (results: unknown[]) => {
-        clearTimeout(this.pending.get(id)?.timer);
-        this.pending.delete(id);
-        resolve(results);
-      };
-      const timer = setTimeout(() => finish(this.pending.get(id)?.results ?? []), this.timeoutMs);
-      this.pending.set(id, { expected, results: [], done: finish, timer });
-      send(id).catch((err) => {
+      const timer = setTimeout(() => finish(errors.internal()), this.timeoutMs);
+      const finish = (outcome: SurveyReply[] | Error) => {
         clearTimeout(timer);
         this.pending.delete(id);
-        reject(err);
-      });
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      this.pending.set(id, { expected, replies: [], done: finish });
+      send(id).catch(finish);
     });
   }
 
-  reply(id: string, result: unknown): void {
+  reply(id: bigint, reply: SurveyReply): void {
     const entry = this.pending.get(id);
     if (!entry) return;
-    entry.results.push(result);
-    if (entry.results.length >= entry.expected) entry.done(entry.results);
+    entry.replies.push(reply);
+    if (entry.replies.length >= entry.expected) entry.done(entry.replies);
   }
 }

@@ -43,12 +43,11 @@ function listeningPort(app: FastifyInstance): number {
  */
 export async function startRotorServer(config: Config, logger: Logger): Promise<RotorServer> {
   const tokens = await createTokenVerifier(config.client);
-  const { broker, presence } = createEngine(config);
+  const engine = createEngine(config, logger);
   let port = config.http_server.port;
   const node = new Node({
     config,
-    broker,
-    presence,
+    ...engine,
     logger,
     name: () => `${hostname()}_${port}`,
     version: rotorVersion,

@@ -181,11 +181,13 @@ test("channels answers an object of active channels, {} when there are none", as
   assert.equal((await call(srv, "channels", {})).text, '{"result":{"channels":{}}}');
   const sub: HubSubscriber = {
     client: fakeClient(srv, "chan-client", "7").client,
+    channel: "chat:active",
+    recheckPosition: () => {},
     deliverPublication: () => {},
     deliverJoin: () => {},
     deliverLeave: () => {},
   };
-  await srv.server.node.addSubscriber("chat:active", sub);
+  await srv.server.node.addSubscribers([sub]);
   const res = await call(srv, "channels", { pattern: "chat:*" });
   assert.deepEqual(res.json, { result: { channels: { "chat:active": { num_clients: 1 } } } });
   const none = await call(srv, "channels", { pattern: "other:*" });

@@ -17,7 +17,7 @@ function recordingBroker() {
     onPublication: (channel, pub, position, _delta, prev) => delivered.push({ channel, pub, position, prev }),
     onJoin: () => {},
     onLeave: () => {},
-    onControl: () => {},
+    onDeliveryGap: () => {},
   };
   const broker = createMemoryBroker();
   return { broker, delivered, start: () => broker.start(handler) };

@@ -16,8 +16,7 @@ import type { Node } from "../../node/node.js";
 import { apiErrors } from "../api-errors.js";
 import { payload } from "./payload.js";
 
-const toBase64 = (bytes: Uint8Array) =>
-  bytes.length > 0 ? Buffer.from(bytes).toString("base64") : undefined;
+const nonEmpty = (bytes: Uint8Array) => (bytes.length > 0 ? bytes : undefined);
 const flag = (v: BoolValue | undefined) => v?.value;
 
 function target(req: { user: string; client: string; session: string }): ConnectionFilter {
@@ -36,8 +35,8 @@ export async function subscribe(
   const o = req.override;
   await node.subscribeUser(target(req), req.channel, {
     expireAt: Number(req.expireAt),
-    info: toBase64(info),
-    data: toBase64(data),
+    chanInfo: nonEmpty(info),
+    data: nonEmpty(data),
     recoverSince: req.recoverSince
       ? { offset: Number(req.recoverSince.offset), epoch: req.recoverSince.epoch }
       : undefined,
@@ -79,6 +78,6 @@ export async function refresh(
   node: Node,
   req: RefreshRequest,
 ): Promise<MessageInitShape<typeof RefreshResultSchema>> {
-  await node.refreshUser(target(req), req.expired, Number(req.expireAt), toBase64(req.info));
+  await node.refreshUser(target(req), req.expired, Number(req.expireAt), nonEmpty(req.info));
   return {};
 }

@@ -31,12 +31,9 @@ export async function channels(
   node: Node,
   req: ChannelsRequest,
 ): Promise<MessageInitShape<typeof ChannelsResultSchema>> {
-  const pattern = req.pattern ? compileGlob(req.pattern) : undefined;
-  if (req.pattern && !pattern) throw apiErrors.internal();
+  if (req.pattern && !compileGlob(req.pattern)) throw apiErrors.internal();
   const out: Record<string, { numClients: number }> = {};
-  for (const [channel, numClients] of await node.channels()) {
-    if (!pattern || pattern.test(channel)) out[channel] = { numClients };
-  }
+  for (const [channel, numClients] of await node.channels(req.pattern)) out[channel] = { numClients };
   return { channels: out };
 }
 

@@ -1,5 +1,5 @@
+import { newEpoch } from "../epoch.js";
 import type { HistoryFilter, Publication, StreamPosition } from "../types.js";
-import { newEpoch } from "./epoch.js";
 
 /**
  * One channel's history in memory: the newest `size` publications with

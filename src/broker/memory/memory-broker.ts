@@ -139,10 +139,6 @@ export function createMemoryBroker(): Broker {
       handler?.onLeave(channel, info);
     },
 
-    async publishControl(data) {
-      handler?.onControl(data);
-    },
-
     async subscribe() {},
 
     async unsubscribe() {},

@@ -6,6 +6,8 @@ export function createMemoryPresence(): PresenceManager {
   const channels = new Map<string, Map<string, ClientInfo>>();
 
   return {
+    async start() {},
+
     async addPresence(channel, clientId, info) {
       let members = channels.get(channel);
       if (!members) {
