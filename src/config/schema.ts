@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { engineConfigShape } from "./engine-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
 import { duration, port, tlsSchema } from "./schema-types.js";
 
@@ -136,7 +137,7 @@ export const configSchema = z.strictObject({
       heartbeat_interval: duration("25s"),
     })
     .prefault({}),
-  engine: z.strictObject({ type: z.enum(["memory"]).default("memory") }).prefault({}),
+  ...engineConfigShape,
   health: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   shutdown: z.strictObject({ timeout: duration("30s") }).prefault({}),
 });

@@ -1,11 +1,16 @@
 import type { Logger } from "pino";
 import { createMemoryBroker } from "../broker/memory/memory-broker.js";
+import { createRedisBroker } from "../broker/redis/redis-broker.js";
 import type { Broker } from "../broker/types.js";
+import type { RedisConnectionConfig } from "../config/engine-schema.js";
 import type { Config } from "../config/schema.js";
 import { createMemoryController } from "../controller/memory/memory-controller.js";
+import { createRedisController } from "../controller/redis/redis-controller.js";
 import type { Controller } from "../controller/types.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
+import { createRedisPresence } from "../presence/redis/redis-presence.js";
 import type { PresenceManager } from "../presence/types.js";
+import { RedisShards } from "../redis/redis-shards.js";
 
 /** The three parts a node runs on: publications and history, presence, node-to-node control. */
 export interface Engine {
@@ -15,14 +20,38 @@ export interface Engine {
   readonly controller: Controller;
 }
 
-/** The broker, presence manager and controller the config asks for. */
-export function createEngine(config: Config, _log: Logger): Engine {
-  switch (config.engine.type) {
-    case "memory":
-      return {
-        broker: createMemoryBroker(),
-        presence: createMemoryPresence(),
-        controller: createMemoryController(),
-      };
+/**
+ * The broker, presence manager and controller the config asks for, in
+ * Centrifugo's composition: `engine.type` picks both halves, an enabled
+ * `broker` or `presence_manager` replaces its half. Parts configured with the
+ * same Redis section share its connections. Throws on an unusable address.
+ */
+export function createEngine(config: Config, log: Logger): Engine {
+  const shardSets = new Map<RedisConnectionConfig, RedisShards>();
+  const shardsFor = (redis: RedisConnectionConfig) => {
+    let shards = shardSets.get(redis);
+    if (!shards) {
+      shards = new RedisShards(redis, log);
+      shardSets.set(redis, shards);
+    }
+    return shards;
+  };
+  const { engine, broker: b, presence_manager: p } = config;
+  const brokerType = b.enabled ? b.type : engine.type;
+  const brokerRedis = b.enabled ? b.redis : engine.redis;
+  const presenceType = p.enabled ? p.type : engine.type;
+  const presenceRedis = p.enabled ? p.redis : engine.redis;
+
+  const presence =
+    presenceType === "redis"
+      ? createRedisPresence(shardsFor(presenceRedis), {
+          ttl: presenceRedis.presence_ttl,
+          userMapping: presenceRedis.presence_user_mapping,
+        })
+      : createMemoryPresence();
+  if (brokerType === "redis") {
+    const shards = shardsFor(brokerRedis);
+    return { broker: createRedisBroker(shards, log), presence, controller: createRedisController(shards) };
   }
+  return { broker: createMemoryBroker(), presence, controller: createMemoryController() };
 }

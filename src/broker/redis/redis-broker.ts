@@ -1,0 +1,172 @@
+import type { Logger } from "pino";
+import { PubSubConnection } from "../../redis/pubsub-connection.js";
+import type { RedisShard } from "../../redis/redis-shard.js";
+import type { RedisShards } from "../../redis/redis-shards.js";
+import { newEpoch } from "../epoch.js";
+import type { Broker, BrokerEventHandler, HistoryFilter, HistoryResult, PublishResult } from "../types.js";
+import { historyArgs, readHistoryReply, readPublishReply } from "./history-replies.js";
+import { type BrokerKeys, brokerKeys } from "./keys.js";
+import { encodePublication } from "./publication-codec.js";
+import { decodePubSubMessage, encodeJoinLeave } from "./pubsub-payload.js";
+import { historyAddStream, historyStream, publishIdempotent } from "./scripts.js";
+
+const defaultResultTtlMs = 300_000;
+const noHistory: PublishResult = Object.freeze({ offset: 0, epoch: "", suppressed: false });
+
+/** Whole seconds for Redis TTLs; a partial second rounds up so nothing expires early. */
+const seconds = (ms: number) => String(Math.ceil(ms / 1000));
+
+/**
+ * The Redis broker, with Centrifugo's key names and payloads: history in a
+ * Redis Stream per channel, publish + append + PUB/SUB in one Lua script (so
+ * offsets reach subscribers in order), idempotency keys, version
+ * suppression, deltas, join/leave over PUB/SUB. Each shard has one dedicated
+ * PUB/SUB connection for channels, resubscribed after it reconnects.
+ */
+export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
+  let handler: BrokerEventHandler | undefined;
+  const pubSubs = new Map<RedisShard, PubSubConnection>();
+  const keysOf = new Map<RedisShard, BrokerKeys>();
+  let malformed = 0;
+
+  const keys = (shard: RedisShard) => keysOf.get(shard)!;
+
+  function receive(k: BrokerKeys, channelName: Buffer, message: Buffer): void {
+    const channel = k.channelOf(channelName.toString());
+    const decoded = channel === undefined ? undefined : decodePubSubMessage(message);
+    if (channel === undefined || !decoded) {
+      if (channelName.toString() !== k.service && malformed++ % 1000 === 0) {
+        log.warn({ channel: channelName.toString() }, "ignoring a malformed PUB/SUB message");
+      }
+      return;
+    }
+    if (decoded.kind === "publication") {
+      handler?.onPublication(channel, decoded.pub, decoded.position, decoded.delta, decoded.prev);
+    } else if (decoded.kind === "join") handler?.onJoin(channel, decoded.info);
+    else handler?.onLeave(channel, decoded.info);
+  }
+
+  async function eachShard(
+    channels: readonly string[],
+    act: (pubSub: PubSubConnection, names: string[]) => Promise<void>,
+  ): Promise<void> {
+    await Promise.all(
+      [...shards.group(channels)].map(([shard, list]) =>
+        act(pubSubs.get(shard)!, list.map(keys(shard).pubSub)),
+      ),
+    );
+  }
+
+  return {
+    async start(h) {
+      handler = h;
+      await shards.connect();
+      await Promise.all(
+        shards.list.map((shard) => {
+          const k = brokerKeys(shards.prefix, shard.cluster);
+          keysOf.set(shard, k);
+          const pubSub = new PubSubConnection(shard, [k.service], {
+            onMessage: (channel, message) => receive(k, channel, message),
+            onRestored: (names) => {
+              const channels = names.map((name) => k.channelOf(name)).filter((c) => c !== undefined);
+              handler?.onDeliveryGap(channels);
+            },
+          });
+          pubSubs.set(shard, pubSub);
+          return pubSub.start();
+        }),
+      );
+    },
+
+    async publish(channel, data, o) {
+      const shard = shards.forChannel(channel);
+      const k = keys(shard);
+      const history = o.historySize > 0 && o.historyTtl > 0;
+      const payload = encodePublication(data, o.info, o.tags, Date.now(), o.delta === true && !history);
+      const resultTtl = o.idempotencyKey ? seconds(o.idempotentResultTtl ?? defaultResultTtlMs) : "";
+      const resultKey = k.result(channel, o.idempotencyKey ?? "");
+      if (history) {
+        const reply = await historyAddStream.run(
+          shard.command,
+          [k.stream(channel), k.meta(channel), resultKey],
+          [
+            payload,
+            o.historySize,
+            seconds(o.historyTtl),
+            k.pubSub(channel),
+            seconds(o.historyMetaTtl),
+            newEpoch(),
+            "publish",
+            resultTtl,
+            o.delta ? "1" : "0",
+            o.version ? String(o.version) : "0",
+            o.versionEpoch ?? "",
+          ],
+        );
+        return readPublishReply(reply);
+      }
+      if (o.idempotencyKey) {
+        await publishIdempotent.run(
+          shard.command,
+          [resultKey],
+          [payload, k.pubSub(channel), "publish", resultTtl],
+        );
+      } else {
+        await shard.command.publish(
+          k.pubSub(channel),
+          Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+        );
+      }
+      return noHistory;
+    },
+
+    async publishJoin(channel, info) {
+      const shard = shards.forChannel(channel);
+      await shard.command.publish(keys(shard).pubSub(channel), encodeJoinLeave("join", info));
+    },
+
+    async publishLeave(channel, info) {
+      const shard = shards.forChannel(channel);
+      await shard.command.publish(keys(shard).pubSub(channel), encodeJoinLeave("leave", info));
+    },
+
+    async subscribe(channels) {
+      const done: [PubSubConnection, string[]][] = [];
+      try {
+        await eachShard(channels, async (pubSub, names) => {
+          await pubSub.subscribe(names);
+          done.push([pubSub, names]);
+        });
+      } catch (err) {
+        await Promise.all(done.map(([pubSub, names]) => pubSub.unsubscribe(names)));
+        throw err;
+      }
+    },
+
+    unsubscribe(channels) {
+      return eachShard(channels, (pubSub, names) => pubSub.unsubscribe(names));
+    },
+
+    async history(channel: string, filter: HistoryFilter): Promise<HistoryResult> {
+      const shard = shards.forChannel(channel);
+      const k = keys(shard);
+      const reply = await historyStream.run(
+        shard.command,
+        [k.stream(channel), k.meta(channel)],
+        [...historyArgs(filter), seconds(filter.metaTtl), newEpoch()],
+      );
+      return readHistoryReply(reply);
+    },
+
+    async removeHistory(channel) {
+      const shard = shards.forChannel(channel);
+      await shard.command.del(keys(shard).stream(channel));
+    },
+
+    async close() {
+      for (const pubSub of pubSubs.values()) pubSub.close();
+      handler = undefined;
+      shards.release();
+    },
+  };
+}

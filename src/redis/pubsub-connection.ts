@@ -1,0 +1,93 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import { type RedisShard, reconnectDelayMs } from "./redis-shard.js";
+
+/** What a PUB/SUB connection reports to its owner. */
+export interface PubSubEvents {
+  onMessage(channel: Buffer, message: Buffer): void;
+  /** The connection dropped and is subscribed again: messages published in between were lost. */
+  onRestored(channels: readonly string[]): void;
+}
+
+/** Centrifugo's SUBSCRIBE batch size when resubscribing. */
+const batchSize = 512;
+
+function* batches(channels: readonly string[]): Iterable<string[]> {
+  for (let i = 0; i < channels.length; i += batchSize) yield channels.slice(i, i + batchSize);
+}
+
+/**
+ * A dedicated PUB/SUB connection to one shard, never used for commands. It
+ * first subscribes its fixed channels (a service or control channel), then
+ * everything its owner asked for; when the connection drops it reconnects
+ * after 250 ms and subscribes all of it again before taking new requests.
+ * While it is down, new subscriptions fail at once.
+ */
+export class PubSubConnection {
+  private client: Redis | undefined;
+  private readonly wanted = new Set<string>();
+  private closed = false;
+  private current: Redis | undefined;
+
+  constructor(
+    private readonly shard: RedisShard,
+    private readonly fixed: readonly string[],
+    private readonly events: PubSubEvents,
+  ) {}
+
+  /** Connects; resolves once the first connection is subscribed (retrying until then). */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      void this.run(resolve);
+    });
+  }
+
+  async subscribe(channels: readonly string[]): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error("redis: pub/sub connection temporary unavailable");
+    for (const batch of batches(channels)) await client.subscribe(...batch);
+    for (const channel of channels) this.wanted.add(channel);
+  }
+
+  /** Stops receiving; when the connection is down there is nothing to undo (it will not resubscribe them). */
+  async unsubscribe(channels: readonly string[]): Promise<void> {
+    for (const channel of channels) this.wanted.delete(channel);
+    const client = this.client;
+    if (!client) return;
+    for (const batch of batches(channels)) await client.unsubscribe(...batch).catch(() => {});
+  }
+
+  close(): void {
+    this.closed = true;
+    this.current?.disconnect();
+  }
+
+  private async run(started: () => void): Promise<void> {
+    let restored = false;
+    while (!this.closed) {
+      const client = new Redis(this.shard.pubSubOptions());
+      this.current = client;
+      const ended = new Promise<void>((resolve) => client.once("end", resolve));
+      client.on("error", (err: Error) => this.shard.warn(err, "PUB/SUB connection failed, retrying"));
+      client.on("messageBuffer", (channel: Buffer, message: Buffer) =>
+        this.events.onMessage(channel, message),
+      );
+      try {
+        await client.connect();
+        if (this.fixed.length > 0) await client.subscribe(...this.fixed);
+        const channels = [...this.wanted];
+        for (const batch of batches(channels)) await client.subscribe(...batch);
+        this.client = client;
+        if (restored) this.events.onRestored(channels);
+        restored = true;
+        started();
+        await ended;
+      } catch (err) {
+        this.shard.warn(err as Error, "PUB/SUB subscribe failed, retrying");
+        client.disconnect();
+      }
+      this.client = undefined;
+      if (!this.closed) await sleep(reconnectDelayMs);
+    }
+  }
+}
