@@ -14,11 +14,16 @@ have protoc || missing+=(protobuf-compiler)
 have h2load || missing+=(nghttp2-client)
 have openssl || missing+=(openssl)
 have curl || missing+=(curl)
+have redis-server || missing+=(redis-server)
+have redis-sentinel || missing+=(redis-sentinel)
+have redis-cli || missing+=(redis-tools)
+have redis-benchmark || missing+=(redis-tools)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 line="apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" = "0" ] && have apt-get; then
   echo "installing test dependencies: ${missing[*]}"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run: system packages, generated code, lint, types, then every
-# test against real servers. Arguments narrow the run to the given test files.
+# test against real servers, then the suites that hold for every engine once
+# more on the Redis engine. Arguments narrow the run to the given test files
+# (on the engine ROTOR_TEST_ENGINE names, memory by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,9 +11,38 @@ bash scripts/check-generated.sh
 node_modules/.bin/biome check .
 node_modules/.bin/tsc --noEmit -p tsconfig.json
 
+run() {
+  node --experimental-eventsource --import tsx --test --test-concurrency=2 "$@"
+}
+
 if [ $# -gt 0 ]; then
-  files=("$@")
-else
-  mapfile -t files < <(find test -name '*.test.ts' | sort)
+  run "$@"
+  exit
 fi
-node --experimental-eventsource --import tsx --test --test-concurrency=2 "${files[@]}"
+
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+run "${files[@]}"
+
+# Engine-dependent suites (server API, client pub/sub, recovery, presence,
+# history, server-side commands, emulation, the broker contract), each test
+# file on a redis-server of its own.
+engine_suites=(
+  test/api/history-surfaces.test.ts
+  test/api/http-json-batch.test.ts
+  test/api/http-json-methods.test.ts
+  test/api/smoke.test.ts
+  test/api/surface-equivalence.test.ts
+  test/api/v2-methods.test.ts
+  test/broker/broker.test.ts
+  test/client/cache-recovery.test.ts
+  test/client/client-commands.test.ts
+  test/client/fossil-delta.test.ts
+  test/client/pubsub.test.ts
+  test/client/recovery-reject.test.ts
+  test/client/recovery.test.ts
+  test/client/server-commands.test.ts
+  test/client/server-side-subscriptions.test.ts
+  test/transport/emulation.test.ts
+)
+echo "# the same suites on the Redis engine"
+ROTOR_TEST_ENGINE=redis run "${engine_suites[@]}"

@@ -2,6 +2,7 @@ import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log.js";
 import { type RotorServer, startRotorServer } from "../../src/server/rotor-server.js";
+import { type RedisProcess, startRedis } from "./redis-servers.js";
 
 /** The API key test servers use unless a test configures its own. */
 export const testApiKey = "test-api-key";
@@ -18,6 +19,24 @@ export interface TestServer {
 }
 
 /**
+ * The engine the engine-dependent suites run on: `ROTOR_TEST_ENGINE=redis`
+ * runs them on a redis-server of this test file's own.
+ */
+export const testEngine = process.env.ROTOR_TEST_ENGINE === "redis" ? "redis" : "memory";
+
+let redis: Promise<RedisProcess> | undefined;
+let servers = 0;
+
+/** The engine config a test server gets unless the test chose one: each server has a Redis prefix of its own. */
+async function engineConfig(config: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (testEngine !== "redis" || config.engine || config.broker || config.presence_manager) return {};
+  redis ??= startRedis();
+  const { url } = await redis;
+  servers += 1;
+  return { engine: { type: "redis", redis: { address: url, prefix: `test${process.pid}s${servers}` } } };
+}
+
+/**
  * Starts a real rotor on free ports (main and, when `grpc_api` is enabled, the
  * gRPC port) with the given config object merged over test defaults.
  */
@@ -25,6 +44,7 @@ export async function startTestServer(config: Record<string, unknown> = {}): Pro
   const httpApi = (config.http_api as Record<string, unknown> | undefined) ?? {};
   const grpcApi = config.grpc_api;
   const object: Record<string, unknown> = {
+    ...(await engineConfig(config)),
     ...config,
     log: { level: process.env.ROTOR_TEST_LOG ?? "silent", ...(config.log as object) },
     http_server: { address: "127.0.0.1", port: 0, ...(config.http_server as object) },
