@@ -37,12 +37,8 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/**
- * Starts `node --import tsx src/cli.ts <args>` in the repository and resolves
- * once every given port accepts connections; rejects with its output if it
- * exits first or the ports stay closed past the timeout.
- */
-export async function startCli(args: readonly string[], ports: readonly number[]): Promise<CliProcess> {
+/** Starts `node --import tsx src/cli.ts <args>` in the repository, without waiting for anything. */
+export function spawnCli(args: readonly string[]): CliProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
@@ -59,12 +55,26 @@ export async function startCli(args: readonly string[], ports: readonly number[]
       await exited;
     },
   };
+  return cli;
+}
+
+/** Whether a port accepts TCP connections on 127.0.0.1 right now. */
+export { accepts as portAccepts };
+
+/**
+ * Starts the CLI (see spawnCli) and resolves once every given port accepts
+ * connections; rejects with its output if it exits first or the ports stay
+ * closed past the timeout.
+ */
+export async function startCli(args: readonly string[], ports: readonly number[]): Promise<CliProcess> {
+  const cli = spawnCli(args);
+  const { child } = cli;
   const deadline = Date.now() + 20_000;
   for (const port of ports) {
     while (!(await accepts(port))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         await cli.stop();
-        throw new Error(`rotor ${args.join(" ")} did not open port ${port}:\n${output}`);
+        throw new Error(`rotor ${args.join(" ")} did not open port ${port}:\n${cli.output()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
