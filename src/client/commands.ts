@@ -6,7 +6,7 @@ import type {
   RPCRequest,
 } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import { disconnects } from "../errors/disconnect.js";
-import { errors } from "../errors/rotor-error.js";
+import { errors, RotorError, toRotorError } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import { canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
@@ -18,6 +18,12 @@ function channelOf(s: ClientSession, name: string): ChannelInfo {
   const info = s.ctx.node.channel(name);
   if (!s.ctx.node.rules.isValidName(name, info)) throw errors.badRequest();
   return info;
+}
+
+/** The engine failed (Redis away, say): the command gets error 100 and the connection stays. */
+function engineFailure(s: ClientSession, err: unknown): RotorError {
+  if (!(err instanceof RotorError)) s.ctx.log.warn({ err, client: s.id }, "engine call failed");
+  return toRotorError(err);
 }
 
 export async function handlePublish(s: ClientSession, id: number, req: PublishRequest): Promise<void> {
@@ -37,12 +43,16 @@ export async function handlePublish(s: ClientSession, id: number, req: PublishRe
   }
   if (!canUse("publish", s, channel.options, s.subscriptions.has(req.channel)))
     throw errors.permissionDenied();
-  await s.ctx.node.publish(
-    req.channel,
-    req.data,
-    { info: s.clientInfo(s.subscriptions.get(req.channel)?.options.chanInfo) },
-    channel,
-  );
+  await s.ctx.node
+    .publish(
+      req.channel,
+      req.data,
+      { info: s.clientInfo(s.subscriptions.get(req.channel)?.options.chanInfo) },
+      channel,
+    )
+    .catch((err) => {
+      throw engineFailure(s, err);
+    });
   s.reply(id, { publish: {} });
 }
 
@@ -55,7 +65,9 @@ function checkPresence(s: ClientSession, name: string): void {
 
 export async function handlePresence(s: ClientSession, id: number, req: PresenceRequest): Promise<void> {
   checkPresence(s, req.channel);
-  const members = await s.ctx.node.presence(req.channel);
+  const members = await s.ctx.node.presence(req.channel).catch((err) => {
+    throw engineFailure(s, err);
+  });
   s.reply(id, { presence: { presence: Object.fromEntries(members) } });
 }
 
@@ -65,7 +77,9 @@ export async function handlePresenceStats(
   req: PresenceStatsRequest,
 ): Promise<void> {
   checkPresence(s, req.channel);
-  const stats = await s.ctx.node.presenceStats(req.channel);
+  const stats = await s.ctx.node.presenceStats(req.channel).catch((err) => {
+    throw engineFailure(s, err);
+  });
   s.reply(id, { presenceStats: { numClients: stats.numClients, numUsers: stats.numUsers } });
 }
 
@@ -78,7 +92,11 @@ export async function handleHistory(s: ClientSession, id: number, req: HistoryRe
   const max = s.ctx.config.client.history_max_publication_limit;
   const limit = max > 0 && (req.limit < 0 || req.limit > max) ? max : req.limit;
   const since = req.since ? { offset: Number(req.since.offset), epoch: req.since.epoch } : undefined;
-  const result = await s.ctx.node.history(req.channel, { limit, since, reverse: req.reverse }, channel);
+  const result = await s.ctx.node
+    .history(req.channel, { limit, since, reverse: req.reverse }, channel)
+    .catch((err) => {
+      throw engineFailure(s, err);
+    });
   s.reply(id, {
     history: {
       publications: result.publications.map((pub) => wirePublication(s, pub)),
