@@ -11,6 +11,9 @@ export interface PubSubEvents {
 
 /** Centrifugo's SUBSCRIBE batch size when resubscribing. */
 const batchSize = 512;
+/** An idle connection proves it still receives every 30 s (centrifuge's PUB/SUB probe). */
+const probeIntervalMs = 30_000;
+const probePayload = "probe";
 
 function* batches(channels: readonly string[]): Iterable<string[]> {
   for (let i = 0; i < channels.length; i += batchSize) yield channels.slice(i, i + batchSize);
@@ -21,13 +24,17 @@ function* batches(channels: readonly string[]): Iterable<string[]> {
  * first subscribes its fixed channels (a service or control channel), then
  * everything its owner asked for; when the connection drops it reconnects
  * after 250 ms and subscribes all of it again before taking new requests.
- * While it is down, new subscriptions fail at once.
+ * While it is down, new subscriptions fail at once. A connection that
+ * received nothing for a while publishes a probe to its first fixed channel
+ * and is replaced when the probe does not come back: a PUB/SUB connection can
+ * stay open yet deliver nothing (after a failover, behind a broken proxy).
  */
 export class PubSubConnection {
   private client: Redis | undefined;
   private readonly wanted = new Set<string>();
   private closed = false;
   private current: Redis | undefined;
+  private lastMessageAt = 0;
 
   constructor(
     private readonly shard: RedisShard,
@@ -62,6 +69,29 @@ export class PubSubConnection {
     this.current?.disconnect();
   }
 
+  private receive(channel: Buffer, message: Buffer): void {
+    this.lastMessageAt = Date.now();
+    const probe = message.length === probePayload.length && message.toString() === probePayload;
+    if (probe && channel.toString() === this.fixed[0]) return;
+    this.events.onMessage(channel, message);
+  }
+
+  /** When idle, sends a probe through the command connection; no probe back within the I/O timeout ends the connection. */
+  private async probe(client: Redis): Promise<void> {
+    const sentAt = Date.now();
+    if (sentAt - this.lastMessageAt < probeIntervalMs || this.fixed.length === 0) return;
+    try {
+      await this.shard.command.publish(this.fixed[0]!, probePayload);
+    } catch {
+      return;
+    }
+    await sleep(this.shard.options.ioTimeout);
+    if (this.lastMessageAt < sentAt && this.client === client) {
+      this.shard.warn(new Error("no probe came back"), "PUB/SUB connection is silent, reconnecting");
+      client.disconnect();
+    }
+  }
+
   private async run(started: () => void): Promise<void> {
     let restored = false;
     while (!this.closed) {
@@ -69,9 +99,7 @@ export class PubSubConnection {
       this.current = client;
       const ended = new Promise<void>((resolve) => client.once("end", resolve));
       client.on("error", (err: Error) => this.shard.warn(err, "PUB/SUB connection failed, retrying"));
-      client.on("messageBuffer", (channel: Buffer, message: Buffer) =>
-        this.events.onMessage(channel, message),
-      );
+      client.on("messageBuffer", (channel: Buffer, message: Buffer) => this.receive(channel, message));
       try {
         await client.connect();
         if (this.fixed.length > 0) await client.subscribe(...this.fixed);
@@ -81,7 +109,9 @@ export class PubSubConnection {
         if (restored) this.events.onRestored(channels);
         restored = true;
         started();
+        const probing = setInterval(() => void this.probe(client), probeIntervalMs);
         await ended;
+        clearInterval(probing);
       } catch (err) {
         this.shard.warn(err as Error, "PUB/SUB subscribe failed, retrying");
         client.disconnect();

@@ -23,6 +23,8 @@ function commonOptions(o: ShardOptions): RedisOptions {
     tls: o.tls,
     connectTimeout: o.connectTimeout,
     commandTimeout: o.ioTimeout,
+    // A connection that stops answering is dropped and made again, not waited on.
+    socketTimeout: o.ioTimeout,
     protocol: o.resp2 ? 2 : 3,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
