@@ -27,21 +27,24 @@ export function forwardEmulation(
   return node.cluster.surveyNode(request.node, emulationOp, toBinary(EmulationRequestSchema, message));
 }
 
+/** The command text inside a JSON string literal; undefined when the bytes are not one. */
+function jsonCommands(data: Uint8Array): Uint8Array | undefined {
+  try {
+    const text: unknown = JSON.parse(Buffer.from(data).toString("utf8"));
+    return typeof text === "string" ? Buffer.from(text, "utf8") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Answers forwarded emulation requests for the sessions this node holds: code 2 when the session is unknown. */
 export function answerEmulation(node: Node, sessions: SessionRegistry): void {
   node.cluster.onSurvey(emulationOp, (data) => {
-    let commands: Uint8Array;
     const request = fromBinary(EmulationRequestSchema, data);
     const session = sessions.find(request.session);
     if (!session?.transport.emulation) return { code: surveyCodes.invalid, data: empty };
-    try {
-      commands =
-        session.codec.name === "json"
-          ? Buffer.from(JSON.parse(Buffer.from(request.data).toString("utf8")) as string, "utf8")
-          : request.data;
-    } catch {
-      return { code: surveyCodes.internal, data: empty };
-    }
+    const commands = session.codec.name === "json" ? jsonCommands(request.data) : request.data;
+    if (!commands) return { code: surveyCodes.internal, data: empty };
     session.handleFrame(commands);
     return { code: surveyCodes.ok, data: empty };
   });
