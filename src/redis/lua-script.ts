@@ -23,10 +23,11 @@ function asBuffer(arg: Arg): string | number | Buffer {
  * binary strings as Buffers.
  */
 export class LuaScript {
-  private readonly sha: string;
+  /** Public so tools (the benchmark) can load and run the very same script. */
+  readonly sha: string;
 
   constructor(
-    private readonly source: string,
+    readonly source: string,
     private readonly numberOfKeys: number,
   ) {
     this.sha = createHash("sha1").update(source).digest("hex");

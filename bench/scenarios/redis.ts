@@ -1,0 +1,267 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { historyAddStream } from "../../src/broker/redis/scripts.js";
+import { type BenchServer, startRotor } from "../lib/bench-server.js";
+import { sleep } from "../lib/clock.js";
+import { openFleet } from "../lib/fleet.js";
+import { quantile } from "../lib/histogram.js";
+import { ask } from "../lib/ipc.js";
+import { freePort, pin, spawnNode } from "../lib/processes.js";
+import { atLeast, atMost, makeRow } from "../lib/report.js";
+import type { ScenarioContext } from "./context.js";
+
+const run = promisify(execFile);
+const batchPublisherFile = fileURLToPath(new URL("../load/batch-publisher.ts", import.meta.url));
+const publisherFile = fileURLToPath(new URL("../load/publisher.ts", import.meta.url));
+
+interface RedisServer {
+  readonly url: string;
+  cli(...args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A redis-server without persistence on a free port, pinned to `cpus`. */
+async function startRedisServer(cpus: string): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "rotor-bench-redis-"));
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""],
+    {
+      stdio: "ignore",
+    },
+  );
+  if (child.pid) pin(child.pid, cpus);
+  const cli = async (...args: string[]) =>
+    (await run("redis-cli", ["-p", String(port), ...args], { maxBuffer: 1 << 24 })).stdout.trim();
+  for (let i = 0; (await cli("ping").catch(() => "")) !== "PONG"; i++) {
+    if (i > 100) throw new Error("redis-server did not start");
+    await sleep(50);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cli,
+    async stop() {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** rotor on the Redis engine with history on every channel (10 kept, 300 s), from a config file. */
+async function startRotorOnRedis(redis: RedisServer, prefix: string, cpus: string): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), "rotor-bench-config-"));
+  const file = join(dir, "config.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      engine: { type: "redis", redis: { address: redis.url, prefix } },
+      channel: { without_namespace: { history_size: 10, history_ttl: "300s" } },
+    }),
+  );
+  try {
+    return await startRotor(await freePort(), cpus, ["--config", file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Sizes {
+  readonly publications: number;
+  readonly channels: number;
+  readonly batchSize: number;
+  readonly inFlight: number;
+  readonly subscribers: number;
+  readonly rate: number;
+  readonly latencyPublications: number;
+}
+
+const full: Sizes = {
+  publications: 200_000,
+  channels: 1000,
+  batchSize: 100,
+  inFlight: 8,
+  subscribers: 1000,
+  rate: 50,
+  latencyPublications: 500,
+};
+const quick: Sizes = { ...full, publications: 20_000, subscribers: 300, latencyPublications: 100 };
+
+/**
+ * The Redis limit for rotor's publish: redis-benchmark running the very
+ * script rotor runs (history append + PUBLISH) pipelined, on random channels.
+ */
+async function redisBenchmark(redis: RedisServer, s: Sizes, cpus: string): Promise<number> {
+  const sha = await redis.cli("script", "load", historyAddStream.source);
+  const key = (kind: string) => `limit.${kind}.bench__rand_int__`;
+  const args = [
+    "-p",
+    new URL(redis.url).port,
+    "-n",
+    String(s.publications),
+    "-c",
+    "16",
+    "-P",
+    "32",
+    "-r",
+    String(s.channels),
+    "--csv",
+    "evalsha",
+    sha,
+    "3",
+    key("stream"),
+    key("stream.meta"),
+    key("result"),
+    "x".repeat(110),
+    "10",
+    "300",
+    key("client"),
+    "2592000",
+    "AbCdEfGh",
+    "publish",
+    "",
+    "0",
+    "0",
+    "",
+  ];
+  const { stdout } = await run("taskset", ["-c", cpus, "redis-benchmark", ...args]);
+  const line = stdout.trim().split("\n").pop() ?? "";
+  return Number(line.split(",")[1]?.replaceAll('"', ""));
+}
+
+/** Publications/s through one rotor node's batch API with history on. */
+async function rotorThroughput(
+  redis: RedisServer,
+  s: Sizes,
+  ctx: ScenarioContext,
+  round: number,
+): Promise<number> {
+  const rotor = await startRotorOnRedis(redis, `tp${round}`, ctx.options.serverCpus);
+  const publisher = spawnNode([batchPublisherFile], ctx.options.loadCpus, true);
+  try {
+    const result = await ask<{ acknowledged: number; errors: number; firstError: string; seconds: number }>(
+      publisher.child,
+      {
+        type: "run",
+        url: rotor.url,
+        channels: s.channels,
+        count: s.publications,
+        batchSize: s.batchSize,
+        concurrency: s.inFlight,
+      },
+    );
+    if (result.errors > 0)
+      ctx.report.notes.push(`redis: ${result.errors} publishes failed: ${result.firstError}`);
+    return result.acknowledged / result.seconds;
+  } finally {
+    await publisher.stop();
+    await rotor.proc.stop();
+  }
+}
+
+/** publish→deliver p50/p99 at a steady rate: subscribers on `subscribeTo`, publishes into `publishTo`. */
+async function latency(
+  subscribeTo: BenchServer,
+  publishTo: BenchServer,
+  s: Sizes,
+  ctx: ScenarioContext,
+): Promise<{ p50: number; p99: number }> {
+  const fleet = await openFleet({
+    url: subscribeTo.url,
+    mode: "centrifugo",
+    count: s.subscribers,
+    channels: ["latency"],
+    subscribe: true,
+    cpus: ctx.options.loadCpus,
+  });
+  const publisher = spawnNode([publisherFile], ctx.options.loadCpus, true);
+  try {
+    await fleet.reset();
+    await ask(publisher.child, {
+      type: "run",
+      url: publishTo.url,
+      path: "/api/publish",
+      channels: ["latency"],
+      count: s.latencyPublications,
+      rate: s.rate,
+      concurrency: 4,
+    });
+    const got = await fleet.waitFor(s.latencyPublications * s.subscribers, 3000);
+    return { p50: quantile(got.histogram, 0.5), p99: quantile(got.histogram, 0.99) };
+  } finally {
+    await publisher.stop();
+    await fleet.close();
+  }
+}
+
+/**
+ * Redis engine: publications/s from one node with history on (many channels,
+ * batches in flight) beside redis-benchmark running the same Lua script
+ * pipelined; and publish→deliver latency across two nodes (subscribers on
+ * one, publishes into the other) beside one node on the memory engine.
+ */
+export async function runRedis(ctx: ScenarioContext): Promise<void> {
+  const s = ctx.options.quick ? quick : full;
+  const { serverCpus, loadCpus } = ctx.options;
+  const limit: number[] = [];
+  const rotor: number[] = [];
+  const memory: { p50: number; p99: number }[] = [];
+  const twoNodes: { p50: number; p99: number }[] = [];
+  for (let round = 0; round < ctx.options.rounds; round++) {
+    ctx.log(`redis: round ${round + 1}`);
+    const redis = await startRedisServer(loadCpus);
+    try {
+      limit.push(await redisBenchmark(redis, s, serverCpus));
+      rotor.push(await rotorThroughput(redis, s, ctx, round));
+      const single = await startRotor(await freePort(), serverCpus);
+      try {
+        memory.push(await latency(single, single, s, ctx));
+      } finally {
+        await single.proc.stop();
+      }
+      const a = await startRotorOnRedis(redis, `lat${round}`, serverCpus);
+      const b = await startRotorOnRedis(redis, `lat${round}`, loadCpus);
+      try {
+        twoNodes.push(await latency(a, b, s, ctx));
+      } finally {
+        await Promise.all([a.proc.stop(), b.proc.stop()]);
+      }
+    } finally {
+      await redis.stop();
+    }
+  }
+  ctx.report.rows.push(
+    makeRow(
+      {
+        scenario: "redis",
+        case: `history on, ${s.channels} channels, batches of ${s.batchSize}, ${s.inFlight} in flight`,
+        metric: "publications/s",
+        unit: "pub/s",
+        baseline: "redis-benchmark, same Lua script",
+        rotor,
+        base: limit,
+      },
+      atLeast(0.5),
+    ),
+  );
+  for (const q of ["p50", "p99"] as const) {
+    ctx.report.rows.push(
+      makeRow(
+        {
+          scenario: "redis",
+          case: `${s.subscribers} subscribers × ${s.rate} msg/s, two nodes (subscribers on one, API on the other)`,
+          metric: `publish→deliver ${q}`,
+          unit: "ms",
+          baseline: "one node, memory engine",
+          rotor: twoNodes.map((r) => r[q]),
+          base: memory.map((r) => r[q]),
+        },
+        atMost(1.5),
+      ),
+    );
+  }
+}
