@@ -14,6 +14,7 @@ const batchSize = 512;
 /** An idle connection proves it still receives every 30 s (centrifuge's PUB/SUB probe). */
 const probeIntervalMs = 30_000;
 const probePayload = "probe";
+const failed = "PUB/SUB connection failed, retrying";
 
 function* batches(channels: readonly string[]): Iterable<string[]> {
   for (let i = 0; i < channels.length; i += batchSize) yield channels.slice(i, i + batchSize);
@@ -98,7 +99,7 @@ export class PubSubConnection {
       const client = new Redis(this.shard.pubSubOptions());
       this.current = client;
       const ended = new Promise<void>((resolve) => client.once("end", resolve));
-      client.on("error", (err: Error) => this.shard.warn(err, "PUB/SUB connection failed, retrying"));
+      client.on("error", (err: Error) => this.shard.warn(err, failed));
       client.on("messageBuffer", (channel: Buffer, message: Buffer) => this.receive(channel, message));
       try {
         await client.connect();
@@ -106,6 +107,7 @@ export class PubSubConnection {
         const channels = [...this.wanted];
         for (const batch of batches(channels)) await client.subscribe(...batch);
         this.client = client;
+        this.shard.recovered(failed);
         if (restored) this.events.onRestored(channels);
         restored = true;
         started();
@@ -113,7 +115,7 @@ export class PubSubConnection {
         await ended;
         clearInterval(probing);
       } catch (err) {
-        this.shard.warn(err as Error, "PUB/SUB subscribe failed, retrying");
+        this.shard.warn(err as Error, failed);
         client.disconnect();
       }
       this.client = undefined;

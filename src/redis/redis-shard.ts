@@ -6,6 +6,8 @@ import type { ShardOptions } from "./shard-options.js";
 /** A command connection to a shard: one server (plain or behind Sentinel) or a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
 
+const unreachable = "unreachable, retrying";
+
 /** Pause before reconnecting (Centrifugo's 250 ms). */
 export const reconnectDelayMs = 250;
 
@@ -69,7 +71,8 @@ async function clusterEnabled(client: Redis): Promise<boolean> {
  */
 export class RedisShard {
   private client: RedisClient | undefined;
-  private lastWarning = "";
+  /** The last problem logged per kind of connection, so an outage is one line per kind, not one per retry. */
+  private readonly warnings = new Map<string, string>();
 
   constructor(
     readonly options: ShardOptions,
@@ -123,12 +126,16 @@ export class RedisShard {
     };
   }
 
-  /** Logs a connection problem once per distinct message, so an outage is one line, not one per retry. */
+  /** Logs a connection problem, once per kind (`what`) and distinct message. */
   warn(err: Error, what: string): void {
-    const text = `${what}: ${err.message}`;
-    if (text === this.lastWarning) return;
-    this.lastWarning = text;
-    this.log.warn({ redis: this.options.label }, `Redis at ${this.options.label} ${text}`);
+    if (this.warnings.get(what) === err.message) return;
+    this.warnings.set(what, err.message);
+    this.log.warn({ redis: this.options.label }, `Redis at ${this.options.label} ${what}: ${err.message}`);
+  }
+
+  /** A connection of that kind works again: its next problem is worth a line. */
+  recovered(what: string): void {
+    this.warnings.delete(what);
   }
 
   close(): void {
@@ -159,10 +166,11 @@ export class RedisShard {
 
   /** Waits for the connection to be usable, logging why it is not meanwhile. */
   private async ready(client: RedisClient): Promise<void> {
-    client.on("error", (err: Error) => this.warn(err, "unreachable, retrying"));
+    client.on("error", (err: Error) => this.warn(err, unreachable));
     client.on("ready", () => {
-      if (this.lastWarning) this.log.info({ redis: this.options.label }, "Redis connection is back");
-      this.lastWarning = "";
+      if (this.warnings.has(unreachable))
+        this.log.info({ redis: this.options.label }, "Redis connection is back");
+      this.recovered(unreachable);
     });
     if (client.status !== "ready") await new Promise((resolve) => client.once("ready", resolve));
   }
