@@ -82,7 +82,10 @@ test("Redis killed under publish load and restarted: subscribers end up with eve
     await waitUntil("API errors during the outage", async () => load.failed() >= 5);
     // A client's own publish gets error 100 and its connection stays.
     const [first] = clients;
-    await assert.rejects(first!.publish(channel, { from: "client" }), (err: { code: number }) => err.code === 100);
+    await assert.rejects(
+      first!.publish(channel, { from: "client" }),
+      (err: { code: number }) => err.code === 100,
+    );
     assert.equal(first!.state, "connected");
     await redis.restart();
     await waitUntil(
