@@ -58,9 +58,12 @@ function serverOptions(o: ShardOptions, node: HostPort | undefined): RedisOption
   }
 }
 
-/** Whether a plain server runs in cluster mode (then keys get hash tags and commands follow slots). */
+/**
+ * Whether a plain server runs in cluster mode (then keys get hash tags and
+ * commands follow slots); a server that refuses INFO (ACL) is taken as plain.
+ */
 async function clusterEnabled(client: Redis): Promise<boolean> {
-  const info = await client.info("cluster");
+  const info = await client.info("cluster").catch(() => "");
   return /cluster_enabled:1/.test(info);
 }
 
