@@ -1,5 +1,5 @@
+import { decodePublication } from "../publication-codec.js";
 import type { HistoryFilter, HistoryResult, Publication, PublishResult } from "../types.js";
-import { decodePublication } from "./publication-codec.js";
 
 const text = (value: unknown) => (Buffer.isBuffer(value) ? value.toString("latin1") : String(value ?? ""));
 const number = (value: unknown) => Number(text(value) || 0);

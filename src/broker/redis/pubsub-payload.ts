@@ -1,5 +1,5 @@
+import { decodeClientInfo, decodePublication, encodeClientInfo } from "../publication-codec.js";
 import type { ClientInfo, Publication, StreamPosition } from "../types.js";
-import { decodeClientInfo, decodePublication, encodeClientInfo } from "./publication-codec.js";
 
 /** What arrives on a channel's PUB/SUB channel. */
 export type PubSubMessage =

@@ -3,10 +3,10 @@ import { PubSubConnection } from "../../redis/pubsub-connection.js";
 import type { RedisShard } from "../../redis/redis-shard.js";
 import type { RedisShards } from "../../redis/redis-shards.js";
 import { newEpoch } from "../epoch.js";
+import { encodePublication } from "../publication-codec.js";
 import type { Broker, BrokerEventHandler, HistoryFilter, HistoryResult, PublishResult } from "../types.js";
 import { historyArgs, readHistoryReply, readPublishReply } from "./history-replies.js";
 import { type BrokerKeys, brokerKeys } from "./keys.js";
-import { encodePublication } from "./publication-codec.js";
 import { decodePubSubMessage, encodeJoinLeave } from "./pubsub-payload.js";
 import { historyAddStream, historyStream, publishIdempotent } from "./scripts.js";
 

@@ -1,4 +1,4 @@
-import { decodeClientInfo, encodeClientInfo } from "../../broker/redis/publication-codec.js";
+import { decodeClientInfo, encodeClientInfo } from "../../broker/publication-codec.js";
 import type { ClientInfo } from "../../broker/types.js";
 import type { RedisShards } from "../../redis/redis-shards.js";
 import type { PresenceManager } from "../types.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodeClientInfo, encodePublication } from "../../../src/broker/redis/publication-codec.js";
+import { encodeClientInfo, encodePublication } from "../../../src/broker/publication-codec.js";
 import { decodePubSubMessage, encodeJoinLeave } from "../../../src/broker/redis/pubsub-payload.js";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ""), "hex");

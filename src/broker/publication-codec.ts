@@ -1,9 +1,6 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import {
-  ClientInfoSchema,
-  PublicationSchema,
-} from "../../../gen/centrifugal/centrifuge/protocol/client_pb.js";
-import type { ClientInfo, Publication } from "../types.js";
+import { ClientInfoSchema, PublicationSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import type { ClientInfo, Publication } from "./types.js";
 
 const empty = new Uint8Array();
 
@@ -31,9 +28,10 @@ function clientInfo(info: {
 }
 
 /**
- * A publication as Centrifugo stores and publishes it in Redis: protobuf
- * `Publication` (protocol field numbers) without its offset, which lives in
- * the stream id or the PUB/SUB header. `delta` marks a publication sent
+ * A publication as Centrifugo stores and publishes it (in a Redis stream or
+ * PUB/SUB message, inside a NATS Push): protobuf `Publication` (protocol
+ * field numbers) without its offset, which lives in the stream id or the
+ * PUB/SUB header. `delta` marks a publication sent
  * without history that subscribers may receive as a delta.
  */
 export function encodePublication(
