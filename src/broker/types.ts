@@ -15,6 +15,11 @@ export interface Publication {
   readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Unix milliseconds when the publication was accepted. */
   readonly time: number;
+  /**
+   * The channel it was published to, when subscribers know the stream by
+   * another name: a NATS wildcard subscription (`news.*`) or a raw-mode subject.
+   */
+  readonly channel?: string | undefined;
 }
 
 /** A point in a channel stream: offsets count publications within one epoch. */

@@ -34,6 +34,7 @@ function jsonPublication(
   if (pub.offset > 0) tail += `,"offset":${pub.offset}`;
   if (pub.tags && Object.keys(pub.tags).length > 0) tail += `,"tags":${JSON.stringify(pub.tags)}`;
   if (form === PayloadForm.DeltaPatch) tail += `,"delta":true`;
+  if (pub.channel) tail += `,"channel":${JSON.stringify(pub.channel)}`;
   tail += uni ? "}}" : "}}}";
   if (form !== PayloadForm.Plain) {
     return Buffer.from(`${head}"data":${jsonStringOf(payload)}${tail}`);
@@ -68,6 +69,7 @@ export function encodePublication(
     offset: BigInt(pub.offset),
     tags: pub.tags ? { ...pub.tags } : {},
     delta: form === PayloadForm.DeltaPatch,
+    channel: pub.channel ?? "",
   };
   return uni
     ? codec.encodePush({ channel, pub: message })
