@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { duration } from "./schema-types.js";
 
-/** TLS towards Redis or a Sentinel, in Centrifugo's shape: PEM text or files. */
-const redisTlsSchema = z
+/** TLS towards a server rotor connects to (Redis, a Sentinel, NATS), in Centrifugo's shape: PEM text or files. */
+const clientTlsSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
     cert_pem: z.string().default(""),
@@ -34,14 +34,14 @@ const redisConnectionShape = {
   password: z.string().default(""),
   client_name: z.string().default(""),
   force_resp2: z.boolean().default(false),
-  tls: redisTlsSchema,
+  tls: clientTlsSchema,
   cluster_address: addressList([]),
   sentinel_address: addressList([]),
   sentinel_master_name: z.string().default(""),
   sentinel_user: z.string().default(""),
   sentinel_password: z.string().default(""),
   sentinel_client_name: z.string().default(""),
-  sentinel_tls: redisTlsSchema,
+  sentinel_tls: clientTlsSchema,
 };
 
 const presenceShape = {
@@ -50,6 +50,26 @@ const presenceShape = {
 };
 
 const brokerRedisSchema = z.strictObject(redisConnectionShape).prefault({});
+
+/** How to reach NATS and name subjects: Centrifugo v6's `broker.nats`. */
+const brokerNatsSchema = z
+  .strictObject({
+    /** One server or several, comma-separated; credentials may sit in the URL. */
+    url: z.string().default("nats://localhost:4222"),
+    prefix: z.string().default("centrifugo"),
+    dial_timeout: duration("1s"),
+    write_timeout: duration("1s"),
+    tls: clientTlsSchema,
+    allow_wildcards: z.boolean().default(false),
+    raw_mode: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        channel_replacements: z.record(z.string(), z.string()).default({}),
+        prefix: z.string().default(""),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 const presenceRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
 const engineRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
 
@@ -68,8 +88,9 @@ export const engineConfigShape = {
   broker: z
     .strictObject({
       enabled: z.boolean().default(false),
-      type: z.enum(["memory", "redis"]).default("memory"),
+      type: z.enum(["memory", "redis", "nats"]).default("memory"),
       redis: brokerRedisSchema,
+      nats: brokerNatsSchema,
     })
     .prefault({}),
   presence_manager: z
@@ -83,5 +104,7 @@ export const engineConfigShape = {
 
 /** Connection options of one Redis setup (one or several shards). */
 export type RedisConnectionConfig = z.output<typeof brokerRedisSchema>;
+/** The NATS broker's connection and subjects. */
+export type NatsConfig = z.output<typeof brokerNatsSchema>;
 /** A Redis setup that also holds presence. */
 export type RedisPresenceConfig = z.output<typeof presenceRedisSchema>;
