@@ -18,6 +18,8 @@ have redis-server || missing+=(redis-server)
 have redis-sentinel || missing+=(redis-sentinel)
 have redis-cli || missing+=(redis-tools)
 have redis-benchmark || missing+=(redis-tools)
+# Debian puts nats-server in /usr/sbin, which is not on every user's PATH.
+[ -x /usr/sbin/nats-server ] || have nats-server || missing+=(nats-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
