@@ -11,8 +11,9 @@ export function banner(
   const ws = config.http_server.tls.enabled ? "wss" : "ws";
   const host = config.http_server.address || "0.0.0.0";
   const base = `${scheme}://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
+  const broker = config.broker.enabled ? `, broker ${config.broker.type}` : "";
   const lines = [
-    `rotor ${version} listening on ${host}:${port} (HTTP/1.1 and ${config.http_server.tls.enabled ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}`,
+    `rotor ${version} listening on ${host}:${port} (HTTP/1.1 and ${config.http_server.tls.enabled ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}${broker}`,
     `  server API, HTTP JSON      ${base}${config.http_api.handler_prefix}/<method>`,
     `  server API, Connect/gRPC   ${base}/centrifugal.centrifugo.api.CentrifugoApi/<Method>  (gRPC, gRPC-Web, Connect JSON and binary)`,
     `  server API, seed era (v2)  ${base}/api.Centrifugo/<Method>`,
