@@ -26,6 +26,17 @@ export function toApiError(err: unknown): RotorError {
 }
 
 /**
+ * The API's view of an engine failure under publish or history: 100, as
+ * Centrifugo answers for every broker error (NATS answers history with 108,
+ * a wildcard publish with 107), except the codes listed, which the node
+ * itself raises (an unrecoverable position, a bad `since`). Anything that is
+ * not a RotorError passes unchanged, to be logged and answered with 100.
+ */
+export function engineFailure(err: unknown, keep: readonly number[] = []): unknown {
+  return err instanceof RotorError && !keep.includes(err.code) ? apiErrors.internal() : err;
+}
+
+/**
  * Status codes for the transport error mode, where API errors become gRPC /
  * Connect statuses and HTTP statuses instead of an in-body `error`.
  */

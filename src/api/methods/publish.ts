@@ -7,7 +7,7 @@ import type {
   PublishResultSchema,
 } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { Node } from "../../node/node.js";
-import { apiErrors, errorInit, toApiError } from "../api-errors.js";
+import { apiErrors, engineFailure, errorInit, toApiError } from "../api-errors.js";
 import { checkDataFormat, payload } from "./payload.js";
 
 type PublishOptions = Omit<PublishRequest, "channel" | "data" | "b64data" | "$typeName" | "$unknown">;
@@ -21,19 +21,23 @@ async function publishOne(
   if (channel === "") throw apiErrors.badRequest();
   const info = node.channel(channel);
   checkDataFormat(data, info.options.publication_data_format);
-  const result = await node.publish(
-    channel,
-    data,
-    {
-      skipHistory: o.skipHistory,
-      tags: o.tags,
-      idempotencyKey: o.idempotencyKey || undefined,
-      delta: o.delta,
-      version: o.version > 0n ? Number(o.version) : undefined,
-      versionEpoch: o.versionEpoch || undefined,
-    },
-    info,
-  );
+  const result = await node
+    .publish(
+      channel,
+      data,
+      {
+        skipHistory: o.skipHistory,
+        tags: o.tags,
+        idempotencyKey: o.idempotencyKey || undefined,
+        delta: o.delta,
+        version: o.version > 0n ? Number(o.version) : undefined,
+        versionEpoch: o.versionEpoch || undefined,
+      },
+      info,
+    )
+    .catch((err) => {
+      throw engineFailure(err);
+    });
   return { offset: BigInt(result.offset), epoch: result.epoch };
 }
 
