@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
-import { encodePublication } from "../../src/broker/redis/publication-codec.js";
+import { encodePublication } from "../../src/broker/publication-codec.js";
 import { historyAddStream } from "../../src/broker/redis/scripts.js";
 import { sign, unix } from "../auth/token-helpers.js";
 import {
