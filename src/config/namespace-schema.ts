@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { namespaceProxyShape } from "./proxy-schema.js";
 import { duration } from "./schema-types.js";
 
 /**
@@ -34,6 +35,7 @@ const channelOptionsShape = {
   channel_regex: z.string().default(""),
   publication_data_format: z.enum(["", "json", "json_object", "binary"]).default(""),
   subscription_type: z.enum(["", "stream"]).default(""),
+  ...namespaceProxyShape,
 };
 
 export const channelOptionsSchema = z.strictObject(channelOptionsShape);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { engineConfigShape } from "./engine-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
+import { channelProxySchema, clientProxySchema, namedProxiesSchema, rpcSchema } from "./proxy-schema.js";
 import { duration, port, tlsSchema } from "./schema-types.js";
 
 const errorMode = z.enum(["", "transport"]).default("");
@@ -91,6 +92,7 @@ export const configSchema = z.strictObject({
       channel_position_check_delay: duration("40s"),
       channel_position_max_time_lag: duration("0"),
       connect_include_server_time: z.boolean().default(false),
+      proxy: clientProxySchema,
     })
     .prefault({}),
   channel: z
@@ -103,6 +105,7 @@ export const configSchema = z.strictObject({
       history_meta_ttl: duration("720h"),
       without_namespace: channelOptionsSchema.prefault({}),
       namespaces: z.array(namespaceSchema).default([]),
+      proxy: channelProxySchema,
     })
     .prefault({}),
   websocket: z
@@ -140,6 +143,8 @@ export const configSchema = z.strictObject({
   ...engineConfigShape,
   health: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   shutdown: z.strictObject({ timeout: duration("30s") }).prefault({}),
+  proxies: namedProxiesSchema,
+  rpc: rpcSchema,
 });
 
 /** rotor's configuration after defaults and validation. */

@@ -1,4 +1,5 @@
 import type { ChannelOptions } from "./namespace-schema.js";
+import { checkProxyConfig } from "./proxy-checks.js";
 import type { Config } from "./schema.js";
 
 function checkChannelOptions(where: string, options: ChannelOptions): string[] {
@@ -39,5 +40,6 @@ export function checkConfig(config: Config): string[] {
       out.push(`${where}: enabled without a certificate (cert_pem or cert_pem_file) and key`);
     }
   }
+  out.push(...checkProxyConfig(config));
   return out;
 }
