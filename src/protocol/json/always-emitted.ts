@@ -26,6 +26,15 @@ const clientProtocol = {
   HistoryResult: ["publications", "epoch", "offset"],
 };
 
+/** Proxy requests always carry `user` ("" for anonymous connections), except connect, as Centrifugo sends them. */
+const proxyRequests = {
+  RefreshRequest: ["user"],
+  SubscribeRequest: ["user"],
+  PublishRequest: ["user"],
+  RPCRequest: ["user"],
+  SubRefreshRequest: ["user"],
+};
+
 function qualified(pkg: string, table: Record<string, string[]>): string[] {
   return Object.entries(table).flatMap(([message, fields]) =>
     fields.map((field) => `${pkg}.${message}.${field}`),
@@ -35,4 +44,5 @@ function qualified(pkg: string, table: Record<string, string[]>): string[] {
 export const alwaysEmitted: ReadonlySet<string> = new Set([
   ...qualified("centrifugal.centrifugo.api", serverApi),
   ...qualified("centrifugal.centrifuge.protocol", clientProtocol),
+  ...qualified("centrifugal.centrifugo.proxy", proxyRequests),
 ]);
