@@ -2,12 +2,14 @@ import type { Logger } from "pino";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
 import type { Node } from "../node/node.js";
+import type { Proxies } from "../proxy/proxies.js";
 
-/** What every client session shares: the node, the config, token verification. */
+/** What every client session shares: the node, the config, token verification, the backend proxies. */
 export interface ClientContext {
   readonly node: Node;
   readonly config: Config;
   readonly tokens: TokenVerifier;
+  readonly proxies: Proxies;
   readonly log: Logger;
   readonly version: string;
 }

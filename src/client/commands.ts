@@ -8,6 +8,8 @@ import type {
 import { disconnects } from "../errors/disconnect.js";
 import { errors, RotorError, toRotorError } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
+import { type PublishGrant, publishViaProxy } from "../proxy/calls/publish.js";
+import { rpcViaProxy } from "../proxy/calls/rpc.js";
 import { canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
 import { wirePublication } from "./wire.js";
@@ -26,6 +28,12 @@ function engineFailure(s: ClientSession, err: unknown): RotorError {
   return toRotorError(err);
 }
 
+/**
+ * Client `publish`: name and `publication_data_format` checks, then the
+ * namespace's publish proxy decides (and may change what is published), or a
+ * bidirectional subscribe stream takes the data, or the namespace's
+ * permissions allow it.
+ */
 export async function handlePublish(s: ClientSession, id: number, req: PublishRequest): Promise<void> {
   if (req.data.length === 0) throw disconnects.badRequest;
   const channel = channelOf(s, req.channel);
@@ -41,18 +49,27 @@ export async function handlePublish(s: ClientSession, id: number, req: PublishRe
       throw errors.badRequest();
     }
   }
-  if (!canUse("publish", s, channel.options, s.subscriptions.has(req.channel)))
+  const sub = s.subscriptions.get(req.channel);
+  if (channel.options.subscribe_stream_proxy_enabled) {
+    const publish = sub?.options.stream?.publish;
+    if (!publish) throw errors.notAvailable();
+    if (!publish(req.data)) throw errors.internal();
+    s.reply(id, { publish: {} });
+    return;
+  }
+  const proxy = s.ctx.proxies.channel("publish", channel.options);
+  let grant: PublishGrant | undefined;
+  if (proxy) {
+    grant = await publishViaProxy(proxy, s, req.channel, req.data);
+    if (s.closed) return;
+  } else if (!canUse("publish", s, channel.options, sub !== undefined)) {
     throw errors.permissionDenied();
-  await s.ctx.node
-    .publish(
-      req.channel,
-      req.data,
-      { info: s.clientInfo(s.subscriptions.get(req.channel)?.options.chanInfo) },
-      channel,
-    )
-    .catch((err) => {
-      throw engineFailure(s, err);
-    });
+  }
+  const { data, ...options } = grant ?? { data: req.data };
+  const info = s.clientInfo(s.subscriptions.get(req.channel)?.chanInfo);
+  await s.ctx.node.publish(req.channel, data, { ...options, info }, channel).catch((err) => {
+    throw engineFailure(s, err);
+  });
   s.reply(id, { publish: {} });
 }
 
@@ -107,12 +124,21 @@ export async function handleHistory(s: ClientSession, id: number, req: HistoryRe
 }
 
 /**
- * Client `rpc`: without an RPC proxy Centrifugo registers no RPC handler, so
- * the command as a whole is unavailable (108) — centrifuge-js expects that
- * code, not "method not found", which belongs to a handler that exists.
+ * Client `rpc`: the built-in ping method (`rpc.ping`) answers at once; other
+ * methods go to the proxy of their rpc namespace. Without any RPC proxy
+ * Centrifugo registers no RPC handler, so the command as a whole is
+ * unavailable (108) — centrifuge-js expects that code, not "method not
+ * found" (104), which is for an rpc namespace that does not exist.
  */
-export async function handleRpc(_s: ClientSession, _id: number, _req: RPCRequest): Promise<void> {
-  throw errors.notAvailable();
+export async function handleRpc(s: ClientSession, id: number, req: RPCRequest): Promise<void> {
+  const { rpc } = s.ctx.config;
+  if (rpc.ping.enabled && req.method === rpc.ping.method) {
+    s.reply(id, { rpc: {} });
+    return;
+  }
+  const data = await rpcViaProxy(s.ctx.proxies.rpc(req.method), s, req.method, req.data);
+  if (s.closed) return;
+  s.reply(id, { rpc: { data } });
 }
 
 /** Client `send`: asynchronous messages need a handler, which rotor does not have (3508). */

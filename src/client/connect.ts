@@ -9,6 +9,7 @@ import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import type { SubscribeOverride } from "../node/control.js";
+import { connectViaProxy } from "../proxy/calls/connect.js";
 import { canSubscribeWithoutToken } from "./permissions.js";
 import type { ClientSession } from "./session.js";
 import { serverSideParams } from "./subscribe.js";
@@ -21,19 +22,36 @@ interface ServerSub {
   data?: Uint8Array | undefined;
 }
 
-/** Credentials from the token, or null for an anonymous connection when allowed. */
-async function credentials(s: ClientSession, token: string): Promise<ConnectionClaims | null> {
+/** Who the client is: from its token or the connect proxy; `data` goes into the connect reply. */
+type Credentials = ConnectionClaims & { readonly data?: Uint8Array | undefined };
+
+/**
+ * Credentials from the token; without a token, from the connect proxy when
+ * one is configured; otherwise (or when the backend sends no result) null
+ * for an anonymous connection where allowed, and 3501 where not.
+ */
+async function credentials(s: ClientSession, req: ConnectRequest): Promise<Credentials | null> {
   const client = s.ctx.config.client;
-  if (token === "") {
+  if (req.token === "") {
+    const proxy = s.ctx.proxies.connect;
+    const granted = proxy
+      ? await connectViaProxy(proxy, s, {
+          data: req.data,
+          name: req.name,
+          version: req.version,
+          channels: Object.keys(req.subs),
+        })
+      : undefined;
+    if (granted) return granted;
     if (client.allow_anonymous_connect_without_token || client.insecure) return null;
     throw disconnects.badRequest;
   }
-  const verified = await s.ctx.tokens.verifyConnectToken(token);
+  const verified = await s.ctx.tokens.verifyConnectToken(req.token);
   if ("claims" in verified) {
     if (verified.claims.user === "" && client.disallow_anonymous_connection_tokens) {
       throw disconnects.permissionDenied;
     }
-    return verified.claims;
+    return client.insecure ? { ...verified.claims, expireAt: 0 } : verified.claims;
   }
   if (verified.error === "expired") throw errors.tokenExpired();
   s.ctx.log.debug({ reason: verified.reason }, "invalid connection token");
@@ -63,12 +81,14 @@ function serverSubscriptions(s: ClientSession, claims: ConnectionClaims | null, 
  */
 export async function handleConnect(s: ClientSession, id: number, req: ConnectRequest): Promise<void> {
   if (s.state !== "connecting") throw disconnects.badRequest;
-  const { config, node } = s.ctx;
-  const claims = await credentials(s, req.token);
+  const { config, node, proxies } = s.ctx;
+  if (Object.keys(req.headers).length > 0) s.forwarded = proxies.withEmulated(s.forwarded, req.headers);
+  const claims = await credentials(s, req);
   if (s.closed) return;
   s.user = claims?.user ?? "";
   s.connInfo = claims?.info;
-  s.expireAt = config.client.insecure ? 0 : (claims?.expireAt ?? 0);
+  s.meta = claims?.meta;
+  s.expireAt = claims?.expireAt ?? 0;
   const limit = config.client.user_connection_limit;
   if (limit > 0 && s.user !== "" && [...node.hub.targets({ user: s.user })].length >= limit) {
     throw disconnects.connectionLimit;
@@ -102,11 +122,14 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
   resolved.forEach(([channel], i) => {
     subs[channel] = done[i]!.result;
   });
+  const clientRefreshes = s.expireAt > 0 && !proxies.refresh;
   const result: MessageInitShape<typeof ConnectResultSchema> = {
     client: s.id,
     version: s.ctx.version,
-    expires: s.expireAt > 0,
-    ttl: s.expireAt > 0 ? ttlUntil(s.expireAt) : 0,
+    // With a refresh proxy the server refreshes the connection itself: the client is not asked to.
+    expires: clientRefreshes,
+    ttl: clientRefreshes ? ttlUntil(s.expireAt) : 0,
+    data: claims?.data,
     subs,
     ping: Math.floor(config.client.ping_interval / 1000),
     pong: !s.unidirectional && config.client.pong_timeout > 0,

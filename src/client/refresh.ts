@@ -7,9 +7,13 @@ import { errors } from "../errors/rotor-error.js";
 import type { ClientSession } from "./session.js";
 import { ttlUntil } from "./wire.js";
 
-/** Client `refresh`: a fresh connection token extends (or ends) the connection's life. */
+/**
+ * Client `refresh`: a fresh connection token extends (or ends) the
+ * connection's life. With a refresh proxy the server refreshes connections
+ * itself, so a client refresh is a protocol violation.
+ */
 export async function handleRefresh(s: ClientSession, id: number, req: RefreshRequest): Promise<void> {
-  if (req.token === "") throw disconnects.badRequest;
+  if (req.token === "" || s.ctx.proxies.refresh) throw disconnects.badRequest;
   const verified = await s.ctx.tokens.verifyConnectToken(req.token);
   if ("error" in verified)
     throw verified.error === "expired" ? disconnects.expired : disconnects.invalidToken;

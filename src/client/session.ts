@@ -12,11 +12,14 @@ import type { ServerSubscribeOptions } from "../node/control.js";
 import type { FrameCache, HubClient } from "../node/hub.js";
 import type { ClientCodec, PushInit, ReplyInit } from "../protocol/client-codec.js";
 import { NotJsonError } from "../protocol/json-raw.js";
+import type { ProxyClient } from "../proxy/backend-proxy.js";
+import type { ConnectionHeaders, ForwardedHeaders } from "../proxy/forwarded-headers.js";
 import type { ClientContext } from "./client-context.js";
 import { dispatch } from "./dispatch.js";
 import { scheduleFlush } from "./flush-scheduler.js";
 import { encodingKind, joinSlot, leaveSlot } from "./frame-slots.js";
 import { refreshByServer } from "./refresh.js";
+import { refreshByProxy, subRefreshByProxy } from "./server-refresh.js";
 import { subscribeByServer, unsubscribeAll, unsubscribeChannel } from "./subscribe.js";
 import type { Subscription } from "./subscription.js";
 import { ticker } from "./ticker.js";
@@ -30,7 +33,7 @@ type State = "connecting" | "connected" | "closed";
  * the node. Commands are handled in arrival order; everything written within
  * one event-loop turn leaves as one batch.
  */
-export class ClientSession implements HubClient {
+export class ClientSession implements HubClient, ProxyClient {
   readonly id = randomUUID();
   readonly session = randomUUID();
   readonly codec: ClientCodec;
@@ -49,6 +52,13 @@ export class ClientSession implements HubClient {
   unusable = false;
   /** A position check saw the stream ahead of a subscription and waits for the publication to arrive. */
   awaitingPositions = false;
+  /** Server-only metadata from the connect proxy, sent to proxies with `include_connection_meta`. */
+  meta: Uint8Array | undefined;
+  /** The connection request's headers that some proxy forwards (none unless configured). */
+  forwarded: ForwardedHeaders | undefined;
+  /** A refresh proxy call for this connection is in flight. */
+  refreshing = false;
+  private ended: AbortController | undefined;
   private readonly createdAt = Date.now();
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -60,10 +70,13 @@ export class ClientSession implements HubClient {
   private upkeepAt = 0;
   private upkeeping = false;
 
+  /** `headers`: the request the client connected with, kept only as far as proxies forward it. */
   constructor(
     readonly ctx: ClientContext,
     readonly transport: SessionTransport,
+    headers?: ConnectionHeaders,
   ) {
+    this.forwarded = ctx.proxies.capture(headers);
     this.codec = transport.codec;
     this.unidirectional = transport.unidirectional;
     this.encodingKind = encodingKind(this.codec.name, this.unidirectional);
@@ -77,6 +90,21 @@ export class ClientSession implements HubClient {
 
   get insecure(): boolean {
     return this.ctx.config.client.insecure;
+  }
+
+  get transportName(): string {
+    return this.transport.name;
+  }
+
+  get protocol(): string {
+    return this.codec.name;
+  }
+
+  /** Aborted when the connection ends, cancelling its backend calls; made on first use. */
+  get signal(): AbortSignal {
+    if (this.state === "closed") return AbortSignal.abort();
+    this.ended ??= new AbortController();
+    return this.ended.signal;
   }
 
   clientInfo(chanInfo?: Uint8Array): ClientInfo {
@@ -242,7 +270,10 @@ export class ClientSession implements HubClient {
       this.close(disconnects.noPong);
       return;
     }
-    if (this.expireAt > 0 && now > (this.expireAt + client.expired_close_delay / 1000) * 1000) {
+    if (this.expireAt > 0 && this.ctx.proxies.refresh) {
+      if (now >= this.expireAt * 1000 && !this.refreshing)
+        void refreshByProxy(this, this.ctx.proxies.refresh);
+    } else if (this.expireAt > 0 && now > (this.expireAt + client.expired_close_delay / 1000) * 1000) {
       this.close(disconnects.expired);
       return;
     }
@@ -256,7 +287,9 @@ export class ClientSession implements HubClient {
       });
     }
     for (const sub of this.subscriptions.values()) {
-      if (sub.expireAt > 0 && now > (sub.expireAt + client.expired_sub_close_delay / 1000) * 1000) {
+      if (sub.expireAt > 0 && sub.options.refreshedByServer) {
+        if (now >= sub.expireAt * 1000 && !sub.refreshing) void subRefreshByProxy(this, sub);
+      } else if (sub.expireAt > 0 && now > (sub.expireAt + client.expired_sub_close_delay / 1000) * 1000) {
         if (sub.options.serverSide) this.close(disconnects.subExpired);
         else void unsubscribeChannel(this, sub.channel, unsubscribes.expired);
       }
@@ -301,6 +334,7 @@ export class ClientSession implements HubClient {
 
   private cleanup(): void {
     this.state = "closed";
+    this.ended?.abort();
     this.queue = [];
     ticker.remove(this);
     this.ctx.node.hub.removeClient(this);

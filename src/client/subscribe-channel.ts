@@ -98,8 +98,9 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
     }
   }
   const result: MessageInitShape<typeof SubscribeResultSchema> = {
-    expires: p.expireAt > 0,
-    ttl: p.expireAt > 0 ? ttlUntil(p.expireAt) : 0,
+    // A subscription the sub_refresh proxy refreshes does not ask the client for tokens.
+    expires: p.expireAt > 0 && !p.refreshedByServer,
+    ttl: p.expireAt > 0 && !p.refreshedByServer ? ttlUntil(p.expireAt) : 0,
     recoverable: p.recoverable,
     positioned: p.positioned || p.recoverable,
     epoch: position.epoch,
@@ -145,6 +146,7 @@ export async function unsubscribeChannel(
 
 async function leave(s: ClientSession, sub: Subscription): Promise<void> {
   const { node } = s.ctx;
+  sub.options.stream?.cancel();
   try {
     await node.removeSubscriber(sub.channel, s.id);
     if (sub.options.presence) await node.removePresence(sub.channel, s.id, s.user);

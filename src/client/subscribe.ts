@@ -8,9 +8,11 @@ import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import { type ServerSubscribeOptions, type SubscribeOverride, withOverride } from "../node/control.js";
+import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import { canSubscribeWithoutToken, canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
 import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./subscribe-channel.js";
+import { authorizeByBackend, type BackendGrant, grantedParams, runStream } from "./subscribe-proxy.js";
 
 export { unsubscribeAll, unsubscribeChannel } from "./subscribe-channel.js";
 
@@ -34,11 +36,22 @@ export function serverSideParams(ns: ChannelOptions, o: SubscribeOverride | unde
   };
 }
 
+/** Why a client may subscribe: its token, the backend, or the namespace's permissions. */
+type Authorization =
+  | { readonly via: "token"; readonly claims: SubscriptionClaims }
+  | BackendGrant
+  | { readonly via: "permission" };
+
+/**
+ * Centrifugo's order: a token is verified; a private channel needs one; a
+ * user-limited channel admits its users; then the namespace's subscribe or
+ * stream proxy decides; then the namespace's permissions.
+ */
 async function authorize(
   s: ClientSession,
   req: SubscribeRequest,
   channel: ChannelInfo,
-): Promise<SubscriptionClaims | undefined> {
+): Promise<Authorization> {
   if (req.token !== "") {
     const verified = await s.ctx.tokens.verifySubscriptionToken(req.token);
     if ("error" in verified)
@@ -51,11 +64,44 @@ async function authorize(
     ) {
       throw disconnects.invalidToken;
     }
-    return claims;
+    return { via: "token", claims };
   }
   if (channel.isPrivate) throw errors.permissionDenied();
+  const userLimited = channel.options.allow_user_limited_channels && channel.allowedUsers;
+  const granted = userLimited ? undefined : await authorizeByBackend(s, req, channel);
+  if (granted) return granted;
   if (!canSubscribeWithoutToken(s, channel)) throw errors.permissionDenied();
-  return undefined;
+  return { via: "permission" };
+}
+
+/** Options for a token or permission subscription: forced ones, and those the client asks for and may have. */
+function requestedParams(
+  s: ClientSession,
+  req: SubscribeRequest,
+  ns: ChannelOptions,
+  claims: SubscriptionClaims | undefined,
+): SubscribeParams {
+  const opts = withOverride(ns, claims?.override);
+  const history = canUse("history", s, ns, true) || claims !== undefined;
+  const presence = canUse("presence", s, ns, true) || claims !== undefined;
+  const recoverable = opts.forceRecovery || (req.recoverable && (ns.allow_recovery || history));
+  const positioned =
+    recoverable || opts.forcePositioning || (req.positioned && (ns.allow_positioning || history));
+  return {
+    presence: opts.presence,
+    emitJoinLeave: opts.joinLeave,
+    pushJoinLeave: opts.forcePushJoinLeave || (req.joinLeave && opts.joinLeave && presence),
+    positioned,
+    recoverable,
+    delta: req.delta === "fossil" && ns.allowed_delta_types.includes("fossil") && positioned,
+    serverSide: false,
+    chanInfo: claims?.info,
+    recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,
+    rejectUnrecovered: (req.flag & rejectUnrecoveredFlag) !== 0n,
+    cacheRecovery: ns.force_recovery_mode === "cache",
+    expireAt: s.insecure ? 0 : (claims?.expireAt ?? 0),
+    data: claims?.data,
+  };
 }
 
 /** Client `subscribe`: validation, permission, then subscription with the options the client may have. */
@@ -72,36 +118,23 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
   if (req.type !== 0) throw errors.permissionDenied();
   if (req.tf) throw errors.badRequest();
   s.subscribing.add(req.channel);
+  let stream: SubscribeStream | undefined;
   try {
-    const claims = await authorize(s, req, channel);
+    const auth = await authorize(s, req, channel);
+    if (auth.via === "stream") stream = auth.stream;
     if (s.closed) return;
-    const ns = channel.options;
-    const opts = withOverride(ns, claims?.override);
-    const history = canUse("history", s, ns, true) || claims !== undefined;
-    const presence = canUse("presence", s, ns, true) || claims !== undefined;
-    const recoverable = opts.forceRecovery || (req.recoverable && (ns.allow_recovery || history));
-    const positioned =
-      recoverable || opts.forcePositioning || (req.positioned && (ns.allow_positioning || history));
-    const expireAt = s.insecure ? 0 : (claims?.expireAt ?? 0);
-    if (expireAt > 0 && expireAt < Date.now() / 1000) throw errors.expired();
-    const subscribed = await subscribeChannel(s, req.channel, {
-      presence: opts.presence,
-      emitJoinLeave: opts.joinLeave,
-      pushJoinLeave: opts.forcePushJoinLeave || (req.joinLeave && opts.joinLeave && presence),
-      positioned,
-      recoverable,
-      delta: req.delta === "fossil" && ns.allowed_delta_types.includes("fossil") && positioned,
-      serverSide: false,
-      chanInfo: claims?.info,
-      recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,
-      rejectUnrecovered: (req.flag & rejectUnrecoveredFlag) !== 0n,
-      cacheRecovery: ns.force_recovery_mode === "cache",
-      expireAt,
-      data: claims?.data,
-    });
+    const params =
+      auth.via === "token" || auth.via === "permission"
+        ? requestedParams(s, req, channel.options, auth.via === "token" ? auth.claims : undefined)
+        : grantedParams(req, channel.options, auth);
+    if (params.expireAt > 0 && params.expireAt < Date.now() / 1000) throw errors.expired();
+    const subscribed = await subscribeChannel(s, req.channel, params);
     s.reply(id, { subscribe: subscribed.result });
     subscribed.commit();
+    if (stream) runStream(s, req.channel, stream);
+    stream = undefined;
   } finally {
+    stream?.cancel();
     s.subscribing.delete(req.channel);
   }
 }

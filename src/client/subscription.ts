@@ -4,6 +4,7 @@ import { disconnects } from "../errors/disconnect.js";
 import type { FrameCache, HubSubscriber } from "../node/hub.js";
 import { NotJsonError } from "../protocol/json-raw.js";
 import { encodePublication, PayloadForm } from "../protocol/publication-message.js";
+import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import { patchSlot, publicationSlot } from "./frame-slots.js";
 import type { ClientSession } from "./session.js";
 
@@ -22,6 +23,10 @@ export interface SubscriptionOptions {
   readonly delta: boolean;
   readonly serverSide: boolean;
   readonly chanInfo: Uint8Array | undefined;
+  /** Its expiry is extended by the sub_refresh proxy, not by the client with a token. */
+  readonly refreshedByServer?: boolean | undefined;
+  /** Its publications come from this backend stream (subscribe stream proxy), ended with it. */
+  readonly stream?: SubscribeStream | undefined;
 }
 
 interface Pending {
@@ -59,6 +64,10 @@ export class Subscription implements HubSubscriber {
   checkedAt = 0;
   /** A stream top a check saw ahead of this subscription: it must arrive before the next check. */
   awaitedOffset = 0;
+  /** Channel info in presence, join/leave and publications; a sub_refresh proxy may replace it. */
+  chanInfo: Uint8Array | undefined;
+  /** A sub_refresh proxy call for it is in flight. */
+  refreshing = false;
   private pending: Pending[] | undefined;
   /** The last payload this subscriber got in full, base of its next delta. */
   private deltaBase = -1;
@@ -67,10 +76,12 @@ export class Subscription implements HubSubscriber {
     readonly client: ClientSession,
     readonly channel: string,
     readonly options: SubscriptionOptions,
-  ) {}
+  ) {
+    this.chanInfo = options.chanInfo;
+  }
 
   get info(): ClientInfo {
-    return this.client.clientInfo(this.options.chanInfo);
+    return this.client.clientInfo(this.chanInfo);
   }
 
   /**

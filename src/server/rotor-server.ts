@@ -9,6 +9,7 @@ import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
 import { disconnects } from "../errors/disconnect.js";
 import { Node } from "../node/node.js";
+import { createProxies } from "../proxy/proxies.js";
 import {
   connectStreamFile,
   connectStreamRoutes,
@@ -58,7 +59,8 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
   const maxMessageSize = config.grpc_api.max_receive_message_size || defaultMaxMessageSize;
   const connectOptions = { readMaxBytes: maxMessageSize, shutdownTimeoutMs: 1000 };
 
-  const clientCtx = { node, config, tokens, log: logger, version: rotorVersion };
+  const proxies = createProxies(config, logger);
+  const clientCtx = { node, config, tokens, proxies, log: logger, version: rotorVersion };
   const uniStream = config.uni_grpc.enabled
     ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
     : undefined;
@@ -118,7 +120,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
     async close() {
       for (const client of [...node.hub.allClients()]) client.disconnect(disconnects.shutdown);
       await Promise.all([app.close(), grpcApp?.close()]);
-      await node.close();
+      await Promise.all([node.close(), proxies.close()]);
     },
   };
 }

@@ -53,7 +53,7 @@ export function connectStreamRoutes(ctx: ClientContext): (router: ConnectRouter)
   async function* consume(req: ConnectRequest, call: HandlerContext) {
     const json = call.requestHeader.get("content-type")?.includes("json") ?? false;
     const transport = new ConnectStreamTransport();
-    const session = new ClientSession(streamCtx, transport);
+    const session = new ClientSession(streamCtx, transport, { grpc: call.requestHeader });
     const onAbort = () => {
       transport.abort();
       session.closedByTransport();

@@ -49,7 +49,9 @@ export function openStreamSession(
   res.writeHead(200, headers);
   if (options.prelude) res.write(options.prelude);
   else res.flushHeaders();
-  const session = new ClientSession(ctx, new ResponseTransport(res, options));
+  const session = new ClientSession(ctx, new ResponseTransport(res, options), {
+    http: reply.request.raw.headers,
+  });
   res.on("close", () => session.closedByTransport());
   res.on("error", (err: Error) => {
     ctx.log.debug({ err, client: session.id }, `${options.name} response error`);

@@ -23,7 +23,7 @@ export function createUniWebSocketHandler(ctx: ClientContext): UpgradeHandler {
       pushDisconnect: !options.disable_disconnect_push,
       joinBatches: options.join_push_messages,
     });
-    const session = new ClientSession(ctx, transport);
+    const session = new ClientSession(ctx, transport, { http: req.headers });
     let connectSeen = false;
     const start = (request: Uint8Array) => {
       connectSeen = true;

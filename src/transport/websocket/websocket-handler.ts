@@ -42,7 +42,7 @@ export function createWebSocketHandler(ctx: ClientContext): UpgradeHandler {
       pushDisconnect: false,
       joinBatches: true,
     });
-    const session = new ClientSession(ctx, transport);
+    const session = new ClientSession(ctx, transport, { http: req.headers });
     ws.on("message", (data: Buffer) => session.handleFrame(data));
     return session;
   });

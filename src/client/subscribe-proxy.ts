@@ -1,0 +1,103 @@
+import type { SubscribeRequest } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import type { ChannelOptions } from "../config/namespace-schema.js";
+import { unsubscribes } from "../errors/disconnect.js";
+import type { ChannelInfo } from "../node/channel-rules.js";
+import type { SubscribeGrant } from "../proxy/calls/subscribe.js";
+import { subscribeViaProxy } from "../proxy/calls/subscribe.js";
+import { openSubscribeStream, type SubscribeStream } from "../proxy/calls/subscribe-stream.js";
+import type { ClientSession } from "./session.js";
+import type { SubscribeParams } from "./subscribe-channel.js";
+import { unsubscribeChannel } from "./subscribe-channel.js";
+
+/** A subscription the backend decided on: by the subscribe proxy, or by a subscribe stream it opened. */
+export type BackendGrant =
+  | { readonly via: "proxy"; readonly grant: SubscribeGrant; readonly refreshedByServer: boolean }
+  | { readonly via: "stream"; readonly grant: SubscribeGrant; readonly stream: SubscribeStream };
+
+/**
+ * Asks the namespace's subscribe proxy, or opens its subscribe stream;
+ * undefined when the namespace has neither. The caller has already handled
+ * tokens, private channels and user-limited channels, which never reach the
+ * backend.
+ */
+export async function authorizeByBackend(
+  s: ClientSession,
+  req: SubscribeRequest,
+  channel: ChannelInfo,
+): Promise<BackendGrant | undefined> {
+  const ns = channel.options;
+  const { proxies } = s.ctx;
+  const subscribe = proxies.channel("subscribe", ns);
+  if (subscribe) {
+    const grant = await subscribeViaProxy(subscribe, s, req.channel, req.data);
+    return { via: "proxy", grant, refreshedByServer: proxies.channel("sub_refresh", ns) !== undefined };
+  }
+  const streamProxy = proxies.channel("subscribe_stream", ns);
+  if (!streamProxy) return undefined;
+  const bidirectional = ns.subscribe_stream_proxy_bidirectional;
+  const stream = await openSubscribeStream(streamProxy, s, req.channel, req.data, bidirectional);
+  return { via: "stream", grant: stream.grant, stream };
+}
+
+/**
+ * Options of a backend-granted subscription: the namespace's, with the
+ * backend's override; only forced recovery and positioning apply (the
+ * client's own `recoverable`/`positioned` requests do not), and a stream's
+ * subscription has neither, its publications having no offsets.
+ */
+export function grantedParams(req: SubscribeRequest, ns: ChannelOptions, b: BackendGrant): SubscribeParams {
+  const o = b.grant.override;
+  const stream = b.via === "stream";
+  const forceRecovery = !stream && (o?.forceRecovery ?? ns.force_recovery);
+  const positioned = !stream && (forceRecovery || (o?.forcePositioning ?? ns.force_positioning));
+  return {
+    presence: o?.presence ?? ns.presence,
+    emitJoinLeave: o?.joinLeave ?? ns.join_leave,
+    pushJoinLeave: o?.forcePushJoinLeave ?? ns.force_push_join_leave,
+    positioned,
+    recoverable: forceRecovery,
+    delta: req.delta === "fossil" && ns.allowed_delta_types.includes("fossil") && positioned,
+    serverSide: false,
+    chanInfo: b.grant.info,
+    recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,
+    rejectUnrecovered: false,
+    cacheRecovery: ns.force_recovery_mode === "cache",
+    expireAt: b.grant.expireAt,
+    data: b.grant.data,
+    refreshedByServer: b.via === "proxy" && b.refreshedByServer,
+    stream: stream ? b.stream : undefined,
+  };
+}
+
+const noPosition = { offset: 0, epoch: "" };
+
+/**
+ * Feeds a subscribe stream's publications to its subscription, in the order
+ * the backend sent them. When the backend ends the stream the client is
+ * unsubscribed: 2000 for a clean end, 2500 for an error (the SDK resubscribes).
+ */
+export function runStream(s: ClientSession, channel: string, stream: SubscribeStream): void {
+  const sub = s.subscriptions.get(channel);
+  if (!sub || sub.options.stream !== stream) {
+    stream.cancel();
+    return;
+  }
+  stream.run(
+    (pub) =>
+      sub.deliverPublication(
+        { offset: 0, data: pub.data, tags: pub.tags, time: Date.now() },
+        noPosition,
+        false,
+        undefined,
+        [],
+      ),
+    (end) => {
+      if (s.subscriptions.get(channel) !== sub) return;
+      void unsubscribeChannel(
+        s,
+        channel,
+        end === "eof" ? unsubscribes.server : unsubscribes.insufficientState,
+      );
+    },
+  );
+}
