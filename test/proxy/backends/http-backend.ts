@@ -1,0 +1,40 @@
+import Fastify from "fastify";
+import { caseHeader, type ProxyMethod, type RecordedCall, type Script } from "./script.js";
+import type { TestBackend } from "./test-backend.js";
+
+/**
+ * A Fastify app answering Centrifugo's HTTP JSON proxy requests, one path per
+ * method (`POST /Connect`, `/Subscribe`…) as a Centrifugo config points each
+ * proxy at its own endpoint.
+ */
+export async function startHttpBackend(script: Script): Promise<TestBackend> {
+  const app = Fastify({ forceCloseConnections: true });
+  app.post<{ Params: { method: ProxyMethod } }>("/:method", async (request, reply) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) headers[name] = String(value);
+    const aborted = new Promise<void>((resolve) => request.raw.once("close", () => resolve()));
+    const call: RecordedCall = {
+      method: request.params.method,
+      caseName: headers[caseHeader] ?? "",
+      request: request.body as Record<string, unknown>,
+      headers,
+      aborted: reply.raw.writableFinished ? Promise.resolve() : aborted,
+    };
+    const answer = script.answer(call);
+    if ("hang" in answer) {
+      await aborted;
+      return reply;
+    }
+    if ("malformed" in answer) return reply.type("application/json").send('{"result": {"user": ');
+    if ("stream" in answer) return reply.code(501).send();
+    return reply.send(answer.answer);
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    transport: "http",
+    proxy: (method) => ({ endpoint: `http://127.0.0.1:${port}/${method}` }),
+    close: () => app.close(),
+  };
+}
