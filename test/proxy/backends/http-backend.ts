@@ -26,8 +26,9 @@ export async function startHttpBackend(script: Script): Promise<TestBackend> {
       return reply;
     }
     if ("malformed" in answer) return reply.type("application/json").send('{"result": {"user": ');
-    if ("stream" in answer) return reply.code(501).send();
-    return reply.send(answer.answer);
+    if ("status" in answer) return reply.code(answer.status).send();
+    if ("answer" in answer) return reply.send(answer.answer);
+    return reply.code(501).send();
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();

@@ -31,6 +31,8 @@ export type Answer =
   | { readonly answer: Json }
   | { readonly hang: true }
   | { readonly malformed: true }
+  /** HTTP backends only: an empty answer with this status. */
+  | { readonly status: number }
   | { readonly stream: (io: StreamIO) => void };
 
 export type Behaviour = Answer | ((request: Json) => Answer);
