@@ -27,9 +27,12 @@ function cancelled(call: { on(event: "cancelled", cb: () => void): unknown; canc
  * A grpc-js server implementing CentrifugoProxy (messages serialised with the
  * generated protobuf-es types), answering as the Script says: unary answers,
  * no answer until cancelled, undecodable bytes, and server / bidirectional
- * streams.
+ * streams. With `tls` it answers over TLS.
  */
-export async function startGrpcBackend(script: Script): Promise<TestBackend> {
+export async function startGrpcBackend(
+  script: Script,
+  tls?: { key: string; cert: string },
+): Promise<TestBackend> {
   const server = new grpc.Server();
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
@@ -95,10 +98,13 @@ export async function startGrpcBackend(script: Script): Promise<TestBackend> {
     };
   }
   server.addService(definition as grpc.ServiceDefinition, handlers);
+  const credentials = tls
+    ? grpc.ServerCredentials.createSsl(null, [
+        { private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) },
+      ])
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
+    server.bindAsync("127.0.0.1:0", credentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     transport: "grpc",

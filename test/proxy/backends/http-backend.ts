@@ -1,14 +1,20 @@
-import Fastify from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { caseHeader, type ProxyMethod, type RecordedCall, type Script } from "./script.js";
 import type { TestBackend } from "./test-backend.js";
 
 /**
  * A Fastify app answering Centrifugo's HTTP JSON proxy requests, one path per
  * method (`POST /Connect`, `/Subscribe`…) as a Centrifugo config points each
- * proxy at its own endpoint.
+ * proxy at its own endpoint. With `tls` it answers HTTPS.
  */
-export async function startHttpBackend(script: Script): Promise<TestBackend> {
-  const app = Fastify({ forceCloseConnections: true });
+export async function startHttpBackend(
+  script: Script,
+  tls?: { key: string; cert: string },
+): Promise<TestBackend> {
+  // One type for both: the HTTPS instance differs only in its raw server type.
+  const app = (
+    tls ? Fastify({ forceCloseConnections: true, https: tls }) : Fastify({ forceCloseConnections: true })
+  ) as FastifyInstance;
   app.post<{ Params: { method: ProxyMethod } }>("/:method", async (request, reply) => {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = String(value);
@@ -35,7 +41,7 @@ export async function startHttpBackend(script: Script): Promise<TestBackend> {
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     transport: "http",
-    proxy: (method) => ({ endpoint: `http://127.0.0.1:${port}/${method}` }),
+    proxy: (method) => ({ endpoint: `${tls ? "https" : "http"}://127.0.0.1:${port}/${method}` }),
     close: () => app.close(),
   };
 }
