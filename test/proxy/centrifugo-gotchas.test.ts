@@ -3,12 +3,13 @@ import { after, before, describe, test } from "node:test";
 import { mintConnectionToken } from "../../src/auth/mint.js";
 import { rawClient } from "../client/raw-websocket.js";
 import { centrifugeClient, connected, eventWhere, nextEvent } from "../helpers/centrifuge-clients.js";
+import { freePort } from "../helpers/cli-process.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { uniClients } from "../helpers/transport-clients.js";
 import { startHttpBackend } from "./backends/http-backend.js";
 import { caseHeader, type ProxyMethod, Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
-import { deadPort, sessionOf, tokenSecret, unixNow, waitUntil } from "./proxy-fixture.js";
+import { sessionOf, tokenSecret, unixNow, waitUntil } from "./proxy-fixture.js";
 
 /** Centrifugo's proxy behaviours that surprise, one test each (HTTP JSON backend). */
 describe("proxy behaviours kept from Centrifugo", { concurrency: true }, () => {
@@ -273,7 +274,7 @@ describe("proxy behaviours kept from Centrifugo", { concurrency: true }, () => {
   test("unidirectional clients connect through the proxy; a failing backend ends them with 3004", async () => {
     const down = await startTestServer({
       uni_http_stream: { enabled: true },
-      client: { proxy: { connect: { enabled: true, endpoint: `http://127.0.0.1:${await deadPort()}/` } } },
+      client: { proxy: { connect: { enabled: true, endpoint: `http://127.0.0.1:${await freePort()}/` } } },
     });
     try {
       const ok = await uniClients.uni_http_stream(server.url, {});

@@ -1,8 +1,8 @@
-import { createServer } from "node:net";
 import type { Centrifuge, Options } from "centrifuge";
 import { mintConnectionToken } from "../../src/auth/mint.js";
 import type { ClientSession } from "../../src/client/session.js";
 import { type ClientProtocol, centrifugeClient } from "../helpers/centrifuge-clients.js";
+import { freePort } from "../helpers/cli-process.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startBackend } from "./backends/backends.js";
 import { caseHeader, type ProxyMethod, Script } from "./backends/script.js";
@@ -12,15 +12,6 @@ export const tokenSecret = "proxy-test-secret";
 
 /** Where a proxy object points: a running test backend, or a port nothing listens on. */
 type Target = Pick<TestBackend, "transport" | "proxy">;
-
-/** A port that was free a moment ago and is closed now: calls to it are refused. */
-export async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A target like `transport`'s backend, at a port where nothing answers. */
 export function deadTarget(transport: BackendTransport, port: number): Target {
@@ -112,7 +103,7 @@ export async function startProxyEnv(transport: BackendTransport): Promise<ProxyE
   const script = new Script();
   const backend = await startBackend(transport, script);
   const live = await startTestServer(proxiedConfig(backend));
-  const down = await startTestServer(proxiedConfig(deadTarget(transport, await deadPort()), backend));
+  const down = await startTestServer(proxiedConfig(deadTarget(transport, await freePort()), backend));
   return {
     transport,
     script,

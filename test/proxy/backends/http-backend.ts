@@ -33,7 +33,10 @@ export async function startHttpBackend(
     }
     if ("malformed" in answer) return reply.type("application/json").send('{"result": {"user": ');
     if ("status" in answer) return reply.code(answer.status).send();
-    if ("answer" in answer) return reply.send(answer.answer);
+    if ("answer" in answer) {
+      if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+      return reply.send(answer.answer);
+    }
     return reply.code(501).send();
   });
   await app.listen({ host: "127.0.0.1", port: 0 });

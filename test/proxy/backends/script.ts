@@ -28,7 +28,7 @@ export interface StreamIO {
  * subscribe streams — a function driving the stream.
  */
 export type Answer =
-  | { readonly answer: Json }
+  | { readonly answer: Json; readonly delayMs?: number }
   | { readonly hang: true }
   | { readonly malformed: true }
   /** HTTP backends only: an empty answer with this status. */
