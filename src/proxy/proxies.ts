@@ -56,7 +56,7 @@ export function createProxies(config: Config, log: Logger): Proxies {
   const named = (name: string, where: string, options: ProxyOptions): BackendProxy => {
     if (name === "default") return use(where, options);
     const index = config.proxies.findIndex((p) => p.name === name);
-    return use(`proxies[${index}] (${name})`, config.proxies[index]!);
+    return use(`proxies[${index}]`, config.proxies[index]!);
   };
 
   const { connect, refresh } = config.client.proxy;

@@ -59,6 +59,8 @@ async function startChild(
 describe("the connect proxy under a burst of connections", () => {
   let backend: Child;
   let rotor: Child;
+  /** Every client the test opened, disconnected at the end whatever happened. */
+  const opened: Centrifuge[] = [];
   let url: string;
   before(async () => {
     backend = await startChild("backend-process.ts", { BACKEND_DELAY_MS: String(backendDelayMs) });
@@ -74,6 +76,7 @@ describe("the connect proxy under a burst of connections", () => {
     url = `http://127.0.0.1:${rotor.ready.port}`;
   });
   after(async () => {
+    for (const c of opened) c.disconnect();
     await rotor.stop();
     await backend.stop();
   });
@@ -81,6 +84,7 @@ describe("the connect proxy under a burst of connections", () => {
   /** Connects `n` clients at once; resolves with every error any of them reported. */
   async function connectAll(n: number): Promise<{ clients: Centrifuge[]; errors: unknown[] }> {
     const clients = Array.from({ length: n }, () => centrifugeClient(url, "json", { timeout: 20_000 }));
+    opened.push(...clients);
     const errors: unknown[] = [];
     for (const c of clients) c.on("error", (e) => errors.push(e));
     await Promise.all(clients.map((c) => connected(c)));
