@@ -32,6 +32,7 @@ function cancelled(call: { on(event: "cancelled", cb: () => void): unknown; canc
 export async function startGrpcBackend(
   script: Script,
   tls?: { key: string; cert: string },
+  port = 0,
 ): Promise<TestBackend> {
   const server = new grpc.Server();
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
@@ -103,12 +104,12 @@ export async function startGrpcBackend(
         { private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) },
       ])
     : grpc.ServerCredentials.createInsecure();
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     transport: "grpc",
-    proxy: () => ({ endpoint: `grpc://127.0.0.1:${port}` }),
+    proxy: () => ({ endpoint: `grpc://127.0.0.1:${bound}` }),
     close: () =>
       new Promise<void>((resolve) => {
         server.forceShutdown();

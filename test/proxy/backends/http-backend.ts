@@ -10,6 +10,7 @@ import type { TestBackend } from "./test-backend.js";
 export async function startHttpBackend(
   script: Script,
   tls?: { key: string; cert: string },
+  port = 0,
 ): Promise<TestBackend> {
   // One type for both: the HTTPS instance differs only in its raw server type.
   const app = (
@@ -39,12 +40,12 @@ export async function startHttpBackend(
     }
     return reply.code(501).send();
   });
-  await app.listen({ host: "127.0.0.1", port: 0 });
+  await app.listen({ host: "127.0.0.1", port });
   const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const bound = typeof address === "object" && address ? address.port : 0;
   return {
     transport: "http",
-    proxy: (method) => ({ endpoint: `${tls ? "https" : "http"}://127.0.0.1:${port}/${method}` }),
+    proxy: (method) => ({ endpoint: `${tls ? "https" : "http"}://127.0.0.1:${bound}/${method}` }),
     close: () => app.close(),
   };
 }
