@@ -8,6 +8,7 @@ import { runApi } from "./scenarios/api.js";
 import { runConnections } from "./scenarios/connections.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { runFanout } from "./scenarios/fanout.js";
+import { runProxy } from "./scenarios/proxy.js";
 import { runRedis } from "./scenarios/redis.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -18,6 +19,7 @@ const scenarios = {
   api: runApi,
   connections: runConnections,
   redis: runRedis,
+  proxy: runProxy,
 } as const;
 
 function machine(): Record<string, string | number> {

@@ -46,8 +46,13 @@ export async function startRotor(
 }
 
 /** One of the baseline servers in bench/servers, by file name without extension. */
-export async function startBaseline(name: string, port: number, cpus: string): Promise<BenchServer> {
-  const proc = spawnNode([`${baselines}${name}.ts`, "--port", String(port)], cpus, true);
+export async function startBaseline(
+  name: string,
+  port: number,
+  cpus: string,
+  extra: readonly string[] = [],
+): Promise<BenchServer> {
+  const proc = spawnNode([`${baselines}${name}.ts`, "--port", String(port), ...extra], cpus, true);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, proc);
   return { name, proc, url, port };

@@ -13,7 +13,7 @@ export interface BenchOptions {
   readonly noBuild: boolean;
 }
 
-const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,api,connections,redis] [--rounds N]
+const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,api,connections,redis,proxy] [--rounds N]
                         [--server-cpus LIST] [--load-cpus LIST] [--no-build]`;
 
 function defaultCpus(count: number): { server: string; load: string } {
