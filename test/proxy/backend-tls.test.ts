@@ -5,12 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { centrifugeClient, connected, decoded } from "../helpers/centrifuge-clients.js";
+import { centrifugeClient, decoded } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startGrpcBackend } from "./backends/grpc-backend.js";
 import { startHttpBackend } from "./backends/http-backend.js";
 import { Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
+import { connected } from "./events.js";
 
 const run = promisify(execFile);
 

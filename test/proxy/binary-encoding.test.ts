@@ -1,15 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  centrifugeClient,
-  collectPublications,
-  connected,
-  nextEvent,
-} from "../helpers/centrifuge-clients.js";
+import { centrifugeClient, collectPublications } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { backendTransports, startBackend } from "./backends/backends.js";
 import { caseHeader, Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
+import { connected, nextEvent } from "./events.js";
 
 const b64 = (bytes: number[]) => Buffer.from(bytes).toString("base64");
 const internal = { code: 100, message: "internal server error", temporary: true };
@@ -83,7 +79,7 @@ for (const transport of backendTransports) {
       const received = collectPublications(sub);
       try {
         await sub.publish(new Uint8Array([1]));
-        const [pub] = await received.take(1);
+        const [pub] = await received.take(1, 15_000);
         assert.deepEqual(pub?.data, { from: "data" });
         const result = await client.rpc("m", new Uint8Array([5, 6]));
         assert.deepEqual([...(result.data as Uint8Array)], [7, 8]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { centrifugeClient, connected } from "../helpers/centrifuge-clients.js";
+import { centrifugeClient } from "../helpers/centrifuge-clients.js";
 import { freePort } from "../helpers/cli-process.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { backendTransports, startBackend } from "./backends/backends.js";
@@ -8,6 +8,7 @@ import { startGrpcBackend } from "./backends/grpc-backend.js";
 import { startHttpBackend } from "./backends/http-backend.js";
 import { caseHeader, Script } from "./backends/script.js";
 import type { BackendTransport, TestBackend } from "./backends/test-backend.js";
+import { connected } from "./events.js";
 import { deadTarget } from "./proxy-fixture.js";
 
 const internal = { code: 100, message: "internal server error", temporary: true };
@@ -21,6 +22,14 @@ async function rpcError(call: Promise<unknown>): Promise<object> {
   throw new Error("the call succeeded");
 }
 
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting until ${what}`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 for (const transport of backendTransports) {
   describe(`proxy calls over ${transport} live no longer than their client`, () => {
     const script = new Script();
@@ -28,7 +37,7 @@ for (const transport of backendTransports) {
     let server: TestServer;
     before(async () => {
       backend = await startBackend(transport, script);
-      script.define("", { RPC: { hang: true } });
+      for (const name of ["leaves", "first", "second"]) script.define(name, { RPC: { hang: true } });
       server = await startTestServer({
         client: { allow_anonymous_connect_without_token: true },
         rpc: {
@@ -54,7 +63,8 @@ for (const transport of backendTransports) {
         client.rpc("slow", {}).catch(() => {});
         const call = await script.waitForCall((c) => c.caseName === "leaves");
         client.disconnect();
-        await call.aborted;
+        // Well before the proxy's 30 s timeout.
+        await within(call.aborted, 5000, "the backend sees the call aborted");
       } finally {
         client.disconnect();
       }
@@ -68,7 +78,10 @@ for (const transport of backendTransports) {
         await Promise.all([connected(first!), connected(second!)]);
         first!.rpc("slow", {}).catch(() => {});
         await script.waitForCall((c) => c.caseName === "first");
-        assert.deepEqual(await rpcError(second!.rpc("slow", {})), internal);
+        assert.deepEqual(
+          await within(rpcError(second!.rpc("slow", {})), 5000, "the second call fails"),
+          internal,
+        );
         assert.equal(script.calls.filter((c) => c.caseName === "second").length, 0);
       } finally {
         first!.disconnect();

@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { mintConnectionToken } from "../../src/auth/mint.js";
 import { rawClient } from "../client/raw-websocket.js";
-import { centrifugeClient, connected, eventWhere, nextEvent } from "../helpers/centrifuge-clients.js";
+import { centrifugeClient } from "../helpers/centrifuge-clients.js";
 import { freePort } from "../helpers/cli-process.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { uniClients } from "../helpers/transport-clients.js";
 import { startHttpBackend } from "./backends/http-backend.js";
 import { caseHeader, type ProxyMethod, Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
+import { connected, eventWhere, nextEvent } from "./events.js";
 import { sessionOf, tokenSecret, unixNow, waitUntil } from "./proxy-fixture.js";
 
 /** Centrifugo's proxy behaviours that surprise, one test each (HTTP JSON backend). */

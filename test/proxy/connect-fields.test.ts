@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  clientProtocols,
-  connected,
-  decoded,
-  eventWhere,
-  nextEvent,
-  payloadFor,
-} from "../helpers/centrifuge-clients.js";
+import { clientProtocols, decoded, payloadFor } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { backendTransports, startBackend } from "./backends/backends.js";
 import { caseHeader, Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
+import { connected, eventWhere, nextEvent } from "./events.js";
 import { Clients, sessionOf, unixNow } from "./proxy-fixture.js";
 
 type Presence = { clients: Record<string, { user: string; connInfo?: unknown; chanInfo?: unknown }> };

@@ -4,7 +4,8 @@ import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Centrifuge } from "centrifuge";
-import { centrifugeClient, connected } from "../helpers/centrifuge-clients.js";
+import { centrifugeClient } from "../helpers/centrifuge-clients.js";
+import { nextEvent } from "./events.js";
 
 const burst = 1000;
 const backendDelayMs = 50;
@@ -87,7 +88,14 @@ describe("the connect proxy under a burst of connections", () => {
     opened.push(...clients);
     const errors: unknown[] = [];
     for (const c of clients) c.on("error", (e) => errors.push(e));
-    await Promise.all(clients.map((c) => connected(c)));
+    // Patient: on a shared 2-core machine a thousand handshakes may take a while; timeouts are asserted below.
+    await Promise.all(
+      clients.map((c) => {
+        const ready = nextEvent(c, "connected", 60_000);
+        c.connect();
+        return ready;
+      }),
+    );
     return { clients, errors };
   }
 

@@ -4,11 +4,12 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import WebSocket from "ws";
 import { CentrifugoUniStream } from "../../gen/centrifugal/centrifugo/unistream/unistream_pb.js";
-import { centrifugeClient, connected, payloadFor } from "../helpers/centrifuge-clients.js";
+import { centrifugeClient, payloadFor } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { backendTransports, startBackend } from "./backends/backends.js";
 import { caseHeader, type RecordedCall, Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
+import { connected } from "./events.js";
 
 /** A WebSocket class sending these headers with its upgrade request, as a browser sends cookies. */
 function webSocketWith(headers: Record<string, string>) {

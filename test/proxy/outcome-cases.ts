@@ -3,14 +3,12 @@ import type { Centrifuge, Subscription } from "centrifuge";
 import {
   type ClientProtocol,
   collectPublications,
-  connected,
   decoded,
-  eventWhere,
-  nextEvent,
   payloadFor,
 } from "../helpers/centrifuge-clients.js";
 import type { TestServer } from "../helpers/server.js";
 import type { Behaviour, ProxyMethod } from "./backends/script.js";
+import { connected, eventWhere, nextEvent } from "./events.js";
 import { type Clients, type ProxyEnv, sessionOf, unixNow, waitUntil } from "./proxy-fixture.js";
 
 export type Kind =
@@ -303,7 +301,7 @@ export const outcomeCases: readonly OutcomeCase[] = [
       sub.subscribe();
       await ready;
       await sub.publish(payloadFor(r.protocol, { text: "hi" }));
-      const [pub] = await received.take(1);
+      const [pub] = await received.take(1, 15_000);
       assert.deepEqual(pub?.data, { text: "hi", checked: true });
     },
   },
@@ -424,7 +422,7 @@ export const outcomeCases: readonly OutcomeCase[] = [
       const ready = nextEvent<{ data: unknown }>(sub, "subscribed");
       sub.subscribe();
       assert.deepEqual(decoded((await ready).data), { streaming: true });
-      const pubs = await received.take(3);
+      const pubs = await received.take(3, 15_000);
       assert.deepEqual(
         pubs.map((p) => p.data),
         [{ n: 1 }, { n: 2 }, { n: 3 }],

@@ -130,6 +130,7 @@ export class Clients {
   open(server: TestServer, options: Partial<Options> = {}): Centrifuge {
     const client = centrifugeClient(server.url, this.protocol, {
       headers: { [caseHeader]: this.caseName },
+      timeout: 15_000,
       ...options,
     });
     this.all.push(client);
@@ -155,7 +156,7 @@ export function sessionOf(server: TestServer, clientId: string): ClientSession {
 }
 
 /** Waits until `check` holds (for server-side state a client cannot see), failing after `timeoutMs`. */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Centrifuge } from "centrifuge";
-import {
-  centrifugeClient,
-  clientProtocols,
-  connected,
-  decoded,
-  payloadFor,
-} from "../helpers/centrifuge-clients.js";
+import { centrifugeClient, clientProtocols, decoded, payloadFor } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startBackend } from "./backends/backends.js";
 import { caseHeader, Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
+import { connected } from "./events.js";
 
 /** What a rejected client call carried. */
 async function rejection(call: Promise<unknown>): Promise<{ code: number; message: string }> {

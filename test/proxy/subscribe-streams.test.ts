@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Centrifuge } from "centrifuge";
-import {
-  centrifugeClient,
-  collectPublications,
-  connected,
-  nextEvent,
-  payloadFor,
-} from "../helpers/centrifuge-clients.js";
+import { centrifugeClient, collectPublications, payloadFor } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startBackend } from "./backends/backends.js";
 import { caseHeader, Script, type StreamIO } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
+import { connected, nextEvent } from "./events.js";
 
 const allowed = { subscribe_response: { result: {} } };
 
@@ -102,7 +97,7 @@ for (const transport of ["grpc", "connect-rpc"] as const) {
         const tagged = nextEvent<{ tags?: Record<string, string> }>(sub, "publication");
         io.send({ publication: { data: { echo: io.received.length }, tags: { kind: "echo" } } });
         assert.deepEqual((await tagged).tags, { kind: "echo" });
-        assert.deepEqual((await received.take(1))[0]?.data, { echo: 3 });
+        assert.deepEqual((await received.take(1, 15_000))[0]?.data, { echo: 3 });
         assert.deepEqual(
           io.received,
           [1, 2, 3].map((n) => ({ publication: { data: { n } } })),

@@ -91,7 +91,7 @@ export class Script {
   }
 
   /** Resolves with the first call (past or future) that matches. */
-  waitForCall(match: (c: RecordedCall) => boolean, timeoutMs = 5000): Promise<RecordedCall> {
+  waitForCall(match: (c: RecordedCall) => boolean, timeoutMs = 15_000): Promise<RecordedCall> {
     const seen = this.calls.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
