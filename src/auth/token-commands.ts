@@ -1,5 +1,5 @@
 import { parseDuration } from "../config/duration.js";
-import { envName } from "../config/load.js";
+import { envName } from "../config/env.js";
 import type { Config } from "../config/schema.js";
 import { mintConnectionToken, mintSubscriptionToken } from "./mint.js";
 import { subscriptionTokenConfig } from "./token-verifier.js";

@@ -1,22 +1,27 @@
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { writeConfigFile } from "./file-format.js";
 
-function secret(): string {
-  return randomBytes(24).toString("base64url");
+/** A fresh random secret, URL-safe. */
+export function newSecret(bytes = 24): string {
+  return randomBytes(bytes).toString("base64url");
 }
 
 /**
  * A starting configuration with fresh secrets, so a first real deployment
  * gets a stable API key and a token key instead of the per-run generated one.
  * Channels without a namespace allow subscribing and keep a short history, so
- * a client with a `gentoken` token can subscribe and recover at once.
+ * a client with a `gentoken` token can subscribe and recover at once. The
+ * admin UI has its password and secret but stays off until enabled, as in
+ * Centrifugo's generated config.
  */
-function starterConfig(): Record<string, unknown> {
+export function starterConfig(
+  options: { adminEnabled?: boolean; port?: number } = {},
+): Record<string, unknown> {
   return {
-    http_api: { key: secret() },
+    http_api: { key: newSecret() },
     client: {
-      token: { hmac_secret_key: secret() },
-      allowed_origins: ["http://localhost:8000"],
+      token: { hmac_secret_key: newSecret() },
+      allowed_origins: [`http://localhost:${options.port ?? 8000}`],
     },
     channel: {
       without_namespace: {
@@ -28,18 +33,11 @@ function starterConfig(): Record<string, unknown> {
         allow_recovery: true,
       },
     },
+    admin: { enabled: options.adminEnabled ?? false, password: newSecret(16), secret: newSecret() },
   };
 }
 
-/** Writes the starter configuration to `file`; never overwrites an existing file. */
+/** Writes the starter configuration to `file` (JSON, YAML or TOML by extension); never overwrites. */
 export function writeStarterConfig(file: string): { error?: string } {
-  try {
-    writeFileSync(file, `${JSON.stringify(starterConfig(), null, 2)}\n`, { flag: "wx" });
-    return {};
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return {
-      error: code === "EEXIST" ? `${file} already exists; not overwriting it` : (err as Error).message,
-    };
-  }
+  return writeConfigFile(file, starterConfig());
 }

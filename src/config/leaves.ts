@@ -58,7 +58,8 @@ export function readLeafText(kind: LeafKind, text: string): { value: unknown } |
       try {
         return { value: JSON.parse(text) };
       } catch {
-        return { value: text.split(",").filter((s) => s !== "") };
+        // Lists as Centrifugo takes them from the environment: space-separated (commas work too).
+        return { value: text.split(/[\s,]+/).filter((s) => s !== "") };
       }
   }
 }

@@ -1,12 +1,11 @@
-import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { configLeaves, readLeafText, setPath } from "./leaves.js";
+import { closest } from "./closest.js";
+import { applyEnv } from "./env.js";
+import { readConfigFile } from "./file-format.js";
+import { configLeaves, setPath } from "./leaves.js";
 import { type Config, configSchema } from "./schema.js";
 import { applySeedAliases } from "./seed-aliases.js";
 import { checkConfig } from "./validate.js";
-
-/** Prefix of the environment variables that set options: `ROTOR_HTTP_API_KEY` sets `http_api.key`. */
-const envPrefix = "ROTOR_";
 
 /** Where configuration comes from; later sources win: file, then env, then flags. */
 export interface ConfigSources {
@@ -18,14 +17,10 @@ export interface ConfigSources {
   flags?: ReadonlyArray<readonly [string, unknown]>;
 }
 
-export type ConfigResult = { config: Config; error?: undefined } | { error: string; config?: undefined };
-
-const envNames = new Map([...configLeaves.keys()].map((path) => [envName(path), path]));
-
-/** The environment variable that sets an option path. */
-export function envName(path: string): string {
-  return envPrefix + path.replaceAll(".", "_").toUpperCase();
-}
+/** A valid configuration with what deserves a warning (unknown environment variables), or every problem found. */
+export type ConfigResult =
+  | { config: Config; warnings: string[]; error?: undefined }
+  | { error: string; config?: undefined };
 
 function formatPath(path: PropertyKey[]): string {
   return path
@@ -33,61 +28,47 @@ function formatPath(path: PropertyKey[]): string {
     .join("");
 }
 
+/** The option names next to `at` ("http_server" → port, address…), for a guess at a misspelt key. */
+function siblings(at: string): Set<string> {
+  const out = new Set<string>();
+  const start = at ? `${at}.` : "";
+  for (const path of configLeaves.keys()) {
+    if (path.startsWith(start)) out.add(path.slice(start.length).split(".", 1)[0]!);
+  }
+  return out;
+}
+
+function unknownKey(at: string, key: string): string {
+  const path = at ? `${at}.` : "";
+  const guess = closest(key, siblings(at));
+  return `unknown key "${path}${key}"${guess ? ` (did you mean "${path}${guess}"?)` : ""}`;
+}
+
 function formatIssue(issue: z.core.$ZodIssue): string {
   const at = formatPath(issue.path);
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) => `unknown key "${at ? `${at}.` : ""}${k}"`).join("; ");
-  }
+  if (issue.code === "unrecognized_keys") return issue.keys.map((k) => unknownKey(at, k)).join("; ");
   return `${at || "config"}: ${issue.message}`;
 }
 
-function readFile(file: string): { value: Record<string, unknown> } | { error: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    return { error: `cannot read config file ${file}: ${(err as Error).message}` };
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return { error: `config file ${file} must hold a JSON object` };
-    }
-    return { value: value as Record<string, unknown> };
-  } catch (err) {
-    return { error: `config file ${file} is not valid JSON: ${(err as Error).message}` };
-  }
-}
-
 /**
- * Builds the configuration from a JSON file, `ROTOR_…` environment variables and
- * command-line flags, and validates it. Every problem is reported with the path
- * of the option it concerns; nothing unknown is silently ignored.
+ * Builds the configuration from a file (JSON, YAML or TOML), `ROTOR_…` and
+ * `CENTRIFUGO_…` environment variables and command-line flags, and validates
+ * it. Every problem is reported with the path of the option it concerns;
+ * nothing unknown in a file or a flag is silently ignored.
  */
 export function loadConfig(sources: ConfigSources = {}): ConfigResult {
   let raw: Record<string, unknown> = sources.object ? applySeedAliases(structuredClone(sources.object)) : {};
   if (sources.file) {
-    const read = readFile(sources.file);
+    const read = readConfigFile(sources.file);
     if ("error" in read) return read;
     raw = applySeedAliases(read.value);
   }
-  const problems: string[] = [];
-  for (const [name, text] of Object.entries(sources.env ?? {})) {
-    if (!name.startsWith(envPrefix) || text === undefined) continue;
-    const path = envNames.get(name);
-    if (!path) {
-      problems.push(`unknown environment variable ${name}`);
-      continue;
-    }
-    const read = readLeafText(configLeaves.get(path)!, text);
-    if ("error" in read) problems.push(`${name}: ${read.error}`);
-    else setPath(raw, path, read.value);
-  }
+  const { problems, warnings } = applyEnv(raw, sources.env ?? {});
   for (const [path, value] of sources.flags ?? []) setPath(raw, path, value);
   if (problems.length > 0) return { error: problems.join("\n") };
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) return { error: parsed.error.issues.map(formatIssue).join("\n") };
   const invalid = checkConfig(parsed.data);
-  return invalid.length > 0 ? { error: invalid.join("\n") } : { config: parsed.data };
+  return invalid.length > 0 ? { error: invalid.join("\n") } : { config: parsed.data, warnings };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { engineConfigShape } from "./engine-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
+import { internalPort, opsSchemaShape } from "./ops-schema.js";
 import { channelProxySchema, clientProxySchema, namedProxiesSchema, rpcSchema } from "./proxy-schema.js";
 import { duration, port, tlsSchema } from "./schema-types.js";
 
@@ -35,13 +36,19 @@ const handler = (prefix: string) => z.strictObject(handlerShape(prefix)).prefaul
 export const configSchema = z.strictObject({
   log: z
     .strictObject({
-      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      // Centrifugo's "none" turns logging off like "silent".
+      level: z
+        .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent", "none"])
+        .default("info")
+        .transform((level) => (level === "none" ? "silent" : level)),
     })
     .prefault({}),
   http_server: z
     .strictObject({
       address: z.string().default(""),
       port: port(8000),
+      internal_address: z.string().default(""),
+      internal_port: internalPort,
       tls: tlsSchema,
     })
     .prefault({}),
@@ -52,6 +59,7 @@ export const configSchema = z.strictObject({
       key: z.string().default(""),
       insecure: z.boolean().default(false),
       error_mode: errorMode,
+      external: z.boolean().default(false),
     })
     .prefault({}),
   grpc_api: z
@@ -141,10 +149,10 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   ...engineConfigShape,
-  health: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   shutdown: z.strictObject({ timeout: duration("30s") }).prefault({}),
   proxies: namedProxiesSchema,
   rpc: rpcSchema,
+  ...opsSchemaShape,
 });
 
 /** rotor's configuration after defaults and validation. */

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { duration } from "./schema-types.js";
+
+/** A path prefix: empty, or starting with `/`; a trailing `/` is dropped. */
+const prefix = (defaultValue: string) =>
+  z
+    .string()
+    .default(defaultValue)
+    .refine((text) => text === "" || text.startsWith("/"), { message: 'must be empty or start with "/"' })
+    .transform((text) => text.replace(/\/+$/, ""));
+
+/**
+ * The operations options, named and defaulted as in Centrifugo v6: the admin
+ * web UI, the Prometheus endpoint, the health check and how often a node
+ * aggregates the metrics it reports in Info.
+ */
+export const opsSchemaShape = {
+  admin: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      password: z.string().default(""),
+      secret: z.string().default(""),
+      insecure: z.boolean().default(false),
+      handler_prefix: prefix(""),
+      web_path: z.string().default(""),
+      external: z.boolean().default(false),
+    })
+    .prefault({}),
+  prometheus: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      handler_prefix: prefix("/metrics"),
+      instrument_http_handlers: z.boolean().default(false),
+      recovered_publications_histogram: z.boolean().default(false),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({ enabled: z.boolean().default(true), handler_prefix: prefix("/health") })
+    .prefault({}),
+  node: z.strictObject({ info_metrics_aggregate_interval: duration("60s") }).prefault({}),
+};
+
+/**
+ * `http_server.internal_port`: a port number or a numeric string (Centrifugo
+ * takes a string); empty or absent means no separate internal listener.
+ */
+export const internalPort = z
+  .union([z.number().int().min(0).max(65535), z.string().regex(/^\d*$/, "must be a port number")])
+  .optional()
+  .transform((value) => (value === undefined || value === "" ? undefined : Number(value)));
