@@ -1,69 +1,73 @@
-import { configLeaves, readLeafText } from "./leaves.js";
+import { configLeaves, type LeafKind, readLeafText } from "./leaves.js";
 
-/** Short flags kept from Centrifugo's command line, and the options they set. */
-const shortcuts: Record<string, string[]> = {
-  port: ["http_server.port"],
-  address: ["http_server.address"],
-  grpc_api: ["grpc_api.enabled"],
-  grpc_api_port: ["grpc_api.port"],
-  api_key: ["http_api.key", "grpc_api.key"],
-  api_insecure: ["http_api.insecure", "grpc_api.insecure"],
-  log_level: ["log.level"],
+/** Short flags kept from Centrifugo's and the seed's command lines, and the options they set. */
+const shortcuts: Record<string, { paths: string[]; kind: LeafKind; short?: string; text: string }> = {
+  port: { paths: ["http_server.port"], kind: "number", short: "p", text: "main port (default 8000)" },
+  address: {
+    paths: ["http_server.address"],
+    kind: "string",
+    short: "a",
+    text: "address to bind (default all)",
+  },
+  internal_port: {
+    paths: ["http_server.internal_port"],
+    kind: "json",
+    text: "port of the internal listener",
+  },
+  grpc_api: { paths: ["grpc_api.enabled"], kind: "boolean", text: "open the dedicated gRPC API port" },
+  grpc_api_port: { paths: ["grpc_api.port"], kind: "number", text: "its port (default 10000)" },
+  api_key: {
+    paths: ["http_api.key", "grpc_api.key"],
+    kind: "string",
+    text: "API key of the HTTP and gRPC APIs",
+  },
+  api_insecure: {
+    paths: ["http_api.insecure", "grpc_api.insecure"],
+    kind: "boolean",
+    text: "serve the API without a key",
+  },
+  log_level: { paths: ["log.level"], kind: "string", text: "trace, debug, info, warn, error, none" },
 };
 
-export interface ParsedArgs {
-  readonly command: string | undefined;
-  readonly positionals: string[];
-  readonly configFile: string | undefined;
-  /** Options set by flags, as [path, value]. */
-  readonly flags: [string, unknown][];
-  /** Flags of subcommands (`--user`, `--ttl`…), kept as text. */
-  readonly extra: Map<string, string>;
-  readonly help: boolean;
+/** How one flag is read: its node:util parseArgs type and, for help, what it sets. */
+export interface FlagSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  readonly text: string;
 }
 
+/** The short option flags with their help lines (every `--<option.path>` is accepted too). */
+export const shortOptionFlags: ReadonlyMap<string, FlagSpec> = new Map(
+  Object.entries(shortcuts).map(([name, s]) => [
+    name,
+    {
+      type: s.kind === "boolean" ? "boolean" : "string",
+      text: s.text,
+      ...(s.short ? { short: s.short } : {}),
+    },
+  ]),
+);
+
+/** Every flag that sets a config option: the short ones and `--<option.path>` for each option. */
+export const optionFlagTypes: ReadonlyMap<string, "string" | "boolean"> = new Map([
+  ...[...shortOptionFlags].map(([name, spec]) => [name, spec.type] as const),
+  ...[...configLeaves].map(([path, kind]) => [path, kind === "boolean" ? "boolean" : "string"] as const),
+]);
+
 /**
- * Reads the command line: an optional subcommand, `--config FILE`, Centrifugo's
- * short flags, and `--<option.path> value` for every config option.
+ * Reads one option flag's value (`true` for a bare boolean flag) into the
+ * option paths it sets, or says why the value does not fit.
  */
-export function parseArgs(
-  argv: readonly string[],
-  extraNames: ReadonlySet<string>,
-): ParsedArgs | { error: string } {
-  const positionals: string[] = [];
-  const flags: [string, unknown][] = [];
-  const extra = new Map<string, string>();
-  let configFile: string | undefined;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("-") || arg === "-") {
-      positionals.push(arg);
-      continue;
-    }
-    const [rawName, inline] = arg.replace(/^--?/, "").split(/=(.*)/s, 2) as [string, string | undefined];
-    if (rawName === "help" || rawName === "h") {
-      help = true;
-      continue;
-    }
-    const paths = rawName === "config" || rawName === "c" ? ["config"] : (shortcuts[rawName] ?? [rawName]);
-    const kind = paths[0] === "config" ? "string" : configLeaves.get(paths[0]!);
-    if (!kind && !extraNames.has(rawName)) return { error: `unknown flag --${rawName}` };
-    let text = inline;
-    if (text === undefined && kind !== "boolean") {
-      text = argv[i + 1];
-      if (text === undefined) return { error: `flag --${rawName} needs a value` };
-      i += 1;
-    }
-    if (!kind) {
-      extra.set(rawName, text ?? "");
-    } else if (paths[0] === "config") {
-      configFile = text;
-    } else {
-      const read = readLeafText(kind, text ?? "true");
-      if ("error" in read) return { error: `--${rawName}: ${read.error}` };
-      for (const path of paths) flags.push([path, read.value]);
-    }
-  }
-  return { command: positionals[0], positionals: positionals.slice(1), configFile, flags, extra, help };
+export function readOptionFlag(
+  name: string,
+  value: string | true,
+): { set: [string, unknown][] } | { error: string } {
+  const shortcut = shortcuts[name];
+  const paths = shortcut?.paths ?? [name];
+  const kind = shortcut?.kind ?? configLeaves.get(name);
+  if (!kind) return { error: `unknown flag --${name}` };
+  if (value === true && kind !== "boolean") return { error: `flag --${name} needs a value` };
+  const read = readLeafText(kind, value === true ? "true" : value);
+  if ("error" in read) return { error: `--${name}: ${read.error}` };
+  return { set: paths.map((path) => [path, read.value]) };
 }

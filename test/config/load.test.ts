@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parseCommandLine } from "../../src/cli/command-line.js";
 import { parseDuration } from "../../src/config/duration.js";
-import { parseArgs } from "../../src/config/flags.js";
 import { loadConfig } from "../../src/config/load.js";
 
 test("defaults need no config at all", () => {
@@ -54,23 +54,24 @@ test("seed-era flat keys, env vars and flags layer over the file", () => {
 });
 
 test("command-line flags: Centrifugo's short ones and any option path", () => {
-  const parsed = parseArgs(
+  const parsed = parseCommandLine(
     [
-      "--config",
+      "-c",
       "c.json",
       "--grpc_api",
       "--grpc_api_port=10005",
       "--api_key",
       "K",
       "--client.insecure",
-      "--port",
+      "-p",
       "81",
     ],
-    new Set(),
+    new Map([["config", { type: "string", short: "c", text: "" }]]),
+    true,
   );
   assert.ok(!("error" in parsed));
-  assert.equal(parsed.configFile, "c.json");
-  assert.deepEqual(parsed.flags, [
+  assert.equal(parsed.values.get("config"), "c.json");
+  assert.deepEqual(parsed.options, [
     ["grpc_api.enabled", true],
     ["grpc_api.port", 10005],
     ["http_api.key", "K"],
@@ -78,8 +79,16 @@ test("command-line flags: Centrifugo's short ones and any option path", () => {
     ["client.insecure", true],
     ["http_server.port", 81],
   ]);
-  assert.deepEqual(parseArgs(["--nope"], new Set()), { error: "unknown flag --nope" });
-  assert.deepEqual(parseArgs(["--port"], new Set()), { error: "flag --port needs a value" });
+  assert.deepEqual(parseCommandLine(["--client.insecure=false"], new Map(), true), {
+    positionals: [],
+    values: new Map(),
+    options: [["client.insecure", false]],
+    help: false,
+  });
+  assert.deepEqual(parseCommandLine(["--prot", "1"], new Map(), true), {
+    error: "unknown flag --prot (did you mean --port?)",
+  });
+  assert.deepEqual(parseCommandLine(["--port"], new Map(), true), { error: "flag --port needs a value" });
 });
 
 test("durations use Go's notation", () => {
