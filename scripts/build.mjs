@@ -7,7 +7,15 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const stamp = join(root, "dist", ".build-stamp");
-const sources = ["src", "gen", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "scripts/build.mjs"];
+const sources = [
+  "src",
+  "gen",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "scripts/build.mjs",
+];
 
 function newest(path) {
   const full = join(root, path);

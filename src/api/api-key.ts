@@ -1,8 +1,18 @@
 import { timingSafeEqual } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
 
-/** What an API surface requires: a key, or nothing when explicitly opened with `insecure`. */
+/** What an API surface requires: a key, or nothing when explicitly opened with `insecure`. An empty key admits nobody. */
 export type ApiKeyPolicy = { insecure: true } | { insecure: false; key: string };
+
+/** A surface where the API key opens nothing (a listener that serves the API only to the admin UI). */
+export const noKeyPolicy: ApiKeyPolicy = { insecure: false, key: "" };
+
+/** A request's header by lower-case name. */
+export type RequestHeader = (name: string) => string | null | undefined;
+
+/** Another credential a surface accepts besides the API key (the admin UI's token). */
+export type ExtraAccess = (header: RequestHeader) => boolean;
 
 /**
  * The message every refused gRPC / Connect call gets: it says how to pass the
@@ -32,12 +42,9 @@ function fromAuthorization(value: string | null | undefined): string | undefined
  * X-API-Key header is authoritative; otherwise `Authorization: apikey`, then the
  * `api_key` query parameter. Comparison is constant-time.
  */
-export function hasValidKey(
-  policy: ApiKeyPolicy,
-  header: (name: string) => string | null | undefined,
-  query?: URLSearchParams,
-): boolean {
+export function hasValidKey(policy: ApiKeyPolicy, header: RequestHeader, query?: URLSearchParams): boolean {
   if (policy.insecure) return true;
+  if (policy.key === "") return false;
   const xApiKey = header("x-api-key");
   if (xApiKey) return same(xApiKey, policy.key);
   const fromHeader = fromAuthorization(header("authorization"));
@@ -46,10 +53,19 @@ export function hasValidKey(
   return fromQuery != null && same(fromQuery, policy.key);
 }
 
-/** Refuses Connect / gRPC / gRPC-Web calls without the API key with Unauthenticated. */
-export function apiKeyInterceptor(policy: ApiKeyPolicy): Interceptor {
+/**
+ * Refuses Connect / gRPC / gRPC-Web calls without the API key (or the extra
+ * credential the surface accepts) with Unauthenticated, logged at debug
+ * level without the credential.
+ */
+export function apiKeyInterceptor(policy: ApiKeyPolicy, also?: ExtraAccess, log?: Logger): Interceptor {
   return (next) => async (req) => {
-    if (!hasValidKey(policy, (name) => req.header.get(name))) {
+    const header: RequestHeader = (name) => req.header.get(name);
+    if (!hasValidKey(policy, header) && !also?.(header)) {
+      log?.debug(
+        { method: `${req.service.typeName}/${req.method.name}` },
+        "api call refused: no valid API key",
+      );
       throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
     }
     return next(req);

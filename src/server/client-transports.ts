@@ -36,7 +36,7 @@ export function mountClientTransports(app: FastifyInstance, ctx: ClientContext):
   if (config.uni_sse.enabled) routes.push(createUniSseRoute(ctx, sessions));
   if (config.uni_http_stream.enabled) routes.push(createUniHttpStreamRoute(ctx, sessions));
   if (routes.length === 0) return;
-  const cors = createCors(config.client.allowed_origins);
+  const cors = createCors(config.client.allowed_origins, ctx.log);
   app.register(async (scope) => mountTransportRoutes(scope, routes, cors));
   // Connections still authenticating are not in the hub yet: end them too, or closing waits on their responses.
   app.addHook("preClose", (done) => {

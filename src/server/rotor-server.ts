@@ -65,7 +65,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
     ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
     : undefined;
   const app = createHttpApp(logger, config.http_server.tls, maxMessageSize);
-  if (uniStream) app.addHook("onRequest", connectStreamHook(config.client.allowed_origins));
+  if (uniStream) app.addHook("onRequest", connectStreamHook(config.client.allowed_origins, logger));
   await app.register(fastifyConnectPlugin, {
     ...connectOptions,
     routes: apiConnectRoutes({

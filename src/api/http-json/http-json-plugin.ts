@@ -64,6 +64,7 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
     const query = request.url.indexOf("?");
     const params = query >= 0 ? new URLSearchParams(request.url.slice(query + 1)) : undefined;
     if (!hasValidKey(o.policy, (name) => header(request, name), params)) {
+      request.log.debug({ path: request.url.split("?", 1)[0] }, "api call refused: no valid API key");
       return reply
         .code(401)
         .header("content-type", "text/plain; charset=utf-8")

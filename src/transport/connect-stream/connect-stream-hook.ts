@@ -1,5 +1,6 @@
 import { cors } from "@connectrpc/connect";
 import type { onRequestHookHandler } from "fastify";
+import type { Logger } from "pino";
 import { CentrifugoUniStream } from "../../../gen/centrifugal/centrifugo/unistream/unistream_pb.js";
 import { refuse } from "../http/transport-route.js";
 import { createOriginCheck, originRefusal } from "../origin.js";
@@ -20,8 +21,8 @@ const exposeHeaders = cors.exposedHeaders.join(", ");
  * Origin (non-browser clients) pass. The server API routes stay without CORS:
  * they are for backends.
  */
-export function connectStreamHook(allowedOrigins: readonly string[]): onRequestHookHandler {
-  const originAllowed = createOriginCheck(allowedOrigins);
+export function connectStreamHook(allowedOrigins: readonly string[], log?: Logger): onRequestHookHandler {
+  const originAllowed = createOriginCheck(allowedOrigins, log);
   return (req, reply, done) => {
     const url = req.url;
     if (

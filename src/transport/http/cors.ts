@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
 import { createOriginCheck, originRefusal } from "../origin.js";
 import { refuse } from "./transport-route.js";
 
@@ -7,8 +8,8 @@ import { refuse } from "./transport-route.js";
  * shares (403 with a plain reason when it fails), CORS headers naming the
  * caller's origin when it passes, and answers to preflight requests.
  */
-export function createCors(allowedOrigins: readonly string[]) {
-  const originAllowed = createOriginCheck(allowedOrigins);
+export function createCors(allowedOrigins: readonly string[], log?: Logger) {
+  const originAllowed = createOriginCheck(allowedOrigins, log);
   return {
     /** A Fastify `onRequest` hook for a scope of transport routes. */
     async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {

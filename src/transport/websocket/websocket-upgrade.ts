@@ -23,7 +23,7 @@ export function acceptWebSockets(
     perMessageDeflate: false,
     clientTracking: false,
   });
-  const originAllowed = createOriginCheck(ctx.config.client.allowed_origins);
+  const originAllowed = createOriginCheck(ctx.config.client.allowed_origins, ctx.log);
 
   return (req, socket, head) => {
     if (!originAllowed(req.headers)) {
