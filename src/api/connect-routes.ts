@@ -1,13 +1,16 @@
 import type { DescFile } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
+import type { Logger } from "pino";
 import { Centrifugo, file_api_api } from "../../gen/api/api_pb.js";
 import {
   CentrifugoApi,
   file_centrifugal_centrifugo_api_api,
 } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
-import { type ApiKeyPolicy, apiKeyInterceptor } from "./api-key.js";
+import type { ApiMetrics } from "../metrics/api-metrics.js";
+import { type ApiKeyPolicy, apiKeyInterceptor, type ExtraAccess } from "./api-key.js";
 import type { ApiService } from "./api-service.js";
 import { centrifugoApiImpl, type ErrorMode } from "./connect-api.js";
+import { apiMetricsInterceptor } from "./counted-api.js";
 import { createReflectionRoutes } from "./reflection/reflection-routes.js";
 import { centrifugoV2Impl } from "./v2/centrifugo-v2.js";
 
@@ -16,8 +19,16 @@ export const reflectedFiles: readonly DescFile[] = [file_centrifugal_centrifugo_
 
 export interface ApiRoutesOptions {
   readonly service: ApiService;
+  /** Serve the API services; false when the router carries only the extra service. Default true. */
+  readonly serveApi?: boolean | undefined;
   readonly policy: ApiKeyPolicy;
+  /** A credential admitted besides the API key: the admin UI's token where the admin UI is served. */
+  readonly alsoAdmits?: ExtraAccess | undefined;
   readonly errorMode: ErrorMode;
+  /** Counts every call by protocol and method. */
+  readonly metrics?: ApiMetrics | undefined;
+  /** Where refused calls are logged (debug). */
+  readonly log?: Logger | undefined;
   /** Serve gRPC reflection (v1 and v1alpha) describing `reflectedFiles`. */
   readonly reflection: boolean;
   /** Another service on the same router, without the API key (the client uni stream), listed by reflection too. */
@@ -26,16 +37,20 @@ export interface ApiRoutesOptions {
 
 /**
  * Registers the server API services on a Connect router, each behind the API
- * key, and gRPC reflection when asked, without the key: reflection only
- * describes the schema, which is public (Centrifugo does not protect it either).
+ * key (or the extra credential the surface admits), and gRPC reflection when
+ * asked, without the key: reflection only describes the schema, which is
+ * public (Centrifugo does not protect it either).
  */
 export function apiConnectRoutes(o: ApiRoutesOptions): (router: ConnectRouter) => void {
-  const interceptors = [apiKeyInterceptor(o.policy)];
+  const interceptors = [apiKeyInterceptor(o.policy, o.alsoAdmits, o.log)];
+  if (o.metrics) interceptors.push(apiMetricsInterceptor(o.metrics));
   const files = o.extraService ? [...reflectedFiles, o.extraService.file] : reflectedFiles;
   const reflection = o.reflection ? createReflectionRoutes(files) : undefined;
   return (router) => {
-    router.service(CentrifugoApi, centrifugoApiImpl(o.service, o.errorMode), { interceptors });
-    router.service(Centrifugo, centrifugoV2Impl(o.service), { interceptors });
+    if (o.serveApi !== false) {
+      router.service(CentrifugoApi, centrifugoApiImpl(o.service, o.errorMode), { interceptors });
+      router.service(Centrifugo, centrifugoV2Impl(o.service), { interceptors });
+    }
     o.extraService?.routes(router);
     reflection?.(router);
   };

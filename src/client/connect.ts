@@ -104,7 +104,7 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
     if (!info) throw errors.unknownChannel();
     resolved.push([channel, sub, info]);
   }
-  s.markConnected();
+  s.markConnected(req.name, req.version);
   const done = await subscribeChannels(
     s,
     resolved.map(([channel, sub, info]) => {

@@ -18,6 +18,7 @@ import type { ClientContext } from "./client-context.js";
 import { dispatch } from "./dispatch.js";
 import { scheduleFlush } from "./flush-scheduler.js";
 import { encodingKind, joinSlot, leaveSlot } from "./frame-slots.js";
+import { commandMethod, pushFrameType, replyFrameType } from "./frame-types.js";
 import { refreshByServer } from "./refresh.js";
 import { refreshByProxy, subRefreshByProxy } from "./server-refresh.js";
 import { subscribeByServer, unsubscribeAll, unsubscribeChannel } from "./subscribe.js";
@@ -120,6 +121,12 @@ export class ClientSession implements HubClient, ProxyClient {
       this.close(disconnects.badRequest);
       return;
     }
+    // Each command is counted with its share of the frame's bytes, the first taking what does not divide.
+    const share = Math.floor(frame.length / decoded.commands.length);
+    decoded.commands.forEach((command, i) => {
+      const bytes = i === 0 ? frame.length - share * (decoded.commands.length - 1) : share;
+      this.ctx.metrics.client.received(this.transport.name, commandMethod(command), bytes);
+    });
     const run = () => this.run(decoded.commands);
     this.commands = this.commands.then(run, run);
   }
@@ -141,11 +148,14 @@ export class ClientSession implements HubClient, ProxyClient {
   }
 
   private async runOne(command: Command): Promise<void> {
+    const method = commandMethod(command);
+    const started = performance.now();
     try {
       await dispatch(this, command);
     } catch (err) {
-      this.fail(command, err);
+      this.fail(command, method, err);
     }
+    this.ctx.metrics.client.command(method, (performance.now() - started) / 1000);
   }
 
   /**
@@ -154,11 +164,19 @@ export class ClientSession implements HubClient, ProxyClient {
    * and after a failed connect every later command is a protocol violation;
    * anything else is a bug, logged once and answered with 3004.
    */
-  private fail(command: Command, err: unknown): void {
+  private fail(command: Command, method: string, err: unknown): void {
     if (err instanceof Disconnect) {
       this.close(err);
     } else if (err instanceof RotorError) {
       if (command.connect) this.unusable = true;
+      this.ctx.metrics.client.replyError(method, err.code);
+      if (command.subscribe) {
+        const channel = command.subscribe.channel;
+        this.ctx.log.debug(
+          { client: this.id, user: this.user, channel, code: err.code },
+          "subscribe refused",
+        );
+      }
       this.replyError(command.id, err);
     } else {
       this.ctx.log.error({ err, client: this.id }, "command failed");
@@ -169,12 +187,19 @@ export class ClientSession implements HubClient, ProxyClient {
   /** A pong: only valid as the answer to an outstanding ping. */
   handlePong(): void {
     if (this.pongDeadline === 0) throw disconnects.badRequest;
+    const sentAt = this.pongDeadline - this.ctx.config.client.pong_timeout;
+    this.ctx.metrics.client.pingPong(this.transport.name, (Date.now() - sentAt) / 1000);
     this.pongDeadline = 0;
   }
 
-  /** Marks the connection established and starts its ping schedule. */
-  markConnected(): void {
+  /** Marks the connection established and starts its ping schedule; `name` and `version` are what the client says it is. */
+  markConnected(name: string, version: string): void {
     this.state = "connected";
+    this.ctx.metrics.client.connected(this, this.transport.name, name, version);
+    this.ctx.log.debug(
+      { client: this.id, user: this.user, transport: this.transport.name, protocol: this.codec.name },
+      "client connected",
+    );
     const interval = this.ctx.config.client.ping_interval;
     if (interval > 0) this.nextPingAt = Date.now() + interval / 2 + Math.random() * (interval / 2);
     const upkeepInterval = this.ctx.config.client.presence_update_interval;
@@ -184,7 +209,7 @@ export class ClientSession implements HubClient, ProxyClient {
   }
 
   reply(id: number, reply: Omit<ReplyInit, "id" | "$typeName">): void {
-    this.send(() => this.codec.encodeReply({ ...reply, id }));
+    this.send(replyFrameType(reply), () => this.codec.encodeReply({ ...reply, id }));
   }
 
   private replyError(id: number, err: RotorError): void {
@@ -197,11 +222,14 @@ export class ClientSession implements HubClient, ProxyClient {
 
   /** Sends an asynchronous push: wrapped in a Reply on bidirectional transports, bare on the others. */
   push(push: PushInit): void {
-    this.send(() => (this.unidirectional ? this.codec.encodePush(push) : this.codec.encodeReply({ push })));
+    if (push.unsubscribe) this.ctx.metrics.client.serverUnsubscribe(push.unsubscribe.code ?? 0);
+    this.send(pushFrameType(push), () =>
+      this.unidirectional ? this.codec.encodePush(push) : this.codec.encodeReply({ push }),
+    );
   }
 
-  /** Encodes and queues; a payload a JSON client cannot receive ends the connection with 3506. */
-  private send(encode: () => Uint8Array): void {
+  /** Encodes, counts and queues; a payload a JSON client cannot receive ends the connection with 3506. */
+  private send(frameType: string, encode: () => Uint8Array): void {
     let message: Uint8Array;
     try {
       message = encode();
@@ -210,6 +238,7 @@ export class ClientSession implements HubClient, ProxyClient {
       this.close(disconnects.inappropriateProtocol);
       return;
     }
+    this.ctx.metrics.client.sent(this.transport.name, frameType, message.length);
     this.enqueue(message);
   }
 
@@ -298,11 +327,10 @@ export class ClientSession implements HubClient, ProxyClient {
 
   private ping(now: number): void {
     this.nextPingAt = now + this.ctx.config.client.ping_interval;
-    if (this.unidirectional) {
-      this.enqueue(this.codec.encodePush({}));
-      return;
-    }
-    this.enqueue(this.codec.ping);
+    const ping = this.unidirectional ? this.codec.encodePush({}) : this.codec.ping;
+    this.ctx.metrics.client.sent(this.transport.name, "server_ping", ping.length);
+    this.enqueue(ping);
+    if (this.unidirectional) return;
     if (this.pongDeadline === 0 && this.ctx.config.client.pong_timeout > 0) {
       this.pongDeadline = now + this.ctx.config.client.pong_timeout;
     }
@@ -314,6 +342,11 @@ export class ClientSession implements HubClient, ProxyClient {
    */
   close(disconnect: Disconnect): void {
     if (this.state === "closed") return;
+    this.ctx.metrics.client.serverDisconnect(this.transport.name, disconnect.code);
+    this.ctx.log.debug(
+      { client: this.id, user: this.user, code: disconnect.code, reason: disconnect.reason },
+      "client disconnected",
+    );
     if (this.transport.pushDisconnect)
       this.push({ disconnect: { code: disconnect.code, reason: disconnect.reason } });
     this.flush();
@@ -329,7 +362,12 @@ export class ClientSession implements HubClient, ProxyClient {
 
   /** The transport went away (peer closed, network error): forget the connection. */
   closedByTransport(): void {
-    if (this.state !== "closed") this.cleanup();
+    if (this.state === "closed") return;
+    this.ctx.log.debug(
+      { client: this.id, user: this.user, reason: "connection closed" },
+      "client disconnected",
+    );
+    this.cleanup();
   }
 
   private cleanup(): void {
@@ -337,6 +375,7 @@ export class ClientSession implements HubClient, ProxyClient {
     this.ended?.abort();
     this.queue = [];
     ticker.remove(this);
+    this.ctx.metrics.client.disconnected(this);
     this.ctx.node.hub.removeClient(this);
     void unsubscribeAll(this);
   }

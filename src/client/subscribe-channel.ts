@@ -89,6 +89,7 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
       const outcome = cache ? recoverLatest(since, history) : recover(since, history);
       if (!outcome.recovered && p.rejectUnrecovered) throw errors.unrecoverablePosition();
       recovered = outcome.recovered;
+      s.ctx.metrics.client.recover(recovered, outcome.publications.length);
       position = history.position;
       resultOffset = outcome.position.offset;
       publications = outcome.publications.map((pub) => wirePublication(s, pub, p.delta));

@@ -75,6 +75,10 @@ export interface NodeSnapshot {
   readonly numChannels: number;
   readonly numSubs: number;
   readonly uptime: number;
+  /** Aggregated metrics: the interval in seconds and flat keyed values. */
+  readonly metrics?:
+    | { readonly interval: number; readonly items: Readonly<Record<string, number>> }
+    | undefined;
 }
 
 /** The one command a control message carries (controlpb `Command`'s oneof). */

@@ -14,6 +14,8 @@ export interface HubClient {
   readonly id: string;
   readonly user: string;
   readonly session: string;
+  /** The transport it is connected over ("websocket", "sse", …), for counts by transport. */
+  readonly transport: { readonly name: string };
   subscribeByServer(channel: string, options: ServerSubscribeOptions): void;
   unsubscribeByServer(channel: string, why: Disconnect): void;
   disconnect(disconnect: Disconnect): void;
@@ -37,14 +39,34 @@ export interface HubSubscriber {
   deliverLeave(info: ClientInfo, frames: FrameCache): void;
 }
 
+/** What a broadcast carries. */
+export type BroadcastKind = "publication" | "join" | "leave";
+
+/**
+ * Told of each subscriber the hub adds or removes and of each broadcast once
+ * it is done, so counts (metrics) are kept per event: never by walking the
+ * hub, never inside the per-subscriber loop.
+ */
+export interface HubObserver {
+  subscribed(channel: string, client: HubClient): void;
+  unsubscribed(channel: string, client: HubClient): void;
+  broadcast(channel: string, kind: BroadcastKind): void;
+}
+
 /** The connections of this node and their subscriptions, indexed for fan-out and for server commands. */
 export class Hub {
   private readonly clients = new Map<string, HubClient>();
   private readonly users = new Map<string, Set<HubClient>>();
   private readonly channels = new Map<string, Map<string, HubSubscriber>>();
   private subs = 0;
+  private observer: HubObserver | undefined;
 
   constructor(private readonly onError: (err: unknown) => void) {}
+
+  /** Sets who is told of subscriptions and broadcasts. */
+  observe(observer: HubObserver): void {
+    this.observer = observer;
+  }
 
   addClient(client: HubClient): void {
     this.clients.set(client.id, client);
@@ -69,15 +91,21 @@ export class Hub {
       subs = new Map();
       this.channels.set(channel, subs);
     }
-    if (!subs.has(sub.client.id)) this.subs += 1;
+    if (!subs.has(sub.client.id)) {
+      this.subs += 1;
+      this.observer?.subscribed(channel, sub.client);
+    }
     subs.set(sub.client.id, sub);
   }
 
   /** Removes a subscriber; false when it was not there. */
   removeSubscriber(channel: string, clientId: string): boolean {
     const subs = this.channels.get(channel);
-    if (!subs?.delete(clientId)) return false;
+    const sub = subs?.get(clientId);
+    if (!subs || !sub) return false;
+    subs.delete(clientId);
     this.subs -= 1;
+    this.observer?.unsubscribed(channel, sub.client);
     if (subs.size === 0) this.channels.delete(channel);
     return true;
   }
@@ -117,15 +145,17 @@ export class Hub {
     delta: boolean,
     prev?: Publication,
   ): void {
-    this.broadcast(channel, (sub, frames) => sub.deliverPublication(pub, position, delta, prev, frames));
+    this.broadcast(channel, "publication", (sub, frames) =>
+      sub.deliverPublication(pub, position, delta, prev, frames),
+    );
   }
 
   join(channel: string, info: ClientInfo): void {
-    this.broadcast(channel, (sub, frames) => sub.deliverJoin(info, frames));
+    this.broadcast(channel, "join", (sub, frames) => sub.deliverJoin(info, frames));
   }
 
   leave(channel: string, info: ClientInfo): void {
-    this.broadcast(channel, (sub, frames) => sub.deliverLeave(info, frames));
+    this.broadcast(channel, "leave", (sub, frames) => sub.deliverLeave(info, frames));
   }
 
   /**
@@ -133,7 +163,11 @@ export class Hub {
    * FrameCache, so each encoding is made once; a subscriber that throws is
    * reported and does not stop the others.
    */
-  private broadcast(channel: string, deliver: (sub: HubSubscriber, frames: FrameCache) => void): void {
+  private broadcast(
+    channel: string,
+    kind: BroadcastKind,
+    deliver: (sub: HubSubscriber, frames: FrameCache) => void,
+  ): void {
     const subs = this.channels.get(channel);
     if (!subs) return;
     const frames: FrameCache = [];
@@ -144,6 +178,7 @@ export class Hub {
         this.onError(err);
       }
     }
+    this.observer?.broadcast(channel, kind);
   }
 
   /** Local channels with their subscriber counts. */

@@ -40,6 +40,8 @@ export interface NodeOptions {
   /** The node name shown by Info; a function because the port is known only once listening. */
   readonly name: () => string;
   readonly version: string;
+  /** The node's aggregated metrics for Info (Centrifugo's `metrics` of a node result). */
+  readonly infoMetrics?: () => NodeSnapshot["metrics"];
 }
 
 export interface NodePublishOptions {
@@ -270,6 +272,7 @@ export class Node implements BrokerEventHandler {
       numChannels: this.hub.numChannels,
       numSubs: this.hub.numSubs,
       uptime: Math.floor((Date.now() - this.startedAt) / 1000),
+      metrics: this.options.infoMetrics?.(),
     };
   }
 

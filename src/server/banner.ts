@@ -1,47 +1,71 @@
 import type { Config } from "../config/schema.js";
+import { placeSurfaces } from "./listeners.js";
 
-/** The lines rotor prints once listening: where each surface answers. */
-export function banner(
-  config: Config,
-  port: number,
-  grpcPort: number | undefined,
-  version: string,
-): string[] {
-  const scheme = config.http_server.tls.enabled ? "https" : "http";
-  const ws = config.http_server.tls.enabled ? "wss" : "ws";
-  const host = config.http_server.address || "0.0.0.0";
-  const base = `${scheme}://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
+/** The ports rotor listens on once started. */
+export interface ListeningPorts {
+  readonly port: number;
+  readonly internalPort: number | undefined;
+  readonly grpcPort: number | undefined;
+}
+
+function baseUrl(tls: boolean, address: string, port: number): string {
+  const host = address === "" || address === "0.0.0.0" || address === "::" ? "localhost" : address;
+  return `${tls ? "https" : "http"}://${host}:${port}`;
+}
+
+/** What rotor logs once listening: a title line, and where each surface answers. */
+export interface Banner {
+  readonly title: string;
+  readonly surfaces: Record<string, string>;
+}
+
+/** The start-up banner: one entry per surface the config enables, with its URL. */
+export function banner(config: Config, ports: ListeningPorts, version: string): Banner {
+  const tls = config.http_server.tls.enabled;
+  const placement = placeSurfaces(config);
+  const main = baseUrl(tls, config.http_server.address, ports.port);
+  const internal =
+    ports.internalPort === undefined
+      ? main
+      : baseUrl(tls, placement.internal?.address ?? "", ports.internalPort);
+  const ws = main.replace(/^http/, "ws");
+  const api = placement.apiOnMain ? main : internal;
   const broker = config.broker.enabled ? `, broker ${config.broker.type}` : "";
-  const lines = [
-    `rotor ${version} listening on ${host}:${port} (HTTP/1.1 and ${config.http_server.tls.enabled ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}${broker}`,
-    `  server API, HTTP JSON      ${base}${config.http_api.handler_prefix}/<method>`,
-    `  server API, Connect/gRPC   ${base}/centrifugal.centrifugo.api.CentrifugoApi/<Method>  (gRPC, gRPC-Web, Connect JSON and binary)`,
-    `  server API, seed era (v2)  ${base}/api.Centrifugo/<Method>`,
-  ];
-  if (grpcPort !== undefined) {
-    lines.push(`  gRPC API port              ${config.grpc_api.address || "0.0.0.0"}:${grpcPort}`);
+  const title = `rotor ${version} listening on ${main} (HTTP/1.1 and ${tls ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}${broker}`;
+  const surfaces: Record<string, string> = {};
+  const row = (what: string, where: string) => {
+    surfaces[what] = where;
+  };
+  if (ports.internalPort !== undefined) row("internal listener", internal);
+  if (!config.http_api.disabled)
+    row("server API, HTTP JSON", `${api}${config.http_api.handler_prefix}/<method>`);
+  row("server API, Connect/gRPC", `${api}/centrifugal.centrifugo.api.CentrifugoApi/<Method>`);
+  row("server API, seed era (v2)", `${api}/api.Centrifugo/<Method>`);
+  if (ports.grpcPort !== undefined) {
+    row("gRPC API port", `${config.grpc_api.address || "0.0.0.0"}:${ports.grpcPort}`);
   }
-  const wsBase = `${ws}://${base.split("://")[1]}`;
-  if (!config.websocket.disabled)
-    lines.push(`  clients, WebSocket         ${wsBase}${config.websocket.handler_prefix}`);
-  const enabled: [string, { enabled: boolean; handler_prefix: string }, string][] = [
-    ["HTTP streaming", config.http_stream, base],
-    ["SSE", config.sse, base],
-    ["uni WebSocket", config.uni_websocket, wsBase],
-    ["uni SSE", config.uni_sse, base],
-    ["uni HTTP stream", config.uni_http_stream, base],
+  if (!config.websocket.disabled) row("clients, WebSocket", `${ws}${config.websocket.handler_prefix}`);
+  const transports: [string, { enabled: boolean; handler_prefix: string }, string][] = [
+    ["HTTP streaming", config.http_stream, main],
+    ["SSE", config.sse, main],
+    ["uni WebSocket", config.uni_websocket, ws],
+    ["uni SSE", config.uni_sse, main],
+    ["uni HTTP stream", config.uni_http_stream, main],
   ];
-  for (const [name, option, root] of enabled) {
-    if (option.enabled) lines.push(`  clients, ${name.padEnd(18)}${root}${option.handler_prefix}`);
+  for (const [name, option, root] of transports) {
+    if (option.enabled) row(`clients, ${name}`, `${root}${option.handler_prefix}`);
   }
   if (config.http_stream.enabled || config.sse.enabled) {
-    lines.push(`  clients, emulation         ${base}${config.emulation.handler_prefix}`);
+    row("clients, emulation", `${main}${config.emulation.handler_prefix}`);
   }
   if (config.uni_grpc.enabled) {
-    lines.push(
-      `  clients, uni stream        ${base}/centrifugal.centrifugo.unistream.CentrifugoUniStream/Consume  (gRPC, gRPC-Web, Connect)`,
-    );
+    row("clients, uni stream", `${main}/centrifugal.centrifugo.unistream.CentrifugoUniStream/Consume`);
   }
-  if (config.health.enabled) lines.push(`  health                     ${base}/health`);
-  return lines;
+  if (config.health.enabled) row("health", `${internal}${config.health.handler_prefix}`);
+  if (config.prometheus.enabled) row("metrics", `${internal}${config.prometheus.handler_prefix}`);
+  if (config.admin.enabled) {
+    const admin = placement.adminOnMain ? main : internal;
+    row("admin UI", `${admin}${config.admin.handler_prefix}/`);
+  }
+  return { title, surfaces };
 }

@@ -4,28 +4,34 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createApiService } from "../api/api-service.js";
 import { apiConnectRoutes } from "../api/connect-routes.js";
-import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
 import { disconnects } from "../errors/disconnect.js";
+import { createChannelTally } from "../metrics/channel-tally.js";
+import { createMetrics, type Metrics } from "../metrics/create-metrics.js";
+import { createInfoMetrics } from "../metrics/info-metrics.js";
 import { Node } from "../node/node.js";
 import { createProxies } from "../proxy/proxies.js";
 import {
   connectStreamFile,
   connectStreamRoutes,
 } from "../transport/connect-stream/connect-stream-handler.js";
-import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { banner } from "./banner.js";
-import { mountClientTransports } from "./client-transports.js";
+import { countedBroker, countedController, countedPresence } from "./counted-engine.js";
 import { createEngine } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
+import { placeSurfaces } from "./listeners.js";
 import { rotorVersion } from "./package-info.js";
+import { buildListeners } from "./surfaces.js";
 
 /** A running rotor: its node, the ports it answers on, and how to stop it. */
 export interface RotorServer {
   readonly node: Node;
+  readonly metrics: Metrics;
   readonly port: number;
+  /** The internal listener's port, when `http_server.internal_port` / `internal_address` set one. */
+  readonly internalPort: number | undefined;
   readonly grpcPort: number | undefined;
   readonly apiKeys: ApiKeys;
   close(): Promise<void>;
@@ -39,70 +45,76 @@ function listeningPort(app: FastifyInstance): number {
 }
 
 /**
- * Starts rotor: the engine, the node, the main port with every surface, and the
- * dedicated gRPC API port when `grpc_api.enabled` is set.
+ * Starts rotor: the engine, the node, the main port with the client
+ * transports, the server API, health, metrics and admin UI on the main port
+ * or the internal one, and the dedicated gRPC API port when
+ * `grpc_api.enabled` is set.
  */
 export async function startRotorServer(config: Config, logger: Logger): Promise<RotorServer> {
+  const metrics = createMetrics({
+    version: rotorVersion,
+    recoveredHistogram: config.prometheus.recovered_publications_histogram,
+    processMetrics: config.prometheus.enabled,
+  });
+  const infoMetrics = createInfoMetrics(metrics.registry, config.node.info_metrics_aggregate_interval);
   const tokens = await createTokenVerifier(config.client);
   const engine = createEngine(config, logger);
   let port = config.http_server.port;
   const node = new Node({
     config,
     ...engine,
+    broker: countedBroker(engine.broker, metrics.node),
+    presence: countedPresence(engine.presence, metrics.node),
+    controller: countedController(engine.controller, metrics.node),
     logger,
     name: () => `${hostname()}_${port}`,
     version: rotorVersion,
+    infoMetrics: infoMetrics.current,
   });
+  node.hub.observe(createChannelTally(metrics.client));
+  metrics.node.watch(() => ({ ...node.snapshot(), numNodes: node.info().length }));
   await node.start();
   const service = createApiService(node);
   const apiKeys = resolveApiKeys(config);
-  const maxMessageSize = config.grpc_api.max_receive_message_size || defaultMaxMessageSize;
-  const connectOptions = { readMaxBytes: maxMessageSize, shutdownTimeoutMs: 1000 };
+  const readMaxBytes = config.grpc_api.max_receive_message_size || defaultMaxMessageSize;
 
   const proxies = createProxies(config, logger);
-  const clientCtx = { node, config, tokens, proxies, log: logger, version: rotorVersion };
+  const clientCtx = { node, config, tokens, proxies, log: logger, version: rotorVersion, metrics };
   const uniStream = config.uni_grpc.enabled
     ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
     : undefined;
-  const app = createHttpApp(logger, config.http_server.tls, maxMessageSize);
-  if (uniStream) app.addHook("onRequest", connectStreamHook(config.client.allowed_origins, logger));
-  await app.register(fastifyConnectPlugin, {
-    ...connectOptions,
-    routes: apiConnectRoutes({
-      service,
-      policy: apiKeys.http,
-      errorMode: config.http_api.error_mode,
-      reflection: true,
-      extraService: uniStream,
-    }),
-  });
-  if (!config.http_api.disabled) {
-    const { error_mode: errorMode, handler_prefix: handlerPrefix } = config.http_api;
-    await app.register(httpJsonApiPlugin, { service, policy: apiKeys.http, errorMode, handlerPrefix });
-  }
-  mountClientTransports(app, clientCtx);
-  if (config.health.enabled) app.get("/health", async () => ({}));
+  const apiCtx = { config, service, policy: apiKeys.http, metrics, log: logger, readMaxBytes };
+  const { main: app, internal } = await buildListeners(apiCtx, clientCtx, uniStream);
   await app.listen({ host: config.http_server.address || "0.0.0.0", port: config.http_server.port });
   port = listeningPort(app);
+  const placement = placeSurfaces(config);
+  if (internal && placement.internal) {
+    await internal.listen({ host: placement.internal.address || "0.0.0.0", port: placement.internal.port });
+  }
+  const internalPort = internal ? listeningPort(internal) : undefined;
 
   let grpcApp: FastifyInstance | undefined;
   if (config.grpc_api.enabled) {
-    grpcApp = createHttpApp(logger, config.grpc_api.tls, maxMessageSize);
+    grpcApp = createHttpApp(logger, config.grpc_api.tls, readMaxBytes);
     await grpcApp.register(fastifyConnectPlugin, {
-      ...connectOptions,
+      readMaxBytes,
+      shutdownTimeoutMs: 1000,
       routes: apiConnectRoutes({
         service,
         policy: apiKeys.grpc,
         errorMode: config.grpc_api.error_mode,
         reflection: config.grpc_api.reflection,
         extraService: uniStream,
+        metrics: metrics.api,
+        log: logger,
       }),
     });
     await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;
 
-  for (const line of banner(config, port, grpcPort, rotorVersion)) logger.info(line);
+  const { title, surfaces } = banner(config, { port, internalPort, grpcPort }, rotorVersion);
+  logger.info({ surfaces }, title);
   if (apiKeys.generated) {
     logger.warn(`no API key configured: generated one for this run: ${apiKeys.generated}`);
   }
@@ -114,12 +126,15 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
 
   return {
     node,
+    metrics,
     port,
+    internalPort,
     grpcPort,
     apiKeys,
     async close() {
+      infoMetrics.close();
       for (const client of [...node.hub.allClients()]) client.disconnect(disconnects.shutdown);
-      await Promise.all([app.close(), grpcApp?.close()]);
+      await Promise.all([app.close(), internal?.close(), grpcApp?.close()]);
       await Promise.all([node.close(), proxies.close()]);
     },
   };

@@ -57,6 +57,7 @@ export function fakeClient(srv: TestServer, id: string, user: string) {
     id,
     user,
     session: "",
+    transport: { name: "test" },
     subscribeByServer: (channel) => record(`subscribe ${channel}`),
     unsubscribeByServer: (channel) => record(`unsubscribe ${channel}`),
     disconnect: (d) => record(`disconnect ${d.code} ${d.reason}`),

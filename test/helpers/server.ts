@@ -13,6 +13,8 @@ export interface TestServer {
   /** http://127.0.0.1:<port> of the main port. */
   readonly url: string;
   readonly port: number;
+  /** http://127.0.0.1:<port> of the internal listener, or the main port's url when there is none. */
+  readonly internalUrl: string;
   readonly grpcPort: number | undefined;
   readonly apiKey: string;
   close(): Promise<void>;
@@ -61,6 +63,7 @@ export async function startTestServer(config: Record<string, unknown> = {}): Pro
     config: loaded.config,
     url: `http://127.0.0.1:${server.port}`,
     port: server.port,
+    internalUrl: `http://127.0.0.1:${server.internalPort ?? server.port}`,
     grpcPort: server.grpcPort,
     apiKey: (httpApi.key as string | undefined) ?? testApiKey,
     close: () => server.close(),

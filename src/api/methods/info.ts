@@ -22,6 +22,7 @@ export function info(node: Node): MessageInitShape<typeof InfoResultSchema> {
       numChannels: n.numChannels,
       uptime: n.uptime,
       numSubs: n.numSubs,
+      metrics: n.metrics && { interval: n.metrics.interval, items: { ...n.metrics.items } },
     })),
   };
 }

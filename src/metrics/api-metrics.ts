@@ -1,0 +1,52 @@
+import type { Registry } from "prom-client";
+import { metricKinds } from "./metric-kinds.js";
+
+/**
+ * How a server API call arrived. Centrifugo says `http` or `grpc`; rotor
+ * answers more protocols on one service and tells them apart: its HTTP JSON
+ * API is `http_json`.
+ */
+export type ApiProtocol = "http_json" | "grpc" | "grpc_web" | "connect_json" | "connect_proto";
+
+/** The protocol of a Connect-router request, from its Content-Type. */
+export function apiProtocolOf(contentType: string | null | undefined): ApiProtocol {
+  const type = contentType ?? "";
+  if (type.startsWith("application/grpc-web")) return "grpc_web";
+  if (type.startsWith("application/grpc")) return "grpc";
+  if (type.startsWith("application/json") || type.startsWith("application/connect+json"))
+    return "connect_json";
+  return "connect_proto";
+}
+
+/** `PresenceStats` or `presenceStats` → `presence_stats`: the method label Centrifugo uses. */
+export function apiMethodLabel(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/**
+ * `centrifugo_api_command_duration_seconds` (summary and histogram) and
+ * `centrifugo_api_command_errors_total`: every server API call, by protocol
+ * and method, once per call; errors when the reply carries one (`error` is
+ * its numeric code).
+ */
+export function createApiMetrics(registry: Registry) {
+  const m = metricKinds(registry, "api");
+  const labels = ["protocol", "method"] as const;
+  const summary = m.summary("command_duration_seconds", "Duration of API per command.", labels);
+  const histogram = m.histogram("command_duration_seconds_histogram", "Duration of API per command.", labels);
+  const errors = m.counter("command_errors_total", "Number of errors in API commands.", [
+    "protocol",
+    "method",
+    "error",
+  ]);
+  return {
+    call(protocol: ApiProtocol, method: string, seconds: number, error?: number | string): void {
+      const callLabels = { protocol, method };
+      summary.observe(callLabels, seconds);
+      histogram.observe(callLabels, seconds);
+      if (error !== undefined) errors.inc({ protocol, method, error: String(error) });
+    },
+  };
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;

@@ -1,0 +1,178 @@
+import type { Registry } from "prom-client";
+import { commandBuckets, metricKinds } from "./metric-kinds.js";
+import type { NodeMetrics } from "./node-metrics.js";
+
+type ConnectionLabels = Record<"transport" | "accept_protocol" | "client_name" | "client_version", string>;
+
+/** Transports whose disconnects travel as a close frame, counted in `transport_outgoing_close_count`. */
+const closeFrameTransports = new Set(["websocket", "uni_websocket"]);
+
+/**
+ * The `centrifugo_client_*` and `centrifugo_transport_*` metrics, counted per
+ * connection event and per command. Publications, joins and leaves fanned
+ * out to many subscribers are counted once per broadcast (see channel-tally).
+ * OSS Centrifugo registers no client names, so `client_name` is `unnamed`
+ * or `unregistered`, and `client_version` `unversioned` or `unregistered`.
+ */
+export function createClientMetrics(
+  registry: Registry,
+  node: NodeMetrics,
+  options: { recoveredHistogram: boolean },
+) {
+  const c = metricKinds(registry, "client");
+  const t = metricKinds(registry, "transport");
+  const connectionLabels = ["transport", "accept_protocol", "client_name", "client_version"] as const;
+  const accepted = c.counter("connections_accepted", "Number of accepted connections.", connectionLabels);
+  const inflight = c.gauge("connections_inflight", "Number of inflight connections.", connectionLabels);
+  const subsAccepted = c.counter("subscriptions_accepted", "Number of accepted subscriptions.", [
+    "client_name",
+    "channel_namespace",
+  ]);
+  const subsInflight = c.gauge("subscriptions_inflight", "Number of inflight subscriptions.", [
+    "client_name",
+    "channel_namespace",
+  ]);
+  const commandSummary = c.summary("command_duration_seconds", "Client command duration summary.", [
+    "method",
+    "channel_namespace",
+  ]);
+  const commandHistogram = c.histogram(
+    "command_duration_seconds_histogram",
+    "Client command duration histogram.",
+    ["method", "channel_namespace"],
+    commandBuckets,
+  );
+  const replyErrors = c.counter("num_reply_errors", "Number of errors in replies sent to clients.", [
+    "method",
+    "code",
+    "channel_namespace",
+  ]);
+  const unsubscribes = c.counter("num_server_unsubscribes", "Number of server initiated unsubscribes.", [
+    "code",
+    "channel_namespace",
+  ]);
+  const disconnects = c.counter("num_server_disconnects", "Number of server initiated disconnects.", [
+    "code",
+  ]);
+  const recovers = c.counter("recover", "Count of recover operations.", [
+    "recovered",
+    "channel_namespace",
+    "has_recovered_publications",
+  ]);
+  const recoveredPublications = options.recoveredHistogram
+    ? c.histogram(
+        "recovered_publications",
+        "Number of publications recovered during subscription recovery.",
+        ["channel_namespace"],
+      )
+    : undefined;
+  const pingPong = c.histogram("ping_pong_duration_seconds", "Ping/Pong duration in seconds.", ["transport"]);
+  const frameLabels = ["transport", "frame_type", "channel_namespace"] as const;
+  const sent = t.counter(
+    "messages_sent",
+    "Number of messages sent to client connections over specific transport.",
+    frameLabels,
+  );
+  const sentSize = t.counter(
+    "messages_sent_size",
+    "Size in bytes of messages sent to client connections.",
+    frameLabels,
+  );
+  const received = t.counter(
+    "messages_received",
+    "Number of messages received from client connections.",
+    frameLabels,
+  );
+  const receivedSize = t.counter(
+    "messages_received_size",
+    "Size in bytes of messages received from clients.",
+    frameLabels,
+  );
+  const closes = t.counter("outgoing_close_count", "Number of close frames sent to client connections.", [
+    "transport",
+    "code",
+  ]);
+
+  const labelsOf = new WeakMap<object, ConnectionLabels>();
+  const live = new WeakSet<object>();
+  const nameOf = (client: object) => labelsOf.get(client)?.client_name ?? "unnamed";
+
+  return {
+    /** A connection authenticated: counted by transport and by what it says it is. */
+    connected(client: object, transport: string, name: string, version: string): void {
+      const labels = {
+        transport,
+        accept_protocol: "",
+        client_name: name ? "unregistered" : "unnamed",
+        client_version: version ? "unregistered" : "unversioned",
+      };
+      labelsOf.set(client, labels);
+      live.add(client);
+      accepted.inc(labels);
+      inflight.inc(labels);
+      node.action("add_client");
+    },
+    disconnected(client: object): void {
+      if (!live.delete(client)) return;
+      inflight.dec(labelsOf.get(client)!);
+      node.action("remove_client");
+    },
+    subscribed(client: object): void {
+      const labels = { client_name: nameOf(client), channel_namespace: "" };
+      subsAccepted.inc(labels);
+      subsInflight.inc(labels);
+      node.action("add_subscription");
+    },
+    unsubscribed(client: object): void {
+      subsInflight.dec({ client_name: nameOf(client), channel_namespace: "" });
+      node.action("remove_subscription");
+    },
+    /** A command arrived: `bytes` is its share of the frame that carried it. */
+    received(transport: string, method: string, bytes: number): void {
+      const labels = { transport, frame_type: method, channel_namespace: "" };
+      received.inc(labels);
+      receivedSize.inc(labels, bytes);
+    },
+    /** A command was handled, successfully or with an error reply. */
+    command(method: string, seconds: number): void {
+      const labels = { method, channel_namespace: "" };
+      commandSummary.observe(labels, seconds);
+      commandHistogram.observe(labels, seconds);
+    },
+    replyError(method: string, code: number): void {
+      replyErrors.inc({ method, code: String(code), channel_namespace: "" });
+    },
+    /** A reply or push written to one connection. */
+    sent(transport: string, frameType: string, bytes: number): void {
+      const labels = { transport, frame_type: frameType, channel_namespace: "" };
+      sent.inc(labels);
+      sentSize.inc(labels, bytes);
+    },
+    /** One broadcast reached `count` connections of a transport. */
+    broadcastSent(transport: string, frameType: string, count: number): void {
+      sent.inc({ transport, frame_type: frameType, channel_namespace: "" }, count);
+    },
+    serverDisconnect(transport: string, code: number): void {
+      disconnects.inc({ code: String(code) });
+      if (closeFrameTransports.has(transport)) closes.inc({ transport, code: String(code) });
+    },
+    serverUnsubscribe(code: number): void {
+      unsubscribes.inc({ code: String(code), channel_namespace: "" });
+    },
+    recover(recovered: boolean, publications: number): void {
+      const has = publications > 0 ? "yes" : "no";
+      recovers.inc({
+        recovered: recovered ? "yes" : "no",
+        channel_namespace: "",
+        has_recovered_publications: has,
+      });
+      node.action("history_recover");
+      if (recovered) recoveredPublications?.observe({ channel_namespace: "" }, publications);
+    },
+    pingPong(transport: string, seconds: number): void {
+      pingPong.observe({ transport }, seconds);
+    },
+  };
+}
+
+export type ClientMetrics = ReturnType<typeof createClientMetrics>;

@@ -1,0 +1,46 @@
+import type { Registry } from "prom-client";
+import { metricKinds } from "./metric-kinds.js";
+
+/** Which proxy made a call: its protocol (`http`, `grpc`), kind (`connect`, `rpc`…) and name (`default`). */
+export interface ProxyLabels {
+  readonly protocol: string;
+  readonly type: string;
+  readonly name: string;
+}
+
+/**
+ * The `centrifugo_proxy_*` metrics for calls to the application backend.
+ * Centrifugo's semantics: duration for every completed call, success or not;
+ * `errors` (no `_total`) for transport-level failures only (network,
+ * timeout, non-200, bad JSON), not for an `error` or `disconnect` the backend
+ * answers; `inflight_requests` around each call.
+ */
+export function createProxyMetrics(registry: Registry) {
+  const m = metricKinds(registry, "proxy");
+  const labels = ["protocol", "type", "name"] as const;
+  const summary = m.summary("duration_seconds", "Duration of proxy request.", labels);
+  const histogram = m.histogram("duration_seconds_histogram", "Duration of proxy request.", labels);
+  const errors = m.counter("errors", "Proxy request errors.", labels);
+  const inflight = m.gauge("inflight_requests", "Number of inflight proxy requests.", labels);
+  return {
+    /** Times one backend call: counts it inflight until it settles; a thrown error counts as a transport failure. */
+    async observe<T>(proxy: ProxyLabels, call: () => Promise<T>): Promise<T> {
+      const l = { protocol: proxy.protocol, type: proxy.type, name: proxy.name };
+      const started = performance.now();
+      inflight.inc(l);
+      try {
+        return await call();
+      } catch (err) {
+        errors.inc(l);
+        throw err;
+      } finally {
+        inflight.dec(l);
+        const seconds = (performance.now() - started) / 1000;
+        summary.observe(l, seconds);
+        histogram.observe(l, seconds);
+      }
+    },
+  };
+}
+
+export type ProxyMetrics = ReturnType<typeof createProxyMetrics>;

@@ -1,0 +1,64 @@
+import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { type ApiKeyPolicy, type ExtraAccess, noKeyPolicy } from "../api/api-key.js";
+import type { ApiService } from "../api/api-service.js";
+import { type ApiRoutesOptions, apiConnectRoutes } from "../api/connect-routes.js";
+import { countedApiService } from "../api/counted-api.js";
+import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
+import type { Config } from "../config/schema.js";
+import type { Metrics } from "../metrics/create-metrics.js";
+
+/** What one listener's Connect router serves. */
+export interface ListenerApi {
+  /** The server API with its key (and the HTTP JSON API beside it), or only for the admin UI. */
+  readonly api: boolean;
+  /** The admin token, accepted where the admin UI is served. */
+  readonly adminAccess?: ExtraAccess | undefined;
+  /** The client uni stream (main listener only). */
+  readonly extraService?: ApiRoutesOptions["extraService"];
+}
+
+export interface ApiContext {
+  readonly config: Config;
+  readonly service: ApiService;
+  readonly policy: ApiKeyPolicy;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly readMaxBytes: number;
+}
+
+/**
+ * Mounts the server API on a listener: the Connect router (gRPC, gRPC-Web,
+ * Connect) when the listener serves the API, the admin UI or the uni stream,
+ * and the HTTP JSON API where the API itself is served. Where the admin UI is
+ * served without the API, the Connect routes admit only the admin token.
+ */
+export async function mountApi(app: FastifyInstance, ctx: ApiContext, here: ListenerApi): Promise<void> {
+  const { config, metrics } = ctx;
+  if (here.api || here.adminAccess || here.extraService) {
+    await app.register(fastifyConnectPlugin, {
+      readMaxBytes: ctx.readMaxBytes,
+      shutdownTimeoutMs: 1000,
+      routes: apiConnectRoutes({
+        service: ctx.service,
+        serveApi: here.api || here.adminAccess !== undefined,
+        policy: here.api ? ctx.policy : noKeyPolicy,
+        alsoAdmits: here.adminAccess,
+        errorMode: config.http_api.error_mode,
+        reflection: here.api,
+        extraService: here.extraService,
+        metrics: metrics.api,
+        log: ctx.log,
+      }),
+    });
+  }
+  if (here.api && !config.http_api.disabled) {
+    await app.register(httpJsonApiPlugin, {
+      service: countedApiService(ctx.service, metrics.api, "http_json"),
+      policy: ctx.policy,
+      errorMode: config.http_api.error_mode,
+      handlerPrefix: config.http_api.handler_prefix,
+    });
+  }
+}

@@ -1,0 +1,113 @@
+import type { Broker, BrokerEventHandler } from "../broker/types.js";
+import type { Controller } from "../controller/types.js";
+import type { NodeMetrics } from "../metrics/node-metrics.js";
+import type { PresenceManager } from "../presence/types.js";
+
+/** The node's side of the broker, counting what arrives and timing each publication's fan-out. */
+function countedHandler(handler: BrokerEventHandler, m: NodeMetrics): BrokerEventHandler {
+  return {
+    onPublication(channel, pub, position, delta, prev) {
+      m.received("publication");
+      const started = performance.now();
+      handler.onPublication(channel, pub, position, delta, prev);
+      m.broadcast((performance.now() - started) / 1000);
+    },
+    onJoin(channel, info) {
+      m.received("join");
+      handler.onJoin(channel, info);
+    },
+    onLeave(channel, info) {
+      m.received("leave");
+      handler.onLeave(channel, info);
+    },
+    onDeliveryGap(channels) {
+      handler.onDeliveryGap(channels);
+    },
+  };
+}
+
+/**
+ * A broker that reports to the node metrics what the node asks of it
+ * (`messages_sent_count` by type, `action_count` for history and broker
+ * subscriptions) and what it delivers, whichever engine is behind it: the
+ * engines stay free of metrics, and every call is counted once, never per
+ * subscriber.
+ */
+export function countedBroker(broker: Broker, m: NodeMetrics): Broker {
+  return {
+    start: (handler) => broker.start(countedHandler(handler, m)),
+    publish(channel, data, options) {
+      m.sent("publication");
+      return broker.publish(channel, data, options);
+    },
+    publishJoin(channel, info) {
+      m.sent("join");
+      return broker.publishJoin(channel, info);
+    },
+    publishLeave(channel, info) {
+      m.sent("leave");
+      return broker.publishLeave(channel, info);
+    },
+    subscribe(channels) {
+      m.action("broker_subscribe", channels.length);
+      return broker.subscribe(channels);
+    },
+    unsubscribe(channels) {
+      m.action("broker_unsubscribe", channels.length);
+      return broker.unsubscribe(channels);
+    },
+    history(channel, filter) {
+      m.action("history");
+      return broker.history(channel, filter);
+    },
+    removeHistory(channel) {
+      m.action("history_remove");
+      return broker.removeHistory(channel);
+    },
+    close: () => broker.close(),
+  };
+}
+
+/** A presence manager that counts each call in `centrifugo_node_action_count`. */
+export function countedPresence(presence: PresenceManager, m: NodeMetrics): PresenceManager {
+  return {
+    start: () => presence.start(),
+    addPresence(channel, clientId, info) {
+      m.action("add_presence");
+      return presence.addPresence(channel, clientId, info);
+    },
+    removePresence(channel, clientId, user) {
+      m.action("remove_presence");
+      return presence.removePresence(channel, clientId, user);
+    },
+    presence(channel) {
+      m.action("presence");
+      return presence.presence(channel);
+    },
+    presenceStats(channel) {
+      m.action("presence_stats");
+      return presence.presenceStats(channel);
+    },
+    close: () => presence.close(),
+  };
+}
+
+/** A controller that counts control messages sent and received in `messages_sent_count` / `messages_received_count`. */
+export function countedController(controller: Controller, m: NodeMetrics): Controller {
+  return {
+    start: (nodeId, handler) =>
+      controller.start(nodeId, (data) => {
+        m.received("control");
+        handler(data);
+      }),
+    publish(data) {
+      m.sent("control");
+      return controller.publish(data);
+    },
+    publishTo(nodeId, data) {
+      m.sent("control");
+      return controller.publishTo(nodeId, data);
+    },
+    close: () => controller.close(),
+  };
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from "fastify";
+import type { ApiRoutesOptions } from "../api/connect-routes.js";
+import type { ClientContext } from "../client/client-context.js";
+import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
+import { type ApiContext, mountApi } from "./api-routes.js";
+import { mountClientTransports } from "./client-transports.js";
+import { createHttpApp } from "./http-app.js";
+import { placeSurfaces } from "./listeners.js";
+import { instrumentHttp, mountOpsRoutes } from "./ops-routes.js";
+
+/** The HTTP listeners before they listen: the main one, and the internal one when configured. */
+export interface Listeners {
+  readonly main: FastifyInstance;
+  readonly internal: FastifyInstance | undefined;
+}
+
+/**
+ * Builds the main listener and, when configured, the internal one, and puts
+ * every surface on the right one: client transports on the main listener;
+ * the server API, health and metrics on the internal listener unless
+ * `http_api.external` keeps the API on the main one.
+ */
+export async function buildListeners(
+  api: ApiContext,
+  clientCtx: ClientContext,
+  uniStream: ApiRoutesOptions["extraService"],
+): Promise<Listeners> {
+  const { config, metrics, log, readMaxBytes } = api;
+  const placement = placeSurfaces(config);
+  const main = createHttpApp(log, config.http_server.tls, readMaxBytes);
+  const internal = placement.internal ? createHttpApp(log, config.http_server.tls, readMaxBytes) : undefined;
+  for (const app of [main, internal]) {
+    if (app && config.prometheus.instrument_http_handlers) instrumentHttp(app, metrics);
+  }
+  if (uniStream) main.addHook("onRequest", connectStreamHook(config.client.allowed_origins, log));
+
+  await mountApi(main, api, { api: placement.apiOnMain, extraService: uniStream });
+  if (internal) await mountApi(internal, api, { api: !placement.apiOnMain });
+  mountClientTransports(main, clientCtx);
+  mountOpsRoutes(internal ?? main, config, metrics);
+  return { main, internal };
+}
