@@ -10,6 +10,7 @@ bash scripts/system-deps.sh
 bash scripts/check-generated.sh
 node_modules/.bin/biome check .
 node_modules/.bin/tsc --noEmit -p tsconfig.json
+node scripts/build.mjs --admin
 
 run() {
   node --experimental-eventsource --import tsx --test --test-concurrency=2 "$@"

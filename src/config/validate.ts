@@ -41,5 +41,9 @@ export function checkConfig(config: Config): string[] {
     }
   }
   out.push(...checkProxyConfig(config));
+  const admin = config.admin;
+  if (admin.enabled && !admin.insecure && (!admin.password || !admin.secret)) {
+    out.push("admin: enabled without both password and secret (set them, or admin.insecure for no login)");
+  }
   return out;
 }

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from "fastify";
+import { createAdminAccess } from "../admin/admin-access.js";
+import { mountAdmin } from "../admin/mount-admin.js";
 import type { ApiRoutesOptions } from "../api/connect-routes.js";
 import type { ClientContext } from "../client/client-context.js";
 import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
@@ -17,8 +19,8 @@ export interface Listeners {
 /**
  * Builds the main listener and, when configured, the internal one, and puts
  * every surface on the right one: client transports on the main listener;
- * the server API, health and metrics on the internal listener unless
- * `http_api.external` keeps the API on the main one.
+ * the server API, health, metrics and the admin UI on the internal listener
+ * unless `http_api.external` / `admin.external` keep them on the main one.
  */
 export async function buildListeners(
   api: ApiContext,
@@ -34,9 +36,21 @@ export async function buildListeners(
   }
   if (uniStream) main.addHook("onRequest", connectStreamHook(config.client.allowed_origins, log));
 
-  await mountApi(main, api, { api: placement.apiOnMain, extraService: uniStream });
-  if (internal) await mountApi(internal, api, { api: !placement.apiOnMain });
+  const admin = config.admin.enabled ? createAdminAccess(config.admin) : undefined;
+  const adminApp = placement.adminOnMain ? main : internal!;
+  const adminAccess = (app: FastifyInstance) => (app === adminApp ? admin?.allows : undefined);
+  await mountApi(main, api, {
+    api: placement.apiOnMain,
+    adminAccess: adminAccess(main),
+    extraService: uniStream,
+  });
+  if (internal)
+    await mountApi(internal, api, { api: !placement.apiOnMain, adminAccess: adminAccess(internal) });
   mountClientTransports(main, clientCtx);
   mountOpsRoutes(internal ?? main, config, metrics);
+  if (admin) await mountAdmin(adminApp, { access: admin, service: api.service, clientCtx });
+  if (config.admin.enabled && config.admin.insecure) {
+    log.warn("admin.insecure is set: the admin UI and the server API behind it need no login");
+  }
   return { main, internal };
 }

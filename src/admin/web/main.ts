@@ -1,0 +1,100 @@
+import { actionsPage } from "./actions-page.js";
+import { h, show } from "./dom.js";
+import { livePage } from "./live-page.js";
+import { forget, init, LoggedOut, login } from "./session.js";
+import { statusPage } from "./status-page.js";
+
+/** The admin UI: a login form unless insecure or logged in, then three pages chosen by the URL hash. */
+const app = document.getElementById("app")!;
+const pages = {
+  status: statusPage,
+  actions: (root: HTMLElement, onError: (err: unknown) => void) => {
+    actionsPage(root, onError);
+    return () => {};
+  },
+  live: livePage,
+} as const;
+type PageName = keyof typeof pages;
+let leavePage = () => {};
+let insecure = false;
+
+function failed(err: unknown): void {
+  if (err instanceof LoggedOut) {
+    forget();
+    showLogin("Your session ended: log in again.");
+    return;
+  }
+  const banner = document.getElementById("error");
+  if (banner) banner.textContent = String(err);
+}
+
+function showLogin(message = ""): void {
+  leavePage();
+  const password = h("input", {
+    id: "password",
+    type: "password",
+    autocomplete: "current-password",
+    required: "",
+  });
+  const note = h("p", { id: "login-error", class: "error" }, message);
+  const form = h(
+    "form",
+    { id: "login", class: "card" },
+    h("h1", {}, "rotor"),
+    password,
+    h("button", { type: "submit" }, "Log in"),
+    note,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (await login(password.value)) showApp();
+    else note.textContent = "Wrong password.";
+  });
+  show(app, form);
+  password.focus();
+}
+
+function showPage(): void {
+  leavePage();
+  const name: PageName =
+    (location.hash.slice(1) as PageName) in pages ? (location.hash.slice(1) as PageName) : "status";
+  document.querySelectorAll("nav a").forEach((link) => {
+    link.classList.toggle("active", link.getAttribute("href") === `#${name}`);
+  });
+  const main = document.getElementById("page")!;
+  document.getElementById("error")!.textContent = "";
+  leavePage = pages[name](main, failed);
+}
+
+function showApp(): void {
+  const logout = h("a", { href: "#", id: "logout" }, "Log out");
+  logout.addEventListener("click", (event) => {
+    event.preventDefault();
+    forget();
+    showLogin();
+  });
+  const nav = h(
+    "nav",
+    {},
+    h("strong", {}, "rotor"),
+    h("a", { href: "#status" }, "Status"),
+    h("a", { href: "#actions" }, "Actions"),
+    h("a", { href: "#live" }, "Live"),
+    insecure ? null : logout,
+  );
+  show(app, nav, h("p", { id: "error", class: "error" }), h("main", { id: "page" }));
+  showPage();
+}
+
+window.addEventListener("hashchange", () => {
+  if (document.getElementById("page")) showPage();
+});
+
+init().then(
+  (state) => {
+    insecure = state.insecure;
+    if (state.insecure || state.authenticated) showApp();
+    else showLogin();
+  },
+  (err) => show(app, h("p", { class: "error" }, `cannot reach the server: ${err}`)),
+);

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { SignJWT } from "jose";
+import type { Browser, Page } from "playwright-core";
+import { httpApi } from "../helpers/api-clients.js";
+import { artifactDir, launchChromium } from "../helpers/browser.js";
+import { centrifugeClient, collectPublications, subscribed } from "../helpers/centrifuge-clients.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+
+const password = "ui-password";
+const secret = "ui-token-secret";
+const shots = artifactDir("admin-ui");
+const token = (user: string) =>
+  new SignJWT({ sub: user }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+
+let srv: TestServer;
+let browser: Browser;
+let page: Page;
+const clients: ReturnType<typeof centrifugeClient>[] = [];
+
+before(async () => {
+  srv = await startTestServer({
+    admin: { enabled: true, password, secret: "ui-admin-secret" },
+    client: { token: { hmac_secret_key: secret } },
+    channel: { without_namespace: { allow_subscribe_for_client: true, join_leave: true } },
+  });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+});
+after(async () => {
+  for (const c of clients) c.disconnect();
+  await browser?.close();
+  await srv?.close();
+});
+
+async function client(user: string) {
+  const c = centrifugeClient(srv.url, "json", { token: await token(user) });
+  clients.push(c);
+  return c;
+}
+
+describe("admin web UI in Chromium", () => {
+  test("a wrong password is refused, the right one logs in to the status page", async () => {
+    await page.goto(`${srv.url}/`);
+    await page.fill("#password", "wrong");
+    await page.click("#login button");
+    await page.waitForSelector("#login-error:has-text('Wrong password')");
+    await page.screenshot({ path: join(shots, "login-refused.png") });
+    await page.fill("#password", password);
+    await page.click("#login button");
+    await page.waitForSelector("#nodes tbody tr");
+  });
+
+  test("the status page shows the same counts as /api/info", async () => {
+    for (const user of ["alice", "bob"]) await subscribed(await client(user), "news");
+    await page.goto(`${srv.url}/#status`);
+    await page.reload();
+    await page.waitForSelector("#nodes td[data-field=num_clients]:text-is('2')");
+    const info = await httpApi(srv.url, "info", {}, { "x-api-key": srv.apiKey });
+    const node = (info.body as { result: { nodes: Record<string, unknown>[] } }).result.nodes[0]!;
+    const cell = (field: string) => page.textContent(`#nodes td[data-field=${field}]`);
+    assert.equal(await cell("name"), node.name);
+    for (const field of ["num_clients", "num_users", "num_subs", "num_channels"]) {
+      assert.equal(await cell(field), String(node[field] ?? 0), field);
+    }
+    await page.screenshot({ path: join(shots, "status.png") });
+  });
+
+  test("a publish from the actions page reaches a centrifuge-js subscriber", async () => {
+    const { sub } = await subscribed(await client("carol"), "news");
+    const received = collectPublications(sub);
+    await page.click("nav a[href='#actions']");
+    await page.selectOption("#action-method", "publish");
+    await page.fill(
+      "#action-request",
+      JSON.stringify({ channel: "news", data: { text: "from the admin UI" } }),
+    );
+    await page.click("#action-send");
+    await page.waitForSelector("#action-answer:has-text('\"result\"')");
+    assert.deepEqual((await received.take(1))[0]?.data, { text: "from the admin UI" });
+    assert.deepEqual(JSON.parse((await page.textContent("#action-answer")) ?? ""), { result: {} });
+    await page.screenshot({ path: join(shots, "actions.png") });
+  });
+
+  test("the live view shows a publication made with curl, and joins", async () => {
+    await page.click("nav a[href='#live']");
+    await page.fill("#live-channel", "news");
+    await page.click("#live-form button");
+    await page.waitForSelector("#live-state:has-text('live')");
+    await subscribed(await client("dave"), "news");
+    await page.waitForSelector("#live-events li.join:has-text('dave')");
+    await promisify(execFile)("curl", [
+      "-sS",
+      "-X",
+      "POST",
+      "-H",
+      `X-API-Key: ${srv.apiKey}`,
+      "-d",
+      '{"channel":"news","data":{"text":"sent with curl"}}',
+      `${srv.url}/api/publish`,
+    ]);
+    await page.waitForSelector("#live-events li.publication:has-text('sent with curl')");
+    await page.screenshot({ path: join(shots, "live.png") });
+  });
+});
