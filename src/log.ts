@@ -1,6 +1,29 @@
 import { type Logger, pino } from "pino";
+import pretty from "pino-pretty";
 
-/** rotor's logger: JSON lines on stdout, one per event, at the configured level. */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+/** A block of named values logged as one field: aligned lines for people, an object for machines. */
+export type LogTable = Readonly<Record<string, string>>;
+
+function table(value: unknown): string {
+  const rows = Object.entries(value as LogTable);
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  return rows.map(([name, text]) => `\n    ${name.padEnd(width)}${text}`).join("");
+}
+
+/**
+ * rotor's logger: JSON lines on stdout, one per event, for log collectors;
+ * human-readable lines (pino-pretty) when stdout is a terminal. The `surfaces`
+ * and `use` fields (the start-up banner, first-run instructions) print as
+ * aligned text there.
+ */
+export function createLogger(level: string, readable = process.stdout.isTTY === true): Logger {
+  const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
+  if (!readable) return pino(options);
+  const stream = pretty({
+    colorize: true,
+    sync: true,
+    translateTime: "SYS:HH:MM:ss.l",
+    customPrettifiers: { surfaces: table, use: table },
+  });
+  return pino(options, stream);
 }

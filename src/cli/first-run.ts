@@ -1,0 +1,64 @@
+import { basename, relative } from "node:path";
+import { envName } from "../config/env.js";
+import { starterConfig } from "../config/genconfig.js";
+import { configLeaves } from "../config/leaves.js";
+import type { Config } from "../config/schema.js";
+import type { LogTable } from "../log.js";
+import type { RotorServer } from "../server/rotor-server.js";
+import type { CommandLine } from "./command-line.js";
+
+/** Options that say where and how loudly to run, not how to secure it: setting them keeps a run zero-config. */
+const placementOptions = new Set([
+  "http_server.port",
+  "http_server.address",
+  "http_server.internal_port",
+  "http_server.internal_address",
+  "log.level",
+]);
+
+/**
+ * A run is zero-config when no config file is given and neither the
+ * environment nor the flags set any option beyond the port, the address and
+ * the log level: then rotor generates what a first run needs instead of
+ * starting a server every client is refused by.
+ */
+export function isFirstRun(line: CommandLine, env: Record<string, string | undefined>): boolean {
+  if (line.values.has("config")) return false;
+  if (line.options.some(([path]) => !placementOptions.has(path))) return false;
+  for (const path of configLeaves.keys()) {
+    if (placementOptions.has(path)) continue;
+    if (env[envName(path)] || env[envName(path, "CENTRIFUGO_")]) return false;
+  }
+  return true;
+}
+
+/**
+ * The first run's configuration: the starter config `rotor genconfig` would
+ * write (an API key, a token HMAC key, channels open to subscribers) with the
+ * admin UI enabled and its password generated, kept in memory for this run.
+ */
+export function firstRunConfig(port: unknown): Record<string, unknown> {
+  return starterConfig({ adminEnabled: true, port: typeof port === "number" && port > 0 ? port : 8000 });
+}
+
+/** How to run this same rotor again, for a command line people can paste. */
+function selfCommand(): string {
+  const script = process.argv[1] ?? "rotor";
+  const path = relative(process.cwd(), script);
+  return [basename(process.execPath), ...process.execArgv, path.startsWith("..") ? script : path].join(" ");
+}
+
+/** What the first run prints: the generated secrets and commands that work with them right away. */
+export function firstRunNotes(config: Config, server: RotorServer): LogTable {
+  const base = `http://localhost:${server.port}`;
+  const api = `http://localhost:${server.internalPort ?? server.port}`;
+  const key = config.http_api.key;
+  return {
+    "API key": `${key}  (X-API-Key header; gRPC metadata authorization: apikey <key>)`,
+    "token HMAC key": config.client.token.hmac_secret_key,
+    "client token": `${envName("client.token.hmac_secret_key")}=${config.client.token.hmac_secret_key} ${selfCommand()} gentoken --user alice`,
+    publish: `curl -X POST -H "X-API-Key: ${key}" -d '{"channel":"news","data":{"text":"hello"}}' ${api}/api/publish`,
+    "admin UI": `${server.internalPort === undefined ? base : api}/  password ${config.admin.password}`,
+    "keep them": `${selfCommand()} genconfig writes a config file with secrets of your own`,
+  };
+}
