@@ -11,10 +11,12 @@ export interface BenchOptions {
   readonly loadCpus: string;
   /** Skip `npm run build` (use the dist/ already there). */
   readonly noBuild: boolean;
+  /** Extra flags for every rotor under test, e.g. `--prometheus.enabled` to measure with metrics served. */
+  readonly rotorFlags: readonly string[];
 }
 
 const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,api,connections,redis,proxy] [--rounds N]
-                        [--server-cpus LIST] [--load-cpus LIST] [--no-build]`;
+                        [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]...`;
 
 function defaultCpus(count: number): { server: string; load: string } {
   if (count < 2) return { server: "", load: "" };
@@ -35,6 +37,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     serverCpus: cpus.server,
     loadCpus: cpus.load,
     noBuild: false,
+    rotorFlags: [] as string[],
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -49,6 +52,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     else if (flag === "--rounds") o.rounds = Number(value());
     else if (flag === "--server-cpus") o.serverCpus = value();
     else if (flag === "--load-cpus") o.loadCpus = value();
+    else if (flag === "--rotor-flag") o.rotorFlags.push(value());
     else throw new Error(`unknown flag ${flag}\n${usage}`);
   }
   if (!Number.isInteger(o.rounds) || o.rounds < 0)

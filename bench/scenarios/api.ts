@@ -20,7 +20,7 @@ export async function runApi(ctx: ScenarioContext): Promise<void> {
   const servers: BenchServer[] = [];
   try {
     servers.push(await startBaseline("noop-api-server", await freePort(), serverCpus));
-    servers.push(await startRotor(await freePort(), serverCpus));
+    servers.push(await startRotor(await freePort(), serverCpus, ctx.options.rotorFlags));
     servers.push(await startH2Baseline("grpc-js-api-server", await freePort(), serverCpus));
     const [baseline, rotor, grpcJs] = servers as [BenchServer, BenchServer, BenchServer];
     for (const p of apiProtocols()) {

@@ -48,8 +48,14 @@ async function settledRss(pid: number, quick: boolean): Promise<number> {
   return Math.min(...samples);
 }
 
-function start(v: Variant, port: number, cpus: string, go: string | undefined): Promise<BenchServer> {
-  if (v.server === "rotor") return startRotor(port, cpus);
+function start(
+  v: Variant,
+  port: number,
+  cpus: string,
+  go: string | undefined,
+  rotorFlags: readonly string[],
+): Promise<BenchServer> {
+  if (v.server === "rotor") return startRotor(port, cpus, rotorFlags);
   if (v.server === "go-centrifuge") return startGoCentrifuge(go!, port, cpus);
   return startBaseline("raw-ws-server", port, cpus);
 }
@@ -62,7 +68,7 @@ async function measure(
 ): Promise<Measured | string> {
   const port = await freePort();
   const { serverCpus, loadCpus } = ctx.options;
-  const server = await start(v, port, serverCpus, go);
+  const server = await start(v, port, serverCpus, go, ctx.options.rotorFlags);
   try {
     const limit = raiseFileLimit(server.proc.pid);
     if (limit < count + spareDescriptors) {

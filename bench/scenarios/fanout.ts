@@ -124,7 +124,12 @@ async function kindsFor(ctx: ScenarioContext): Promise<Kind[]> {
       path: "/api/publish",
       start: (port, cpus) => startGoCentrifuge(go, port, cpus),
     });
-  kinds.push({ name: "rotor", mode: "centrifugo", path: "/api/publish", start: startRotor });
+  kinds.push({
+    name: "rotor",
+    mode: "centrifugo",
+    path: "/api/publish",
+    start: (port, cpus) => startRotor(port, cpus, ctx.options.rotorFlags),
+  });
   return kinds;
 }
 
