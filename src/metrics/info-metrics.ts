@@ -56,7 +56,7 @@ function samples(metric: MetricObjectWithValues<MetricValue<string>>): Sample[] 
  */
 export function createInfoMetrics(registry: Registry, intervalMs: number) {
   let previous = new Map<string, number>();
-  let latest: InfoMetrics = { interval: intervalMs / 1000, items: {} };
+  let latest: InfoMetrics | undefined;
 
   async function aggregate(): Promise<void> {
     const metrics = await registry.getMetricsAsJSON();
@@ -74,12 +74,13 @@ export function createInfoMetrics(registry: Registry, intervalMs: number) {
     latest = { interval: intervalMs / 1000, items };
   }
 
-  const timer = setInterval(() => void aggregate(), intervalMs);
-  timer.unref();
-  void aggregate();
+  // An interval of 0 turns the aggregation off: Info then reports no metrics.
+  const timer = intervalMs > 0 ? setInterval(() => void aggregate(), intervalMs) : undefined;
+  timer?.unref();
+  if (timer) void aggregate();
   return {
-    /** The last aggregation, as Info reports it. */
-    current: (): InfoMetrics => latest,
+    /** The last aggregation, as Info reports it; undefined before the first or when turned off. */
+    current: (): InfoMetrics | undefined => latest,
     close(): void {
       clearInterval(timer);
     },
