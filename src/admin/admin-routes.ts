@@ -25,6 +25,25 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The `password` field of a login form, URL-encoded or multipart (as
+ * Centrifugo's own UI posts it), or of a JSON body; undefined when the body
+ * cannot be read.
+ */
+async function formPassword(request: FastifyRequest): Promise<string | undefined> {
+  const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+  const type = header(request, "content-type") ?? "application/x-www-form-urlencoded";
+  try {
+    if (type.startsWith("application/json"))
+      return (JSON.parse(body.toString()) as { password?: string }).password;
+    const form = await new Response(new Uint8Array(body), { headers: { "content-type": type } }).formData();
+    const password = form.get("password");
+    return typeof password === "string" ? password : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** 401 with an empty body, as Centrifugo answers an admin call without a valid token. */
 function guard(access: AdminAccess) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -52,12 +71,7 @@ export async function adminPlugin(app: FastifyInstance, o: AdminOptions): Promis
   }));
 
   app.post(`${base}/auth`, async (request, reply) => {
-    const body = (request.body as Buffer | undefined)?.toString() ?? "";
-    const type = header(request, "content-type") ?? "";
-    const password = type.startsWith("application/json")
-      ? (JSON.parse(body || "{}") as { password?: string }).password
-      : new URLSearchParams(body).get("password");
-    const token = o.access.login(password ?? "");
+    const token = o.access.login((await formPassword(request)) ?? "");
     if (token === undefined) {
       return reply.code(400).type("text/plain; charset=utf-8").send("Bad Request");
     }

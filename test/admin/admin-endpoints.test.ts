@@ -35,6 +35,10 @@ describe("admin endpoints on the internal port", () => {
     });
     const wrong = await login(srv.internalUrl, "nope");
     assert.equal(wrong.status, 400);
+    const form = new FormData();
+    form.set("password", admin.password);
+    const multipart = await fetch(`${srv.internalUrl}/admin/auth`, { method: "POST", body: form });
+    assert.equal(multipart.status, 200, "Centrifugo's UI posts the password as multipart form data");
     const noToken = await fetch(`${srv.internalUrl}/admin/api`, {
       method: "POST",
       body: '{"method":"info","params":{}}',
