@@ -68,25 +68,28 @@ export function createClientMetrics(
     : undefined;
   const pingPong = c.histogram("ping_pong_duration_seconds", "Ping/Pong duration in seconds.", ["transport"]);
   const frameLabels = ["transport", "frame_type", "channel_namespace"] as const;
-  const sent = t.counter(
+  const frames = (name: string, help: string) => {
+    const cellOf = t.tallyCounter(name, help, frameLabels);
+    const cells = new Map<string, { value: number }>();
+    return (transport: string, frameType: string) => {
+      const key = `${transport} ${frameType}`;
+      let cell = cells.get(key);
+      if (!cell) {
+        cell = cellOf({ transport, frame_type: frameType, channel_namespace: "" });
+        cells.set(key, cell);
+      }
+      return cell;
+    };
+  };
+  const sentCell = frames(
     "messages_sent",
     "Number of messages sent to client connections over specific transport.",
-    frameLabels,
   );
-  const sentSize = t.counter(
-    "messages_sent_size",
-    "Size in bytes of messages sent to client connections.",
-    frameLabels,
-  );
-  const received = t.counter(
-    "messages_received",
-    "Number of messages received from client connections.",
-    frameLabels,
-  );
-  const receivedSize = t.counter(
+  const sentSizeCell = frames("messages_sent_size", "Size in bytes of messages sent to client connections.");
+  const receivedCell = frames("messages_received", "Number of messages received from client connections.");
+  const receivedSizeCell = frames(
     "messages_received_size",
     "Size in bytes of messages received from clients.",
-    frameLabels,
   );
   const closes = t.counter("outgoing_close_count", "Number of close frames sent to client connections.", [
     "transport",
@@ -129,9 +132,8 @@ export function createClientMetrics(
     },
     /** A command arrived: `bytes` is its share of the frame that carried it. */
     received(transport: string, method: string, bytes: number): void {
-      const labels = { transport, frame_type: method, channel_namespace: "" };
-      received.inc(labels);
-      receivedSize.inc(labels, bytes);
+      receivedCell(transport, method).value += 1;
+      receivedSizeCell(transport, method).value += bytes;
     },
     /** A command was handled, successfully or with an error reply. */
     command(method: string, seconds: number): void {
@@ -144,13 +146,12 @@ export function createClientMetrics(
     },
     /** A reply or push written to one connection. */
     sent(transport: string, frameType: string, bytes: number): void {
-      const labels = { transport, frame_type: frameType, channel_namespace: "" };
-      sent.inc(labels);
-      sentSize.inc(labels, bytes);
+      sentCell(transport, frameType).value += 1;
+      sentSizeCell(transport, frameType).value += bytes;
     },
     /** One broadcast reached `count` connections of a transport. */
     broadcastSent(transport: string, frameType: string, count: number): void {
-      sent.inc({ transport, frame_type: frameType, channel_namespace: "" }, count);
+      sentCell(transport, frameType).value += count;
     },
     serverDisconnect(transport: string, code: number): void {
       disconnects.inc({ code: String(code) });

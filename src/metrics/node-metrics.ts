@@ -56,14 +56,18 @@ export function createNodeMetrics(registry: Registry, version: string) {
   m.gauge("build", "Node build info.", ["version"]).set({ version: version || "_" }, 1);
 
   const actions = m.counter("action_count", "Number of node actions.", ["action", "channel_namespace"]);
-  const sent = m.counter("messages_sent_count", "Number of messages sent by node to broker.", [
+  const types: BrokerMessageType[] = ["publication", "join", "leave", "control"];
+  const sentCell = m.tallyCounter("messages_sent_count", "Number of messages sent by node to broker.", [
     "type",
     "channel_namespace",
   ]);
-  const received = m.counter("messages_received_count", "Number of messages received by node from broker.", [
-    "type",
-    "channel_namespace",
-  ]);
+  const receivedCell = m.tallyCounter(
+    "messages_received_count",
+    "Number of messages received by node from broker.",
+    ["type", "channel_namespace"],
+  );
+  const sent = new Map(types.map((type) => [type, sentCell({ type, channel_namespace: "" })]));
+  const received = new Map(types.map((type) => [type, receivedCell({ type, channel_namespace: "" })]));
   const broadcast = m.histogram("broadcast_duration_seconds", "Broadcast duration in seconds.", [
     "type",
     "channel_namespace",
@@ -89,10 +93,10 @@ export function createNodeMetrics(registry: Registry, version: string) {
       actions.inc({ action, channel_namespace: "" }, count);
     },
     sent(type: BrokerMessageType): void {
-      sent.inc({ type, channel_namespace: "" });
+      sent.get(type)!.value += 1;
     },
     received(type: BrokerMessageType): void {
-      received.inc({ type, channel_namespace: "" });
+      received.get(type)!.value += 1;
     },
     /** One publication handed to every local subscriber, in seconds. */
     broadcast(seconds: number): void {
