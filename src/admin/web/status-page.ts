@@ -61,10 +61,14 @@ export function statusPage(root: HTMLElement, onError: (err: unknown) => void): 
     root,
     h("h2", {}, "Status"),
     h(
-      "table",
-      { id: "nodes" },
-      h("thead", {}, h("tr", {}, ...columns.map(([title]) => h("th", {}, title)))),
-      body,
+      "div",
+      { id: "nodes-scroll" },
+      h(
+        "table",
+        { id: "nodes" },
+        h("thead", {}, h("tr", {}, ...columns.map(([title]) => h("th", {}, title)))),
+        body,
+      ),
     ),
     updated,
   );
