@@ -23,22 +23,22 @@ export function createProxyMetrics(registry: Registry) {
   const errors = m.counter("errors", "Proxy request errors.", labels);
   const inflight = m.gauge("inflight_requests", "Number of inflight proxy requests.", labels);
   return {
-    /** Times one backend call: counts it inflight until it settles; a thrown error counts as a transport failure. */
-    async observe<T>(proxy: ProxyLabels, call: () => Promise<T>): Promise<T> {
+    /**
+     * Starts timing one backend call, counted in flight until the returned
+     * function is called; `failed` marks a transport-level failure (network,
+     * timeout, non-200, undecodable answer).
+     */
+    begin(proxy: ProxyLabels): (failed: boolean) => void {
       const l = { protocol: proxy.protocol, type: proxy.type, name: proxy.name };
       const started = performance.now();
       inflight.inc(l);
-      try {
-        return await call();
-      } catch (err) {
-        errors.inc(l);
-        throw err;
-      } finally {
+      return (failed) => {
         inflight.dec(l);
+        if (failed) errors.inc(l);
         const seconds = (performance.now() - started) / 1000;
         summary.observe(l, seconds);
         histogram.observe(l, seconds);
-      }
+      };
     },
   };
 }

@@ -8,6 +8,7 @@ import type {
 } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import type { ProxyOptions } from "../config/proxy-schema.js";
+import type { ProxyMetrics } from "../metrics/proxy-metrics.js";
 import type { CallOutcome, ProxyBackend, StreamOutcome } from "./backend.js";
 import { callHeaders, type ForwardedHeaders, headerRules } from "./forwarded-headers.js";
 
@@ -65,6 +66,18 @@ export interface BackendProxy {
   close(): Promise<void>;
 }
 
+/** The proxy kind a method of CentrifugoProxy serves, as metrics name it. */
+const kindOfMethod: Record<string, string> = {
+  Connect: "connect",
+  Refresh: "refresh",
+  Subscribe: "subscribe",
+  Publish: "publish",
+  SubRefresh: "sub_refresh",
+  RPC: "rpc",
+  SubscribeUnidirectional: "subscribe_stream",
+  SubscribeBidirectional: "subscribe_stream",
+};
+
 /** Aborts `controller` when `signal` does; returns the undo. */
 function follow(signal: AbortSignal, controller: AbortController): () => void {
   if (signal.aborted) {
@@ -76,16 +89,27 @@ function follow(signal: AbortSignal, controller: AbortController): () => void {
   return () => signal.removeEventListener("abort", abort);
 }
 
+/**
+ * `name` is the definition's config path (for logs); `metricsName` the name
+ * metrics label its calls with (`default`, or the entry's name in `proxies[]`).
+ */
 export function createBackendProxy(
   name: string,
   options: ProxyOptions,
   backend: ProxyBackend,
   log: Logger,
+  metrics: { readonly proxy: ProxyMetrics; readonly name: string },
 ): BackendProxy {
   const rules = headerRules(options);
   const encoding = options.binary_encoding ? "binary" : "json";
   const timeoutMs = options.timeout;
   let inFlight = 0;
+  const measure = (method: { name: string }) =>
+    metrics.proxy.begin({
+      protocol: backend.protocol,
+      type: kindOfMethod[method.name] ?? method.name,
+      name: metrics.name,
+    });
 
   function failed(client: ProxyClient, method: string, failure: string): void {
     if (client.signal.aborted) return;
@@ -110,6 +134,8 @@ export function createBackendProxy(
         return { failure: "overloaded" };
       }
       inFlight++;
+      const done = measure(method);
+      let failedCall = true;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
       const unfollow = follow(client.signal, controller);
@@ -125,8 +151,10 @@ export function createBackendProxy(
           failed(client, method.name, reason);
           return { failure: reason };
         }
+        failedCall = false;
         return outcome;
       } finally {
+        done(failedCall);
         clearTimeout(timer);
         unfollow();
         inFlight--;
@@ -141,7 +169,9 @@ export function createBackendProxy(
         unfollowCaller();
       });
       const headers = callHeaders(options, backend.protocol, rules, client.forwarded);
+      const done = measure(method);
       const outcome = await backend.stream(method, requests, { signal: controller.signal, headers });
+      done("failure" in outcome);
       if ("failure" in outcome) {
         failed(client, method.name, outcome.failure);
         controller.abort();

@@ -3,6 +3,7 @@ import type { ChannelOptions } from "../config/namespace-schema.js";
 import type { ProxyOptions } from "../config/proxy-schema.js";
 import type { Config } from "../config/schema.js";
 import { errors } from "../errors/rotor-error.js";
+import type { ProxyMetrics } from "../metrics/proxy-metrics.js";
 import { type BackendProxy, createBackendProxy } from "./backend-proxy.js";
 import { createBackend } from "./create-backend.js";
 import {
@@ -43,12 +44,15 @@ export interface Proxies {
  * object, shared by every namespace and kind that names it. Configs are
  * checked first (`checkProxyConfig`), so every name here resolves.
  */
-export function createProxies(config: Config, log: Logger): Proxies {
+export function createProxies(config: Config, log: Logger, metrics: ProxyMetrics): Proxies {
   const built = new Map<string, BackendProxy>();
-  const use = (where: string, options: ProxyOptions): BackendProxy => {
+  const use = (where: string, options: ProxyOptions, name = "default"): BackendProxy => {
     let proxy = built.get(where);
     if (!proxy) {
-      proxy = createBackendProxy(where, options, createBackend(options, where), log);
+      proxy = createBackendProxy(where, options, createBackend(options, where), log, {
+        proxy: metrics,
+        name,
+      });
       built.set(where, proxy);
     }
     return proxy;
@@ -56,7 +60,7 @@ export function createProxies(config: Config, log: Logger): Proxies {
   const named = (name: string, where: string, options: ProxyOptions): BackendProxy => {
     if (name === "default") return use(where, options);
     const index = config.proxies.findIndex((p) => p.name === name);
-    return use(`proxies[${index}]`, config.proxies[index]!);
+    return use(`proxies[${index}]`, config.proxies[index]!, name);
   };
 
   const { connect, refresh } = config.client.proxy;

@@ -1,5 +1,6 @@
 import type { Broker, BrokerEventHandler } from "../broker/types.js";
 import type { Controller } from "../controller/types.js";
+import type { BrokerMetrics } from "../metrics/broker-metrics.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import type { PresenceManager } from "../presence/types.js";
 
@@ -29,16 +30,19 @@ function countedHandler(handler: BrokerEventHandler, m: NodeMetrics): BrokerEven
 /**
  * A broker that reports to the node metrics what the node asks of it
  * (`messages_sent_count` by type, `action_count` for history and broker
- * subscriptions) and what it delivers, whichever engine is behind it: the
+ * subscriptions, `publish_suppressed_count` for stale versions) and what it
+ * delivers, whichever engine is behind it: the
  * engines stay free of metrics, and every call is counted once, never per
  * subscriber.
  */
-export function countedBroker(broker: Broker, m: NodeMetrics): Broker {
+export function countedBroker(broker: Broker, m: NodeMetrics, b: BrokerMetrics): Broker {
   return {
     start: (handler) => broker.start(countedHandler(handler, m)),
-    publish(channel, data, options) {
+    async publish(channel, data, options) {
       m.sent("publication");
-      return broker.publish(channel, data, options);
+      const result = await broker.publish(channel, data, options);
+      if (result.suppressed) b.suppressed("version");
+      return result;
     },
     publishJoin(channel, info) {
       m.sent("join");

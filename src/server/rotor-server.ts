@@ -63,7 +63,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
   const node = new Node({
     config,
     ...engine,
-    broker: countedBroker(engine.broker, metrics.node),
+    broker: countedBroker(engine.broker, metrics.node, metrics.broker),
     presence: countedPresence(engine.presence, metrics.node),
     controller: countedController(engine.controller, metrics.node),
     logger,
@@ -78,7 +78,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
   const apiKeys = resolveApiKeys(config);
   const readMaxBytes = config.grpc_api.max_receive_message_size || defaultMaxMessageSize;
 
-  const proxies = createProxies(config, logger);
+  const proxies = createProxies(config, logger, metrics.proxy);
   const clientCtx = { node, config, tokens, proxies, log: logger, version: rotorVersion, metrics };
   const uniStream = config.uni_grpc.enabled
     ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
