@@ -6,6 +6,7 @@ import type { ApiService } from "../api/api-service.js";
 import { type ApiRoutesOptions, apiConnectRoutes } from "../api/connect-routes.js";
 import { countedApiService } from "../api/counted-api.js";
 import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
+import { connectJsonOptions } from "../api/well-formed-json.js";
 import type { Config } from "../config/schema.js";
 import type { Metrics } from "../metrics/create-metrics.js";
 
@@ -40,6 +41,7 @@ export async function mountApi(app: FastifyInstance, ctx: ApiContext, here: List
     await app.register(fastifyConnectPlugin, {
       readMaxBytes: ctx.readMaxBytes,
       shutdownTimeoutMs: 1000,
+      jsonOptions: connectJsonOptions,
       routes: apiConnectRoutes({
         service: ctx.service,
         serveApi: here.api || here.adminAccess !== undefined,

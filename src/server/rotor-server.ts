@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createApiService } from "../api/api-service.js";
 import { apiConnectRoutes } from "../api/connect-routes.js";
+import { connectJsonOptions } from "../api/well-formed-json.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
 import { disconnects } from "../errors/disconnect.js";
@@ -99,6 +100,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
     await grpcApp.register(fastifyConnectPlugin, {
       readMaxBytes,
       shutdownTimeoutMs: 1000,
+      jsonOptions: connectJsonOptions,
       routes: apiConnectRoutes({
         service,
         policy: apiKeys.grpc,

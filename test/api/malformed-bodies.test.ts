@@ -33,6 +33,8 @@ const fieldEnds = new Set([0, 8, publish.length]);
 const cuts = Array.from({ length: publish.length }, (_, i) => i).filter((i) => !fieldEnds.has(i));
 const badUtf8Channel = new Uint8Array([0x0a, 0x02, 0xff, 0xfe, 0x12, 0x02, 0x7b, 0x7d]);
 const wrongWireType = new Uint8Array([0x08, 0x01, 0x12, 0x02, 0x7b, 0x7d]);
+/** Invalid JSON that V8 reports by naming half of an emoji (a lone surrogate). */
+const halfEmojiJson = Buffer.from(`{"channels":["a"],"x":${"😀".repeat(30)}`);
 const hugeLimit = toBinary(HistoryRequestSchema, create(HistoryRequestSchema, { channel: "chat:x" }));
 
 function cases(): Case[] {
@@ -114,6 +116,26 @@ function cases(): Case[] {
         rawGrpc(`${service}/Publish`, envelope(1, publish.length, publish), { "grpc-encoding": "gzip" }),
       code: grpcCodes.invalidArgument,
       message: /decompression failed/,
+    },
+    {
+      name: "gRPC JSON: invalid JSON whose error names half an emoji",
+      send: () =>
+        rawGrpc(`${service}/Broadcast`, envelope(0, halfEmojiJson.length, halfEmojiJson), {
+          "content-type": "application/grpc+json",
+        }),
+      code: grpcCodes.invalidArgument,
+      message: /cannot decode message from JSON: Unexpected token '\ufffd'.* is not valid JSON/,
+    },
+    {
+      name: "gRPC-Web JSON: invalid JSON whose error names half an emoji",
+      send: () =>
+        rawGrpcWeb(
+          `${service}/Broadcast`,
+          envelope(0, halfEmojiJson.length, halfEmojiJson),
+          "application/grpc-web+json",
+        ),
+      code: grpcCodes.invalidArgument,
+      message: /cannot decode message from JSON: Unexpected token '\ufffd'.* is not valid JSON/,
     },
     {
       name: "gRPC: an unknown grpc-encoding",
@@ -349,6 +371,12 @@ function cases(): Case[] {
       message: /"code":"unimplemented","message":"unknown method: nothing is served at/,
     },
     {
+      name: "Connect JSON: invalid JSON whose error names half an emoji",
+      send: () => rawHttp(`${service}/Broadcast`, "application/json", halfEmojiJson),
+      code: 400,
+      message: /cannot decode message from JSON: Unexpected token '\ufffd'.* is not valid JSON/,
+    },
+    {
       name: "Connect: an unsupported content type",
       send: () => rawHttp(`${service}/Info`, "text/plain", "{}"),
       code: 415,
@@ -371,6 +399,7 @@ test("200 malformed requests over every surface each get a clear error, and roto
   }
   assert.deepEqual(wrong, []);
   assert.equal(cli.child.exitCode, null, "the process is alive");
+  assert.doesNotMatch(cli.output(), /URIError|TimeoutOverflowWarning/);
   const info = await rawRequests(url, key).rawHttp("/api/info", "application/json", "{}");
   assert.equal(info.status, 200);
   assert.match(info.message, /"nodes":\[\{"uid"/);

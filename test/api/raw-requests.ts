@@ -63,11 +63,16 @@ export function rawRequests(url: string, key: string) {
   }
 
   /** gRPC-Web carries its status in a trailer frame at the end of the body. */
-  async function rawGrpcWeb(path: string, body: Uint8Array<ArrayBuffer>): Promise<Answer> {
+  async function rawGrpcWeb(
+    path: string,
+    body: Uint8Array<ArrayBuffer>,
+    contentType = "application/grpc-web+proto",
+  ): Promise<Answer> {
     const res = await fetch(`${url}${path}`, {
       method: "POST",
-      headers: { "content-type": "application/grpc-web+proto", authorization: `apikey ${key}` },
+      headers: { "content-type": contentType, authorization: `apikey ${key}` },
       body,
+      signal: AbortSignal.timeout(10_000),
     });
     const text = Buffer.from(await res.arrayBuffer()).toString("latin1");
     const status = /grpc-status: ?(\d+)/.exec(text)?.[1] ?? res.headers.get("grpc-status") ?? undefined;
