@@ -7,6 +7,7 @@ import fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
+import { clampDeadlines } from "./deadline-clamp.js";
 import { createOnePortServers, trackSessions } from "./one-port.js";
 
 type Tls = Config["http_server"]["tls"];
@@ -48,6 +49,7 @@ function notFound(request: FastifyRequest, reply: FastifyReply) {
 export function createHttpApp(logger: Logger, tls: Tls, bodyLimit: number): FastifyInstance {
   const app = createFastify(logger, tls, bodyLimit);
   app.setNotFoundHandler(notFound);
+  app.addHook("onRequest", clampDeadlines);
   return app;
 }
 
