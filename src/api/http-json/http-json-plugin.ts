@@ -58,9 +58,9 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
 
   app.addHook("onRequest", async (request, reply) => {
     if (request.method !== "POST") return;
-    // Centrifugo ignores Content-Type: normalise it so even a malformed one reaches the raw-body parser.
-    if (request.headers["content-type"] !== undefined)
-      request.headers["content-type"] = "application/octet-stream";
+    // Centrifugo ignores Content-Type: normalise it so even a malformed one reaches the raw-body parser, and
+    // supply it when missing: without a type or a length (HTTP/2 needs none) Fastify would not read the body.
+    request.headers["content-type"] = "application/octet-stream";
     const query = request.url.indexOf("?");
     const params = query >= 0 ? new URLSearchParams(request.url.slice(query + 1)) : undefined;
     if (!hasValidKey(o.policy, (name) => header(request, name), params)) {

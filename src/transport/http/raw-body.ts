@@ -12,9 +12,10 @@ export function acceptRawBodies(scope: FastifyInstance): void {
   scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   scope.addHook("onRequest", async (request) => {
     const type = request.headers["content-type"];
-    if (type === undefined) return;
-    // A malformed type would fail in Fastify's parser lookup: keep only the one bit that matters.
-    request.headers["content-type"] = type.toLowerCase().startsWith(binaryType) ? binaryType : "text/plain";
+    if (type === undefined && request.method !== "POST") return;
+    // A malformed type would fail in Fastify's parser lookup, and with neither a type nor a length (HTTP/2
+    // needs none) Fastify would not read the body: keep only the one bit that matters.
+    request.headers["content-type"] = type?.toLowerCase().startsWith(binaryType) ? binaryType : "text/plain";
   });
 }
 
