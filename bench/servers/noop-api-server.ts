@@ -25,7 +25,7 @@ const loaded = loadConfig({ object: { http_api: { insecure: true }, log: { level
 if (loaded.error !== undefined) throw new Error(loaded.error);
 const config = loaded.config;
 const policy = resolveApiKeys(config).http;
-const app = createHttpApp(createLogger("warn"), config.http_server.tls, 4 * 1024 * 1024);
+const app = createHttpApp(createLogger("warn"), config.http_server.tls, 4 * 1024 * 1024, config.http_server);
 await app.register(fastifyConnectPlugin, {
   readMaxBytes: 4 * 1024 * 1024,
   shutdownTimeoutMs: 1000,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { engineConfigShape } from "./engine-schema.js";
+import { http2Schema, httpTimeouts } from "./http-limits-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
 import { internalPort, opsSchemaShape } from "./ops-schema.js";
 import { channelProxySchema, clientProxySchema, namedProxiesSchema, rpcSchema } from "./proxy-schema.js";
@@ -50,6 +51,8 @@ export const configSchema = z.strictObject({
       internal_address: z.string().default(""),
       internal_port: internalPort,
       tls: tlsSchema,
+      http2: http2Schema,
+      ...httpTimeouts,
     })
     .prefault({}),
   http_api: z

@@ -8,9 +8,12 @@ import fastify, {
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { clampDeadlines } from "./deadline-clamp.js";
-import { createOnePortServers, trackSessions } from "./one-port.js";
+import { http1Limits } from "./http1-timeouts.js";
+import { applyHttp2Limits, http2ServerOptions } from "./http2-limits.js";
+import { createOnePortServers } from "./one-port.js";
 
 type Tls = Config["http_server"]["tls"];
+type Limits = Config["http_server"];
 
 function pem(text: string, file: string): string {
   return file ? readFileSync(file, "utf8") : text.includes("-----BEGIN") ? text : readFileSync(text, "utf8");
@@ -44,16 +47,17 @@ function notFound(request: FastifyRequest, reply: FastifyReply) {
 
 /**
  * A Fastify instance that answers HTTP/1.1 and HTTP/2 on one port: cleartext
- * h1 + h2c by sniffing the connection preface, or with TLS, ALPN h2 + http/1.1.
+ * h1 + h2c by sniffing the connection preface, or with TLS, ALPN h2 + http/1.1 —
+ * both under the limits and timeouts of `http_server` (`limits`).
  */
-export function createHttpApp(logger: Logger, tls: Tls, bodyLimit: number): FastifyInstance {
-  const app = createFastify(logger, tls, bodyLimit);
+export function createHttpApp(logger: Logger, tls: Tls, bodyLimit: number, limits: Limits): FastifyInstance {
+  const app = createFastify(logger, tls, bodyLimit, limits);
   app.setNotFoundHandler(notFound);
   app.addHook("onRequest", clampDeadlines);
   return app;
 }
 
-function createFastify(logger: Logger, tls: Tls, bodyLimit: number): FastifyInstance {
+function createFastify(logger: Logger, tls: Tls, bodyLimit: number, limits: Limits): FastifyInstance {
   const common = {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -66,19 +70,23 @@ function createFastify(logger: Logger, tls: Tls, bodyLimit: number): FastifyInst
     const secure = fastify({
       ...common,
       http2: true,
+      http2SessionTimeout: limits.idle_timeout,
       https: {
         allowHTTP1: true,
         cert: pem(tls.cert_pem, tls.cert_pem_file),
         key: pem(tls.key_pem, tls.key_pem_file),
+        handshakeTimeout: limits.header_timeout,
+        ...http2ServerOptions(limits),
       },
     });
-    closeSessions = trackSessions(secure.server);
+    http1Limits(secure.server as unknown as Parameters<typeof http1Limits>[0], limits);
+    closeSessions = applyHttp2Limits(secure.server, limits, logger);
     app = secure as unknown as FastifyInstance;
   } else {
     app = fastify({
       ...common,
       serverFactory: (handler) => {
-        const servers = createOnePortServers(handler, { keepAliveMs: 72_000 });
+        const servers = createOnePortServers(handler, limits, logger);
         closeSessions = servers.closeSessions;
         return servers.h1;
       },

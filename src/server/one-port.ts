@@ -1,6 +1,10 @@
 import http from "node:http";
 import http2 from "node:http2";
 import type { Socket } from "node:net";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import { http1Limits } from "./http1-timeouts.js";
+import { applyHttp2Limits, http2ServerOptions } from "./http2-limits.js";
 
 const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -18,13 +22,18 @@ export interface OnePortServers {
  * hands it to a hidden h2 server, anything else goes to the HTTP/1.1 server that
  * Fastify owns (WebSocket upgrades included).
  */
-export function createOnePortServers(handler: Handler, timeouts: { keepAliveMs: number }): OnePortServers {
-  const h1 = http.createServer({ keepAliveTimeout: timeouts.keepAliveMs }, handler);
+export function createOnePortServers(
+  handler: Handler,
+  config: Config["http_server"],
+  log: Logger,
+): OnePortServers {
+  const h1 = http.createServer({}, handler);
+  http1Limits(h1, config);
   const h2 = http2.createServer(
-    {},
+    http2ServerOptions(config),
     handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
-  const closeSessions = trackSessions(h2);
+  const closeSessions = applyHttp2Limits(h2, config, log);
 
   const h1ConnectionListeners = h1.listeners("connection") as ((socket: Socket) => void)[];
   h1.removeAllListeners("connection");
@@ -48,27 +57,4 @@ export function createOnePortServers(handler: Handler, timeouts: { keepAliveMs: 
   });
 
   return { h1, closeSessions };
-}
-
-/** How long open streams may take to finish once the server closes, before their sessions are destroyed. */
-const sessionCloseGraceMs = 1000;
-
-/**
- * Follows the HTTP/2 sessions of a server and returns how to close them all:
- * closing the server alone waits for every idle client session to time out,
- * and a graceful session close waits for its streams, which a peer that reset
- * a stream mid-shutdown may never let finish.
- */
-export function trackSessions(server: http2.Http2Server | http2.Http2SecureServer): () => void {
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
-  return () => {
-    for (const session of sessions) {
-      session.close();
-      setTimeout(() => session.destroyed || session.destroy(), sessionCloseGraceMs).unref();
-    }
-  };
 }

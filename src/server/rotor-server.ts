@@ -96,7 +96,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
 
   let grpcApp: FastifyInstance | undefined;
   if (config.grpc_api.enabled) {
-    grpcApp = createHttpApp(logger, config.grpc_api.tls, readMaxBytes);
+    grpcApp = createHttpApp(logger, config.grpc_api.tls, readMaxBytes, config.http_server);
     await grpcApp.register(fastifyConnectPlugin, {
       readMaxBytes,
       shutdownTimeoutMs: 1000,

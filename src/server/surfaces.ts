@@ -29,8 +29,10 @@ export async function buildListeners(
 ): Promise<Listeners> {
   const { config, metrics, log, readMaxBytes } = api;
   const placement = placeSurfaces(config);
-  const main = createHttpApp(log, config.http_server.tls, readMaxBytes);
-  const internal = placement.internal ? createHttpApp(log, config.http_server.tls, readMaxBytes) : undefined;
+  const main = createHttpApp(log, config.http_server.tls, readMaxBytes, config.http_server);
+  const internal = placement.internal
+    ? createHttpApp(log, config.http_server.tls, readMaxBytes, config.http_server)
+    : undefined;
   for (const app of [main, internal]) {
     if (app && config.prometheus.instrument_http_handlers) instrumentHttp(app, metrics);
   }

@@ -1,0 +1,82 @@
+import type http2 from "node:http2";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import { watchSessions } from "./http2-sessions.js";
+import { createStreamAdmission } from "./stream-admission.js";
+
+type HttpServerConfig = Config["http_server"];
+type Listener = (this: unknown, ...args: unknown[]) => void;
+
+function ignore(): void {}
+
+/** The options Node's HTTP/2 servers take for `http_server.http2`: what the SETTINGS frame advertises and enforces. */
+export function http2ServerOptions(config: HttpServerConfig): http2.ServerOptions {
+  const limits = config.http2;
+  return {
+    settings: {
+      maxConcurrentStreams: limits.max_concurrent_streams,
+      maxHeaderListSize: limits.max_header_list_size,
+    },
+    maxSessionMemory: limits.max_session_memory_mb,
+  };
+}
+
+/**
+ * Puts an HTTP/2 server (the hidden h2c one, or the TLS one) under rotor's
+ * limits: every session watched (SETTINGS in time, idle and slow-body
+ * timeouts, rapid resets), and every request admitted under the
+ * server-wide in-flight bound before the application sees it. Streams the peer
+ * reset, or whose session failed, before they were served never reach the
+ * application. Returns how to close every session on shutdown.
+ */
+export function applyHttp2Limits(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  config: HttpServerConfig,
+  log: Logger,
+): () => void {
+  const sessions = watchSessions(
+    server,
+    {
+      headerTimeout: config.header_timeout,
+      requestTimeout: config.request_timeout,
+      idleTimeout: config.idle_timeout,
+    },
+    log,
+  );
+  const admission = createStreamAdmission(config.http2.max_requests_in_flight);
+  // Node's compatibility layer turns streams into the request/response pairs Fastify handles. Node announces
+  // each stream before it acts on the rest of what it read (resets, a protocol violation that ends the
+  // session): streams are served a moment later, in batches, so that those never cost any more.
+  const compat = server.listeners("stream") as Listener[];
+  server.removeAllListeners("stream");
+  let waiting: [http2.ServerHttp2Stream, http2.Http2Session | undefined, unknown[]][] = [];
+  const serveWaiting = () => {
+    const batch = waiting;
+    waiting = [];
+    for (const [stream, session, rest] of batch) {
+      if (!sessions.follow(stream, session)) continue;
+      for (const listener of compat) listener.call(server, stream, ...rest);
+    }
+  };
+  server.on("stream", (stream: http2.ServerHttp2Stream, ...rest: unknown[]) => {
+    // Until it is served a stream has no other listener; its errors are its session's, handled there.
+    stream.on("error", ignore);
+    if (waiting.length === 0) setImmediate(serveWaiting);
+    waiting.push([stream, stream.session, rest]);
+  });
+  const handlers = server.listeners("request") as Listener[];
+  server.removeAllListeners("request");
+  server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    // The TLS server also hands over HTTP/1.1 requests (allowHTTP1): those have no stream to admit.
+    if (req.httpVersionMajor !== 2) {
+      for (const handler of handlers) handler.call(server, req, res);
+      return;
+    }
+    // An empty body whose end arrived while the stream waited: the stream told no one, so the request must.
+    if (req.stream.readableEnded) req.push(null);
+    admission.admit(req.stream, () => {
+      for (const handler of handlers) handler.call(server, req, res);
+    });
+  });
+  return sessions.closeAll;
+}
