@@ -20,7 +20,9 @@ export interface OnePortServers {
  * HTTP/1.1 and cleartext HTTP/2 (h2c) on one port. Node cannot serve both from
  * one cleartext server, so each new connection is sniffed: the HTTP/2 preface
  * hands it to a hidden h2 server, anything else goes to the HTTP/1.1 server that
- * Fastify owns (WebSocket upgrades included).
+ * Fastify owns (WebSocket upgrades included). A connection that says nothing
+ * recognisable within `http_server.header_timeout` is closed: the servers'
+ * own timeouts only start once they have it.
  */
 export function createOnePortServers(
   handler: Handler,
@@ -35,10 +37,18 @@ export function createOnePortServers(
   );
   const closeSessions = applyHttp2Limits(h2, config, log);
 
+  const toH2 = pacedHandoff((socket) => h2.emit("connection", socket));
+  // Node's HTTP/1.1 header timeout misses a first request whose start was read here and handed back: until
+  // that request's head is complete, the connection stays on the clock started at accept.
+  const firstHead = new WeakMap<Socket, NodeJS.Timeout>();
+  const headArrived = (req: http.IncomingMessage) => clearTimeout(firstHead.get(req.socket as Socket));
+  h1.on("request", headArrived);
+  h1.on("upgrade", headArrived);
   const h1ConnectionListeners = h1.listeners("connection") as ((socket: Socket) => void)[];
   h1.removeAllListeners("connection");
   h1.on("connection", (socket: Socket) => {
     let head = Buffer.alloc(0);
+    const silent = setTimeout(() => socket.destroy(), config.header_timeout);
     const decide = () => {
       const chunk = socket.read() as Buffer | null;
       if (chunk) head = Buffer.concat([head, chunk]);
@@ -48,13 +58,55 @@ export function createOnePortServers(
       socket.off("readable", decide);
       socket.off("end", decide);
       if (head.length > 0) socket.unshift(head);
-      if (isH2 && head.length >= preface.length) h2.emit("connection", socket);
-      else for (const listener of h1ConnectionListeners) listener.call(h1, socket);
+      if (isH2 && head.length >= preface.length) {
+        clearTimeout(silent);
+        // The HTTP/1.1 server accepts half-open sockets; HTTP/2 never ends them itself, so a peer's FIN must.
+        socket.allowHalfOpen = false;
+        toH2(socket);
+      } else {
+        firstHead.set(socket, silent);
+        for (const listener of h1ConnectionListeners) listener.call(h1, socket);
+      }
     };
     socket.on("readable", decide);
     socket.on("end", decide);
     socket.on("error", () => socket.destroy());
+    socket.once("close", () => clearTimeout(silent));
   });
 
   return { h1, closeSessions };
+}
+
+/** HTTP/2 connections started at once, and per 10 ms after that: 400/s, a fourth of what Node can set up. */
+const handoffBurst = 4;
+const handoffIntervalMs = 10;
+
+/**
+ * Starts new HTTP/2 connections at a bounded rate. Node parses all a new
+ * connection has sent (up to 64 KB: a thousand streams) the moment it starts
+ * it, and a flood of connections that each open with such a burst would
+ * otherwise be parsed in one go, holding every other client for seconds.
+ */
+function pacedHandoff(start: (socket: Socket) => void): (socket: Socket) => void {
+  const waiting: Socket[] = [];
+  let tokens = handoffBurst;
+  let refilledAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const run = () => {
+    timer = undefined;
+    const now = Date.now();
+    tokens = Math.min(handoffBurst, tokens + ((now - refilledAt) / handoffIntervalMs) * handoffBurst);
+    refilledAt = now;
+    while (tokens >= 1 && waiting.length > 0) {
+      const socket = waiting.shift()!;
+      if (socket.destroyed) continue;
+      tokens--;
+      start(socket);
+    }
+    if (waiting.length > 0) timer = setTimeout(run, handoffIntervalMs);
+  };
+  return (socket) => {
+    waiting.push(socket);
+    if (!timer) run();
+  };
 }
