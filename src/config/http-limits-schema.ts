@@ -2,8 +2,8 @@ import { z } from "zod";
 import { duration } from "./schema-types.js";
 
 /**
- * `http_server.http2`: what one HTTP/2 connection may ask of the server.
- * Defaults follow Go's HTTP/2
+ * `http_server.http2`: what one HTTP/2 connection may ask of the server, and
+ * how a peer that stopped answering is found. Defaults follow Go's HTTP/2
  * server (250 streams per connection, Centrifugo's own server).
  */
 export const http2Schema = z
@@ -16,6 +16,10 @@ export const http2Schema = z
     max_session_memory_mb: z.number().int().min(1).default(10),
     /** Requests waiting for their response to start, across all connections. */
     max_requests_in_flight: z.number().int().min(1).default(2000),
+    /** Every connection is pinged this often (0: never)… */
+    ping_interval: duration("20s"),
+    /** …and closed when the answer takes longer than this. */
+    ping_timeout: duration("10s"),
   })
   .prefault({});
 

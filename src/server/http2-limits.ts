@@ -23,8 +23,8 @@ export function http2ServerOptions(config: HttpServerConfig): http2.ServerOption
 
 /**
  * Puts an HTTP/2 server (the hidden h2c one, or the TLS one) under rotor's
- * limits: every session watched (SETTINGS in time, idle and slow-body
- * timeouts, rapid resets), and every request admitted under the
+ * limits: every session watched (SETTINGS in time, PINGs answered, idle and
+ * slow-body timeouts, rapid resets), and every request admitted under the
  * server-wide in-flight bound before the application sees it. Streams the peer
  * reset, or whose session failed, before they were served never reach the
  * application. Returns how to close every session on shutdown.
@@ -40,6 +40,8 @@ export function applyHttp2Limits(
       headerTimeout: config.header_timeout,
       requestTimeout: config.request_timeout,
       idleTimeout: config.idle_timeout,
+      pingInterval: config.http2.ping_interval,
+      pingTimeout: config.http2.ping_timeout,
     },
     log,
   );

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 
 const { NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_NO_ERROR } = http2.constants;
 
-/** How long a connection may stay silent or idle (milliseconds). */
+/** How long a connection may stay silent, idle or unanswering (milliseconds; 0 turns pings off). */
 export interface SessionRules {
   /** From connection to the client's SETTINGS. */
   readonly headerTimeout: number;
@@ -11,6 +11,8 @@ export interface SessionRules {
   readonly requestTimeout: number;
   /** With no stream open. */
   readonly idleTimeout: number;
+  readonly pingInterval: number;
+  readonly pingTimeout: number;
 }
 
 /**
@@ -27,6 +29,9 @@ const sessionCloseGraceMs = 1000;
 class Watched {
   openStreams = 0;
   idleSince = Date.now();
+  lastPingAt = Date.now();
+  /** When the unanswered ping was sent; 0 when none is. */
+  pingSentAt = 0;
   resetTokens = resetBurst;
   refilledAt = Date.now();
   /** Streams whose request body is still arriving, with the time their headers came. */
@@ -48,7 +53,7 @@ class Watched {
 
 /**
  * Watches the HTTP/2 sessions of a server so that none outlives its use: a
- * peer that never sends SETTINGS, stays idle, trickles a
+ * peer that never sends SETTINGS, stops answering PINGs, stays idle, trickles a
  * request body or resets streams faster than nghttp2 allows is closed — with a
  * GOAWAY — and the socket goes with it. Returns the per-stream hook and how to
  * close every session on shutdown.
@@ -74,8 +79,14 @@ export function watchSessions(
   function check(w: Watched, now: number): void {
     const { session } = w;
     if (session.destroyed || session.closed) return;
-    if (w.openStreams === 0 && now - w.idleSince > rules.idleTimeout) {
-      abandon(w, "idle");
+    const why =
+      w.pingSentAt > 0 && now - w.pingSentAt > rules.pingTimeout
+        ? "no PING answer"
+        : w.openStreams === 0 && now - w.idleSince > rules.idleTimeout
+          ? "idle"
+          : undefined;
+    if (why) {
+      abandon(w, why);
       return;
     }
     for (const [stream, since] of w.receiving) {
@@ -85,6 +96,13 @@ export function watchSessions(
         cancelled.add(stream);
         stream.close(NGHTTP2_CANCEL);
       }
+    }
+    if (rules.pingInterval > 0 && w.pingSentAt === 0 && now - w.lastPingAt >= rules.pingInterval) {
+      w.lastPingAt = now;
+      w.pingSentAt = now;
+      session.ping((err) => {
+        if (!err) w.pingSentAt = 0;
+      });
     }
   }
 
