@@ -139,6 +139,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       ...handlerShape("/connection/uni_websocket"),
       message_size_limit: z.number().int().min(1).default(65536),
+      write_timeout: duration("1s"),
       join_push_messages: z.boolean().default(false),
       disable_disconnect_push: z.boolean().default(false),
     })

@@ -22,6 +22,7 @@ export function createUniWebSocketHandler(ctx: ClientContext): UpgradeHandler {
       unidirectional: true,
       pushDisconnect: !options.disable_disconnect_push,
       joinBatches: options.join_push_messages,
+      writeTimeoutMs: options.write_timeout,
     });
     const session = new ClientSession(ctx, transport, { http: req.headers });
     let connectSeen = false;

@@ -41,6 +41,7 @@ export function createWebSocketHandler(ctx: ClientContext): UpgradeHandler {
       unidirectional: false,
       pushDisconnect: false,
       joinBatches: true,
+      writeTimeoutMs: ctx.config.websocket.write_timeout,
     });
     const session = new ClientSession(ctx, transport, { http: req.headers });
     ws.on("message", (data: Buffer) => session.handleFrame(data));

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import * as wsModule from "ws";
 import type { SessionTransport } from "../../client/transport.js";
@@ -54,6 +55,8 @@ export interface WebSocketTransportOptions {
   readonly pushDisconnect: boolean;
   /** A batch as one frame of joined messages; otherwise one frame per message. */
   readonly joinBatches: boolean;
+  /** How long written bytes may wait for the peer to take them before the connection is dropped (0: forever). */
+  readonly writeTimeoutMs: number;
 }
 
 /**
@@ -71,6 +74,9 @@ export class WebSocketTransport implements SessionTransport {
   readonly pushDisconnect: boolean;
   private readonly joinBatches: boolean;
   private readonly binary: boolean;
+  private readonly writeTimeoutMs: number;
+  private writeTimer: NodeJS.Timeout | undefined;
+  private drained = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -82,6 +88,7 @@ export class WebSocketTransport implements SessionTransport {
     this.pushDisconnect = options.pushDisconnect;
     this.joinBatches = options.joinBatches;
     this.binary = options.codec.name === "protobuf";
+    this.writeTimeoutMs = options.writeTimeoutMs;
   }
 
   bufferedBytes(): number {
@@ -97,10 +104,35 @@ export class WebSocketTransport implements SessionTransport {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (messages.length > 1 && this.joinBatches) {
       this.ws.send(this.codec.join(messages), { binary: this.binary });
-      return;
+    } else {
+      const sender = (this.ws as unknown as { _sender: FrameWriter })._sender;
+      for (const message of messages) sender.sendFrame(frameOf(message, this.binary));
     }
-    const sender = (this.ws as unknown as { _sender: FrameWriter })._sender;
-    for (const message of messages) sender.sendFrame(frameOf(message, this.binary));
+    this.watchWrite();
+  }
+
+  /**
+   * `websocket.write_timeout`: bytes still in the socket's buffer mean the
+   * kernel's is full, so the peer takes nothing. If the buffer has not drained
+   * once within the timeout, the peer is gone or stuck (a write that blocks
+   * that long fails with 3009 in Centrifugo): the socket is dropped, and with
+   * it the session. There is no point in a close frame nobody would read.
+   */
+  private watchWrite(): void {
+    if (this.writeTimer || this.writeTimeoutMs <= 0 || this.ws.bufferedAmount === 0) return;
+    const socket = (this.ws as unknown as { _socket: Socket })._socket;
+    this.drained = false;
+    const onDrain = () => {
+      this.drained = true;
+    };
+    socket.on("drain", onDrain);
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = undefined;
+      socket.off("drain", onDrain);
+      if (this.ws.bufferedAmount === 0 || this.ws.readyState !== this.ws.OPEN) return;
+      if (this.drained) this.watchWrite();
+      else this.ws.terminate();
+    }, this.writeTimeoutMs).unref();
   }
 
   close(disconnect: Disconnect): void {
