@@ -58,6 +58,8 @@ export async function startHonestSubscriber(srv: TestServer, everyMs = 20) {
       await publishing;
       const deadline = Date.now() + 10_000;
       while (seen.length < published && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // Its own disconnect moves it through "disconnected" and "subscribing": those are not interruptions.
+      const interrupted = [...interruptions];
       client.disconnect();
       let gaps = 0;
       let duplicates = 0;
@@ -67,7 +69,7 @@ export async function startHonestSubscriber(srv: TestServer, everyMs = 20) {
       }
       if (seen.length > 0 && seen[0] !== 1) gaps++;
       if (seen.length > 0 && seen[seen.length - 1] !== published) gaps++;
-      return { published, received: seen.length, gaps, duplicates, interruptions };
+      return { published, received: seen.length, gaps, duplicates, interruptions: interrupted };
     },
   };
 }
