@@ -10,6 +10,7 @@ import type { ScenarioContext } from "./scenarios/context.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runProxy } from "./scenarios/proxy.js";
 import { runRedis } from "./scenarios/redis.js";
+import { runSoak } from "./scenarios/soak.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
@@ -20,6 +21,7 @@ const scenarios = {
   connections: runConnections,
   redis: runRedis,
   proxy: runProxy,
+  soak: runSoak,
 } as const;
 
 function machine(): Record<string, string | number> {

@@ -13,10 +13,12 @@ export interface BenchOptions {
   readonly noBuild: boolean;
   /** Extra flags for every rotor under test, e.g. `--prometheus.enabled` to measure with metrics served. */
   readonly rotorFlags: readonly string[];
+  /** How long the soak runs, in seconds; its own default when absent. */
+  readonly durationSeconds: number | undefined;
 }
 
-const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,api,connections,redis,proxy] [--rounds N]
-                        [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]...`;
+const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,api,connections,redis,proxy,soak] [--rounds N]
+                        [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]... [--duration 30m]`;
 
 function defaultCpus(count: number): { server: string; load: string } {
   if (count < 2) return { server: "", load: "" };
@@ -25,6 +27,13 @@ function defaultCpus(count: number): { server: string; load: string } {
     server: half === 1 ? "0" : `0-${half - 1}`,
     load: half === count - 1 ? String(half) : `${half}-${count - 1}`,
   };
+}
+
+/** "90", "90s", "30m" or "1h" as seconds. */
+function durationSeconds(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(text);
+  if (!m) throw new Error(`--duration takes seconds or a number with s, m or h, not ${text}\n${usage}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] ?? "s"]!;
 }
 
 /** Parses the command line; throws with the usage on anything unknown. */
@@ -38,6 +47,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     loadCpus: cpus.load,
     noBuild: false,
     rotorFlags: [] as string[],
+    durationSeconds: undefined as number | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -53,6 +63,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     else if (flag === "--server-cpus") o.serverCpus = value();
     else if (flag === "--load-cpus") o.loadCpus = value();
     else if (flag === "--rotor-flag") o.rotorFlags.push(value());
+    else if (flag === "--duration") o.durationSeconds = durationSeconds(value());
     else throw new Error(`unknown flag ${flag}\n${usage}`);
   }
   if (!Number.isInteger(o.rounds) || o.rounds < 0)

@@ -1,0 +1,102 @@
+import { fileURLToPath } from "node:url";
+import { sleep } from "../lib/clock.js";
+import { ask } from "../lib/ipc.js";
+import { freePort, raiseFileLimit, rssBytes, spawnNode, waitForHttp } from "../lib/processes.js";
+import { atMost, makeFigure } from "../lib/report.js";
+import type { ScenarioContext } from "./context.js";
+
+const soakServer = fileURLToPath(new URL("../servers/soak-rotor.ts", import.meta.url));
+const soakClients = fileURLToPath(new URL("../load/soak-clients.ts", import.meta.url));
+
+interface Sample {
+  readonly t: number;
+  readonly rss: number;
+  readonly heap: number;
+}
+
+/** Least-squares slope of `y` over `t`, per minute. */
+function slopePerMinute(samples: readonly Sample[], y: (s: Sample) => number): number {
+  const n = samples.length;
+  if (n < 2) return Number.NaN;
+  const mt = samples.reduce((a, s) => a + s.t, 0) / n;
+  const my = samples.reduce((a, s) => a + y(s), 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const s of samples) {
+    num += (s.t - mt) * (y(s) - my);
+    den += (s.t - mt) ** 2;
+  }
+  return (num / den) * 60_000;
+}
+
+/**
+ * Soak: rotor under steady load for `--duration` (default 2 minutes, 20 s with
+ * --quick) — long-lived subscribers with recovery, a publisher at a fixed
+ * rate, connections churning — sampling the server's RSS and heap every few
+ * seconds. Reported: their slopes after the first fifth (warm-up), and what
+ * the subscribers saw: gaps, duplicates, publications still missing at the end
+ * (all three must be 0), dropped connections.
+ */
+export async function runSoak(ctx: ScenarioContext): Promise<void> {
+  const { quick, serverCpus, loadCpus } = ctx.options;
+  const seconds = ctx.options.durationSeconds ?? (quick ? 20 : 120);
+  const size = quick
+    ? { subscribers: 200, channels: 20, rate: 50, churn: 10 }
+    : { subscribers: 1000, channels: 100, rate: 200, churn: 50 };
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawnNode([soakServer, "--port", String(port)], serverCpus, true);
+  const load = spawnNode([soakClients], loadCpus, true);
+  try {
+    raiseFileLimit(server.pid);
+    await waitForHttp(`${url}/health`, server);
+    await ask(load.child, { type: "start", url, ...size });
+    ctx.log(
+      `soak: ${size.subscribers} subscribers, ${size.rate} publications/s, ${size.churn} connects/s for ${seconds} s`,
+    );
+    const samples: Sample[] = [];
+    const begun = Date.now();
+    const every = Math.max(1000, Math.min(10_000, (seconds * 1000) / 60));
+    while (Date.now() - begun < seconds * 1000) {
+      await sleep(every);
+      const memory = await ask<{ heapUsed: number }>(server.child, { type: "memory" });
+      samples.push({ t: Date.now() - begun, rss: rssBytes(server.pid), heap: memory.heapUsed });
+    }
+    const seen = await ask<Record<string, number>>(load.child, { type: "stop" });
+    const steady = samples.slice(Math.floor(samples.length / 5));
+    const mb = (bytes: number) => bytes / 2 ** 20;
+    const figure = (metric: string, unit: string, value: number) =>
+      ctx.report.figures.push(
+        makeFigure({ scenario: "soak", case: `${seconds} s`, metric, unit, values: [value] }),
+      );
+    figure(
+      "RSS slope after warm-up",
+      "MB/min",
+      slopePerMinute(steady, (s) => mb(s.rss)),
+    );
+    figure(
+      "heap slope after warm-up",
+      "MB/min",
+      slopePerMinute(steady, (s) => mb(s.heap)),
+    );
+    figure("RSS at the end", "MB", mb(samples.at(-1)?.rss ?? 0));
+    figure("heap at the end", "MB", mb(samples.at(-1)?.heap ?? 0));
+    for (const key of ["published", "delivered", "drops", "churned", "publishErrors"]) {
+      figure(key, "count", seen[key] ?? 0);
+    }
+    for (const key of ["gaps", "duplicates", "missingAtEnd"]) {
+      ctx.report.figures.push(
+        makeFigure(
+          { scenario: "soak", case: `${seconds} s`, metric: key, unit: "count", values: [seen[key] ?? 0] },
+          atMost(0, ""),
+        ),
+      );
+    }
+    ctx.log(
+      `soak: ${JSON.stringify(seen)}; samples ${JSON.stringify(samples.map((s) => [s.t, mb(s.rss) | 0, mb(s.heap) | 0]))}`,
+    );
+  } finally {
+    await load.stop();
+    await server.stop();
+  }
+}

@@ -1,0 +1,38 @@
+import { type IpcRequest, serve } from "../lib/ipc.js";
+import { portArg } from "./server-args.js";
+
+// The compiled build, as users run it (typed by the sources it was built from).
+const dist = new URL("../../dist/src/", import.meta.url).href;
+const { loadConfig } = (await import(`${dist}config/load.js`)) as typeof import("../../src/config/load.js");
+const { createLogger } = (await import(`${dist}log.js`)) as typeof import("../../src/log.js");
+const { startRotorServer } = (await import(
+  `${dist}server/rotor-server.js`
+)) as typeof import("../../src/server/rotor-server.js");
+
+/**
+ * rotor from the compiled build, for the soak: the server the soak measures,
+ * with recovery on its channels, that also reports its own memory over IPC
+ * (the heap is only visible from inside the process).
+ */
+const loaded = loadConfig({
+  object: {
+    log: { level: "warn" },
+    http_server: { address: "127.0.0.1", port: portArg() },
+    http_api: { insecure: true },
+    client: { insecure: true },
+    channel: {
+      namespaces: [{ name: "soak", history_size: 1000, history_ttl: "300s", force_recovery: true }],
+    },
+  },
+});
+if (loaded.error !== undefined) throw new Error(loaded.error);
+const server = await startRotorServer(loaded.config, createLogger(loaded.config.log.level));
+
+serve(async (request: IpcRequest) => {
+  if (request.type !== "memory") throw new Error(`unknown request ${request.type}`);
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed, clients: server.node.hub.numClients };
+});
+process.on("SIGTERM", () => {
+  server.close().then(() => process.exit(0));
+});
