@@ -14,6 +14,7 @@ const placementOptions = new Set([
   "http_server.internal_port",
   "http_server.internal_address",
   "log.level",
+  "server.workers",
 ]);
 
 /**

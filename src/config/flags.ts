@@ -27,6 +27,11 @@ const shortcuts: Record<string, { paths: string[]; kind: LeafKind; short?: strin
     text: "serve the API without a key",
   },
   log_level: { paths: ["log.level"], kind: "string", text: "trace, debug, info, warn, error, none" },
+  workers: {
+    paths: ["server.workers"],
+    kind: "string",
+    text: 'rotor nodes sharing the ports: a number or "auto" (one per CPU); needs Redis or NATS',
+  },
 };
 
 /** How one flag is read: its node:util parseArgs type and, for help, what it sets. */

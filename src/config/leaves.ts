@@ -28,10 +28,17 @@ function collect(schema: z.ZodType, prefix: string, out: Map<string, LeafKind>):
       ? "boolean"
       : def.type === "number"
         ? "number"
-        : def.type === "string" || def.type === "enum"
+        : def.type === "string" || def.type === "enum" || scalarUnion(def)
           ? "string"
           : "json";
   out.set(prefix, kind);
+}
+
+const scalars = new Set(["number", "string", "enum", "literal"]);
+
+/** A number-or-word option (`"auto"` or a count, a port as number or text): read as text, its schema parses it. */
+function scalarUnion(def: Def): boolean {
+  return def.type === "union" && (def.options as z.ZodType[]).every((o) => scalars.has(unwrap(o).type));
 }
 
 /** Every option path of the config ("http_api.key", …) with how to read it from text. */

@@ -48,3 +48,20 @@ export const internalPort = z
   .union([z.number().int().min(0).max(65535), z.string().regex(/^\d*$/, "must be a port number")])
   .optional()
   .transform((value) => (value === undefined || value === "" ? undefined : Number(value)));
+
+/**
+ * `server.workers`: how many rotor nodes one `rotor` command runs behind its
+ * ports (node:cluster), a count or `"auto"` for one per CPU. A Node.js
+ * process uses one core; workers are how one machine's cores all serve.
+ */
+export const serverSchema = z
+  .strictObject({
+    workers: z
+      .union([
+        z.number().int().min(1),
+        z.string().regex(/^(auto|[1-9]\d*)$/, 'must be a number of workers (1 or more) or "auto"'),
+      ])
+      .default(1)
+      .transform((value) => (value === "auto" || typeof value === "number" ? value : Number(value))),
+  })
+  .prefault({});

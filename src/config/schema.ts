@@ -2,7 +2,7 @@ import { z } from "zod";
 import { engineConfigShape } from "./engine-schema.js";
 import { http2Schema, httpTimeouts } from "./http-limits-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
-import { internalPort, opsSchemaShape } from "./ops-schema.js";
+import { internalPort, opsSchemaShape, serverSchema } from "./ops-schema.js";
 import { channelProxySchema, clientProxySchema, namedProxiesSchema, rpcSchema } from "./proxy-schema.js";
 import { duration, port, tlsSchema } from "./schema-types.js";
 
@@ -153,6 +153,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   ...engineConfigShape,
+  server: serverSchema,
   shutdown: z.strictObject({ timeout: duration("30s") }).prefault({}),
   proxies: namedProxiesSchema,
   rpc: rpcSchema,
