@@ -1,6 +1,13 @@
+import cluster from "node:cluster";
+import type { Logger } from "pino";
 import { loadConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
 import { createLogger } from "../log.js";
-import { startRotorServer } from "../server/rotor-server.js";
+import { resolveApiKeys } from "../server/api-keys.js";
+import { type RotorServer, startRotorServer } from "../server/rotor-server.js";
+import { runPrimary } from "../workers/primary.js";
+import { planWorkers } from "../workers/worker-plan.js";
+import { receiveRole } from "../workers/worker-role.js";
 import { type CliIo, loadCommandConfig } from "./cli-io.js";
 import type { CommandLine } from "./command-line.js";
 import { firstRunConfig, firstRunNotes, isFirstRun } from "./first-run.js";
@@ -9,7 +16,9 @@ import { firstRunConfig, firstRunNotes, isFirstRun } from "./first-run.js";
  * `rotor [flags]`: runs the server until SIGINT or SIGTERM, then shuts down
  * gracefully within `shutdown.timeout`. Resolves with -1 (still running) once
  * listening; the process exits from the signal handler. A zero-config run
- * gets generated secrets and the admin UI, and says how to use them.
+ * gets generated secrets and the admin UI, and says how to use them. With
+ * `server.workers` above 1 this process becomes the primary of that many
+ * workers, each of which runs this same command line as one node.
  */
 export async function serve(line: CommandLine, io: CliIo): Promise<number> {
   const firstRun = isFirstRun(line, io.env);
@@ -23,7 +32,20 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
   }
   const config = loaded.config;
   const logger = createLogger(config.log.level);
+  if (cluster.isWorker) return serveAsWorker(config, logger);
   for (const warning of loaded.warnings) logger.warn(warning);
+  const plan = planWorkers(config);
+  if ("error" in plan) {
+    io.err(`rotor: ${plan.error}\n`);
+    return 1;
+  }
+  if (plan.count > 1) {
+    for (const warning of plan.warnings) logger.warn(warning);
+    const apiKey = resolveApiKeys(config).generated;
+    if (apiKey) logger.warn(`no API key configured: generated one for this run: ${apiKey}`);
+    runPrimary({ count: plan.count, shutdownTimeoutMs: config.shutdown.timeout, apiKey, log: logger });
+    return -1;
+  }
   const server = await startRotorServer(config, logger);
   if (firstRun) {
     logger.warn(
@@ -31,6 +53,21 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
       "no configuration given: running with secrets generated for this run only",
     );
   }
+  stopOnSignal(server, config, logger);
+  return -1;
+}
+
+/** One of several workers: the node its primary's role names, on the API key the primary made. */
+async function serveAsWorker(config: Config, logger: Logger): Promise<number> {
+  const role = await receiveRole();
+  const log = logger.child({ worker: role.number });
+  const keyed = role.apiKey ? { ...config, http_api: { ...config.http_api, key: role.apiKey } } : config;
+  stopOnSignal(await startRotorServer(keyed, log, role), config, log);
+  return -1;
+}
+
+/** On SIGINT or SIGTERM: a graceful close within `shutdown.timeout`, then exit (1 past the timeout). */
+function stopOnSignal(server: RotorServer, config: Config, logger: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -51,5 +88,4 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
-  return -1;
 }

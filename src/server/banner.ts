@@ -19,8 +19,8 @@ export interface Banner {
   readonly surfaces: Record<string, string>;
 }
 
-/** The start-up banner: one entry per surface the config enables, with its URL. */
-export function banner(config: Config, ports: ListeningPorts, version: string): Banner {
+/** The start-up banner: one entry per surface the config enables, with its URL, and how many workers serve them. */
+export function banner(config: Config, ports: ListeningPorts, version: string, workers = 1): Banner {
   const tls = config.http_server.tls.enabled;
   const placement = placeSurfaces(config);
   const main = baseUrl(tls, config.http_server.address, ports.port);
@@ -31,7 +31,7 @@ export function banner(config: Config, ports: ListeningPorts, version: string): 
   const ws = main.replace(/^http/, "ws");
   const api = placement.apiOnMain ? main : internal;
   const broker = config.broker.enabled ? `, broker ${config.broker.type}` : "";
-  const title = `rotor ${version} listening on ${main} (HTTP/1.1 and ${tls ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}${broker}`;
+  const title = `rotor ${version} listening on ${main} (HTTP/1.1 and ${tls ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}${broker}${workers > 1 ? `, ${workers} workers` : ""}`;
   const surfaces: Record<string, string> = {};
   const row = (what: string, where: string) => {
     surfaces[what] = where;

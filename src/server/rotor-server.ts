@@ -17,8 +17,9 @@ import {
   connectStreamFile,
   connectStreamRoutes,
 } from "../transport/connect-stream/connect-stream-handler.js";
+import type { WorkerRole } from "../workers/worker-role.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
-import { banner } from "./banner.js";
+import { banner, type ListeningPorts } from "./banner.js";
 import { countedBroker, countedController, countedPresence } from "./counted-engine.js";
 import { createEngine } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
@@ -49,9 +50,14 @@ function listeningPort(app: FastifyInstance): number {
  * Starts rotor: the engine, the node, the main port with the client
  * transports, the server API, health, metrics and admin UI on the main port
  * or the internal one, and the dedicated gRPC API port when
- * `grpc_api.enabled` is set.
+ * `grpc_api.enabled` is set. As one of several workers (`role`), its node
+ * name carries the worker's number and only worker 1 logs the banner.
  */
-export async function startRotorServer(config: Config, logger: Logger): Promise<RotorServer> {
+export async function startRotorServer(
+  config: Config,
+  logger: Logger,
+  role?: WorkerRole,
+): Promise<RotorServer> {
   const metrics = createMetrics({
     version: rotorVersion,
     recoveredHistogram: config.prometheus.recovered_publications_histogram,
@@ -61,6 +67,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
   const tokens = await createTokenVerifier(config.client);
   const engine = createEngine(config, logger);
   let port = config.http_server.port;
+  const nodeName = () => `${hostname()}_${port}${role ? `_w${role.number}` : ""}`;
   const node = new Node({
     config,
     ...engine,
@@ -68,7 +75,7 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
     presence: countedPresence(engine.presence, metrics.node),
     controller: countedController(engine.controller, metrics.node),
     logger,
-    name: () => `${hostname()}_${port}`,
+    name: nodeName,
     version: rotorVersion,
     infoMetrics: infoMetrics.current,
   });
@@ -115,16 +122,9 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;
 
-  const { title, surfaces } = banner(config, { port, internalPort, grpcPort }, rotorVersion);
-  logger.info({ surfaces }, title);
-  if (apiKeys.generated) {
-    logger.warn(`no API key configured: generated one for this run: ${apiKeys.generated}`);
-  }
-  if (config.http_api.insecure)
-    logger.warn("http_api.insecure is set: the server API on the main port needs no key");
-  if (config.grpc_api.enabled && config.grpc_api.insecure) {
-    logger.warn("grpc_api.insecure is set: the gRPC API port needs no key");
-  }
+  const ports = { port, internalPort, grpcPort };
+  if (!role || role.announce) announce(config, ports, apiKeys, logger, role?.count ?? 1);
+  else logger.info({ node: nodeName() }, `worker ${role.number} of ${role.count} ready`);
 
   return {
     node,
@@ -140,4 +140,18 @@ export async function startRotorServer(config: Config, logger: Logger): Promise<
       await Promise.all([node.close(), proxies.close()]);
     },
   };
+}
+
+/** The banner, the generated API key and the warnings about open surfaces: logged once per run. */
+function announce(config: Config, ports: ListeningPorts, apiKeys: ApiKeys, logger: Logger, workers: number) {
+  const { title, surfaces } = banner(config, ports, rotorVersion, workers);
+  logger.info({ surfaces }, title);
+  if (apiKeys.generated) {
+    logger.warn(`no API key configured: generated one for this run: ${apiKeys.generated}`);
+  }
+  if (config.http_api.insecure)
+    logger.warn("http_api.insecure is set: the server API on the main port needs no key");
+  if (config.grpc_api.enabled && config.grpc_api.insecure) {
+    logger.warn("grpc_api.insecure is set: the gRPC API port needs no key");
+  }
 }
