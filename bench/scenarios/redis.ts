@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,51 +6,17 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { historyAddStream } from "../../src/broker/redis/scripts.js";
 import { type BenchServer, startRotor } from "../lib/bench-server.js";
-import { sleep } from "../lib/clock.js";
 import { openFleet } from "../lib/fleet.js";
 import { quantile } from "../lib/histogram.js";
 import { ask } from "../lib/ipc.js";
-import { freePort, pin, spawnNode } from "../lib/processes.js";
+import { freePort, spawnNode } from "../lib/processes.js";
+import { type RedisServer, startRedisServer } from "../lib/redis-server.js";
 import { atLeast, atMost, makeRow } from "../lib/report.js";
 import type { ScenarioContext } from "./context.js";
 
 const run = promisify(execFile);
 const batchPublisherFile = fileURLToPath(new URL("../load/batch-publisher.ts", import.meta.url));
 const publisherFile = fileURLToPath(new URL("../load/publisher.ts", import.meta.url));
-
-interface RedisServer {
-  readonly url: string;
-  cli(...args: string[]): Promise<string>;
-  stop(): Promise<void>;
-}
-
-/** A redis-server without persistence on a free port, pinned to `cpus`. */
-async function startRedisServer(cpus: string): Promise<RedisServer> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "rotor-bench-redis-"));
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""],
-    {
-      stdio: "ignore",
-    },
-  );
-  if (child.pid) pin(child.pid, cpus);
-  const cli = async (...args: string[]) =>
-    (await run("redis-cli", ["-p", String(port), ...args], { maxBuffer: 1 << 24 })).stdout.trim();
-  for (let i = 0; (await cli("ping").catch(() => "")) !== "PONG"; i++) {
-    if (i > 100) throw new Error("redis-server did not start");
-    await sleep(50);
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    cli,
-    async stop() {
-      child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** rotor on the Redis engine with history on every channel (10 kept, 300 s), from a config file. */
 async function startRotorOnRedis(redis: RedisServer, prefix: string, cpus: string): Promise<BenchServer> {
