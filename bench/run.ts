@@ -11,6 +11,7 @@ import { runFanout } from "./scenarios/fanout.js";
 import { runProxy } from "./scenarios/proxy.js";
 import { runRedis } from "./scenarios/redis.js";
 import { runSoak } from "./scenarios/soak.js";
+import { runWorkers } from "./scenarios/workers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
@@ -22,6 +23,7 @@ const scenarios = {
   redis: runRedis,
   proxy: runProxy,
   soak: runSoak,
+  workers: runWorkers,
 } as const;
 
 function machine(): Record<string, string | number> {

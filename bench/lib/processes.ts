@@ -163,3 +163,12 @@ export function raiseFileLimit(pid: number): number {
   }
   return fileLimits(pid).soft;
 }
+
+/** The processes `pid` forked (rotor's workers under its primary). */
+export function childPids(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
+  return text
+    .split(" ")
+    .filter((s) => s.trim() !== "")
+    .map(Number);
+}
