@@ -35,6 +35,7 @@ before(async () => {
   const engine = ["--engine.type", "redis", "--engine.redis.address", redis.url];
   const access = ["--api_key", key, "--client.insecure"];
   rotor = await startCli(["--workers", "2", ...engine, ...access, "--port", String(port)], [port]);
+  await workersListening(1);
 });
 after(async () => {
   for (const client of clients) client.disconnect();
@@ -61,6 +62,19 @@ async function subscribersOnBothWorkers(channel: string, n: number) {
     return nodes.length === 2 && nodes.every((node) => node.num_clients > 0);
   });
   return subs;
+}
+
+/**
+ * Waits until worker 1 logged the banner and `others` other starts logged
+ * "ready": each is then listening, so new connections go to every worker.
+ */
+async function workersListening(others: number): Promise<void> {
+  await waitUntil("the workers listening", async () => {
+    const out = rotor.output();
+    return (
+      out.includes("engine redis, 2 workers") && (out.match(/worker \d of 2 ready/g)?.length ?? 0) >= others
+    );
+  });
 }
 
 /** The worker processes the primary forked. */
@@ -108,6 +122,7 @@ describe("rotor --workers 2 on Redis: two nodes behind one port", () => {
       },
       20_000,
     );
+    await workersListening(2);
     assert.equal((await workerPids()).length, 2);
     assert.match(rotor.output(), /worker exited unexpectedly: restarting it/);
   });
