@@ -19,6 +19,7 @@ import { dispatch } from "./dispatch.js";
 import { scheduleFlush } from "./flush-scheduler.js";
 import { encodingKind, joinSlot, leaveSlot } from "./frame-slots.js";
 import { commandMethod, pushFrameType, replyFrameType } from "./frame-types.js";
+import { OutgoingQueue } from "./outgoing-queue.js";
 import { refreshByServer } from "./refresh.js";
 import { refreshByProxy, subRefreshByProxy } from "./server-refresh.js";
 import { subscribeByServer, unsubscribeAll, unsubscribeChannel } from "./subscribe.js";
@@ -31,8 +32,8 @@ type State = "connecting" | "connected" | "closed";
 
 /**
  * One client connection: the protocol state machine between a transport and
- * the node. Commands are handled in arrival order; everything written within
- * one event-loop turn leaves as one batch.
+ * the node. Commands are handled in arrival order; everything queued before
+ * the connection's turn in the shared flush leaves as one batch.
  */
 export class ClientSession implements HubClient, ProxyClient {
   readonly id = randomUUID();
@@ -61,8 +62,7 @@ export class ClientSession implements HubClient, ProxyClient {
   refreshing = false;
   private ended: AbortController | undefined;
   private readonly createdAt = Date.now();
-  private queue: Uint8Array[] = [];
-  private queuedBytes = 0;
+  private readonly output: OutgoingQueue;
   private flushPending = false;
   private commands: Promise<void> = Promise.resolve();
   private nextPingAt = 0;
@@ -81,6 +81,7 @@ export class ClientSession implements HubClient, ProxyClient {
     this.codec = transport.codec;
     this.unidirectional = transport.unidirectional;
     this.encodingKind = encodingKind(this.codec.name, this.unidirectional);
+    this.output = new OutgoingQueue(transport);
     ticker.add(this);
   }
 
@@ -256,12 +257,7 @@ export class ClientSession implements HubClient, ProxyClient {
   /** Queues an encoded message for the next flush; a client that cannot keep up is cut with 3008. */
   enqueue(message: Uint8Array): void {
     if (this.state === "closed") return;
-    this.queue.push(message);
-    this.queuedBytes += message.length;
-    const limit = this.ctx.config.client.queue_max_size;
-    if (limit > 0 && this.queuedBytes + this.transport.bufferedBytes() > limit) {
-      this.queue = [];
-      this.queuedBytes = 0;
+    if (!this.output.add(message, this.ctx.config.client.queue_max_size)) {
       this.close(disconnects.slow);
       return;
     }
@@ -273,11 +269,7 @@ export class ClientSession implements HubClient, ProxyClient {
 
   flush(): void {
     this.flushPending = false;
-    if (this.queue.length === 0 || this.state === "closed") return;
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.transport.write(batch);
+    if (this.state !== "closed") this.output.writeAll();
   }
 
   /** A positioned subscription saw a gap: client-side ones resubscribe, server-side ones reconnect. */
@@ -373,7 +365,7 @@ export class ClientSession implements HubClient, ProxyClient {
   private cleanup(): void {
     this.state = "closed";
     this.ended?.abort();
-    this.queue = [];
+    this.output.clear();
     ticker.remove(this);
     this.ctx.metrics.client.disconnected(this);
     this.ctx.node.hub.removeClient(this);
