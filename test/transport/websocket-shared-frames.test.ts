@@ -100,3 +100,37 @@ test("JSON and protobuf subscribers of one channel each get the exact publicatio
     for (const s of subs) s.close();
   }
 });
+
+/** The messages of one frame: newline-separated JSON, or varint-delimited protobuf Replies. */
+function messagesOf(frame: { data: Buffer; binary: boolean }): string[] {
+  if (!frame.binary) return frame.data.toString().split("\n");
+  const out: string[] = [];
+  for (let at = 0; at < frame.data.length; at += 1 + frame.data[at]!) {
+    const reply = fromBinary(ReplySchema, frame.data.subarray(at + 1, at + 1 + frame.data[at]!));
+    out.push(Buffer.from(reply.push?.pub?.data ?? []).toString());
+  }
+  return out;
+}
+
+test("publications that reach subscribers before their flush leave as one frame of joined messages, the same bytes for every subscriber of a protocol", async () => {
+  const subs: Subscriber[] = [];
+  for (const protobuf of [false, true, false, true]) subs.push(await subscriber(server, protobuf, "batch"));
+  try {
+    const commands = [1, 2, 3].map((n) => ({ publish: { channel: "batch", data: { n } } }));
+    const res = await httpApi(server.url, "batch", { commands }, { "X-API-Key": server.apiKey });
+    assert.equal(res.status, 200);
+    await until(() => subs.every((s) => s.frames.flatMap(messagesOf).length >= 3));
+    for (const s of subs) {
+      assert.equal(s.frames.length, 1);
+      assert.equal(s.frames[0]!.binary, s.protobuf);
+      const expected = [1, 2, 3].map((n) =>
+        s.protobuf ? `{"n":${n}}` : `{"push":{"channel":"batch","pub":{"data":{"n":${n}}}}}`,
+      );
+      assert.deepEqual(messagesOf(s.frames[0]!), expected);
+    }
+    assert.deepEqual(subs[0]!.frames[0]!.data, subs[2]!.frames[0]!.data);
+    assert.deepEqual(subs[1]!.frames[0]!.data, subs[3]!.frames[0]!.data);
+  } finally {
+    for (const s of subs) s.close();
+  }
+});

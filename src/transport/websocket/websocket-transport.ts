@@ -1,9 +1,9 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import * as wsModule from "ws";
 import type { SessionTransport } from "../../client/transport.js";
 import type { Disconnect } from "../../errors/disconnect.js";
 import type { ClientCodec } from "../../protocol/client-codec.js";
+import { sharedFrame } from "./shared-frame.js";
 
 const maxReasonBytes = 123;
 
@@ -16,35 +16,9 @@ function closeReason(reason: string): string {
   return bytes.subarray(0, end).toString();
 }
 
-/** ws's framing and its per-socket writer, which its type declarations leave out. */
+/** ws's per-socket frame writer, which its type declarations leave out. */
 interface FrameWriter {
   sendFrame(frame: readonly Uint8Array[]): void;
-}
-const { Sender } = wsModule as unknown as {
-  Sender: { frame(data: Uint8Array, options: object): Uint8Array[] };
-};
-const textFrame = { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false };
-const binaryFrame = { ...textFrame, opcode: 2 };
-
-/**
- * The last single message framed and its frame. A broadcast flushes its
- * subscribers one after another with the same encoded message, so one entry
- * lets every subscriber after the first write the frame the first one built
- * (ws would otherwise frame the message again for each socket). Messages are
- * never mutated once encoded, which is what makes the sharing safe.
- */
-let lastMessage: Uint8Array | undefined;
-let lastFrame: Uint8Array[] = [];
-let lastBinary = false;
-
-function frameOf(message: Uint8Array, binary: boolean): Uint8Array[] {
-  if (message !== lastMessage || binary !== lastBinary) {
-    // One contiguous buffer: each socket then makes one plain write, not a corked header + payload writev.
-    lastFrame = [Buffer.concat(Sender.frame(message, binary ? binaryFrame : textFrame))];
-    lastMessage = message;
-    lastBinary = binary;
-  }
-  return lastFrame;
 }
 
 /** How the two WebSocket transports differ. */
@@ -73,7 +47,6 @@ export class WebSocketTransport implements SessionTransport {
   readonly emulation = false;
   readonly pushDisconnect: boolean;
   private readonly joinBatches: boolean;
-  private readonly binary: boolean;
   private readonly writeTimeoutMs: number;
   private writeTimer: NodeJS.Timeout | undefined;
   private drained = false;
@@ -87,7 +60,6 @@ export class WebSocketTransport implements SessionTransport {
     this.unidirectional = options.unidirectional;
     this.pushDisconnect = options.pushDisconnect;
     this.joinBatches = options.joinBatches;
-    this.binary = options.codec.name === "protobuf";
     this.writeTimeoutMs = options.writeTimeoutMs;
   }
 
@@ -96,17 +68,18 @@ export class WebSocketTransport implements SessionTransport {
   }
 
   /**
-   * A lone message goes out as a shared pre-built frame, written straight to
-   * ws's frame writer (safe because permessage-deflate is off, so ws never
-   * holds frames back); a joined batch is framed for this socket alone.
+   * A batch goes out as a frame shared with every other socket given the same
+   * batch, written straight to ws's frame writer (safe because
+   * permessage-deflate is off, so ws never holds frames back): one frame of
+   * joined messages, or one frame per message where batches are not joined.
    */
   write(messages: readonly Uint8Array[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (messages.length > 1 && this.joinBatches) {
-      this.ws.send(this.codec.join(messages), { binary: this.binary });
+    const sender = (this.ws as unknown as { _sender: FrameWriter })._sender;
+    if (messages.length === 1 || this.joinBatches) {
+      sender.sendFrame(sharedFrame(messages, this.codec));
     } else {
-      const sender = (this.ws as unknown as { _sender: FrameWriter })._sender;
-      for (const message of messages) sender.sendFrame(frameOf(message, this.binary));
+      for (const message of messages) sender.sendFrame(sharedFrame([message], this.codec));
     }
     this.watchWrite();
   }
