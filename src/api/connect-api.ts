@@ -1,8 +1,9 @@
-import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { CentrifugoApi, ErrorSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { RotorError } from "../errors/rotor-error.js";
 import { errorInit, transportStatus } from "./api-errors.js";
+import type { RequestHeader } from "./api-key.js";
 import type { ApiMethod, ApiOutcome, ApiService } from "./api-service.js";
 import { httpApiMethods } from "./http-json/method-table.js";
 
@@ -29,7 +30,9 @@ function respond<M extends ApiMethod>(outcome: ApiOutcome<M>, mode: ErrorMode) {
 }
 
 type Impl = Partial<ServiceImpl<typeof CentrifugoApi>>;
-type Handler = (req: never, ctx: HandlerContext) => Promise<MessageInitShape<DescMessage>>;
+
+/** One API method: its request message and the request's headers in, its `XxxResponse` out. */
+export type ApiUnary = (req: never, header: RequestHeader) => Promise<MessageInitShape<DescMessage>>;
 
 /**
  * What rotor runs for each request type. The service method's local name is
@@ -39,26 +42,34 @@ type Handler = (req: never, ctx: HandlerContext) => Promise<MessageInitShape<Des
 const runByInput = new Map([...httpApiMethods.values()].map((m) => [m.input.typeName, m.run]));
 
 /**
- * `centrifugal.centrifugo.api.CentrifugoApi` for connect-es: gRPC, gRPC-Web and
- * Connect (JSON and binary) all land here. Methods rotor does not implement
- * (Centrifugo PRO's, map and shared-poll) are left out, so the router answers
- * them with Unimplemented.
+ * The methods of `centrifugal.centrifugo.api.CentrifugoApi` that rotor
+ * implements, as every binary surface runs them (the Connect router, and the
+ * direct gRPC unary path beside it). Methods rotor does not implement
+ * (Centrifugo PRO's, map and shared-poll) are left out, so callers answer them
+ * with Unimplemented.
  */
-export function centrifugoApiImpl(service: ApiService, defaultMode: ErrorMode): Impl {
-  const impl: Record<string, Handler> = {};
+export function apiUnaryMethods(service: ApiService, defaultMode: ErrorMode): Map<DescMethod, ApiUnary> {
+  const out = new Map<DescMethod, ApiUnary>();
   for (const method of CentrifugoApi.methods) {
     const run = runByInput.get(method.input.typeName);
     if (run === "batch") {
-      impl[method.localName] = (req: never) => service.batch(req);
+      out.set(method, (req: never) => service.batch(req));
     } else if (run !== undefined) {
-      impl[method.localName] = async (req: never, ctx: HandlerContext) => {
+      out.set(method, async (req: never, header: RequestHeader) => {
         const outcome = await service.call(run, req);
-        return respond(
-          outcome,
-          requestErrorMode(defaultMode, ctx.requestHeader.get("x-centrifugo-error-mode")),
-        );
-      };
+        return respond(outcome, requestErrorMode(defaultMode, header("x-centrifugo-error-mode")));
+      });
     }
+  }
+  return out;
+}
+
+/** `centrifugal.centrifugo.api.CentrifugoApi` for connect-es: gRPC, gRPC-Web and Connect (JSON and binary). */
+export function centrifugoApiImpl(service: ApiService, defaultMode: ErrorMode): Impl {
+  const impl: Record<string, (req: never, ctx: HandlerContext) => Promise<MessageInitShape<DescMessage>>> =
+    {};
+  for (const [method, unary] of apiUnaryMethods(service, defaultMode)) {
+    impl[method.localName] = (req, ctx) => unary(req, (name) => ctx.requestHeader.get(name));
   }
   return impl as Impl;
 }

@@ -3,10 +3,16 @@ import { ErrorSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { type ApiMetrics, type ApiProtocol, apiMethodLabel, apiProtocolOf } from "../metrics/api-metrics.js";
 import type { ApiService } from "./api-service.js";
 
-const seconds = (started: number) => (performance.now() - started) / 1000;
+/** Seconds since `started` (a `performance.now()` reading). */
+export const seconds = (started: number) => (performance.now() - started) / 1000;
+
+/** The numeric API error a response carries in its body, if any. */
+export function bodyError(message: unknown): number | undefined {
+  return (message as { error?: { code?: number } }).error?.code;
+}
 
 /** The numeric API error a failed call carried, or the Connect code's name when it carried none. */
-function errorOf(err: unknown): number | string {
+export function errorOf(err: unknown): number | string {
   const connectError = ConnectError.from(err);
   return (
     connectError.findDetails(ErrorSchema)[0]?.code ?? Code[connectError.code]?.toLowerCase() ?? "internal"
@@ -27,7 +33,7 @@ export function apiMetricsInterceptor(metrics: ApiMetrics): Interceptor {
     const started = performance.now();
     try {
       const res = await next(req);
-      const error = res.stream ? undefined : (res.message as { error?: { code?: number } }).error?.code;
+      const error = res.stream ? undefined : bodyError(res.message);
       metrics.call(protocol, method, seconds(started), error);
       return res;
     } catch (err) {

@@ -5,10 +5,12 @@ import { type ApiKeyPolicy, type ExtraAccess, noKeyPolicy } from "../api/api-key
 import type { ApiService } from "../api/api-service.js";
 import { type ApiRoutesOptions, apiConnectRoutes } from "../api/connect-routes.js";
 import { countedApiService } from "../api/counted-api.js";
+import { createGrpcUnaryAnswer, type GrpcUnaryOptions } from "../api/grpc-unary/grpc-unary-answer.js";
 import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
 import { connectJsonOptions } from "../api/well-formed-json.js";
 import type { Config } from "../config/schema.js";
 import type { Metrics } from "../metrics/create-metrics.js";
+import { answerStreamsFirst } from "./http-app.js";
 
 /** What one listener's Connect router serves. */
 export interface ListenerApi {
@@ -30,6 +32,22 @@ export interface ApiContext {
 }
 
 /**
+ * Has the listener answer native gRPC unary calls to the API itself, with the
+ * settings of its Connect routes, before they reach Fastify and the router.
+ */
+export function answerGrpcUnaryFirst(
+  app: FastifyInstance,
+  routes: Omit<GrpcUnaryOptions, "readMaxBytes" | "answered">,
+  ctx: Pick<ApiContext, "config" | "metrics" | "readMaxBytes">,
+): void {
+  const { metrics } = ctx;
+  const answered = ctx.config.prometheus.instrument_http_handlers
+    ? (path: string) => metrics.node.httpRequest(path, "POST", 200)
+    : undefined;
+  answerStreamsFirst(app, createGrpcUnaryAnswer({ ...routes, readMaxBytes: ctx.readMaxBytes, answered }));
+}
+
+/**
  * Mounts the server API on a listener: the Connect router (gRPC, gRPC-Web,
  * Connect) when the listener serves the API, the admin UI or the uni stream,
  * and the HTTP JSON API where the API itself is served. Where the admin UI is
@@ -38,22 +56,24 @@ export interface ApiContext {
 export async function mountApi(app: FastifyInstance, ctx: ApiContext, here: ListenerApi): Promise<void> {
   const { config, metrics } = ctx;
   if (here.api || here.adminAccess || here.extraService) {
+    const routes = {
+      service: ctx.service,
+      serveApi: here.api || here.adminAccess !== undefined,
+      policy: here.api ? ctx.policy : noKeyPolicy,
+      alsoAdmits: here.adminAccess,
+      errorMode: config.http_api.error_mode,
+      reflection: here.api,
+      extraService: here.extraService,
+      metrics: metrics.api,
+      log: ctx.log,
+    };
     await app.register(fastifyConnectPlugin, {
       readMaxBytes: ctx.readMaxBytes,
       shutdownTimeoutMs: 1000,
       jsonOptions: connectJsonOptions,
-      routes: apiConnectRoutes({
-        service: ctx.service,
-        serveApi: here.api || here.adminAccess !== undefined,
-        policy: here.api ? ctx.policy : noKeyPolicy,
-        alsoAdmits: here.adminAccess,
-        errorMode: config.http_api.error_mode,
-        reflection: here.api,
-        extraService: here.extraService,
-        metrics: metrics.api,
-        log: ctx.log,
-      }),
+      routes: apiConnectRoutes(routes),
     });
+    if (routes.serveApi) answerGrpcUnaryFirst(app, routes, ctx);
   }
   if (here.api && !config.http_api.disabled) {
     await app.register(httpJsonApiPlugin, {

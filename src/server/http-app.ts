@@ -6,10 +6,11 @@ import fastify, {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
+import type { StreamAnswer } from "../api/grpc-unary/grpc-unary-answer.js";
 import type { Config } from "../config/schema.js";
 import { clampDeadlines } from "./deadline-clamp.js";
 import { http1Limits } from "./http1-timeouts.js";
-import { applyHttp2Limits, http2ServerOptions } from "./http2-limits.js";
+import { applyHttp2Limits, type Http2Limits, http2ServerOptions } from "./http2-limits.js";
 import { createOnePortServers } from "./one-port.js";
 
 type Tls = Config["http_server"]["tls"];
@@ -45,6 +46,14 @@ function notFound(request: FastifyRequest, reply: FastifyReply) {
   return reply.code(404).header("content-type", "text/plain; charset=utf-8").send(`not found: ${path}`);
 }
 
+/** The limits of the HTTP/2 server under each app, where streams can be answered before Fastify sees them. */
+const h2Limits = new WeakMap<FastifyInstance, Http2Limits>();
+
+/** Has the app's HTTP/2 server offer every new stream to `answer` before it becomes a Fastify request. */
+export function answerStreamsFirst(app: FastifyInstance, answer: StreamAnswer): void {
+  h2Limits.get(app)?.answerFirst(answer);
+}
+
 /**
  * A Fastify instance that answers HTTP/1.1 and HTTP/2 on one port: cleartext
  * h1 + h2c by sniffing the connection preface, or with TLS, ALPN h2 + http/1.1 —
@@ -64,7 +73,7 @@ function createFastify(logger: Logger, tls: Tls, bodyLimit: number, limits: Limi
     bodyLimit,
     return503OnClosing: false,
   } as const;
-  let closeSessions = () => {};
+  let h2: Http2Limits | undefined;
   let app: FastifyInstance;
   if (tls.enabled) {
     const secure = fastify({
@@ -80,20 +89,21 @@ function createFastify(logger: Logger, tls: Tls, bodyLimit: number, limits: Limi
       },
     });
     http1Limits(secure.server as unknown as Parameters<typeof http1Limits>[0], limits);
-    closeSessions = applyHttp2Limits(secure.server, limits, logger);
+    h2 = applyHttp2Limits(secure.server, limits, logger);
     app = secure as unknown as FastifyInstance;
   } else {
     app = fastify({
       ...common,
       serverFactory: (handler) => {
         const servers = createOnePortServers(handler, limits, logger);
-        closeSessions = servers.closeSessions;
+        h2 = servers.h2;
         return servers.h1;
       },
     }) as unknown as FastifyInstance;
   }
+  if (h2) h2Limits.set(app, h2);
   app.addHook("preClose", (done) => {
-    closeSessions();
+    h2?.closeAll();
     done();
   });
   return app;

@@ -1,11 +1,24 @@
 import type http2 from "node:http2";
 import type { Logger } from "pino";
+import type { StreamAnswer } from "../api/grpc-unary/grpc-unary-answer.js";
 import type { Config } from "../config/schema.js";
 import { watchSessions } from "./http2-sessions.js";
 import { createStreamAdmission } from "./stream-admission.js";
 
 type HttpServerConfig = Config["http_server"];
 type Listener = (this: unknown, ...args: unknown[]) => void;
+
+/** What `applyHttp2Limits` leaves to its caller. */
+export interface Http2Limits {
+  /** Closes every HTTP/2 session (shutdown). */
+  closeAll(): void;
+  /**
+   * Offers every stream, once it is followed and admitted like any request,
+   * to `answer` before Node's compatibility layer turns it into a request for
+   * Fastify: a stream `answer` takes never becomes one.
+   */
+  answerFirst(answer: StreamAnswer): void;
+}
 
 function ignore(): void {}
 
@@ -24,16 +37,17 @@ export function http2ServerOptions(config: HttpServerConfig): http2.ServerOption
 /**
  * Puts an HTTP/2 server (the hidden h2c one, or the TLS one) under rotor's
  * limits: every session watched (SETTINGS in time, PINGs answered, idle and
- * slow-body timeouts, rapid resets), and every request admitted under the
+ * slow-body timeouts, rapid resets), and every stream admitted under the
  * server-wide in-flight bound before the application sees it. Streams the peer
  * reset, or whose session failed, before they were served never reach the
- * application. Returns how to close every session on shutdown.
+ * application. Returns how to close every session on shutdown, and how to
+ * let some streams be answered directly (see `Http2Limits`).
  */
 export function applyHttp2Limits(
   server: http2.Http2Server | http2.Http2SecureServer,
   config: HttpServerConfig,
   log: Logger,
-): () => void {
+): Http2Limits {
   const sessions = watchSessions(
     server,
     {
@@ -52,12 +66,18 @@ export function applyHttp2Limits(
   const compat = server.listeners("stream") as Listener[];
   server.removeAllListeners("stream");
   let waiting: [http2.ServerHttp2Stream, http2.Http2Session | undefined, unknown[]][] = [];
+  const answers: StreamAnswer[] = [];
+  const serve = (stream: http2.ServerHttp2Stream, rest: unknown[]) => {
+    const headers = rest[0] as http2.IncomingHttpHeaders;
+    for (const answer of answers) if (answer(stream, headers)) return;
+    for (const listener of compat) listener.call(server, stream, ...rest);
+  };
   const serveWaiting = () => {
     const batch = waiting;
     waiting = [];
     for (const [stream, session, rest] of batch) {
       if (!sessions.follow(stream, session)) continue;
-      for (const listener of compat) listener.call(server, stream, ...rest);
+      admission.admit(stream, () => serve(stream, rest));
     }
   };
   server.on("stream", (stream: http2.ServerHttp2Stream, ...rest: unknown[]) => {
@@ -69,16 +89,10 @@ export function applyHttp2Limits(
   const handlers = server.listeners("request") as Listener[];
   server.removeAllListeners("request");
   server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    // The TLS server also hands over HTTP/1.1 requests (allowHTTP1): those have no stream to admit.
-    if (req.httpVersionMajor !== 2) {
-      for (const handler of handlers) handler.call(server, req, res);
-      return;
-    }
-    // An empty body whose end arrived while the stream waited: the stream told no one, so the request must.
-    if (req.stream.readableEnded) req.push(null);
-    admission.admit(req.stream, () => {
-      for (const handler of handlers) handler.call(server, req, res);
-    });
+    // An empty HTTP/2 body whose end arrived while its stream waited: the stream told no one, so the request
+    // must. (The TLS server also hands over HTTP/1.1 requests, which never waited.)
+    if (req.httpVersionMajor === 2 && req.stream.readableEnded) req.push(null);
+    for (const handler of handlers) handler.call(server, req, res);
   });
-  return sessions.closeAll;
+  return { closeAll: sessions.closeAll, answerFirst: (answer) => answers.push(answer) };
 }

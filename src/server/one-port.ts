@@ -4,16 +4,17 @@ import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { http1Limits } from "./http1-timeouts.js";
-import { applyHttp2Limits, http2ServerOptions } from "./http2-limits.js";
+import { applyHttp2Limits, type Http2Limits, http2ServerOptions } from "./http2-limits.js";
 
 const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-/** The server Fastify owns on one cleartext port, and how to drop the HTTP/2 sessions behind it on close. */
+/** The server Fastify owns on one cleartext port, and the limits of the HTTP/2 server behind it. */
 export interface OnePortServers {
   readonly h1: http.Server;
-  closeSessions(): void;
+  /** The hidden HTTP/2 server's limits: closing its sessions, answering streams first. */
+  readonly h2: Http2Limits;
 }
 
 /**
@@ -35,7 +36,7 @@ export function createOnePortServers(
     http2ServerOptions(config),
     handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
-  const closeSessions = applyHttp2Limits(h2, config, log);
+  const limits = applyHttp2Limits(h2, config, log);
 
   const toH2 = pacedHandoff((socket) => h2.emit("connection", socket));
   // Node's HTTP/1.1 header timeout misses a first request whose start was read here and handed back: until
@@ -74,7 +75,7 @@ export function createOnePortServers(
     socket.once("close", () => clearTimeout(silent));
   });
 
-  return { h1, closeSessions };
+  return { h1, h2: limits };
 }
 
 /** HTTP/2 connections started at once, and per 10 ms after that: 400/s, a fourth of what Node can set up. */

@@ -19,6 +19,7 @@ import {
 } from "../transport/connect-stream/connect-stream-handler.js";
 import type { WorkerRole } from "../workers/worker-role.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
+import { answerGrpcUnaryFirst } from "./api-routes.js";
 import { banner, type ListeningPorts } from "./banner.js";
 import { countedBroker, countedController, countedPresence } from "./counted-engine.js";
 import { createEngine } from "./engine.js";
@@ -104,20 +105,22 @@ export async function startRotorServer(
   let grpcApp: FastifyInstance | undefined;
   if (config.grpc_api.enabled) {
     grpcApp = createHttpApp(logger, config.grpc_api.tls, readMaxBytes, config.http_server);
+    const routes = {
+      service,
+      policy: apiKeys.grpc,
+      errorMode: config.grpc_api.error_mode,
+      reflection: config.grpc_api.reflection,
+      extraService: uniStream,
+      metrics: metrics.api,
+      log: logger,
+    };
     await grpcApp.register(fastifyConnectPlugin, {
       readMaxBytes,
       shutdownTimeoutMs: 1000,
       jsonOptions: connectJsonOptions,
-      routes: apiConnectRoutes({
-        service,
-        policy: apiKeys.grpc,
-        errorMode: config.grpc_api.error_mode,
-        reflection: config.grpc_api.reflection,
-        extraService: uniStream,
-        metrics: metrics.api,
-        log: logger,
-      }),
+      routes: apiConnectRoutes(routes),
     });
+    answerGrpcUnaryFirst(grpcApp, routes, apiCtx);
     await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;
