@@ -69,7 +69,9 @@ describe("the connect proxy under a burst of connections", () => {
       log: { level: "silent" },
       http_server: { address: "127.0.0.1", port: 0 },
       http_api: { key: "k" },
-      client: { proxy: { connect: { enabled: true, ...(backend.ready.proxy as object) } } },
+      // A thousand calls share the machine with the rest of the suite: each gets 5 s, still a deadline any
+      // stuck or unbounded queue would miss.
+      client: { proxy: { connect: { enabled: true, ...(backend.ready.proxy as object), timeout: "5s" } } },
     };
     rotor = await startChild("rotor-process.ts", { ROTOR_TEST_CONFIG: JSON.stringify(config) }, [
       "--expose-gc",
