@@ -63,6 +63,7 @@ function cases(): Case[] {
         /incomplete envelope/,
       );
     }
+    at("no body at all", new Uint8Array(), grpcCodes.unimplemented, /missing input message/);
     for (const size of [1, 2, 3, 4]) {
       at(
         `envelope header cut to ${size} bytes`,

@@ -103,6 +103,12 @@ export function readRequestMessage<I extends DescMessage>(
       }
       readAsConnect(schema, [body], undefined, readMaxBytes).then(resolve, reject);
     };
+    // A body that ended before the stream was served (END_STREAM on the headers: no body at all) has
+    // already said so; it will not say it again.
+    if (stream.readableEnded) {
+      onEnd();
+      return;
+    }
     stream.on("data", onData);
     stream.on("end", onEnd);
     stream.on("error", reject);
