@@ -12,6 +12,7 @@ import { quantile } from "./lib/histogram.js";
 import { ask } from "./lib/ipc.js";
 import { parseOptions } from "./lib/options.js";
 import { cpuSeconds, freePort, spawnNode } from "./lib/processes.js";
+import { startRedisServer, startRotorOnRedis } from "./lib/redis-server.js";
 import { apiProtocols, bodyFile, checkOnce } from "./load/api-requests.js";
 import { h2load } from "./load/h2load.js";
 
@@ -24,7 +25,8 @@ import { h2load } from "./load/h2load.js";
  */
 const usage = `usage: npm run bench:profile -- <workload> [--subscribers N] [--publications N] [--in-flight N]
                         [--seconds S] [--server-cpus LIST] [--load-cpus LIST] [--no-build]
-workloads: fanout, latency (publish→deliver at 50 msg/s), and Publish over h2load:
+workloads: fanout, latency (publish→deliver at 50 msg/s), redis (batched publishes through the Redis
+           engine with history on, as the bench's redis scenario), and Publish over h2load:
            ${apiProtocols()
              .map((p) => apiWorkload(p.name))
              .join(", ")}`;
@@ -38,6 +40,7 @@ function apiWorkload(protocol: string): string {
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const publisherFile = fileURLToPath(new URL("./load/publisher.ts", import.meta.url));
+const batchPublisherFile = fileURLToPath(new URL("./load/batch-publisher.ts", import.meta.url));
 
 interface Args {
   workload: string;
@@ -137,6 +140,33 @@ async function api(url: string, pid: number, a: Args, loadCpus: string, out: Lin
   }
 }
 
+async function redisBatches(url: string, pid: number, a: Args, loadCpus: string, out: Lines) {
+  const publisher = spawnNode([batchPublisherFile], loadCpus, true);
+  try {
+    const count = a.publications || 200_000;
+    const inFlight = a.inFlight || 8;
+    const cpu0 = cpuSeconds(pid);
+    const from = nowMs();
+    const r = await ask<{ acknowledged: number; errors: number; seconds: number }>(publisher.child, {
+      type: "run",
+      url,
+      channels: 1000,
+      count,
+      batchSize: 100,
+      concurrency: inFlight,
+    });
+    const to = nowMs();
+    const cpu = cpuSeconds(pid) - cpu0;
+    out.push(
+      `- ${count} publications to 1000 channels with history, batches of 100, ${inFlight} in flight: ${Math.round(r.acknowledged / r.seconds)} pub/s, ${r.errors} failed`,
+      `- server CPU ${cpu.toFixed(2)} s = ${((cpu * 1e6) / r.acknowledged).toFixed(1)} µs per publication`,
+    );
+    return { from, to };
+  } finally {
+    await publisher.stop();
+  }
+}
+
 const ms = (v: number) => v.toFixed(1);
 
 async function main(): Promise<void> {
@@ -157,12 +187,11 @@ async function main(): Promise<void> {
   ];
   const gcLog = createWriteStream(join(dir, "gc.log"));
   let gcText = "";
-  const server = await startRotor(
-    await freePort(),
-    options.serverCpus,
-    [],
-    ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "250", "--trace-gc"],
-  );
+  const nodeFlags = ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "250", "--trace-gc"];
+  const redis = args.workload === "redis" ? await startRedisServer(options.loadCpus) : undefined;
+  const server = redis
+    ? await startRotorOnRedis(redis, "profile", options.serverCpus, nodeFlags)
+    : await startRotor(await freePort(), options.serverCpus, [], nodeFlags);
   const stdout = server.proc.child.stdout!;
   stdout.on("data", (chunk: Buffer) => {
     gcText += chunk.toString();
@@ -176,9 +205,12 @@ async function main(): Promise<void> {
         ? await fanout(server.url, server.proc.pid, args, 0, options.loadCpus, out)
         : args.workload === "latency"
           ? await fanout(server.url, server.proc.pid, args, 50, options.loadCpus, out)
-          : await api(server.url, server.proc.pid, args, options.loadCpus, out);
+          : args.workload === "redis"
+            ? await redisBatches(server.url, server.proc.pid, args, options.loadCpus, out)
+            : await api(server.url, server.proc.pid, args, options.loadCpus, out);
   } finally {
     await server.proc.stop();
+    await redis?.stop();
     await drained;
     gcLog.end();
   }

@@ -1,14 +1,15 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { type BenchServer, startRotor } from "./bench-server.js";
 import { sleep } from "./clock.js";
 import { freePort, pin } from "./processes.js";
 
 const run = promisify(execFile);
 
-/** A redis-server the bench started, and how to talk to it. */
+/** A redis-server the harness started, and a redis-cli bound to it. */
 export interface RedisServer {
   readonly url: string;
   cli(...args: string[]): Promise<string>;
@@ -41,4 +42,30 @@ export async function startRedisServer(cpus: string): Promise<RedisServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * rotor on the Redis engine with history on every channel (10 kept, 300 s),
+ * from a config file. `nodeFlags` go to node itself (`--cpu-prof`…).
+ */
+export async function startRotorOnRedis(
+  redis: RedisServer,
+  prefix: string,
+  cpus: string,
+  nodeFlags: readonly string[] = [],
+): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), "rotor-bench-config-"));
+  const file = join(dir, "config.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      engine: { type: "redis", redis: { address: redis.url, prefix } },
+      channel: { without_namespace: { history_size: 10, history_ttl: "300s" } },
+    }),
+  );
+  try {
+    return await startRotor(await freePort(), cpus, ["--config", file], nodeFlags);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,7 +1,4 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { historyAddStream } from "../../src/broker/redis/scripts.js";
@@ -10,31 +7,13 @@ import { openFleet } from "../lib/fleet.js";
 import { quantile } from "../lib/histogram.js";
 import { ask } from "../lib/ipc.js";
 import { freePort, spawnNode } from "../lib/processes.js";
-import { type RedisServer, startRedisServer } from "../lib/redis-server.js";
+import { type RedisServer, startRedisServer, startRotorOnRedis } from "../lib/redis-server.js";
 import { atLeast, atMost, makeRow } from "../lib/report.js";
 import type { ScenarioContext } from "./context.js";
 
 const run = promisify(execFile);
 const batchPublisherFile = fileURLToPath(new URL("../load/batch-publisher.ts", import.meta.url));
 const publisherFile = fileURLToPath(new URL("../load/publisher.ts", import.meta.url));
-
-/** rotor on the Redis engine with history on every channel (10 kept, 300 s), from a config file. */
-async function startRotorOnRedis(redis: RedisServer, prefix: string, cpus: string): Promise<BenchServer> {
-  const dir = mkdtempSync(join(tmpdir(), "rotor-bench-config-"));
-  const file = join(dir, "config.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      engine: { type: "redis", redis: { address: redis.url, prefix } },
-      channel: { without_namespace: { history_size: 10, history_ttl: "300s" } },
-    }),
-  );
-  try {
-    return await startRotor(await freePort(), cpus, ["--config", file]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 interface Sizes {
   readonly publications: number;
