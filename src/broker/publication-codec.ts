@@ -1,5 +1,6 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ClientInfoSchema, PublicationSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import { varintSize, writeVarint } from "../protocol/varint.js";
 import type { ClientInfo, Publication } from "./types.js";
 
 const empty = new Uint8Array();
@@ -27,12 +28,40 @@ function clientInfo(info: {
   };
 }
 
+/** Bytes of a length-delimited field: tag, length, content. */
+const delimited = (length: number) => 1 + varintSize(length) + length;
+
+function infoSize(info: ClientInfo, user: number, client: number): number {
+  let size = 0;
+  if (user > 0) size += delimited(user);
+  if (client > 0) size += delimited(client);
+  if (info.connInfo?.length) size += delimited(info.connInfo.length);
+  if (info.chanInfo?.length) size += delimited(info.chanInfo.length);
+  return size;
+}
+
+function writeString(out: Buffer, at: number, tag: number, text: string, length: number): number {
+  out[at] = tag;
+  at = writeVarint(out, at + 1, length);
+  return at + out.write(text, at);
+}
+
+function writeBytes(out: Buffer, at: number, tag: number, bytes: Uint8Array): number {
+  out[at] = tag;
+  at = writeVarint(out, at + 1, bytes.length);
+  out.set(bytes, at);
+  return at + bytes.length;
+}
+
 /**
  * A publication as Centrifugo stores and publishes it (in a Redis stream or
  * PUB/SUB message, inside a NATS Push): protobuf `Publication` (protocol
  * field numbers) without its offset, which lives in the stream id or the
  * PUB/SUB header. `delta` marks a publication sent
- * without history that subscribers may receive as a delta.
+ * without history that subscribers may receive as a delta. Written by hand
+ * (it runs once per publish), byte for byte what the generated encoder
+ * writes: fields in number order, proto3 defaults left out, map entries
+ * with both key and value.
  */
 export function encodePublication(
   data: Uint8Array,
@@ -40,15 +69,51 @@ export function encodePublication(
   tags: Readonly<Record<string, string>> | undefined,
   time: number,
   delta: boolean,
-): Uint8Array {
-  const message = create(PublicationSchema, {
-    data,
-    info: info ? infoInit(info) : undefined,
-    tags: tags ? { ...tags } : {},
-    delta,
-    time: BigInt(time),
-  });
-  return toBinary(PublicationSchema, message);
+): Buffer {
+  let size = data.length > 0 ? delimited(data.length) : 0;
+  const user = info ? Buffer.byteLength(info.user) : 0;
+  const client = info ? Buffer.byteLength(info.client) : 0;
+  const infoLength = info ? infoSize(info, user, client) : 0;
+  if (info) size += delimited(infoLength);
+  const tagLengths: number[] = [];
+  for (const key in tags) {
+    const k = Buffer.byteLength(key);
+    const v = Buffer.byteLength(tags[key]!);
+    const entry = delimited(k) + delimited(v);
+    tagLengths.push(k, v, entry);
+    size += delimited(entry);
+  }
+  if (delta) size += 2;
+  if (time !== 0) size += 1 + varintSize(time);
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  if (data.length > 0) at = writeBytes(out, at, 0x22, data);
+  if (info) {
+    out[at] = 0x2a;
+    at = writeVarint(out, at + 1, infoLength);
+    if (user > 0) at = writeString(out, at, 0x0a, info.user, user);
+    if (client > 0) at = writeString(out, at, 0x12, info.client, client);
+    if (info.connInfo?.length) at = writeBytes(out, at, 0x1a, info.connInfo);
+    if (info.chanInfo?.length) at = writeBytes(out, at, 0x22, info.chanInfo);
+  }
+  let t = 0;
+  for (const key in tags) {
+    const [k, v, entry] = [tagLengths[t]!, tagLengths[t + 1]!, tagLengths[t + 2]!];
+    t += 3;
+    out[at] = 0x3a;
+    at = writeVarint(out, at + 1, entry);
+    at = writeString(out, at, 0x0a, key, k);
+    at = writeString(out, at, 0x12, tags[key]!, v);
+  }
+  if (delta) {
+    out[at++] = 0x40;
+    out[at++] = 1;
+  }
+  if (time !== 0) {
+    out[at] = 0x48;
+    writeVarint(out, at + 1, time);
+  }
+  return out;
 }
 
 /** Decodes a stored or published publication; throws on bytes that are not one. */
