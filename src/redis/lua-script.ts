@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { Redis } from "ioredis";
+import { type CommandArg, encodeCommand, sendEncoded } from "./encoded-command.js";
 import type { RedisClient } from "./redis-shard.js";
-
-type Arg = string | number | Buffer | Uint8Array;
 
 /** The binary-reply forms of EVALSHA / EVAL, which ioredis defines at runtime but does not type. */
 interface BinaryEval {
@@ -10,17 +10,18 @@ interface BinaryEval {
 }
 
 /** ioredis sends Buffers as bytes but stringifies other typed arrays: hand it a Buffer view. */
-function asBuffer(arg: Arg): string | number | Buffer {
+function asBuffer(arg: CommandArg): string | number | Buffer {
   return arg instanceof Uint8Array && !Buffer.isBuffer(arg)
     ? Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength)
     : arg;
 }
 
 /**
- * A Lua script run by its SHA1 (EVALSHA, auto-pipelined with other
- * commands), sent in full only when the server does not know it yet
- * (NOSCRIPT, e.g. after a restart or on a new cluster node). Replies keep
- * binary strings as Buffers.
+ * A Lua script run by its SHA1 (EVALSHA, pipelined with other commands),
+ * sent in full only when the server does not know it yet (NOSCRIPT, e.g.
+ * after a restart or on a new cluster node). Replies keep binary strings as
+ * Buffers. On a plain connection the EVALSHA is encoded in one buffer (the
+ * publish hot path); a cluster goes through ioredis' slot routing.
  */
 export class LuaScript {
   /** Public so tools (the benchmark) can load and run the very same script. */
@@ -33,14 +34,26 @@ export class LuaScript {
     this.sha = createHash("sha1").update(source).digest("hex");
   }
 
-  async run(client: RedisClient, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
-    const all = [...keys, ...args.map(asBuffer)];
-    const redis = client as unknown as BinaryEval;
+  async run(client: RedisClient, keys: readonly string[], args: readonly CommandArg[]): Promise<unknown> {
     try {
-      return await redis.evalshaBuffer(this.sha, this.numberOfKeys, ...all);
+      if (client instanceof Redis) {
+        const bytes = encodeCommand(["evalsha", this.sha, this.numberOfKeys, ...keys, ...args]);
+        return await sendEncoded(client, "evalsha", bytes);
+      }
+      return await (client as unknown as BinaryEval).evalshaBuffer(
+        this.sha,
+        this.numberOfKeys,
+        ...keys,
+        ...args.map(asBuffer),
+      );
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      return redis.evalBuffer(this.source, this.numberOfKeys, ...all);
+      return (client as unknown as BinaryEval).evalBuffer(
+        this.source,
+        this.numberOfKeys,
+        ...keys,
+        ...args.map(asBuffer),
+      );
     }
   }
 }

@@ -1,0 +1,87 @@
+import { Command, type Redis } from "ioredis";
+
+/** One argument of a Redis command: text (UTF-8), a number, or bytes. */
+export type CommandArg = string | number | Uint8Array;
+
+/** UTF-8 length of `text`, counted in JavaScript for the usual all-ASCII key or number. */
+function utf8Length(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text);
+  }
+  return text.length;
+}
+
+/**
+ * The RESP bytes of one command (`*N` followed by N bulk strings), in a
+ * single buffer. The text around binary arguments is joined first, so a
+ * command costs a few native writes, not two per argument.
+ */
+export function encodeCommand(parts: readonly CommandArg[]): Buffer {
+  const chunks: (string | Uint8Array)[] = [];
+  let text = `*${parts.length}\r\n`;
+  for (const part of parts) {
+    if (typeof part === "string") text += `$${utf8Length(part)}\r\n${part}\r\n`;
+    else if (typeof part === "number") {
+      const digits = String(part);
+      text += `$${digits.length}\r\n${digits}\r\n`;
+    } else {
+      chunks.push(`${text}$${part.length}\r\n`, part);
+      text = "\r\n";
+    }
+  }
+  chunks.push(text);
+  let size = 0;
+  for (const chunk of chunks) size += typeof chunk === "string" ? utf8Length(chunk) : chunk.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    if (typeof chunk === "string") at += out.write(chunk, at);
+    else {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * A command whose RESP bytes were encoded up front: ioredis queues it for
+ * its reply, timeout and connection handling as any other, but skips its
+ * per-argument encoding. Replies keep binary strings as Buffers.
+ */
+class EncodedCommand extends Command {
+  constructor(
+    name: string,
+    private readonly bytes: Buffer,
+  ) {
+    super(name, [], { replyEncoding: null });
+  }
+
+  override toWritable(): Buffer {
+    return this.bytes;
+  }
+}
+
+const corked = new Set<NodeJS.WritableStream & { uncork(): void }>();
+
+function uncorkAll(): void {
+  for (const stream of corked) stream.uncork();
+  corked.clear();
+}
+
+/**
+ * Sends a pre-encoded command on a plain (non-cluster) connection. Commands
+ * sent in the same turn of the event loop leave in one socket write, as
+ * auto-pipelining does, without its per-command pipeline bookkeeping.
+ */
+export function sendEncoded(client: Redis, name: string, bytes: Buffer): Promise<unknown> {
+  const stream = client.stream;
+  if (stream && !corked.has(stream)) {
+    stream.cork();
+    if (corked.size === 0) setImmediate(uncorkAll);
+    corked.add(stream);
+  }
+  const command = new EncodedCommand(name, bytes);
+  client.sendCommand(command);
+  return command.promise;
+}
