@@ -13,34 +13,44 @@ function utf8Length(text: string): number {
 
 /**
  * The RESP bytes of one command (`*N` followed by N bulk strings), in a
- * single buffer. The text around binary arguments is joined first, so a
- * command costs a few native writes, not two per argument.
+ * single buffer. The text around binary arguments is joined first (its
+ * UTF-8 length counted as it grows), so a command costs a few native
+ * writes, not two per argument.
  */
 export function encodeCommand(parts: readonly CommandArg[]): Buffer {
-  const chunks: (string | Uint8Array)[] = [];
+  const texts: string[] = [];
+  const binaries: Uint8Array[] = [];
   let text = `*${parts.length}\r\n`;
+  let size = text.length;
   for (const part of parts) {
-    if (typeof part === "string") text += `$${utf8Length(part)}\r\n${part}\r\n`;
-    else if (typeof part === "number") {
+    let head: string;
+    if (typeof part === "string") {
+      const length = utf8Length(part);
+      head = `$${length}\r\n`;
+      text += `${head}${part}\r\n`;
+      size += head.length + length + 2;
+    } else if (typeof part === "number") {
       const digits = String(part);
-      text += `$${digits.length}\r\n${digits}\r\n`;
+      head = `$${digits.length}\r\n`;
+      text += `${head}${digits}\r\n`;
+      size += head.length + digits.length + 2;
     } else {
-      chunks.push(`${text}$${part.length}\r\n`, part);
+      head = `$${part.length}\r\n`;
+      texts.push(text + head);
+      binaries.push(part);
       text = "\r\n";
+      size += head.length + part.length + 2;
     }
   }
-  chunks.push(text);
-  let size = 0;
-  for (const chunk of chunks) size += typeof chunk === "string" ? utf8Length(chunk) : chunk.length;
+  texts.push(text);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const chunk of chunks) {
-    if (typeof chunk === "string") at += out.write(chunk, at);
-    else {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
+  for (let i = 0; i < binaries.length; i++) {
+    at += out.write(texts[i]!, at);
+    out.set(binaries[i]!, at);
+    at += binaries[i]!.length;
   }
+  out.write(texts[binaries.length]!, at);
   return out;
 }
 
