@@ -4,6 +4,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { HistoryRequestSchema, PublishRequestSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { grpcJsCall, grpcJsClient } from "../helpers/api-clients.js";
 import { type CliProcess, freePort, startCli } from "../helpers/cli-process.js";
+import { jsonCases } from "./malformed-json-cases.js";
 import { type Case, envelope, grpcCodes, rawRequests } from "./raw-requests.js";
 
 const key = "malformed-key";
@@ -169,108 +170,6 @@ function cases(): Case[] {
     message: /"code":"resource_exhausted".*larger than configured readMaxBytes 4194304/,
   });
 
-  const jsonCases: [string, string, string, RegExp, RegExp][] = [
-    [
-      "Publish",
-      "publish",
-      '{"channel":1}',
-      /PublishRequest.channel from JSON: expected string, got 1/,
-      /channel: expected a string, got the number 1/,
-    ],
-    ["Publish", "publish", '{"channel":true}', /PublishRequest.channel/, /channel: expected a string/],
-    ["Publish", "publish", '{"channel":["a"]}', /PublishRequest.channel/, /channel: expected a string/],
-    ["Publish", "publish", '{"channel":{}}', /PublishRequest.channel/, /channel: expected a string/],
-    [
-      "Publish",
-      "publish",
-      '{"channel":"c","skip_history":"yes"}',
-      /skip_history|skipHistory/,
-      /skip_history: expected a boolean/,
-    ],
-    ["Publish", "publish", '{"channel":"c","tags":[]}', /tags/, /tags: expected an object/],
-    ["Publish", "publish", '{"channel":"c","tags":{"a":1}}', /tags/, /tags\[\\"a\\"\]: expected a string/],
-    ["Publish", "publish", '{"channel":"c","version":-1}', /version/, /version: expected a uint64/],
-    [
-      "Publish",
-      "publish",
-      '{"channel":"c","version":18446744073709551616}',
-      /version/,
-      /version: expected a uint64/,
-    ],
-    ["Publish", "publish", '{"channel":"c","delta":1}', /delta/, /delta: expected a boolean/],
-    [
-      "Publish",
-      "publish",
-      '{"channel":"c","idempotency_key":5}',
-      /idempotency/,
-      /idempotency_key: expected a string/,
-    ],
-    [
-      "History",
-      "history",
-      '{"channel":"c","limit":9223372036854775808}',
-      /limit from JSON.*out of range/,
-      /limit: expected an int32, got the number 9223372036854775808/,
-    ],
-    ["History", "history", '{"channel":"c","limit":4294967296}', /limit/, /limit: expected an int32/],
-    ["History", "history", '{"channel":"c","limit":-2147483649}', /limit/, /limit: expected an int32/],
-    ["History", "history", '{"channel":"c","limit":1.5}', /limit/, /limit: expected an int32/],
-    ["History", "history", '{"channel":"c","limit":"ten"}', /limit/, /limit: expected an int32/],
-    ["History", "history", '{"channel":"c","reverse":"no"}', /reverse/, /reverse: expected a boolean/],
-    ["History", "history", '{"channel":"c","since":[]}', /StreamPosition/, /since: expected an object/],
-    [
-      "History",
-      "history",
-      '{"channel":"c","since":{"offset":-1}}',
-      /offset/,
-      /since.offset: expected a uint64/,
-    ],
-    [
-      "History",
-      "history",
-      '{"channel":"c","since":{"offset":1e30}}',
-      /offset/,
-      /since.offset: expected a uint64/,
-    ],
-    ["History", "history", '{"channel":"c","since":{"epoch":1}}', /epoch/, /since.epoch: expected a string/],
-    ["Broadcast", "broadcast", '{"channels":"a"}', /channels/, /channels: expected an array/],
-    ["Broadcast", "broadcast", '{"channels":[1]}', /channels/, /channels\[0\]: expected a string/],
-    [
-      "Subscribe",
-      "subscribe",
-      '{"channel":"c","expire_at":"soon"}',
-      /expire_?[aA]t/,
-      /expire_at: expected an int64/,
-    ],
-    [
-      "Subscribe",
-      "subscribe",
-      '{"channel":"c","override":{"presence":{"value":"x"}}}',
-      /value/,
-      /override.presence.value: expected a boolean/,
-    ],
-    [
-      "Disconnect",
-      "disconnect",
-      '{"user":"u","disconnect":{"code":-5}}',
-      /code/,
-      /disconnect.code: expected a uint32/,
-    ],
-    ["Disconnect", "disconnect", '{"user":"u","whitelist":"a"}', /whitelist/, /whitelist: expected an array/],
-    ["Refresh", "refresh", '{"user":"u","expired":"x"}', /expired/, /expired: expected a boolean/],
-    ["Channels", "channels", '{"pattern":7}', /pattern/, /pattern: expected a string/],
-    ["Batch", "batch", '{"commands":{}}', /commands/, /commands: expected an array/],
-    ["Batch", "batch", '{"commands":[1]}', /Command/, /commands\[0\]: expected an object/],
-    ["Batch", "batch", '{"parallel":"yes"}', /parallel/, /parallel: expected a boolean/],
-    ["Info", "info", "[]", /InfoRequest/, /expected a JSON object, got an array/],
-    ["Info", "info", '"x"', /InfoRequest/, /expected a JSON object, got a string/],
-    ["Presence", "presence", '{"channel":"c"', /Unexpected end|JSON/, /unexpected end of input/],
-    ["Presence", "presence", '{"channel":"c",}', /JSON/, /object key expected/],
-    ["Presence", "presence", "{'channel':'c'}", /JSON/, /object key expected/],
-    ["Presence", "presence", '{"channel":"c"}}', /JSON/, /unexpected data after the JSON value/],
-    ["PresenceStats", "presence_stats", '{"channel":"\\x"}', /JSON/, /invalid escape/],
-    ["PresenceStats", "presence_stats", "nul", /JSON/, /invalid JSON: unexpected end of input/],
-  ];
   const syntaxErrors = new Set([
     '{"channel":"c"',
     '{"channel":"c",}',
