@@ -109,7 +109,7 @@ describe("proxy behaviours kept from Centrifugo", { concurrency: true }, () => {
     const name = "anonymous-user";
     script.define(name, {
       Connect: { answer: {} },
-      Subscribe: () => ({ answer: { result: { expire_at: unixNow() + 1 } } }),
+      Subscribe: () => ({ answer: { result: { expire_at: unixNow() + 2 } } }),
       SubRefresh: { answer: { result: {} } },
     });
     const c = client(name, anonymous);
@@ -171,12 +171,12 @@ describe("proxy behaviours kept from Centrifugo", { concurrency: true }, () => {
   test("{} from refresh expires the connection (3005); {} from sub_refresh makes the subscription never expire", async () => {
     const name = "empty-refresh";
     script.define(name, {
-      Connect: () => ({ answer: { result: { user: name, expire_at: unixNow() + 1 } } }),
+      Connect: () => ({ answer: { result: { user: name, expire_at: unixNow() + 2 } } }),
       Refresh: { answer: { result: {} } },
     });
     const subName = "empty-sub-refresh";
     script.define(subName, {
-      Subscribe: () => ({ answer: { result: { expire_at: unixNow() + 1 } } }),
+      Subscribe: () => ({ answer: { result: { expire_at: unixNow() + 2 } } }),
       SubRefresh: { answer: { result: {} } },
     });
     const c = client(name);
@@ -205,7 +205,7 @@ describe("proxy behaviours kept from Centrifugo", { concurrency: true }, () => {
     script.define("status-disconnect", { Connect: { status: 403 } });
     script.define("status-other", { Connect: { status: 500 } });
     script.define("status-refresh", {
-      Connect: () => ({ answer: { result: { user: "r", expire_at: unixNow() + 1 } } }),
+      Connect: () => ({ answer: { result: { user: "r", expire_at: unixNow() + 2 } } }),
       Refresh: { status: 404 },
     });
     const [e, d, o, r] = ["status-error", "status-disconnect", "status-other", "status-refresh"].map((n) =>

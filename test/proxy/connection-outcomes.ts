@@ -60,7 +60,7 @@ export const connectionOutcomes: readonly OutcomeCase[] = [
     kind: "refresh",
     outcome: "allow",
     behaviours: (name) => ({
-      Connect: () => ({ answer: { result: { user: name, expire_at: unixNow() + 1 } } }),
+      Connect: () => ({ answer: { result: { user: name, expire_at: unixNow() + 2 } } }),
     }),
     async run(r) {
       const { client, id } = await refreshed(r);
@@ -76,7 +76,7 @@ export const connectionOutcomes: readonly OutcomeCase[] = [
       kind: "refresh",
       outcome,
       behaviours: (name) => ({
-        Connect: () => ({ answer: { result: { user: name, expire_at: unixNow() + 1 } } }),
+        Connect: () => ({ answer: { result: { user: name, expire_at: unixNow() + 2 } } }),
         Refresh: outcome === "error" ? refuse(1001, "ignored") : disconnect(4501, "ignored"),
       }),
       run: refreshExpired,
@@ -87,7 +87,7 @@ export const connectionOutcomes: readonly OutcomeCase[] = [
       kind: "refresh",
       outcome,
       behaviours: (name) => ({
-        Connect: () => ({ answer: { result: { user: name, expire_at: unixNow() + 1 } } }),
+        Connect: () => ({ answer: { result: { user: name, expire_at: unixNow() + 2 } } }),
         Refresh: outcome === "timeout" ? hang : malformed,
       }),
       run: refreshPostponed,

@@ -63,7 +63,7 @@ export async function rpcRejected(r: CaseRun, expected: object) {
   });
 }
 
-/** A connection expiring in a second, then the state its refresh leaves it in. */
+/** A connection expiring within two seconds, then the state its refresh leaves it in. */
 export async function refreshed(r: CaseRun): Promise<{ client: Centrifuge; id: string }> {
   const client =
     r.server === r.env.down ? await r.clients.withToken(r.server, 2000) : r.clients.open(r.server);
@@ -90,7 +90,7 @@ export async function refreshExpired(r: CaseRun) {
   assert.deepEqual(await reconnecting, { code: 3005, reason: "connection expired" });
 }
 
-/** A subscription expiring in a second, on `live:` for the down rotor (its subscribe proxy is up). */
+/** A subscription expiring within two seconds, on `live:` for the down rotor (its subscribe proxy is up). */
 export async function expiringSubscription(r: CaseRun) {
   const { client, id } = await connectedClient(r);
   const channel = `${r.server === r.env.down ? "live" : "px"}:${r.caseName}`;
@@ -122,7 +122,7 @@ export async function subRefreshExpired(r: CaseRun) {
 }
 
 export const subscribeExpiring = (name: string): Partial<Record<ProxyMethod, Behaviour>> => ({
-  Subscribe: () => expiringIn(1),
+  Subscribe: () => expiringIn(2),
   Connect: { answer: { result: { user: name } } },
 });
 
