@@ -89,6 +89,7 @@ export function runStream(s: ClientSession, channel: string, stream: SubscribeSt
         noPosition,
         false,
         undefined,
+        false,
         [],
       ),
     (end) => {

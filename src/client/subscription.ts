@@ -34,6 +34,7 @@ interface Pending {
   position: StreamPosition;
   delta: boolean;
   prev: Publication | undefined;
+  late: boolean;
 }
 
 const noPatch = Symbol("no useful patch");
@@ -96,7 +97,7 @@ export class Subscription implements HubSubscriber {
     this.active = true;
     const pending = this.pending ?? [];
     this.pending = undefined;
-    for (const p of pending) this.deliverPublication(p.pub, p.position, p.delta, p.prev, []);
+    for (const p of pending) this.deliverPublication(p.pub, p.position, p.delta, p.prev, p.late, []);
   }
 
   deliverPublication(
@@ -104,11 +105,12 @@ export class Subscription implements HubSubscriber {
     position: StreamPosition,
     delta: boolean,
     prev: Publication | undefined,
+    late: boolean,
     frames: FrameCache,
   ) {
     if (!this.active) {
       this.pending ??= [];
-      this.pending.push({ pub, position, delta, prev });
+      this.pending.push({ pub, position, delta, prev, late });
       return;
     }
     if (this.options.positioned && pub.offset > 0) {
@@ -117,7 +119,7 @@ export class Subscription implements HubSubscriber {
         return;
       }
       if (pub.offset <= this.offset) return;
-      if (this.lagging(pub)) {
+      if (late) {
         this.client.insufficientState(this);
         return;
       }
@@ -142,12 +144,6 @@ export class Subscription implements HubSubscriber {
     if (!this.options.positioned) return;
     this.checkedAt = 0;
     this.client.upkeepSoon();
-  }
-
-  /** `client.channel_position_max_time_lag`: a publication this old means the node is falling behind. */
-  private lagging(pub: Publication): boolean {
-    const maxLag = this.client.ctx.config.client.channel_position_max_time_lag;
-    return maxLag > 0 && Date.now() - pub.time > maxLag;
   }
 
   deliverJoin(info: ClientInfo, frames: FrameCache): void {

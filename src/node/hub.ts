@@ -33,6 +33,8 @@ export interface HubSubscriber {
     position: StreamPosition,
     delta: boolean,
     prev: Publication | undefined,
+    /** The publication reached this node later than `client.channel_position_max_time_lag`. */
+    late: boolean,
     frames: FrameCache,
   ): void;
   deliverJoin(info: ClientInfo, frames: FrameCache): void;
@@ -143,10 +145,11 @@ export class Hub {
     pub: Publication,
     position: StreamPosition,
     delta: boolean,
-    prev?: Publication,
+    prev: Publication | undefined,
+    late: boolean,
   ): void {
     this.broadcast(channel, "publication", (sub, frames) =>
-      sub.deliverPublication(pub, position, delta, prev, frames),
+      sub.deliverPublication(pub, position, delta, prev, late, frames),
     );
   }
 

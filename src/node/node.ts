@@ -283,7 +283,10 @@ export class Node implements BrokerEventHandler {
     delta: boolean,
     prev?: Publication,
   ): void {
-    this.hub.publication(channel, pub, position, delta, prev);
+    // Whether the node is falling behind is one question per publication, not one per subscriber.
+    const maxLag = this.config.client.channel_position_max_time_lag;
+    const late = maxLag > 0 && pub.offset > 0 && Date.now() - pub.time > maxLag;
+    this.hub.publication(channel, pub, position, delta, prev, late);
   }
 
   onJoin(channel: string, info: ClientInfo): void {
