@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ClientInfoSchema, PublicationSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import type { ClientInfo, Publication } from "../core/publication.js";
 import { varintSize, writeVarint } from "../protocol/varint.js";
-import type { ClientInfo, Publication } from "./types.js";
 
 const empty = new Uint8Array();
 

@@ -5,6 +5,7 @@ import type {
   PublishRequest,
   RPCRequest,
 } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
+import { keepsHistory } from "../core/broker.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors, RotorError, toRotorError } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
@@ -104,7 +105,7 @@ export async function handlePresenceStats(
 export async function handleHistory(s: ClientSession, id: number, req: HistoryRequest): Promise<void> {
   const channel = channelOf(s, req.channel);
   const ns = channel.options;
-  if (ns.history_size <= 0 || ns.history_ttl <= 0) throw errors.notAvailable();
+  if (!keepsHistory(ns.history_size, ns.history_ttl)) throw errors.notAvailable();
   if (!canUse("history", s, ns, s.subscriptions.has(req.channel))) throw errors.permissionDenied();
   const max = s.ctx.config.client.history_max_publication_limit;
   const limit = max > 0 && (req.limit < 0 || req.limit > max) ? max : req.limit;

@@ -1,4 +1,5 @@
-import type { HistoryResult, Publication, StreamPosition } from "../broker/types.js";
+import type { HistoryResult } from "../core/broker.js";
+import type { Publication, StreamPosition } from "../core/publication.js";
 
 export interface RecoveryOutcome {
   readonly recovered: boolean;

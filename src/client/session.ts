@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
-import type { ClientInfo } from "../broker/types.js";
+import type { ClientInfo } from "../core/publication.js";
 import {
   Disconnect,
   disconnects,

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { SubscribeResultSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
-import type { StreamPosition } from "../broker/types.js";
+import type { StreamPosition } from "../core/publication.js";
 import { errors } from "../errors/rotor-error.js";
 import { recover, recoverLatest } from "./recovery.js";
 import type { ClientSession } from "./session.js";

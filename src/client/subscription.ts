@@ -1,5 +1,5 @@
 import { createDelta } from "fossil-delta";
-import type { ClientInfo, Publication, StreamPosition } from "../broker/types.js";
+import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
 import { disconnects } from "../errors/disconnect.js";
 import type { FrameCache, HubSubscriber } from "../node/hub.js";
 import { NotJsonError } from "../protocol/json-raw.js";

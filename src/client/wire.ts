@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { PublicationSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
-import type { Publication } from "../broker/types.js";
+import type { Publication } from "../core/publication.js";
 import { jsonStringOf } from "../protocol/json-raw.js";
 import type { ClientSession } from "./session.js";
 

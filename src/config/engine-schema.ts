@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { enginesWithRole } from "../core/engines.js";
 import { duration } from "./schema-types.js";
 
 /** TLS towards a server rotor connects to (Redis, a Sentinel, NATS), in Centrifugo's shape: PEM text or files. */
@@ -81,14 +82,14 @@ const engineRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceS
 export const engineConfigShape = {
   engine: z
     .strictObject({
-      type: z.enum(["memory", "redis"]).default("memory"),
+      type: z.enum(enginesWithRole("engine")).default("memory"),
       redis: engineRedisSchema,
     })
     .prefault({}),
   broker: z
     .strictObject({
       enabled: z.boolean().default(false),
-      type: z.enum(["memory", "redis", "nats"]).default("memory"),
+      type: z.enum(enginesWithRole("broker")).default("memory"),
       redis: brokerRedisSchema,
       nats: brokerNatsSchema,
     })
@@ -96,7 +97,7 @@ export const engineConfigShape = {
   presence_manager: z
     .strictObject({
       enabled: z.boolean().default(false),
-      type: z.enum(["memory", "redis"]).default("memory"),
+      type: z.enum(enginesWithRole("presence")).default("memory"),
       redis: presenceRedisSchema,
     })
     .prefault({}),

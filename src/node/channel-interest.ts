@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Broker } from "../broker/types.js";
+import type { Broker } from "../core/broker.js";
 import type { ChannelLocks } from "./channel-locks.js";
 import type { Hub, HubSubscriber } from "./hub.js";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Controller } from "../controller/types.js";
+import type { Controller } from "../core/controller.js";
 import {
   type ControlCommand,
   commands,

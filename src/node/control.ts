@@ -12,8 +12,8 @@ import {
   SurveyResponseSchema,
   UnsubscribeSchema,
 } from "../../gen/controlpb/control_pb.js";
-import type { StreamPosition } from "../broker/types.js";
 import type { ChannelOptions } from "../config/namespace-schema.js";
+import type { StreamPosition } from "../core/publication.js";
 import { type Disconnect, shouldReconnect } from "../errors/disconnect.js";
 
 /** Which connections of a user a control command targets. */

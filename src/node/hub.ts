@@ -1,4 +1,4 @@
-import type { ClientInfo, Publication, StreamPosition } from "../broker/types.js";
+import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
 import type { Disconnect } from "../errors/disconnect.js";
 import type { ConnectionFilter, ServerSubscribeOptions } from "./control.js";
 

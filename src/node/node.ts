@@ -2,20 +2,19 @@ import { randomUUID } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ChannelsRequestSchema, ChannelsResultSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
-import type {
-  Broker,
-  BrokerEventHandler,
-  ClientInfo,
-  HistoryResult,
-  Publication,
-  PublishResult,
-  StreamPosition,
-} from "../broker/types.js";
 import type { Config } from "../config/schema.js";
-import type { Controller } from "../controller/types.js";
+import {
+  type Broker,
+  type BrokerEventHandler,
+  type HistoryResult,
+  keepsHistory,
+  type PublishResult,
+} from "../core/broker.js";
+import type { Controller } from "../core/controller.js";
+import type { PresenceManager, PresenceStats } from "../core/presence-manager.js";
+import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
 import { type Disconnect, unsubscribes } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
-import type { PresenceManager, PresenceStats } from "../presence/types.js";
 import { ChannelInterest } from "./channel-interest.js";
 import { ChannelLocks } from "./channel-locks.js";
 import { type ChannelInfo, type ChannelRules, createChannelRules } from "./channel-rules.js";
@@ -129,7 +128,7 @@ export class Node implements BrokerEventHandler {
     info = this.channel(channel),
   ): Promise<PublishResult> {
     const ns = info.options;
-    const history = !o.skipHistory && ns.history_size > 0 && ns.history_ttl > 0;
+    const history = !o.skipHistory && keepsHistory(ns.history_size, ns.history_ttl);
     return this.options.broker.publish(channel, data, {
       historySize: history ? ns.history_size : 0,
       historyTtl: history ? ns.history_ttl : 0,

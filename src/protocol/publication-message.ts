@@ -1,4 +1,4 @@
-import type { ClientInfo, Publication } from "../broker/types.js";
+import type { ClientInfo, Publication } from "../core/publication.js";
 import type { ClientCodec } from "./client-codec.js";
 import { isJsonValue, jsonStringOf, NotJsonError, withoutNewlines } from "./json-raw.js";
 

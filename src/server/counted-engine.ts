@@ -1,8 +1,8 @@
-import type { Broker, BrokerEventHandler } from "../broker/types.js";
-import type { Controller } from "../controller/types.js";
+import type { Broker, BrokerEventHandler } from "../core/broker.js";
+import type { Controller } from "../core/controller.js";
+import type { PresenceManager } from "../core/presence-manager.js";
 import type { BrokerMetrics } from "../metrics/broker-metrics.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
-import type { PresenceManager } from "../presence/types.js";
 
 /** The node's side of the broker, counting what arrives and timing each publication's fan-out. */
 function countedHandler(handler: BrokerEventHandler, m: NodeMetrics): BrokerEventHandler {

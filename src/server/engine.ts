@@ -2,17 +2,18 @@ import type { Logger } from "pino";
 import { createMemoryBroker } from "../broker/memory/memory-broker.js";
 import { createNatsBroker } from "../broker/nats/nats-broker.js";
 import { createRedisBroker } from "../broker/redis/redis-broker.js";
-import type { Broker } from "../broker/types.js";
-import type { RedisConnectionConfig } from "../config/engine-schema.js";
+import type { RedisConnectionConfig, RedisPresenceConfig } from "../config/engine-schema.js";
 import type { Config } from "../config/schema.js";
 import { createMemoryController } from "../controller/memory/memory-controller.js";
 import { createNatsController } from "../controller/nats/nats-controller.js";
 import { createRedisController } from "../controller/redis/redis-controller.js";
-import type { Controller } from "../controller/types.js";
+import type { Broker } from "../core/broker.js";
+import type { Controller } from "../core/controller.js";
+import type { EngineWithRole } from "../core/engines.js";
+import type { PresenceManager } from "../core/presence-manager.js";
 import { NatsClient } from "../nats/nats-client.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
 import { createRedisPresence } from "../presence/redis/redis-presence.js";
-import type { PresenceManager } from "../presence/types.js";
 import { RedisShards } from "../redis/redis-shards.js";
 
 /** The three parts a node runs on: publications and history, presence, node-to-node control. */
@@ -22,6 +23,44 @@ export interface Engine {
   /** Comes with the broker: the nodes that share a broker are the ones to talk to. */
   readonly controller: Controller;
 }
+
+/** What a factory builds parts with: the config, the log, and the connections parts on one config section share. */
+interface EngineContext {
+  readonly config: Config;
+  readonly log: Logger;
+  /** The connection object of a config section, made once: parts configured with the same section share it. */
+  shared<T>(section: object, open: () => T): T;
+}
+
+type BrokerFactory = (ctx: EngineContext, redis: RedisConnectionConfig) => Omit<Engine, "presence">;
+type PresenceFactory = (ctx: EngineContext, redis: RedisPresenceConfig) => PresenceManager;
+
+const redisShards = (ctx: EngineContext, redis: RedisConnectionConfig) =>
+  ctx.shared(redis, () => new RedisShards(redis, ctx.log));
+
+/** How each engine that can be the broker builds it and its controller (one entry per engine of the registry). */
+const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
+  memory: () => ({ broker: createMemoryBroker(), controller: createMemoryController() }),
+  redis: (ctx, redis) => {
+    const shards = redisShards(ctx, redis);
+    return { broker: createRedisBroker(shards, ctx.log), controller: createRedisController(shards) };
+  },
+  nats: (ctx) => {
+    const nats = ctx.config.broker.nats;
+    const client = ctx.shared(nats, () => new NatsClient(nats, ctx.log));
+    return { broker: createNatsBroker(client, ctx.log), controller: createNatsController(client) };
+  },
+};
+
+/** How each engine that can hold presence builds its presence manager. */
+const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
+  memory: () => createMemoryPresence(),
+  redis: (ctx, redis) =>
+    createRedisPresence(redisShards(ctx, redis), {
+      ttl: redis.presence_ttl,
+      userMapping: redis.presence_user_mapping,
+    }),
+};
 
 /**
  * The broker, presence manager and controller the config asks for, in
@@ -33,35 +72,17 @@ export interface Engine {
  * unusable address.
  */
 export function createEngine(config: Config, log: Logger): Engine {
-  const shardSets = new Map<RedisConnectionConfig, RedisShards>();
-  const shardsFor = (redis: RedisConnectionConfig) => {
-    let shards = shardSets.get(redis);
-    if (!shards) {
-      shards = new RedisShards(redis, log);
-      shardSets.set(redis, shards);
-    }
-    return shards;
+  const connections = new Map<object, unknown>();
+  const ctx: EngineContext = {
+    config,
+    log,
+    shared<T>(section: object, open: () => T): T {
+      if (!connections.has(section)) connections.set(section, open());
+      return connections.get(section) as T;
+    },
   };
   const { engine, broker: b, presence_manager: p } = config;
-  const brokerType = b.enabled ? b.type : engine.type;
-  const brokerRedis = b.enabled ? b.redis : engine.redis;
-  const presenceType = p.enabled ? p.type : engine.type;
-  const presenceRedis = p.enabled ? p.redis : engine.redis;
-
-  const presence =
-    presenceType === "redis"
-      ? createRedisPresence(shardsFor(presenceRedis), {
-          ttl: presenceRedis.presence_ttl,
-          userMapping: presenceRedis.presence_user_mapping,
-        })
-      : createMemoryPresence();
-  if (brokerType === "redis") {
-    const shards = shardsFor(brokerRedis);
-    return { broker: createRedisBroker(shards, log), presence, controller: createRedisController(shards) };
-  }
-  if (brokerType === "nats") {
-    const client = new NatsClient(b.nats, log);
-    return { broker: createNatsBroker(client, log), presence, controller: createNatsController(client) };
-  }
-  return { broker: createMemoryBroker(), presence, controller: createMemoryController() };
+  const presence = p.enabled ? presences[p.type](ctx, p.redis) : presences[engine.type](ctx, engine.redis);
+  const parts = b.enabled ? brokers[b.type](ctx, b.redis) : brokers[engine.type](ctx, engine.redis);
+  return { ...parts, presence };
 }

@@ -3,14 +3,9 @@ import { after, describe, test } from "node:test";
 import pino from "pino";
 import { createMemoryBroker } from "../../src/broker/memory/memory-broker.js";
 import { createRedisBroker } from "../../src/broker/redis/redis-broker.js";
-import type {
-  Broker,
-  BrokerEventHandler,
-  Publication,
-  PublishOptions,
-  StreamPosition,
-} from "../../src/broker/types.js";
 import { loadConfig } from "../../src/config/load.js";
+import type { Broker, BrokerEventHandler, PublishOptions } from "../../src/core/broker.js";
+import type { Publication, StreamPosition } from "../../src/core/publication.js";
 import { RedisShards } from "../../src/redis/redis-shards.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
 import { testEngine } from "../helpers/server.js";

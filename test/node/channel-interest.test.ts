@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import pino from "pino";
 import { createMemoryBroker } from "../../src/broker/memory/memory-broker.js";
-import type { Broker } from "../../src/broker/types.js";
+import type { Broker } from "../../src/core/broker.js";
 import { ChannelInterest } from "../../src/node/channel-interest.js";
 import { ChannelLocks } from "../../src/node/channel-locks.js";
 import { Hub, type HubClient, type HubSubscriber } from "../../src/node/hub.js";

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pino from "pino";
 import { loadConfig } from "../../src/config/load.js";
+import type { PresenceManager } from "../../src/core/presence-manager.js";
 import { createRedisPresence } from "../../src/presence/redis/redis-presence.js";
-import type { PresenceManager } from "../../src/presence/types.js";
 import { RedisShards } from "../../src/redis/redis-shards.js";
 import { type RedisProcess, startRedis } from "../helpers/redis-servers.js";
 

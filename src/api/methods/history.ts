@@ -5,6 +5,7 @@ import type {
   HistoryRequest,
   HistoryResultSchema,
 } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { keepsHistory } from "../../core/broker.js";
 import { ErrorCode } from "../../errors/rotor-error.js";
 import type { ChannelInfo } from "../../node/channel-rules.js";
 import type { Node } from "../../node/node.js";
@@ -17,7 +18,7 @@ const nodeErrors = [ErrorCode.BadRequest, ErrorCode.UnrecoverablePosition];
 function requireHistory(node: Node, channel: string): ChannelInfo {
   if (channel === "") throw apiErrors.badRequest();
   const info = node.channel(channel);
-  if (info.options.history_size <= 0 || info.options.history_ttl <= 0) throw apiErrors.notAvailable();
+  if (!keepsHistory(info.options.history_size, info.options.history_ttl)) throw apiErrors.notAvailable();
   return info;
 }
 

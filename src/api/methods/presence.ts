@@ -6,7 +6,7 @@ import type {
   PresenceStatsRequest,
   PresenceStatsResultSchema,
 } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
-import type { ClientInfo } from "../../broker/types.js";
+import type { ClientInfo } from "../../core/publication.js";
 import type { Node } from "../../node/node.js";
 import { apiErrors } from "../api-errors.js";
 

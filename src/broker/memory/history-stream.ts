@@ -1,5 +1,6 @@
+import type { HistoryFilter } from "../../core/broker.js";
+import type { Publication, StreamPosition } from "../../core/publication.js";
 import { newEpoch } from "../epoch.js";
-import type { HistoryFilter, Publication, StreamPosition } from "../types.js";
 
 /**
  * One channel's history in memory: the newest `size` publications with

@@ -1,4 +1,4 @@
-import type { PublishResult } from "../types.js";
+import type { PublishResult } from "../../core/broker.js";
 import { ExpiryQueue } from "./expiry-queue.js";
 
 /** Results of idempotent publishes, per channel and key, kept for a limited time. */

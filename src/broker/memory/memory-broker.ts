@@ -1,13 +1,13 @@
-import type {
-  Broker,
-  BrokerEventHandler,
-  ClientInfo,
-  HistoryFilter,
-  HistoryResult,
-  Publication,
-  PublishOptions,
-  PublishResult,
-} from "../types.js";
+import {
+  type Broker,
+  type BrokerEventHandler,
+  type HistoryFilter,
+  type HistoryResult,
+  keepsHistory,
+  type PublishOptions,
+  type PublishResult,
+} from "../../core/broker.js";
+import type { ClientInfo, Publication } from "../../core/publication.js";
 import { ExpiryQueue } from "./expiry-queue.js";
 import { HistoryStream } from "./history-stream.js";
 import { IdempotencyCache } from "./idempotency-cache.js";
@@ -114,7 +114,7 @@ export function createMemoryBroker(): Broker {
         if (cached) return cached;
       }
       let result: PublishResult;
-      if (o.historySize > 0 && o.historyTtl > 0) {
+      if (keepsHistory(o.historySize, o.historyTtl)) {
         result = publishWithHistory(channel, data, o, now);
       } else {
         result = noHistory;

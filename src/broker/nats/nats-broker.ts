@@ -1,8 +1,9 @@
 import type { Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import type { Broker, BrokerEventHandler, PublishResult } from "../../core/broker.js";
+import type { StreamPosition } from "../../core/publication.js";
 import { errors } from "../../errors/rotor-error.js";
 import type { NatsClient } from "../../nats/nats-client.js";
-import type { Broker, BrokerEventHandler, PublishResult, StreamPosition } from "../types.js";
 import { isWildcard, natsKeys } from "./keys.js";
 import { decodePush, encodeJoinLeavePush, encodePublicationPush } from "./pubsub-payload.js";
 

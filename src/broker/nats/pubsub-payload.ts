@@ -1,11 +1,11 @@
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import type { ClientInfo, Publication } from "../../core/publication.js";
 import {
   decodeClientInfo,
   decodePublication,
   encodeClientInfo,
   encodePublication,
 } from "../publication-codec.js";
-import type { ClientInfo, Publication } from "../types.js";
 
 /** What arrives on a channel's subject: Centrifugo's protocol `Push` with one of pub, join, leave. */
 export type PushMessage =

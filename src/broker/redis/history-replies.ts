@@ -1,5 +1,6 @@
+import type { HistoryFilter, HistoryResult, PublishResult } from "../../core/broker.js";
+import type { Publication } from "../../core/publication.js";
 import { decodePublication } from "../publication-codec.js";
-import type { HistoryFilter, HistoryResult, Publication, PublishResult } from "../types.js";
 
 const text = (value: unknown) => (Buffer.isBuffer(value) ? value.toString("latin1") : String(value ?? ""));
 const number = (value: unknown) => Number(text(value) || 0);

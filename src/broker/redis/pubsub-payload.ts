@@ -1,5 +1,5 @@
+import type { ClientInfo, Publication, StreamPosition } from "../../core/publication.js";
 import { decodeClientInfo, decodePublication, encodeClientInfo } from "../publication-codec.js";
-import type { ClientInfo, Publication, StreamPosition } from "../types.js";
 
 /** What arrives on a channel's PUB/SUB channel. */
 export type PubSubMessage =

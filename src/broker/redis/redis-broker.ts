@@ -1,10 +1,17 @@
 import type { Logger } from "pino";
+import {
+  type Broker,
+  type BrokerEventHandler,
+  type HistoryFilter,
+  type HistoryResult,
+  keepsHistory,
+  type PublishResult,
+} from "../../core/broker.js";
 import { PubSubConnection } from "../../redis/pubsub-connection.js";
 import type { RedisShard } from "../../redis/redis-shard.js";
 import type { RedisShards } from "../../redis/redis-shards.js";
 import { newEpoch } from "../epoch.js";
 import { encodePublication } from "../publication-codec.js";
-import type { Broker, BrokerEventHandler, HistoryFilter, HistoryResult, PublishResult } from "../types.js";
 import { historyArgs, readHistoryReply, readPublishReply } from "./history-replies.js";
 import { type BrokerKeys, brokerKeys } from "./keys.js";
 import { decodePubSubMessage, encodeJoinLeave } from "./pubsub-payload.js";
@@ -81,7 +88,7 @@ export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
     async publish(channel, data, o) {
       const shard = shards.forChannel(channel);
       const k = keys(shard);
-      const history = o.historySize > 0 && o.historyTtl > 0;
+      const history = keepsHistory(o.historySize, o.historyTtl);
       const payload = encodePublication(data, o.info, o.tags, Date.now(), o.delta === true && !history);
       const resultTtl = o.idempotencyKey ? seconds(o.idempotentResultTtl ?? defaultResultTtlMs) : "";
       const resultKey = k.result(channel, o.idempotencyKey ?? "");

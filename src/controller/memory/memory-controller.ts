@@ -1,4 +1,4 @@
-import type { ControlHandler, Controller } from "../types.js";
+import type { ControlHandler, Controller } from "../../core/controller.js";
 
 /**
  * The controller of a single-node setup: there is no other node to reach, so

@@ -1,6 +1,6 @@
 import type { Subscription } from "@nats-io/transport-node";
+import type { Controller } from "../../core/controller.js";
 import type { NatsClient } from "../../nats/nats-client.js";
-import type { Controller } from "../types.js";
 
 /**
  * Control messages over NATS, on Centrifugo's subjects: `<prefix>.control`

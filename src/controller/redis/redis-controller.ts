@@ -1,6 +1,6 @@
+import type { Controller } from "../../core/controller.js";
 import { PubSubConnection } from "../../redis/pubsub-connection.js";
 import type { RedisShards } from "../../redis/redis-shards.js";
-import type { Controller } from "../types.js";
 
 /**
  * Control messages over Redis PUB/SUB, on Centrifugo's channels:

@@ -1,5 +1,5 @@
-import type { ClientInfo } from "../../broker/types.js";
-import type { PresenceManager } from "../types.js";
+import type { PresenceManager } from "../../core/presence-manager.js";
+import type { ClientInfo } from "../../core/publication.js";
 
 /** Presence kept in this process, for the single-node memory engine. */
 export function createMemoryPresence(): PresenceManager {

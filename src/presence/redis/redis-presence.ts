@@ -1,7 +1,7 @@
 import { decodeClientInfo, encodeClientInfo } from "../../broker/publication-codec.js";
-import type { ClientInfo } from "../../broker/types.js";
+import type { PresenceManager } from "../../core/presence-manager.js";
+import type { ClientInfo } from "../../core/publication.js";
 import type { RedisShards } from "../../redis/redis-shards.js";
-import type { PresenceManager } from "../types.js";
 import { presenceKeys } from "./keys.js";
 import { presenceAdd, presenceGet, presenceRemove, presenceStats } from "./scripts.js";
 

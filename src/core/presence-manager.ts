@@ -1,4 +1,4 @@
-import type { ClientInfo } from "../broker/types.js";
+import type { ClientInfo } from "./publication.js";
 
 export interface PresenceStats {
   readonly numClients: number;

@@ -1,32 +1,4 @@
-/** Who published or joined: a connection's user, client id and the info attached to it. */
-export interface ClientInfo {
-  readonly user: string;
-  readonly client: string;
-  readonly connInfo?: Uint8Array | undefined;
-  readonly chanInfo?: Uint8Array | undefined;
-}
-
-/** A publication as stored in history and delivered to subscribers. Data is opaque bytes. */
-export interface Publication {
-  /** Position in the channel stream; 0 when the channel keeps no history. */
-  readonly offset: number;
-  readonly data: Uint8Array;
-  readonly info?: ClientInfo | undefined;
-  readonly tags?: Readonly<Record<string, string>> | undefined;
-  /** Unix milliseconds when the publication was accepted. */
-  readonly time: number;
-  /**
-   * The channel it was published to, when subscribers know the stream by
-   * another name: a NATS wildcard subscription (`news.*`) or a raw-mode subject.
-   */
-  readonly channel?: string | undefined;
-}
-
-/** A point in a channel stream: offsets count publications within one epoch. */
-export interface StreamPosition {
-  readonly offset: number;
-  readonly epoch: string;
-}
+import type { ClientInfo, Publication, StreamPosition } from "./publication.js";
 
 export interface PublishOptions {
   /** Publications kept in the channel stream; 0 disables history for this publish. */
@@ -45,6 +17,14 @@ export interface PublishOptions {
   /** Drop the publication unless its version is newer than the last one seen (within one version epoch). */
   readonly version?: number | undefined;
   readonly versionEpoch?: string | undefined;
+}
+
+/**
+ * Whether a stream keeps history: it takes both a size and a time to live,
+ * either 0 turns it off (Centrifugo's rule, for a namespace and for one publish).
+ */
+export function keepsHistory(size: number, ttl: number): boolean {
+  return size > 0 && ttl > 0;
 }
 
 export interface PublishResult extends StreamPosition {

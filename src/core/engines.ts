@@ -1,0 +1,55 @@
+/** The parts of the config an engine may fill: `engine.type` (broker and presence together), `broker.type`, `presence_manager.type`. */
+export type EngineRole = "engine" | "broker" | "presence";
+
+/** What a broker keeps beyond delivering publications, so callers and the contract tests know what to expect. */
+export interface BrokerCapabilities {
+  /** A stream per channel with offsets and an epoch; without it history calls answer 108. */
+  readonly history: boolean;
+  /** An idempotency key publishes once and answers the first result again. */
+  readonly idempotency: boolean;
+  /** A publication whose version is not newer than the last is suppressed. */
+  readonly versions: boolean;
+}
+
+/** One engine rotor runs on. */
+export interface EngineKind {
+  readonly roles: readonly EngineRole[];
+  /** Several processes on it act as one server (what `--workers` needs from the broker). */
+  readonly sharedByProcesses: boolean;
+  /** Set when it can be the broker. */
+  readonly broker?: BrokerCapabilities;
+}
+
+const full: BrokerCapabilities = { history: true, idempotency: true, versions: true };
+
+/**
+ * Every engine, in one place. The config accepts an engine's name where it
+ * has the role, `--workers` planning asks whether it is shared by processes,
+ * `createEngine` (server/engine.ts) must have a factory for every entry (the
+ * compiler checks), and the contract tests run on every entry, skipping what
+ * its capabilities say it lacks. A new engine starts with its entry here.
+ */
+export const engineKinds = {
+  memory: { roles: ["engine", "broker", "presence"], sharedByProcesses: false, broker: full },
+  redis: { roles: ["engine", "broker", "presence"], sharedByProcesses: true, broker: full },
+  nats: {
+    roles: ["broker"],
+    sharedByProcesses: true,
+    broker: { history: false, idempotency: false, versions: false },
+  },
+} as const satisfies Record<string, EngineKind>;
+
+export type EngineName = keyof typeof engineKinds;
+
+/** The engines that can fill a role. */
+export type EngineWithRole<R extends EngineRole> = {
+  [K in EngineName]: R extends (typeof engineKinds)[K]["roles"][number] ? K : never;
+}[EngineName];
+
+/** The names the config accepts for a role, in registry order (the first is the default). */
+export function enginesWithRole<R extends EngineRole>(role: R): [EngineWithRole<R>, ...EngineWithRole<R>[]] {
+  const names = (Object.keys(engineKinds) as EngineName[]).filter((name) =>
+    (engineKinds[name].roles as readonly EngineRole[]).includes(role),
+  );
+  return names as [EngineWithRole<R>, ...EngineWithRole<R>[]];
+}
