@@ -7,7 +7,7 @@ import type {
 } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import { keepsHistory } from "../core/broker.js";
 import { disconnects } from "../errors/disconnect.js";
-import { errors, RotorError, toRotorError } from "../errors/rotor-error.js";
+import { errors } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import { type PublishGrant, publishViaProxy } from "../proxy/calls/publish.js";
 import { rpcViaProxy } from "../proxy/calls/rpc.js";
@@ -21,12 +21,6 @@ function channelOf(s: ClientSession, name: string): ChannelInfo {
   const info = s.ctx.node.channel(name);
   if (!s.ctx.node.rules.isValidName(name, info)) throw errors.badRequest();
   return info;
-}
-
-/** The engine failed (Redis away, say): the command gets error 100 and the connection stays. */
-function engineFailure(s: ClientSession, err: unknown): RotorError {
-  if (!(err instanceof RotorError)) s.ctx.log.warn({ err, client: s.id }, "engine call failed");
-  return toRotorError(err);
 }
 
 /**
@@ -68,9 +62,7 @@ export async function handlePublish(s: ClientSession, id: number, req: PublishRe
   }
   const { data, ...options } = grant ?? { data: req.data };
   const info = s.clientInfo(s.subscriptions.get(req.channel)?.chanInfo);
-  await s.ctx.node.publish(req.channel, data, { ...options, info }, channel).catch((err) => {
-    throw engineFailure(s, err);
-  });
+  await s.ctx.node.publish(req.channel, data, { ...options, info }, channel);
   s.reply(id, { publish: {} });
 }
 
@@ -83,9 +75,7 @@ function checkPresence(s: ClientSession, name: string): void {
 
 export async function handlePresence(s: ClientSession, id: number, req: PresenceRequest): Promise<void> {
   checkPresence(s, req.channel);
-  const members = await s.ctx.node.presence(req.channel).catch((err) => {
-    throw engineFailure(s, err);
-  });
+  const members = await s.ctx.node.presence(req.channel);
   s.reply(id, { presence: { presence: Object.fromEntries(members) } });
 }
 
@@ -95,9 +85,7 @@ export async function handlePresenceStats(
   req: PresenceStatsRequest,
 ): Promise<void> {
   checkPresence(s, req.channel);
-  const stats = await s.ctx.node.presenceStats(req.channel).catch((err) => {
-    throw engineFailure(s, err);
-  });
+  const stats = await s.ctx.node.presenceStats(req.channel);
   s.reply(id, { presenceStats: { numClients: stats.numClients, numUsers: stats.numUsers } });
 }
 
@@ -110,11 +98,7 @@ export async function handleHistory(s: ClientSession, id: number, req: HistoryRe
   const max = s.ctx.config.client.history_max_publication_limit;
   const limit = max > 0 && (req.limit < 0 || req.limit > max) ? max : req.limit;
   const since = req.since ? { offset: Number(req.since.offset), epoch: req.since.epoch } : undefined;
-  const result = await s.ctx.node
-    .history(req.channel, { limit, since, reverse: req.reverse }, channel)
-    .catch((err) => {
-      throw engineFailure(s, err);
-    });
+  const result = await s.ctx.node.history(req.channel, { limit, since, reverse: req.reverse }, channel);
   s.reply(id, {
     history: {
       publications: result.publications.map((pub) => wirePublication(s, pub)),

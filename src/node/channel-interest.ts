@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Broker } from "../core/broker.js";
+import { background } from "../lifecycle/background.js";
 import type { ChannelLocks } from "./channel-locks.js";
 import type { Hub, HubSubscriber } from "./hub.js";
 
@@ -73,7 +74,7 @@ export class ChannelInterest {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.dissolve();
+      background(this.log, "broker unsubscribe", this.dissolve());
     }, delay);
     this.timer.unref();
   }

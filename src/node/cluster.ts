@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Controller } from "../core/controller.js";
+import { background } from "../lifecycle/background.js";
 import {
   type ControlCommand,
   commands,
@@ -98,7 +99,8 @@ export class Cluster {
   survey(op: string, data: Uint8Array): Promise<SurveyReply[]> {
     const expected = this.nodes().length;
     return this.surveys.run(expected, async (id) => {
-      void this.answer(op, data).then((reply) => this.surveys.reply(id, reply));
+      const answered = this.answer(op, data).then((reply) => this.surveys.reply(id, reply));
+      background(this.member.log, "survey answer", answered);
       if (expected > 1) await this.send(commands.surveyRequest(id, op, data));
     });
   }
@@ -154,9 +156,10 @@ export class Cluster {
         return;
       case "surveyRequest": {
         const { id, op, data: request } = command.value;
-        void this.answer(op, request).then((r) =>
+        const answered = this.answer(op, request).then((r) =>
           this.reply(from, commands.surveyResponse(id, r.code, r.data)),
         );
+        background(this.member.log, "survey answer", answered);
         return;
       }
       case "surveyResponse":

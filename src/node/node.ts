@@ -27,6 +27,7 @@ import {
   withOverride,
 } from "./control.js";
 import { answerChannels } from "./control-handlers.js";
+import { createEngineBoundary } from "./engine-boundary.js";
 import { Hub, type HubSubscriber } from "./hub.js";
 import { surveyCodes } from "./surveys.js";
 
@@ -82,12 +83,18 @@ export class Node implements BrokerEventHandler {
   /** The other nodes: commands by user, surveys, the registry Info reads. */
   readonly cluster: Cluster;
   private readonly interest: ChannelInterest;
+  /** The engine behind the boundary: every failure of theirs reaches callers as an EngineError. */
+  private readonly broker: Broker;
+  private readonly presenceManager: PresenceManager;
 
   constructor(readonly options: NodeOptions) {
     this.rules = createChannelRules(options.config.channel);
     this.hub = new Hub((err) => options.logger.error({ err }, "delivery to a subscriber failed"));
-    this.interest = new ChannelInterest(options.broker, this.hub, new ChannelLocks(), options.logger);
-    this.cluster = new Cluster(this, options.controller);
+    const boundary = createEngineBoundary(options.logger);
+    this.broker = boundary.broker(options.broker);
+    this.presenceManager = boundary.presence(options.presence);
+    this.interest = new ChannelInterest(this.broker, this.hub, new ChannelLocks(), options.logger);
+    this.cluster = new Cluster(this, boundary.controller(options.controller));
     this.cluster.onSurvey("channels", (data) => answerChannels(this.hub, data));
   }
 
@@ -101,8 +108,8 @@ export class Node implements BrokerEventHandler {
 
   /** Starts the engine and joins the cluster: the first heartbeat tells every node this one exists. */
   async start(): Promise<void> {
-    await this.options.presence.start();
-    await this.options.broker.start(this);
+    await this.presenceManager.start();
+    await this.broker.start(this);
     await this.cluster.start();
   }
 
@@ -110,8 +117,8 @@ export class Node implements BrokerEventHandler {
   async close(): Promise<void> {
     this.interest.close();
     await this.cluster.close();
-    await this.options.broker.close();
-    await this.options.presence.close();
+    await this.broker.close();
+    await this.presenceManager.close();
   }
 
   /** The channel's namespace options; throws 102 for an unknown namespace. */
@@ -129,7 +136,7 @@ export class Node implements BrokerEventHandler {
   ): Promise<PublishResult> {
     const ns = info.options;
     const history = !o.skipHistory && keepsHistory(ns.history_size, ns.history_ttl);
-    return this.options.broker.publish(channel, data, {
+    return this.broker.publish(channel, data, {
       historySize: history ? ns.history_size : 0,
       historyTtl: history ? ns.history_ttl : 0,
       historyMetaTtl: this.rules.metaTtl(ns),
@@ -149,7 +156,7 @@ export class Node implements BrokerEventHandler {
     info = this.channel(channel),
   ): Promise<HistoryResult> {
     if (o.reverse && o.since && o.since.offset === 0) throw errors.badRequest();
-    const result = await this.options.broker.history(channel, {
+    const result = await this.broker.history(channel, {
       since: o.since,
       limit: o.limit,
       reverse: o.reverse,
@@ -160,32 +167,32 @@ export class Node implements BrokerEventHandler {
   }
 
   removeHistory(channel: string): Promise<void> {
-    return this.options.broker.removeHistory(channel);
+    return this.broker.removeHistory(channel);
   }
 
   presence(channel: string): Promise<Map<string, ClientInfo>> {
-    return this.options.presence.presence(channel);
+    return this.presenceManager.presence(channel);
   }
 
   presenceStats(channel: string): Promise<PresenceStats> {
-    return this.options.presence.presenceStats(channel);
+    return this.presenceManager.presenceStats(channel);
   }
 
   /** Adds or refreshes a connection's presence entry. */
   addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void> {
-    return this.options.presence.addPresence(channel, clientId, info);
+    return this.presenceManager.addPresence(channel, clientId, info);
   }
 
   removePresence(channel: string, clientId: string, user: string): Promise<void> {
-    return this.options.presence.removePresence(channel, clientId, user);
+    return this.presenceManager.removePresence(channel, clientId, user);
   }
 
   publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    return this.options.broker.publishJoin(channel, info);
+    return this.broker.publishJoin(channel, info);
   }
 
   publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    return this.options.broker.publishLeave(channel, info);
+    return this.broker.publishLeave(channel, info);
   }
 
   /**
