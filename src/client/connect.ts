@@ -108,6 +108,7 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
   const done = await subscribeChannels(
     s,
     resolved.map(([channel, sub, info]) => {
+      const reservation = s.subscriptions.reserve(channel);
       const known = req.subs[channel];
       const params: SubscribeParams = {
         ...serverSideParams(info.options, sub.override),
@@ -115,9 +116,10 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
         data: sub.data,
         recoverSince: known?.recover ? { offset: Number(known.offset), epoch: known.epoch } : undefined,
       };
-      return [channel, params] as const;
+      return [reservation, params] as const;
     }),
   );
+  if (!done) return;
   const subs: Record<string, MessageInitShape<typeof SubscribeResultSchema>> = {};
   resolved.forEach(([channel], i) => {
     subs[channel] = done[i]!.result;

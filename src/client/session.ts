@@ -7,7 +7,9 @@ import {
   unidirectionalConnectDisconnect,
   unsubscribes,
 } from "../errors/disconnect.js";
+import { EngineError } from "../errors/engine-error.js";
 import { RotorError } from "../errors/rotor-error.js";
+import { background } from "../lifecycle/background.js";
 import type { ServerSubscribeOptions } from "../node/control.js";
 import type { FrameCache, HubClient } from "../node/hub.js";
 import type { ClientCodec, PushInit, ReplyInit } from "../protocol/client-codec.js";
@@ -24,6 +26,7 @@ import { refreshByServer } from "./refresh.js";
 import { refreshByProxy, subRefreshByProxy } from "./server-refresh.js";
 import { subscribeByServer, unsubscribeAll, unsubscribeChannel } from "./subscribe.js";
 import type { Subscription } from "./subscription.js";
+import { SubscriptionRegistry } from "./subscription-registry.js";
 import { ticker } from "./ticker.js";
 import type { SessionTransport } from "./transport.js";
 import { settleAwaited, upkeep } from "./upkeep.js";
@@ -42,9 +45,7 @@ export class ClientSession implements HubClient, ProxyClient {
   readonly unidirectional: boolean;
   /** Which shared encoding this connection receives (see frame-slots). */
   readonly encodingKind: number;
-  readonly subscriptions = new Map<string, Subscription>();
-  /** Channels with a subscribe in flight, so a duplicate gets 105. */
-  readonly subscribing = new Set<string>();
+  readonly subscriptions = new SubscriptionRegistry<Subscription>();
   state: State = "connecting";
   user = "";
   connInfo: Uint8Array | undefined;
@@ -161,13 +162,18 @@ export class ClientSession implements HubClient, ProxyClient {
 
   /**
    * The one place a command fails. Handlers throw: a `Disconnect` ends the
-   * connection with that code; a `RotorError` is the command's error reply,
-   * and after a failed connect every later command is a protocol violation;
-   * anything else is a bug, logged once and answered with 3004.
+   * connection with that code; an engine failure (logged by the node) ends a
+   * connect or subscribe with 3004, the client reconnecting to try again, and
+   * is a temporary 100 for any other command, the connection kept; a
+   * `RotorError` is the command's error reply, and after a failed connect
+   * every later command is a protocol violation; anything else is a bug,
+   * logged once and answered with 3004.
    */
   private fail(command: Command, method: string, err: unknown): void {
     if (err instanceof Disconnect) {
       this.close(err);
+    } else if (err instanceof EngineError && (command.connect || command.subscribe)) {
+      this.close(disconnects.serverError);
     } else if (err instanceof RotorError) {
       if (command.connect) this.unusable = true;
       this.ctx.metrics.client.replyError(method, err.code);
@@ -278,7 +284,11 @@ export class ClientSession implements HubClient, ProxyClient {
       this.close(disconnects.insufficientState);
       return;
     }
-    void unsubscribeChannel(this, sub.channel, unsubscribes.insufficientState);
+    background(
+      this.ctx.log,
+      "unsubscribe",
+      unsubscribeChannel(this, sub.channel, unsubscribes.insufficientState),
+    );
   }
 
   tick(now: number): void {
@@ -293,7 +303,7 @@ export class ClientSession implements HubClient, ProxyClient {
     }
     if (this.expireAt > 0 && this.ctx.proxies.refresh) {
       if (now >= this.expireAt * 1000 && !this.refreshing)
-        void refreshByProxy(this, this.ctx.proxies.refresh);
+        background(this.ctx.log, "refresh", refreshByProxy(this, this.ctx.proxies.refresh));
     } else if (this.expireAt > 0 && now > (this.expireAt + client.expired_close_delay / 1000) * 1000) {
       this.close(disconnects.expired);
       return;
@@ -303,16 +313,23 @@ export class ClientSession implements HubClient, ProxyClient {
     if (this.upkeepAt > 0 && now >= this.upkeepAt && !this.upkeeping) {
       this.upkeepAt = now + this.ctx.config.client.presence_update_interval;
       this.upkeeping = true;
-      void upkeep(this, now).finally(() => {
+      const done = upkeep(this, now).finally(() => {
         this.upkeeping = false;
       });
+      background(this.ctx.log, "upkeep", done);
     }
     for (const sub of this.subscriptions.values()) {
       if (sub.expireAt > 0 && sub.options.refreshedByServer) {
-        if (now >= sub.expireAt * 1000 && !sub.refreshing) void subRefreshByProxy(this, sub);
+        if (now >= sub.expireAt * 1000 && !sub.refreshing)
+          background(this.ctx.log, "sub refresh", subRefreshByProxy(this, sub));
       } else if (sub.expireAt > 0 && now > (sub.expireAt + client.expired_sub_close_delay / 1000) * 1000) {
         if (sub.options.serverSide) this.close(disconnects.subExpired);
-        else void unsubscribeChannel(this, sub.channel, unsubscribes.expired);
+        else
+          background(
+            this.ctx.log,
+            "unsubscribe",
+            unsubscribeChannel(this, sub.channel, unsubscribes.expired),
+          );
       }
     }
   }
@@ -369,15 +386,17 @@ export class ClientSession implements HubClient, ProxyClient {
     ticker.remove(this);
     this.ctx.metrics.client.disconnected(this);
     this.ctx.node.hub.removeClient(this);
-    void unsubscribeAll(this);
+    background(this.ctx.log, "unsubscribe", unsubscribeAll(this));
   }
 
   subscribeByServer(channel: string, options: ServerSubscribeOptions): void {
-    if (this.state === "connected") void subscribeByServer(this, channel, options);
+    if (this.state === "connected")
+      background(this.ctx.log, "server-side subscribe", subscribeByServer(this, channel, options));
   }
 
   unsubscribeByServer(channel: string, why: Disconnect): void {
-    if (this.subscriptions.has(channel)) void unsubscribeChannel(this, channel, why);
+    if (this.subscriptions.has(channel))
+      background(this.ctx.log, "unsubscribe", unsubscribeChannel(this, channel, why));
   }
 
   /** Runs presence refresh and position checks at the next tick instead of waiting for the interval. */

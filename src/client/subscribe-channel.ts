@@ -2,9 +2,11 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { SubscribeResultSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { StreamPosition } from "../core/publication.js";
 import { errors } from "../errors/rotor-error.js";
+import { background, logFailure } from "../lifecycle/background.js";
 import { recover, recoverLatest } from "./recovery.js";
 import type { ClientSession } from "./session.js";
 import { Subscription, type SubscriptionOptions } from "./subscription.js";
+import type { Reservation } from "./subscription-registry.js";
 import { ttlUntil, wirePublication } from "./wire.js";
 
 export interface SubscribeParams extends SubscriptionOptions {
@@ -26,51 +28,70 @@ export interface Subscribed {
 }
 
 /**
- * Subscribes a connection to channels: registers them with the node first,
- * all at once (so live publications are buffered, not lost, and new channels
- * cost one broker subscribe together), then for each adds presence and works
- * out the stream position or recovers missed publications from history. If
- * any channel fails, none stays subscribed.
+ * Subscribes a connection to reserved channels: registers them with the
+ * node first, all at once (so live publications are buffered, not lost, and
+ * new channels cost one broker subscribe together), then for each adds
+ * presence and works out the stream position or recovers missed publications
+ * from history. If any channel fails, none stays subscribed. When the
+ * connection ends meanwhile, what was reached is undone and the result is
+ * undefined; a subscription closed by an unsubscribe meanwhile fails the
+ * subscribe with a temporary 100.
  */
 export async function subscribeChannels(
   s: ClientSession,
-  requests: readonly (readonly [string, SubscribeParams])[],
-): Promise<Subscribed[]> {
-  const subs = requests.map(([channel, p]) => {
-    const sub = new Subscription(s, channel, p);
+  requests: readonly (readonly [Reservation, SubscribeParams])[],
+): Promise<Subscribed[] | undefined> {
+  const subs: Subscription[] = [];
+  for (const [reservation, p] of requests) {
+    const sub = new Subscription(s, reservation.channel, p);
     sub.expireAt = p.expireAt;
-    s.subscriptions.set(channel, sub);
-    return sub;
-  });
+    if (!s.subscriptions.fill(reservation, sub)) return abandon(s, subs);
+    subs.push(sub);
+  }
   try {
     await s.ctx.node.addSubscribers(subs);
   } catch (err) {
-    for (const sub of subs) if (s.subscriptions.get(sub.channel) === sub) s.subscriptions.delete(sub.channel);
+    for (const sub of subs) s.subscriptions.remove(sub);
     throw err;
   }
+  for (const sub of subs) sub.reached.hub = true;
+  if (subs.some(isClosed)) return abandon(s, subs);
   const settled = await Promise.allSettled(subs.map((sub, i) => settle(s, sub, requests[i]![1])));
   const failed = settled.find((r) => r.status === "rejected");
   if (failed) {
-    await Promise.all(subs.map((sub) => forget(s, sub)));
+    await Promise.all(subs.map((sub) => close(s, sub)));
     throw failed.reason;
   }
+  if (subs.some(isClosed)) return abandon(s, subs);
   return settled.map((r) => (r as PromiseFulfilledResult<Subscribed>).value);
 }
 
-/** Subscribes a connection to one channel (see subscribeChannels). */
+/** Subscribes a connection to one reserved channel (see subscribeChannels). */
 export async function subscribeChannel(
   s: ClientSession,
-  channel: string,
+  reservation: Reservation,
   p: SubscribeParams,
-): Promise<Subscribed> {
-  const [subscribed] = await subscribeChannels(s, [[channel, p]]);
-  return subscribed!;
+): Promise<Subscribed | undefined> {
+  return (await subscribeChannels(s, [[reservation, p]]))?.[0];
+}
+
+const isClosed = (sub: Subscription) => sub.phase === "closed";
+
+/** Closes a batch one of whose subscriptions closed before going live, undoing what each reached. */
+async function abandon(s: ClientSession, subs: readonly Subscription[]): Promise<undefined> {
+  await Promise.all(subs.map((sub) => close(s, sub)));
+  if (!s.closed) throw errors.internal();
+  return undefined;
 }
 
 async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): Promise<Subscribed> {
   const { node, config } = s.ctx;
   const channel = sub.channel;
-  if (p.presence) await node.addPresence(channel, s.id, sub.info);
+  if (sub.phase === "registering") sub.phase = "settling";
+  if (p.presence) {
+    await node.addPresence(channel, s.id, sub.info);
+    sub.reached.presence = true;
+  }
   let position: StreamPosition = { offset: 0, epoch: "" };
   let recovered = false;
   let publications: MessageInitShape<typeof SubscribeResultSchema>["publications"] = [];
@@ -115,24 +136,17 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
   return {
     result,
     commit() {
+      if (sub.phase !== "settling") return;
+      sub.phase = "live";
       sub.activate(position, recovered && publications.length > 0 ? position.offset : -1);
-      if (p.emitJoinLeave) void node.publishJoin(channel, sub.info).catch(() => {});
+      if (!p.emitJoinLeave) return;
+      sub.reached.join = true;
+      background(s.ctx.log, "join publish", node.publishJoin(channel, sub.info), { channel });
     },
   };
 }
 
-/** Undoes a subscribe that failed part-way; its own failures are logged, the subscribe's error is the one reported. */
-async function forget(s: ClientSession, sub: Subscription): Promise<void> {
-  if (s.subscriptions.get(sub.channel) === sub) s.subscriptions.delete(sub.channel);
-  try {
-    await s.ctx.node.removeSubscriber(sub.channel, s.id);
-    if (sub.options.presence) await s.ctx.node.removePresence(sub.channel, s.id, s.user);
-  } catch (err) {
-    s.ctx.log.warn({ err, channel: sub.channel }, "undoing a failed subscribe failed");
-  }
-}
-
-/** Ends a subscription; with `why` the client is told (server-initiated unsubscribe). */
+/** Ends a subscription, server-initiated with `why` (the client is told). */
 export async function unsubscribeChannel(
   s: ClientSession,
   channel: string,
@@ -140,26 +154,45 @@ export async function unsubscribeChannel(
 ): Promise<void> {
   const sub = s.subscriptions.get(channel);
   if (!sub) return;
-  s.subscriptions.delete(channel);
   if (why) s.push({ channel, unsubscribe: { code: why.code, reason: why.reason } });
-  await leave(s, sub);
+  await close(s, sub);
 }
 
-async function leave(s: ClientSession, sub: Subscription): Promise<void> {
-  const { node } = s.ctx;
-  sub.options.stream?.cancel();
-  try {
-    await node.removeSubscriber(sub.channel, s.id);
-    if (sub.options.presence) await node.removePresence(sub.channel, s.id, s.user);
-    if (sub.options.emitJoinLeave && sub.active) await node.publishLeave(sub.channel, sub.info);
-  } catch (err) {
-    s.ctx.log.warn({ err, channel: sub.channel }, "unsubscribe cleanup failed");
-  }
-}
-
-/** Leaves every channel when the connection goes away. */
+/** Leaves every channel when the connection goes away, in whatever phase each is. */
 export async function unsubscribeAll(s: ClientSession): Promise<void> {
-  const subs = [...s.subscriptions.values()];
-  s.subscriptions.clear();
-  await Promise.all(subs.map((sub) => leave(s, sub)));
+  await Promise.all(s.subscriptions.removeAll().map((sub) => close(s, sub)));
+}
+
+/**
+ * Closes a subscription in any phase and undoes, in order, each step it
+ * reached: hub entry and broker interest, presence, join (a leave follows).
+ * A step still running when it closes takes effect later: the subscribe
+ * flow closes it again then, and only that step is undone. A failed undo is
+ * logged and the next one still runs.
+ */
+async function close(s: ClientSession, sub: Subscription): Promise<void> {
+  const { node, log } = s.ctx;
+  s.subscriptions.remove(sub);
+  sub.phase = "closed";
+  sub.options.stream?.cancel();
+  const reached = sub.reached;
+  const context = { channel: sub.channel, client: s.id };
+  if (reached.hub) {
+    reached.hub = false;
+    await node
+      .removeSubscriber(sub.channel, s.id)
+      .catch((err) => logFailure(log, "unsubscribe", err, context));
+  }
+  if (reached.presence) {
+    reached.presence = false;
+    await node
+      .removePresence(sub.channel, s.id, s.user)
+      .catch((err) => logFailure(log, "presence removal", err, context));
+  }
+  if (reached.join) {
+    reached.join = false;
+    await node
+      .publishLeave(sub.channel, sub.info)
+      .catch((err) => logFailure(log, "leave publish", err, context));
+  }
 }

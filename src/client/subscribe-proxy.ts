@@ -1,6 +1,7 @@
 import type { SubscribeRequest } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { ChannelOptions } from "../config/namespace-schema.js";
 import { unsubscribes } from "../errors/disconnect.js";
+import { background } from "../lifecycle/background.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import type { SubscribeGrant } from "../proxy/calls/subscribe.js";
 import { subscribeViaProxy } from "../proxy/calls/subscribe.js";
@@ -94,11 +95,8 @@ export function runStream(s: ClientSession, channel: string, stream: SubscribeSt
       ),
     (end) => {
       if (s.subscriptions.get(channel) !== sub) return;
-      void unsubscribeChannel(
-        s,
-        channel,
-        end === "eof" ? unsubscribes.server : unsubscribes.insufficientState,
-      );
+      const why = end === "eof" ? unsubscribes.server : unsubscribes.insufficientState;
+      background(s.ctx.log, "unsubscribe", unsubscribeChannel(s, channel, why));
     },
   );
 }

@@ -6,6 +6,7 @@ import type { SubscriptionClaims } from "../auth/token-verifier.js";
 import type { ChannelOptions } from "../config/namespace-schema.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
+import { logFailure } from "../lifecycle/background.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import { type ServerSubscribeOptions, type SubscribeOverride, withOverride } from "../node/control.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
@@ -109,33 +110,30 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
   const { node, config } = s.ctx;
   if (req.channel === "" || (req.delta !== "" && req.delta !== "fossil")) throw disconnects.badRequest;
   if (req.channel.length > config.channel.max_length) throw errors.badRequest();
-  if (s.subscriptions.has(req.channel) || s.subscribing.has(req.channel)) throw errors.alreadySubscribed();
-  if (config.client.channel_limit > 0 && s.subscriptions.size >= config.client.channel_limit) {
-    throw errors.limitExceeded();
-  }
-  const channel = node.channel(req.channel);
-  if (!node.rules.isValidName(req.channel, channel)) throw errors.badRequest();
-  if (req.type !== 0) throw errors.permissionDenied();
-  if (req.tf) throw errors.badRequest();
-  s.subscribing.add(req.channel);
+  const reservation = s.subscriptions.reserve(req.channel, config.client.channel_limit);
   let stream: SubscribeStream | undefined;
   try {
+    const channel = node.channel(req.channel);
+    if (!node.rules.isValidName(req.channel, channel)) throw errors.badRequest();
+    if (req.type !== 0) throw errors.permissionDenied();
+    if (req.tf) throw errors.badRequest();
     const auth = await authorize(s, req, channel);
     if (auth.via === "stream") stream = auth.stream;
-    if (s.closed) return;
+    if (reservation.phase === "closed") return;
     const params =
       auth.via === "token" || auth.via === "permission"
         ? requestedParams(s, req, channel.options, auth.via === "token" ? auth.claims : undefined)
         : grantedParams(req, channel.options, auth);
     if (params.expireAt > 0 && params.expireAt < Date.now() / 1000) throw errors.expired();
-    const subscribed = await subscribeChannel(s, req.channel, params);
+    const subscribed = await subscribeChannel(s, reservation, params);
+    if (!subscribed) return;
     s.reply(id, { subscribe: subscribed.result });
     subscribed.commit();
     if (stream) runStream(s, req.channel, stream);
     stream = undefined;
   } finally {
     stream?.cancel();
-    s.subscribing.delete(req.channel);
+    s.subscriptions.release(reservation);
   }
 }
 
@@ -156,10 +154,10 @@ export async function subscribeByServer(
   o: ServerSubscribeOptions,
 ): Promise<void> {
   const info = s.ctx.node.rules.resolve(channel);
-  if (!info || s.subscriptions.has(channel) || s.subscribing.has(channel)) return;
-  s.subscribing.add(channel);
+  if (!info || s.subscriptions.holds(channel)) return;
+  const reservation = s.subscriptions.reserve(channel);
   try {
-    const subscribed = await subscribeChannel(s, channel, {
+    const subscribed = await subscribeChannel(s, reservation, {
       presence: o.presence,
       emitJoinLeave: o.joinLeave,
       pushJoinLeave: o.pushJoinLeave,
@@ -174,6 +172,7 @@ export async function subscribeByServer(
       recoverSince: o.recoverSince,
       data: o.data,
     });
+    if (!subscribed) return;
     const r = subscribed.result;
     s.push({
       channel,
@@ -187,8 +186,8 @@ export async function subscribeByServer(
     });
     subscribed.commit();
   } catch (err) {
-    s.ctx.log.warn({ err, channel, client: s.id }, "server-side subscribe failed");
+    logFailure(s.ctx.log, "server-side subscribe", err, { channel, client: s.id });
   } finally {
-    s.subscribing.delete(channel);
+    s.subscriptions.release(reservation);
   }
 }

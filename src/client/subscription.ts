@@ -7,6 +7,7 @@ import { encodePublication, PayloadForm } from "../protocol/publication-message.
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import { patchSlot, publicationSlot } from "./frame-slots.js";
 import type { ClientSession } from "./session.js";
+import type { RegisteredSubscription, SubscriptionPhase } from "./subscription-registry.js";
 
 /** What a subscription does, settled when it is created. */
 export interface SubscriptionOptions {
@@ -55,7 +56,10 @@ function encodeOrFail(encode: () => Uint8Array): Uint8Array | NotJsonError {
  * live; afterwards it enforces the stream position (no gaps, no duplicates)
  * when positioned and keeps the state fossil deltas need.
  */
-export class Subscription implements HubSubscriber {
+export class Subscription implements HubSubscriber, RegisteredSubscription {
+  phase: SubscriptionPhase = "reserved";
+  /** The steps of its subscribe that took effect, each undone once when it closes. */
+  readonly reached = { hub: false, presence: false, join: false };
   active = false;
   /** Unix seconds after which the subscription must be refreshed; 0 never. */
   expireAt = 0;
