@@ -8,6 +8,7 @@ import { connectJsonOptions } from "../api/well-formed-json.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
 import { disconnects } from "../errors/disconnect.js";
+import { createParts } from "../lifecycle/parts.js";
 import { createChannelTally } from "../metrics/channel-tally.js";
 import { createMetrics, type Metrics } from "../metrics/create-metrics.js";
 import { createInfoMetrics } from "../metrics/info-metrics.js";
@@ -22,7 +23,7 @@ import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { answerGrpcUnaryFirst } from "./api-routes.js";
 import { banner, type ListeningPorts } from "./banner.js";
 import { countedBroker, countedController, countedPresence } from "./counted-engine.js";
-import { createEngine } from "./engine.js";
+import { createEngine, type Engine } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
 import { placeSurfaces } from "./listeners.js";
 import { rotorVersion } from "./package-info.js";
@@ -52,12 +53,31 @@ function listeningPort(app: FastifyInstance): number {
  * transports, the server API, health, metrics and admin UI on the main port
  * or the internal one, and the dedicated gRPC API port when
  * `grpc_api.enabled` is set. As one of several workers (`role`), its node
- * name carries the worker's number and only worker 1 logs the banner.
+ * name carries the worker's number and only worker 1 logs the banner. The
+ * parts start in that order and stop in reverse; when start-up fails, what
+ * already started is stopped. `engine` replaces the one the config describes.
  */
 export async function startRotorServer(
   config: Config,
   logger: Logger,
   role?: WorkerRole,
+  engine?: Engine,
+): Promise<RotorServer> {
+  const parts = createParts(logger);
+  try {
+    return await start(config, logger, parts, role, engine);
+  } catch (err) {
+    await parts.stop();
+    throw err;
+  }
+}
+
+async function start(
+  config: Config,
+  logger: Logger,
+  parts: ReturnType<typeof createParts>,
+  role: WorkerRole | undefined,
+  given: Engine | undefined,
 ): Promise<RotorServer> {
   const metrics = createMetrics({
     version: rotorVersion,
@@ -65,8 +85,9 @@ export async function startRotorServer(
     processMetrics: config.prometheus.enabled,
   });
   const infoMetrics = createInfoMetrics(metrics.registry, config.node.info_metrics_aggregate_interval);
+  await parts.start({ name: "info metrics", stop: async () => infoMetrics.close() });
   const tokens = await createTokenVerifier(config.client);
-  const engine = createEngine(config, logger);
+  const engine = given ?? createEngine(config, logger);
   let port = config.http_server.port;
   const nodeName = () => `${hostname()}_${port}${role ? `_w${role.number}` : ""}`;
   const node = new Node({
@@ -82,18 +103,32 @@ export async function startRotorServer(
   });
   node.hub.observe(createChannelTally(metrics.client));
   metrics.node.watch(() => ({ ...node.snapshot(), numNodes: node.info().length }));
-  await node.start();
+  await parts.start({ name: "engine", start: () => node.start(), stop: () => node.close() });
   const service = createApiService(node);
   const apiKeys = resolveApiKeys(config);
   const readMaxBytes = config.grpc_api.max_receive_message_size || defaultMaxMessageSize;
 
   const proxies = createProxies(config, logger, metrics.proxy);
+  await parts.start({ name: "proxies", stop: () => proxies.close() });
   const clientCtx = { node, config, tokens, proxies, log: logger, version: rotorVersion, metrics };
   const uniStream = config.uni_grpc.enabled
     ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
     : undefined;
   const apiCtx = { config, service, policy: apiKeys.http, metrics, log: logger, readMaxBytes };
   const { main: app, internal } = await buildListeners(apiCtx, clientCtx, uniStream);
+  let grpcApp: FastifyInstance | undefined;
+  await parts.start({
+    name: "listeners",
+    stop: async () => {
+      await Promise.all([app.close(), internal?.close(), grpcApp?.close()]);
+    },
+  });
+  await parts.start({
+    name: "clients",
+    stop: async () => {
+      for (const client of [...node.hub.allClients()]) client.disconnect(disconnects.shutdown);
+    },
+  });
   await app.listen({ host: config.http_server.address || "0.0.0.0", port: config.http_server.port });
   port = listeningPort(app);
   const placement = placeSurfaces(config);
@@ -102,7 +137,6 @@ export async function startRotorServer(
   }
   const internalPort = internal ? listeningPort(internal) : undefined;
 
-  let grpcApp: FastifyInstance | undefined;
   if (config.grpc_api.enabled) {
     grpcApp = createHttpApp(logger, config.grpc_api.tls, readMaxBytes, config.http_server);
     const routes = {
@@ -129,20 +163,7 @@ export async function startRotorServer(
   if (!role || role.announce) announce(config, ports, apiKeys, logger, role?.count ?? 1);
   else logger.info({ node: nodeName() }, `worker ${role.number} of ${role.count} ready`);
 
-  return {
-    node,
-    metrics,
-    port,
-    internalPort,
-    grpcPort,
-    apiKeys,
-    async close() {
-      infoMetrics.close();
-      for (const client of [...node.hub.allClients()]) client.disconnect(disconnects.shutdown);
-      await Promise.all([app.close(), internal?.close(), grpcApp?.close()]);
-      await Promise.all([node.close(), proxies.close()]);
-    },
-  };
+  return { node, metrics, port, internalPort, grpcPort, apiKeys, close: () => parts.stop() };
 }
 
 /** The banner, the generated API key and the warnings about open surfaces: logged once per run. */

@@ -1,6 +1,8 @@
+import type { Logger } from "pino";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log.js";
+import type { Engine } from "../../src/server/engine.js";
 import { type RotorServer, startRotorServer } from "../../src/server/rotor-server.js";
 import { type RedisProcess, startRedis } from "./redis-servers.js";
 
@@ -38,11 +40,20 @@ async function engineConfig(config: Record<string, unknown>): Promise<Record<str
   return { engine: { type: "redis", redis: { address: url, prefix: `test${process.pid}s${servers}` } } };
 }
 
+/** What a test may put in place of the server's own: an engine (a scripted broker), a logger to read. */
+export interface TestServerParts {
+  readonly engine?: Engine;
+  readonly logger?: Logger;
+}
+
 /**
  * Starts a real rotor on free ports (main and, when `grpc_api` is enabled, the
  * gRPC port) with the given config object merged over test defaults.
  */
-export async function startTestServer(config: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(
+  config: Record<string, unknown> = {},
+  parts: TestServerParts = {},
+): Promise<TestServer> {
   const httpApi = (config.http_api as Record<string, unknown> | undefined) ?? {};
   const grpcApi = config.grpc_api;
   const object: Record<string, unknown> = {
@@ -57,7 +68,8 @@ export async function startTestServer(config: Record<string, unknown> = {}): Pro
   }
   const loaded = loadConfig({ object });
   if (loaded.error !== undefined) throw new Error(`test config is invalid: ${loaded.error}`);
-  const server = await startRotorServer(loaded.config, createLogger(loaded.config.log.level));
+  const logger = parts.logger ?? createLogger(loaded.config.log.level);
+  const server = await startRotorServer(loaded.config, logger, undefined, parts.engine);
   return {
     server,
     config: loaded.config,
