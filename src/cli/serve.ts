@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import type { Logger } from "pino";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { exitOnUnhandledRejection } from "../lifecycle/unhandled-rejections.js";
 import { createLogger } from "../log.js";
 import { resolveApiKeys } from "../server/api-keys.js";
 import { type RotorServer, startRotorServer } from "../server/rotor-server.js";
@@ -32,6 +33,7 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
   }
   const config = loaded.config;
   const logger = createLogger(config.log.level);
+  exitOnUnhandledRejection(logger);
   if (cluster.isWorker) return serveAsWorker(config, logger);
   for (const warning of loaded.warnings) logger.warn(warning);
   const plan = planWorkers(config);
