@@ -1,54 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import pino from "pino";
-import { createMemoryBroker } from "../../src/broker/memory/memory-broker.js";
-import type { Broker } from "../../src/core/broker.js";
 import { ChannelInterest } from "../../src/node/channel-interest.js";
 import { ChannelLocks } from "../../src/node/channel-locks.js";
 import { Hub, type HubClient, type HubSubscriber } from "../../src/node/hub.js";
 import { waitUntil } from "../helpers/redis-servers.js";
-
-/**
- * The memory broker with its subscribe / unsubscribe recorded and, when a
- * test says so, held or failed: the interleavings an asynchronous broker
- * (Redis, NATS) produces, made deterministic.
- */
-function scriptedBroker() {
-  const calls: string[] = [];
-  let hold: Promise<void> | undefined;
-  let failNext = false;
-  const broker: Broker = {
-    ...createMemoryBroker(),
-    async subscribe(channels) {
-      calls.push(`subscribe ${channels.join(",")}`);
-      await hold;
-      if (failNext) {
-        failNext = false;
-        throw new Error("broker down");
-      }
-    },
-    async unsubscribe(channels) {
-      calls.push(`unsubscribe ${channels.join(",")}`);
-    },
-  };
-  return {
-    broker,
-    calls,
-    holdSubscribes() {
-      let release!: () => void;
-      hold = new Promise((resolve) => {
-        release = resolve;
-      });
-      return () => {
-        hold = undefined;
-        release();
-      };
-    },
-    failNextSubscribe() {
-      failNext = true;
-    },
-  };
-}
+import { scriptedBroker } from "../helpers/scripted-broker.js";
 
 function subscriber(id: string, channel: string): HubSubscriber {
   const client = { id, user: "", session: "" } as HubClient;
@@ -78,8 +35,8 @@ test("a connection's new channels are subscribed at the broker in one call", asy
 });
 
 test("a failed broker subscribe takes the hub entries back out; the next subscriber tries again", async () => {
-  const { interest, hub, calls, failNextSubscribe } = setup();
-  failNextSubscribe();
+  const { interest, hub, calls, failNext } = setup();
+  failNext("subscribe");
   await assert.rejects(interest.add([subscriber("c1", "a")]), /broker down/);
   assert.equal(hub.hasSubscribers("a"), false);
   await interest.add([subscriber("c2", "a")]);
