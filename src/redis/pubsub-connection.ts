@@ -57,12 +57,16 @@ export class PubSubConnection {
     for (const channel of channels) this.wanted.add(channel);
   }
 
-  /** Stops receiving; when the connection is down there is nothing to undo (it will not resubscribe them). */
+  /**
+   * Stops receiving; when the connection is down there is nothing to undo (it
+   * will not resubscribe them). A refused UNSUBSCRIBE is reported, so the
+   * caller can try again rather than keep receiving channels nobody reads.
+   */
   async unsubscribe(channels: readonly string[]): Promise<void> {
     for (const channel of channels) this.wanted.delete(channel);
     const client = this.client;
     if (!client) return;
-    for (const batch of batches(channels)) await client.unsubscribe(...batch).catch(() => {});
+    for (const batch of batches(channels)) await client.unsubscribe(...batch);
   }
 
   close(): void {

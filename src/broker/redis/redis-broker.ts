@@ -145,7 +145,8 @@ export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
           done.push([pubSub, names]);
         });
       } catch (err) {
-        await Promise.all(done.map(([pubSub, names]) => pubSub.unsubscribe(names)));
+        // The subscribe's failure is the one reported; an undo that fails leaves channels nobody reads.
+        await Promise.allSettled(done.map(([pubSub, names]) => pubSub.unsubscribe(names)));
         throw err;
       }
     },
