@@ -1,14 +1,7 @@
+import type { SubscribeOverride } from "../core/subscribe-override.js";
+
 /** A claim read from a token, or why its value does not have the type Centrifugo's decoder expects. */
 export type Read<T> = { value: T } | { reason: string };
-
-/** Channel options a token may override, each from Centrifugo's `{"value": bool}` object. */
-export interface SubscriptionOverride {
-  readonly presence?: boolean;
-  readonly joinLeave?: boolean;
-  readonly forcePushJoinLeave?: boolean;
-  readonly forceRecovery?: boolean;
-  readonly forcePositioning?: boolean;
-}
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -83,7 +76,7 @@ export function expireAtClaim(claims: Claims): Read<number> {
 }
 
 /** The `override` object; `{}` as an option's value means false, as Go decodes it. */
-export function overrideClaim(value: unknown, where: string): Read<SubscriptionOverride | undefined> {
+export function overrideClaim(value: unknown, where: string): Read<SubscribeOverride | undefined> {
   if (value === undefined || value === null) return { value: undefined };
   if (!isObject(value)) return { reason: `"${where}" must be an object` };
   const out: Record<string, boolean> = {};

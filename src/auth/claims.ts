@@ -1,3 +1,4 @@
+import type { SubscribeOverride } from "../core/subscribe-override.js";
 import {
   bytesClaim,
   expireAtClaim,
@@ -5,7 +6,6 @@ import {
   jsonBytes,
   overrideClaim,
   type Read,
-  type SubscriptionOverride,
   stringClaim,
   userClaim,
 } from "./claim-values.js";
@@ -16,7 +16,7 @@ export interface TokenSubscription {
   readonly info?: Uint8Array;
   /** Sent to the client in the subscribe result (`data`, or decoded `b64data`). */
   readonly data?: Uint8Array;
-  readonly override?: SubscriptionOverride;
+  readonly override?: SubscribeOverride;
 }
 
 /** What a verified connection token grants, normalised for the client session. */
@@ -48,7 +48,7 @@ export interface SubscriptionClaims {
   readonly exp: number | undefined;
   readonly info: Uint8Array | undefined;
   readonly data: Uint8Array | undefined;
-  readonly override: SubscriptionOverride | undefined;
+  readonly override: SubscribeOverride | undefined;
   /** Deprecated (Centrifugo v3): when set, the client id the token was minted for. */
   readonly client: string | undefined;
 }

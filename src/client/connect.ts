@@ -5,10 +5,10 @@ import type {
   SubscribeResultSchema,
 } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { ConnectionClaims } from "../auth/token-verifier.js";
+import type { SubscribeOverride } from "../core/subscribe-override.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
-import type { SubscribeOverride } from "../node/control.js";
 import { connectViaProxy } from "../proxy/calls/connect.js";
 import { canSubscribeWithoutToken } from "./permissions.js";
 import type { ClientSession } from "./session.js";

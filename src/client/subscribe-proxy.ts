@@ -3,6 +3,7 @@ import type { ChannelOptions } from "../config/namespace-schema.js";
 import { unsubscribes } from "../errors/disconnect.js";
 import { background } from "../lifecycle/background.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
+import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import type { SubscribeGrant } from "../proxy/calls/subscribe.js";
 import { subscribeViaProxy } from "../proxy/calls/subscribe.js";
 import { openSubscribeStream, type SubscribeStream } from "../proxy/calls/subscribe-stream.js";
@@ -47,17 +48,15 @@ export async function authorizeByBackend(
  * subscription has neither, its publications having no offsets.
  */
 export function grantedParams(req: SubscribeRequest, ns: ChannelOptions, b: BackendGrant): SubscribeParams {
-  const o = b.grant.override;
   const stream = b.via === "stream";
-  const forceRecovery = !stream && (o?.forceRecovery ?? ns.force_recovery);
-  const positioned = !stream && (forceRecovery || (o?.forcePositioning ?? ns.force_positioning));
+  const source = {
+    by: "backend",
+    override: b.grant.override,
+    stream,
+    delta: req.delta === "fossil",
+  } as const;
   return {
-    presence: o?.presence ?? ns.presence,
-    emitJoinLeave: o?.joinLeave ?? ns.join_leave,
-    pushJoinLeave: o?.forcePushJoinLeave ?? ns.force_push_join_leave,
-    positioned,
-    recoverable: forceRecovery,
-    delta: req.delta === "fossil" && ns.allowed_delta_types.includes("fossil") && positioned,
+    ...resolveSubscribeOptions(ns, source),
     serverSide: false,
     chanInfo: b.grant.info,
     recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,

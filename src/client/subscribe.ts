@@ -4,11 +4,13 @@ import type {
 } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { SubscriptionClaims } from "../auth/token-verifier.js";
 import type { ChannelOptions } from "../config/namespace-schema.js";
+import type { SubscribeOverride } from "../core/subscribe-override.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import { logFailure } from "../lifecycle/background.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
-import { type ServerSubscribeOptions, type SubscribeOverride, withOverride } from "../node/control.js";
+import type { ServerSubscribeOptions } from "../node/control.js";
+import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import { canSubscribeWithoutToken, canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
@@ -19,16 +21,10 @@ export { unsubscribeAll, unsubscribeChannel } from "./subscribe-channel.js";
 
 const rejectUnrecoveredFlag = 2n;
 
-/** What a server-side subscription (token `channels`/`subs`, API Subscribe) gets: the namespace's forced options. */
+/** What a server-side subscription (token `channels`/`subs`, connect with recovery) gets: the namespace's forced options. */
 export function serverSideParams(ns: ChannelOptions, o: SubscribeOverride | undefined): SubscribeParams {
-  const opts = withOverride(ns, o);
   return {
-    presence: opts.presence,
-    emitJoinLeave: opts.joinLeave,
-    pushJoinLeave: opts.forcePushJoinLeave,
-    positioned: opts.forcePositioning || opts.forceRecovery,
-    recoverable: opts.forceRecovery,
-    delta: false,
+    ...resolveSubscribeOptions(ns, { by: "server", override: o }),
     serverSide: true,
     chanInfo: undefined,
     rejectUnrecovered: false,
@@ -82,19 +78,16 @@ function requestedParams(
   ns: ChannelOptions,
   claims: SubscriptionClaims | undefined,
 ): SubscribeParams {
-  const opts = withOverride(ns, claims?.override);
-  const history = canUse("history", s, ns, true) || claims !== undefined;
-  const presence = canUse("presence", s, ns, true) || claims !== undefined;
-  const recoverable = opts.forceRecovery || (req.recoverable && (ns.allow_recovery || history));
-  const positioned =
-    recoverable || opts.forcePositioning || (req.positioned && (ns.allow_positioning || history));
+  const asks = {
+    recoverable: req.recoverable,
+    positioned: req.positioned,
+    joinLeave: req.joinLeave,
+    delta: req.delta === "fossil",
+    mayReadHistory: canUse("history", s, ns, true) || claims !== undefined,
+    mayReadPresence: canUse("presence", s, ns, true) || claims !== undefined,
+  };
   return {
-    presence: opts.presence,
-    emitJoinLeave: opts.joinLeave,
-    pushJoinLeave: opts.forcePushJoinLeave || (req.joinLeave && opts.joinLeave && presence),
-    positioned,
-    recoverable,
-    delta: req.delta === "fossil" && ns.allowed_delta_types.includes("fossil") && positioned,
+    ...resolveSubscribeOptions(ns, { by: "client", override: claims?.override, asks }),
     serverSide: false,
     chanInfo: claims?.info,
     recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,

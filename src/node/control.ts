@@ -12,7 +12,6 @@ import {
   SurveyResponseSchema,
   UnsubscribeSchema,
 } from "../../gen/controlpb/control_pb.js";
-import type { ChannelOptions } from "../config/namespace-schema.js";
 import type { StreamPosition } from "../core/publication.js";
 import { type Disconnect, shouldReconnect } from "../errors/disconnect.js";
 
@@ -23,26 +22,6 @@ export interface ConnectionFilter {
   readonly client?: string | undefined;
   /** Only this session id. */
   readonly session?: string | undefined;
-}
-
-/** Channel options a server-side subscription may override (absent = namespace default). */
-export interface SubscribeOverride {
-  readonly presence?: boolean | undefined;
-  readonly joinLeave?: boolean | undefined;
-  readonly forcePushJoinLeave?: boolean | undefined;
-  readonly forceRecovery?: boolean | undefined;
-  readonly forcePositioning?: boolean | undefined;
-}
-
-/** Namespace options with a token's or the API's overrides applied. */
-export function withOverride(ns: ChannelOptions, o: SubscribeOverride | undefined) {
-  return {
-    presence: o?.presence ?? ns.presence,
-    joinLeave: o?.joinLeave ?? ns.join_leave,
-    forcePushJoinLeave: o?.forcePushJoinLeave ?? ns.force_push_join_leave,
-    forceRecovery: o?.forceRecovery ?? ns.force_recovery,
-    forcePositioning: o?.forcePositioning ?? ns.force_positioning,
-  };
 }
 
 /**

@@ -13,22 +13,18 @@ import {
 import type { Controller } from "../core/controller.js";
 import type { PresenceManager, PresenceStats } from "../core/presence-manager.js";
 import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
+import type { SubscribeOverride } from "../core/subscribe-override.js";
 import { type Disconnect, unsubscribes } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import { ChannelInterest } from "./channel-interest.js";
 import { ChannelLocks } from "./channel-locks.js";
 import { type ChannelInfo, type ChannelRules, createChannelRules } from "./channel-rules.js";
 import { Cluster } from "./cluster.js";
-import {
-  type ConnectionFilter,
-  commands,
-  type NodeSnapshot,
-  type SubscribeOverride,
-  withOverride,
-} from "./control.js";
+import { type ConnectionFilter, commands, type NodeSnapshot } from "./control.js";
 import { answerChannels } from "./control-handlers.js";
 import { createEngineBoundary } from "./engine-boundary.js";
 import { Hub, type HubSubscriber } from "./hub.js";
+import { resolveSubscribeOptions } from "./subscribe-options.js";
 import { surveyCodes } from "./surveys.js";
 
 export interface NodeOptions {
@@ -210,7 +206,10 @@ export class Node implements BrokerEventHandler {
 
   /** Subscribes a user's connections on every node, with the namespace's options and the request's overrides. */
   subscribeUser(target: ConnectionFilter, channel: string, req: ServerSubscribeRequest): Promise<void> {
-    const o = withOverride(this.channel(channel).options, req.override);
+    const o = resolveSubscribeOptions(this.channel(channel).options, {
+      by: "server",
+      override: req.override,
+    });
     return this.cluster.command(
       commands.subscribe(target, channel, {
         expireAt: req.expireAt,
@@ -218,10 +217,10 @@ export class Node implements BrokerEventHandler {
         data: req.data,
         recoverSince: req.recoverSince,
         presence: o.presence,
-        joinLeave: o.joinLeave,
-        pushJoinLeave: o.forcePushJoinLeave,
-        positioned: o.forcePositioning || o.forceRecovery,
-        recoverable: o.forceRecovery,
+        joinLeave: o.emitJoinLeave,
+        pushJoinLeave: o.pushJoinLeave,
+        positioned: o.positioned,
+        recoverable: o.recoverable,
       }),
     );
   }

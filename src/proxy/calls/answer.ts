@@ -3,7 +3,7 @@ import type {
   Error as ProxyError,
   SubscribeOptionOverride,
 } from "../../../gen/centrifugal/centrifugo/proxy/proxy_pb.js";
-import type { SubscriptionOverride } from "../../auth/claim-values.js";
+import type { SubscribeOverride } from "../../core/subscribe-override.js";
 import { Disconnect } from "../../errors/disconnect.js";
 import { errors, RotorError } from "../../errors/rotor-error.js";
 
@@ -42,7 +42,7 @@ export function payloadOf(raw: Uint8Array, b64: string): Uint8Array | undefined 
 }
 
 /** `{"presence": {"value": true}, …}` as the session's override (absent keys keep the namespace value). */
-export function overrideOf(o: SubscribeOptionOverride | undefined): SubscriptionOverride | undefined {
+export function overrideOf(o: SubscribeOptionOverride | undefined): SubscribeOverride | undefined {
   if (!o) return undefined;
   return {
     presence: o.presence?.value,

@@ -1,5 +1,5 @@
 import { CentrifugoProxy } from "../../../gen/centrifugal/centrifugo/proxy/proxy_pb.js";
-import type { SubscriptionOverride } from "../../auth/claim-values.js";
+import type { SubscribeOverride } from "../../core/subscribe-override.js";
 import { errors } from "../../errors/rotor-error.js";
 import type { BackendProxy, ProxyClient } from "../backend-proxy.js";
 import { overrideOf, payloadOf, refuseIfAsked } from "./answer.js";
@@ -12,7 +12,7 @@ export interface SubscribeGrant {
   readonly info: Uint8Array | undefined;
   /** Sent to the client in the subscribe reply. */
   readonly data: Uint8Array | undefined;
-  readonly override: SubscriptionOverride | undefined;
+  readonly override: SubscribeOverride | undefined;
 }
 
 /** The part of a SubscribeRequest the subscribe and subscribe-stream proxies share. */
@@ -34,7 +34,7 @@ export function subscribeRequest(
 /** A SubscribeResult as a grant; an empty or absent result grants the namespace defaults. */
 export function grantOf(
   r: { expireAt: bigint; info: Uint8Array; b64info: string; data: Uint8Array; b64data: string } | undefined,
-  override: SubscriptionOverride | undefined,
+  override: SubscribeOverride | undefined,
 ): SubscribeGrant {
   return {
     expireAt: Number(r?.expireAt ?? 0),
