@@ -25,7 +25,7 @@ mapfile -t files < <(find test -name '*.test.ts' | sort)
 run "${files[@]}"
 
 # Engine-dependent suites (server API, client pub/sub, recovery, presence,
-# history, server-side commands, emulation, the broker contract), each test
+# history, server-side commands, emulation), each test
 # file on a redis-server of its own.
 engine_suites=(
   test/api/history-surfaces.test.ts
@@ -34,7 +34,6 @@ engine_suites=(
   test/api/smoke.test.ts
   test/api/surface-equivalence.test.ts
   test/api/v2-methods.test.ts
-  test/broker/broker.test.ts
   test/client/cache-recovery.test.ts
   test/client/client-commands.test.ts
   test/client/fossil-delta.test.ts

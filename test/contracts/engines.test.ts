@@ -1,0 +1,71 @@
+import { after } from "node:test";
+import pino from "pino";
+import { createMemoryBroker } from "../../src/broker/memory/memory-broker.js";
+import { createNatsBroker } from "../../src/broker/nats/nats-broker.js";
+import { createRedisBroker } from "../../src/broker/redis/redis-broker.js";
+import { loadConfig } from "../../src/config/load.js";
+import type { Config } from "../../src/config/schema.js";
+import type { Broker } from "../../src/core/broker.js";
+import { type EngineWithRole, engineKinds, enginesWithRole } from "../../src/core/engines.js";
+import type { PresenceManager } from "../../src/core/presence-manager.js";
+import { NatsClient } from "../../src/nats/nats-client.js";
+import { createMemoryPresence } from "../../src/presence/memory/memory-presence.js";
+import { createRedisPresence } from "../../src/presence/redis/redis-presence.js";
+import { RedisShards } from "../../src/redis/redis-shards.js";
+import { type NatsProcess, startNats } from "../helpers/nats-servers.js";
+import { type RedisProcess, startRedis } from "../helpers/redis-servers.js";
+import { brokerContract } from "./broker-contract.js";
+import { presenceContract } from "./presence-contract.js";
+
+/**
+ * The engine contracts, run for every engine of the registry: a new engine
+ * gets its factories here (the compiler asks for them) and passes the same
+ * tests, skipping what its capabilities say it does not keep.
+ */
+
+const log = pino({ level: "silent" });
+let redis: Promise<RedisProcess> | undefined;
+let nats: Promise<NatsProcess> | undefined;
+let opened = 0;
+after(async () => {
+  await (await redis)?.stop();
+  await (await nats)?.stop();
+});
+
+/** A config for a fresh part: its own Redis prefix or NATS subject prefix. */
+async function configFor(engine: "redis" | "nats"): Promise<Config> {
+  opened += 1;
+  const prefix = `c${opened}`;
+  if (engine === "redis") {
+    redis ??= startRedis();
+    const address = (await redis).url;
+    return loadConfig({ object: { engine: { type: "redis", redis: { address, prefix } } } }).config!;
+  }
+  nats ??= startNats();
+  const url = (await nats).url;
+  return loadConfig({ object: { broker: { enabled: true, type: "nats", nats: { url, prefix } } } }).config!;
+}
+
+const brokers: Record<EngineWithRole<"broker">, () => Promise<Broker>> = {
+  memory: async () => createMemoryBroker(),
+  redis: async () => createRedisBroker(new RedisShards((await configFor("redis")).engine.redis, log), log),
+  nats: async () => createNatsBroker(new NatsClient((await configFor("nats")).broker.nats, log), log),
+};
+
+const presences: Record<EngineWithRole<"presence">, () => Promise<PresenceManager>> = {
+  memory: async () => createMemoryPresence(),
+  redis: async () => {
+    const shards = new RedisShards((await configFor("redis")).engine.redis, log);
+    const m = createRedisPresence(shards, { ttl: 60_000, userMapping: true });
+    await m.start();
+    return m;
+  },
+};
+
+/** The shortest time to live each engine counts in: Redis counts whole seconds. */
+const ttlUnitMs: Record<EngineWithRole<"broker">, number> = { memory: 20, redis: 1000, nats: 20 };
+
+for (const name of enginesWithRole("broker")) {
+  brokerContract(name, brokers[name], engineKinds[name].broker, { ttlUnitMs: ttlUnitMs[name] });
+}
+for (const name of enginesWithRole("presence")) presenceContract(name, presences[name]);
