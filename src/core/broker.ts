@@ -30,6 +30,8 @@ export function keepsHistory(size: number, ttl: number): boolean {
 export interface PublishResult extends StreamPosition {
   /** True when a version check dropped the publication. */
   readonly suppressed: boolean;
+  /** True when the idempotency key was seen before: nothing was published, the first result is answered again. */
+  readonly repeated?: boolean;
 }
 
 export interface HistoryFilter {

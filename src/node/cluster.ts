@@ -23,6 +23,8 @@ export interface ClusterMember {
   readonly hub: Hub;
   readonly log: Logger;
   snapshot(): NodeSnapshot;
+  /** How long a survey took, answered or not, in seconds. */
+  surveyed(op: string, seconds: number): void;
 }
 
 /** Centrifugo's cadence: a heartbeat every 3 s; a survey waits up to 10 s for every node. */
@@ -98,11 +100,14 @@ export class Cluster {
   /** Asks every live node, this one included; fails with 100 when one does not answer in time. */
   survey(op: string, data: Uint8Array): Promise<SurveyReply[]> {
     const expected = this.nodes().length;
-    return this.surveys.run(expected, async (id) => {
+    const started = performance.now();
+    const done = () => this.member.surveyed(op, (performance.now() - started) / 1000);
+    const replies = this.surveys.run(expected, async (id) => {
       const answered = this.answer(op, data).then((reply) => this.surveys.reply(id, reply));
       background(this.member.log, "survey answer", answered);
       if (expected > 1) await this.send(commands.surveyRequest(id, op, data));
     });
+    return replies.finally(done);
   }
 
   /** Asks one node: this one, or a live peer over the controller. */

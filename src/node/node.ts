@@ -38,6 +38,8 @@ export interface NodeOptions {
   readonly version: string;
   /** The node's aggregated metrics for Info (Centrifugo's `metrics` of a node result). */
   readonly infoMetrics?: () => NodeSnapshot["metrics"];
+  /** Told how long each survey of the cluster took, in seconds. */
+  readonly surveyed?: (op: string, seconds: number) => void;
 }
 
 export interface NodePublishOptions {
@@ -260,6 +262,10 @@ export class Node implements BrokerEventHandler {
       }
     }
     return out;
+  }
+
+  surveyed(op: string, seconds: number): void {
+    this.options.surveyed?.(op, seconds);
   }
 
   /** This node and the peers heard from within the last few seconds. */

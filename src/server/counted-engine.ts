@@ -9,6 +9,7 @@ function countedHandler(handler: BrokerEventHandler, m: NodeMetrics): BrokerEven
   return {
     onPublication(channel, pub, position, delta, prev) {
       m.received("publication");
+      if (pub.time > 0) m.pubSubLag(Math.max(0, Date.now() - pub.time) / 1000);
       const started = performance.now();
       handler.onPublication(channel, pub, position, delta, prev);
       m.broadcast((performance.now() - started) / 1000);
@@ -42,6 +43,7 @@ export function countedBroker(broker: Broker, m: NodeMetrics, b: BrokerMetrics):
       m.sent("publication");
       const result = await broker.publish(channel, data, options);
       if (result.suppressed) b.suppressed("version");
+      else if (result.repeated) b.suppressed("idempotency");
       return result;
     },
     publishJoin(channel, info) {

@@ -100,6 +100,7 @@ async function start(
     name: nodeName,
     version: rotorVersion,
     infoMetrics: infoMetrics.current,
+    surveyed: (op, seconds) => metrics.node.survey(op, seconds),
   });
   node.hub.observe(createChannelTally(metrics.client));
   metrics.node.watch(() => ({ ...node.snapshot(), numNodes: node.info().length }));

@@ -87,3 +87,22 @@ test("a publication dropped for a stale version counts as suppressed", async () 
   await publish(1);
   assert.equal(await metric(), before + 1);
 });
+
+test("a publish repeating an idempotency key counts as suppressed", async () => {
+  const metric = async () =>
+    sample(await scrape(`${server.url}/metrics`), "centrifugo_broker_publish_suppressed_count", {
+      reason: "idempotency",
+      channel_namespace: "",
+    }) ?? 0;
+  const before = await metric();
+  const publish = () =>
+    httpApi(
+      server.url,
+      "publish",
+      { channel: "versions", data: { n: 1 }, idempotency_key: "once" },
+      { "X-API-Key": testApiKey },
+    );
+  await publish();
+  await publish();
+  assert.equal(await metric(), before + 1);
+});

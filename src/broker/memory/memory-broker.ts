@@ -111,7 +111,7 @@ export function createMemoryBroker(): Broker {
       const now = Date.now();
       if (o.idempotencyKey) {
         const cached = idempotency.get(channel, o.idempotencyKey, now);
-        if (cached) return cached;
+        if (cached) return { ...cached, repeated: true };
       }
       let result: PublishResult;
       if (keepsHistory(o.historySize, o.historyTtl)) {

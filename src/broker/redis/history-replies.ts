@@ -37,6 +37,7 @@ export function readHistoryReply(reply: unknown): HistoryResult {
 
 /** `{offset, epoch, idempotent hit, suppressed}` → the publish result the API answers with. */
 export function readPublishReply(reply: unknown): PublishResult {
-  const [offset, epoch, , suppressed] = reply as unknown[];
-  return { offset: number(offset), epoch: text(epoch), suppressed: text(suppressed) === "1" };
+  const [offset, epoch, repeated, suppressed] = reply as unknown[];
+  const result = { offset: number(offset), epoch: text(epoch), suppressed: text(suppressed) === "1" };
+  return text(repeated) === "1" ? { ...result, repeated: true } : result;
 }

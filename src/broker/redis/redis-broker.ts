@@ -19,6 +19,7 @@ import { historyAddStream, historyStream, publishIdempotent } from "./scripts.js
 
 const defaultResultTtlMs = 300_000;
 const noHistory: PublishResult = Object.freeze({ offset: 0, epoch: "", suppressed: false });
+const repeatedNoHistory: PublishResult = Object.freeze({ ...noHistory, repeated: true });
 
 /** Whole seconds for Redis TTLs; a partial second rounds up so nothing expires early. */
 const seconds = (ms: number) => String(Math.ceil(ms / 1000));
@@ -113,11 +114,13 @@ export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
         return readPublishReply(reply);
       }
       if (o.idempotencyKey) {
-        await publishIdempotent.run(
+        const reply = await publishIdempotent.run(
           shard.command,
           [resultKey],
           [payload, k.pubSub(channel), "publish", resultTtl],
         );
+        // The script answers the cached result (an array) for a key seen before, the receivers count otherwise.
+        if (Array.isArray(reply)) return repeatedNoHistory;
       } else {
         await shard.command.publish(
           k.pubSub(channel),
