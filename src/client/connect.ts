@@ -12,8 +12,8 @@ import type { ChannelInfo } from "../node/channel-rules.js";
 import { connectViaProxy } from "../proxy/calls/connect.js";
 import { canSubscribeWithoutToken } from "./permissions.js";
 import type { ClientSession } from "./session.js";
-import { serverSideParams } from "./subscribe.js";
-import { type SubscribeParams, subscribeChannels } from "./subscribe-channel.js";
+import { serverSideParams } from "./subscribe-command.js";
+import { type SubscribeParams, subscribeChannels } from "./subscribe-flow.js";
 import { ttlUntil } from "./wire.js";
 
 interface ServerSub {

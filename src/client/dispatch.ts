@@ -12,7 +12,7 @@ import {
 import { handleConnect } from "./connect.js";
 import { handleRefresh, handleSubRefresh } from "./refresh.js";
 import type { ClientSession } from "./session.js";
-import { handleSubscribe, handleUnsubscribe } from "./subscribe.js";
+import { handleSubscribe, handleUnsubscribe } from "./subscribe-command.js";
 
 function isEmpty(c: Command): boolean {
   return (

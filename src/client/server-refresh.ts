@@ -3,7 +3,7 @@ import type { BackendProxy } from "../proxy/backend-proxy.js";
 import { refreshViaProxy } from "../proxy/calls/refresh.js";
 import { subRefreshViaProxy } from "../proxy/calls/sub-refresh.js";
 import type { ClientSession } from "./session.js";
-import { unsubscribeChannel } from "./subscribe-channel.js";
+import { unsubscribeChannel } from "./subscribe-flow.js";
 import type { Subscription } from "./subscription.js";
 
 /**

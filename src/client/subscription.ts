@@ -2,8 +2,8 @@ import { createDelta } from "fossil-delta";
 import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
 import { disconnects } from "../errors/disconnect.js";
 import type { FrameCache, HubSubscriber } from "../node/hub.js";
-import { NotJsonError } from "../protocol/json-raw.js";
-import { encodePublication, PayloadForm } from "../protocol/publication-message.js";
+import { NotJsonError } from "../protocol/embedded-json.js";
+import { encodePublicationMessage, PayloadForm } from "../protocol/publication-message.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import { patchSlot, publicationSlot } from "./frame-slots.js";
 import type { ClientSession } from "./session.js";
@@ -136,7 +136,14 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
     if (!message) {
       const payload = form === PayloadForm.DeltaPatch ? (frames[patchSlot] as Uint8Array) : pub.data;
       message = encodeOrFail(() =>
-        encodePublication(this.client.codec, this.client.unidirectional, this.channel, pub, form, payload),
+        encodePublicationMessage(
+          this.client.codec,
+          this.client.unidirectional,
+          this.channel,
+          pub,
+          form,
+          payload,
+        ),
       );
       frames[slot] = message;
     }

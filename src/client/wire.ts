@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { PublicationSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { Publication } from "../core/publication.js";
-import { jsonStringOf } from "../protocol/json-raw.js";
+import { jsonStringOf } from "../protocol/embedded-json.js";
 import type { ClientSession } from "./session.js";
 
 const maxTtl = 365 * 24 * 3600;

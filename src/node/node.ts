@@ -251,7 +251,7 @@ export class Node implements BrokerEventHandler {
   }
 
   /** Channels with at least one subscriber on any node, matching a glob pattern, with their subscriber counts. */
-  async channels(pattern: string): Promise<Map<string, number>> {
+  async surveyChannels(pattern: string): Promise<Map<string, number>> {
     const request = toBinary(ChannelsRequestSchema, create(ChannelsRequestSchema, { pattern }));
     const out = new Map<string, number>();
     for (const reply of await this.cluster.survey("channels", request)) {

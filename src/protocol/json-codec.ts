@@ -6,9 +6,9 @@ import {
   ReplySchema,
 } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { ClientCodec } from "./client-codec.js";
+import { NotJsonError } from "./embedded-json.js";
 import { decodeJsonMessage } from "./json/json-decode.js";
 import { encodeJsonMessage } from "./json/json-encode.js";
-import { NotJsonError } from "./json-raw.js";
 
 const newline = Buffer.from("\n");
 

@@ -1,6 +1,6 @@
 import type { ClientInfo, Publication } from "../core/publication.js";
 import type { ClientCodec } from "./client-codec.js";
-import { isJsonValue, jsonStringOf, NotJsonError, withoutNewlines } from "./json-raw.js";
+import { isJsonValue, jsonStringOf, NotJsonError, withoutNewlines } from "./embedded-json.js";
 
 /** How a subscriber receives a publication's payload. */
 export enum PayloadForm {
@@ -49,7 +49,7 @@ function jsonPublication(
  * payload bytes (a payload that is not JSON throws NotJsonError); protobuf
  * goes through the generated encoder.
  */
-export function encodePublication(
+export function encodePublicationMessage(
   codec: ClientCodec,
   uni: boolean,
   channel: string,

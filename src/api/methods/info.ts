@@ -34,7 +34,7 @@ export async function channels(
 ): Promise<MessageInitShape<typeof ChannelsResultSchema>> {
   if (req.pattern && !compileGlob(req.pattern)) throw apiErrors.internal();
   const out: Record<string, { numClients: number }> = {};
-  for (const [channel, numClients] of await node.channels(req.pattern)) out[channel] = { numClients };
+  for (const [channel, numClients] of await node.surveyChannels(req.pattern)) out[channel] = { numClients };
   return { channels: out };
 }
 

@@ -14,10 +14,10 @@ import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import { canSubscribeWithoutToken, canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
-import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./subscribe-channel.js";
-import { authorizeByBackend, type BackendGrant, grantedParams, runStream } from "./subscribe-proxy.js";
+import { authorizeByBackend, type BackendGrant, grantedParams, runStream } from "./subscribe-backend.js";
+import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./subscribe-flow.js";
 
-export { unsubscribeAll, unsubscribeChannel } from "./subscribe-channel.js";
+export { unsubscribeAll, unsubscribeChannel } from "./subscribe-flow.js";
 
 const rejectUnrecoveredFlag = 2n;
 

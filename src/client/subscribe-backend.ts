@@ -8,8 +8,8 @@ import type { SubscribeGrant } from "../proxy/calls/subscribe.js";
 import { subscribeViaProxy } from "../proxy/calls/subscribe.js";
 import { openSubscribeStream, type SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import type { ClientSession } from "./session.js";
-import type { SubscribeParams } from "./subscribe-channel.js";
-import { unsubscribeChannel } from "./subscribe-channel.js";
+import type { SubscribeParams } from "./subscribe-flow.js";
+import { unsubscribeChannel } from "./subscribe-flow.js";
 
 /** A subscription the backend decided on: by the subscribe proxy, or by a subscribe stream it opened. */
 export type BackendGrant =
