@@ -8,6 +8,7 @@ import {
 } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { NatsConfig } from "../config/engine-schema.js";
+import { OncePerCause } from "../lifecycle/log-limits.js";
 import { type NatsServers, parseNatsUrl } from "./nats-url.js";
 
 /** Pause between connection attempts, at start and after a loss (rotor's Redis pause too). */
@@ -62,7 +63,7 @@ export class NatsClient {
   private up = false;
   private closed = false;
   private users = 0;
-  private lastWarning = "";
+  private readonly warnings = new OncePerCause();
 
   /** Throws when `url` or a TLS file cannot be read, naming the option. */
   constructor(
@@ -145,7 +146,7 @@ export class NatsClient {
         }
         this.connection = connection;
         this.up = true;
-        this.lastWarning = "";
+        this.warnings.reset();
         this.log.info({ nats: this.servers.label }, `connected to NATS at ${connection.getServer()}`);
         void this.watch(connection);
         return;
@@ -164,7 +165,7 @@ export class NatsClient {
         this.warn("connection lost, reconnecting");
       } else if (status.type === "reconnect") {
         this.up = true;
-        this.lastWarning = "";
+        this.warnings.reset();
         this.log.info({ nats: this.servers.label }, "NATS connection is back");
       } else if (status.type === "close") {
         this.up = false;
@@ -174,8 +175,7 @@ export class NatsClient {
 
   /** Logs a connection problem once per distinct message, so an outage is one line, not one per retry. */
   private warn(what: string): void {
-    if (what === this.lastWarning) return;
-    this.lastWarning = what;
+    if (!this.warnings.first("connection", what)) return;
     this.log.warn({ nats: this.servers.label }, `NATS at ${this.servers.label} ${what}`);
   }
 }

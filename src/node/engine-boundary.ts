@@ -4,9 +4,7 @@ import type { Controller } from "../core/controller.js";
 import type { PresenceManager } from "../core/presence-manager.js";
 import { EngineError } from "../errors/engine-error.js";
 import { RotorError } from "../errors/rotor-error.js";
-
-/** Distinct causes remembered at most, so a storm of varied messages cannot grow the set without bound. */
-const maxCauses = 100;
+import { OncePerCause } from "../lifecycle/log-limits.js";
 
 /**
  * Where the engine meets the node. Every rejection of a broker, presence
@@ -17,19 +15,21 @@ const maxCauses = 100;
  * refusal (a RotorError: NATS keeps no history) passes unchanged.
  */
 export function createEngineBoundary(log: Logger) {
-  const logged = new Set<string>();
+  const logged = new OncePerCause();
+  let failing = false;
   function guard<T>(call: string, work: Promise<T>): Promise<T> {
     return work.then(
       (value) => {
-        if (logged.size > 0) logged.clear();
+        if (failing) {
+          failing = false;
+          logged.reset();
+        }
         return value;
       },
       (err: unknown) => {
         if (err instanceof RotorError) throw err;
-        const key = `${call}\n${err instanceof Error ? err.message : String(err)}`;
-        if (!logged.has(key)) {
-          if (logged.size >= maxCauses) logged.clear();
-          logged.add(key);
+        failing = true;
+        if (logged.first(call, err instanceof Error ? err.message : String(err))) {
           log.error({ err, call }, "engine call failed");
         }
         throw new EngineError(call, err);

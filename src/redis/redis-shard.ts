@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
+import { OncePerCause } from "../lifecycle/log-limits.js";
 import type { HostPort } from "./redis-address.js";
 import type { ShardOptions } from "./shard-options.js";
 
@@ -75,7 +76,7 @@ async function clusterEnabled(client: Redis): Promise<boolean> {
 export class RedisShard {
   private client: RedisClient | undefined;
   /** The last problem logged per kind of connection, so an outage is one line per kind, not one per retry. */
-  private readonly warnings = new Map<string, string>();
+  private readonly warnings = new OncePerCause();
 
   constructor(
     readonly options: ShardOptions,
@@ -131,14 +132,13 @@ export class RedisShard {
 
   /** Logs a connection problem, once per kind (`what`) and distinct message. */
   warn(err: Error, what: string): void {
-    if (this.warnings.get(what) === err.message) return;
-    this.warnings.set(what, err.message);
+    if (!this.warnings.first(what, err.message)) return;
     this.log.warn({ redis: this.options.label }, `Redis at ${this.options.label} ${what}: ${err.message}`);
   }
 
   /** A connection of that kind works again: its next problem is worth a line. */
   recovered(what: string): void {
-    this.warnings.delete(what);
+    this.warnings.recovered(what);
   }
 
   close(): void {
@@ -171,7 +171,7 @@ export class RedisShard {
   private async ready(client: RedisClient): Promise<void> {
     client.on("error", (err: Error) => this.warn(err, unreachable));
     client.on("ready", () => {
-      if (this.warnings.has(unreachable))
+      if (this.warnings.failing(unreachable))
         this.log.info({ redis: this.options.label }, "Redis connection is back");
       this.recovered(unreachable);
     });

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Broker, BrokerEventHandler, PublishResult } from "../../core/broker.js";
 import type { StreamPosition } from "../../core/publication.js";
 import { errors } from "../../errors/rotor-error.js";
+import { malformedMessages } from "../../lifecycle/log-limits.js";
 import type { NatsClient } from "../../nats/nats-client.js";
 import { isWildcard, natsKeys } from "./keys.js";
 import { decodePush, encodeJoinLeavePush, encodePublicationPush } from "./pubsub-payload.js";
@@ -26,7 +27,7 @@ export function createNatsBroker(client: NatsClient, log: Logger): Broker {
   const keys = natsKeys(client.config);
   const subscriptions = new Map<string, Subscription>();
   let handler: BrokerEventHandler | undefined;
-  let malformed = 0;
+  const malformed = malformedMessages(log, "NATS message");
 
   function receive(subscribed: string, data: Uint8Array, subject: string): void {
     if (raw.enabled) {
@@ -36,7 +37,7 @@ export function createNatsBroker(client: NatsClient, log: Logger): Broker {
     }
     const push = decodePush(data);
     if (!push) {
-      if (malformed++ % 1000 === 0) log.warn({ subject }, "ignoring a malformed NATS message");
+      malformed({ subject });
       return;
     }
     if (push.kind === "publication") {

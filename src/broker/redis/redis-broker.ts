@@ -7,6 +7,7 @@ import {
   keepsHistory,
   type PublishResult,
 } from "../../core/broker.js";
+import { malformedMessages } from "../../lifecycle/log-limits.js";
 import { PubSubConnection } from "../../redis/pubsub-connection.js";
 import type { RedisShard } from "../../redis/redis-shard.js";
 import type { RedisShards } from "../../redis/redis-shards.js";
@@ -35,7 +36,7 @@ export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
   let handler: BrokerEventHandler | undefined;
   const pubSubs = new Map<RedisShard, PubSubConnection>();
   const keysOf = new Map<RedisShard, BrokerKeys>();
-  let malformed = 0;
+  const malformed = malformedMessages(log, "PUB/SUB message");
 
   const keys = (shard: RedisShard) => keysOf.get(shard)!;
 
@@ -43,9 +44,7 @@ export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
     const channel = k.channelOf(channelName.toString());
     const decoded = channel === undefined ? undefined : decodePubSubMessage(message);
     if (channel === undefined || !decoded) {
-      if (channelName.toString() !== k.service && malformed++ % 1000 === 0) {
-        log.warn({ channel: channelName.toString() }, "ignoring a malformed PUB/SUB message");
-      }
+      if (channelName.toString() !== k.service) malformed({ channel: channelName.toString() });
       return;
     }
     if (decoded.kind === "publication") {
