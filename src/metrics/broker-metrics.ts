@@ -4,8 +4,9 @@ import { metricKinds } from "./metric-kinds.js";
 /**
  * The `centrifugo_broker_*` metrics a broker reports about itself: publishes
  * it suppressed (an idempotency key seen before, a stale version), and for
- * Redis, PUB/SUB errors, dropped messages and buffered messages per shard
- * processor.
+ * Redis, PUB/SUB errors by kind. Dropped and buffered messages are
+ * Centrifugo's per-processor buffers, which rotor does not have: they are
+ * reported as 0.
  */
 export function createBrokerMetrics(registry: Registry) {
   const m = metricKinds(registry, "broker");
@@ -26,21 +27,15 @@ export function createBrokerMetrics(registry: Registry) {
     "channel_type",
     "pub_sub_processor",
   ]);
+  // PUB/SUB messages go to the node as they arrive: rotor buffers none, so none is dropped for a full buffer.
+  dropped.inc({ broker_name: "", channel_type: "client" }, 0);
+  buffered.set({ broker_name: "", channel_type: "client", pub_sub_processor: "0" }, 0);
   return {
     suppressed(reason: "idempotency" | "version"): void {
       suppressed.inc({ reason, channel_namespace: "" });
     },
     pubSubError(brokerName: string, error: string): void {
       pubSubErrors.inc({ broker_name: brokerName, error });
-    },
-    dropped(brokerName: string, channelType: string): void {
-      dropped.inc({ broker_name: brokerName, channel_type: channelType });
-    },
-    buffered(brokerName: string, channelType: string, processor: number, count: number): void {
-      buffered.set(
-        { broker_name: brokerName, channel_type: channelType, pub_sub_processor: String(processor) },
-        count,
-      );
     },
   };
 }

@@ -7,6 +7,8 @@ export interface PubSubEvents {
   onMessage(channel: Buffer, message: Buffer): void;
   /** The connection dropped and is subscribed again: messages published in between were lost. */
   onRestored(channels: readonly string[]): void;
+  /** The connection failed (it reconnects on its own). */
+  onFailure?(): void;
 }
 
 /** Centrifugo's SUBSCRIBE batch size when resubscribing. */
@@ -103,7 +105,10 @@ export class PubSubConnection {
       const client = new Redis(this.shard.pubSubOptions());
       this.current = client;
       const ended = new Promise<void>((resolve) => client.once("end", resolve));
-      client.on("error", (err: Error) => this.shard.warn(err, failed));
+      client.on("error", (err: Error) => {
+        this.events.onFailure?.();
+        this.shard.warn(err, failed);
+      });
       client.on("messageBuffer", (channel: Buffer, message: Buffer) => this.receive(channel, message));
       try {
         await client.connect();
@@ -119,6 +124,7 @@ export class PubSubConnection {
         await ended;
         clearInterval(probing);
       } catch (err) {
+        this.events.onFailure?.();
         this.shard.warn(err as Error, failed);
         client.disconnect();
       }

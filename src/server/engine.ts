@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { createMemoryBroker } from "../broker/memory/memory-broker.js";
 import { createNatsBroker } from "../broker/nats/nats-broker.js";
-import { createRedisBroker } from "../broker/redis/redis-broker.js";
+import { createRedisBroker, type PubSubReport } from "../broker/redis/redis-broker.js";
 import type { RedisConnectionConfig, RedisPresenceConfig } from "../config/engine-schema.js";
 import type { Config } from "../config/schema.js";
 import { createMemoryController } from "../controller/memory/memory-controller.js";
@@ -28,6 +28,7 @@ export interface Engine {
 interface EngineContext {
   readonly config: Config;
   readonly log: Logger;
+  readonly pubSub: PubSubReport | undefined;
   /** The connection object of a config section, made once: parts configured with the same section share it. */
   shared<T>(section: object, open: () => T): T;
 }
@@ -43,7 +44,10 @@ const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
   memory: () => ({ broker: createMemoryBroker(), controller: createMemoryController() }),
   redis: (ctx, redis) => {
     const shards = redisShards(ctx, redis);
-    return { broker: createRedisBroker(shards, ctx.log), controller: createRedisController(shards) };
+    return {
+      broker: createRedisBroker(shards, ctx.log, ctx.pubSub),
+      controller: createRedisController(shards),
+    };
   },
   nats: (ctx) => {
     const nats = ctx.config.broker.nats;
@@ -71,11 +75,12 @@ const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
  * NATS broker and its controller share one NATS connection. Throws on an
  * unusable address.
  */
-export function createEngine(config: Config, log: Logger): Engine {
+export function createEngine(config: Config, log: Logger, pubSub?: PubSubReport): Engine {
   const connections = new Map<object, unknown>();
   const ctx: EngineContext = {
     config,
     log,
+    pubSub,
     shared<T>(section: object, open: () => T): T {
       if (!connections.has(section)) connections.set(section, open());
       return connections.get(section) as T;

@@ -87,7 +87,8 @@ async function start(
   const infoMetrics = createInfoMetrics(metrics.registry, config.node.info_metrics_aggregate_interval);
   await parts.start({ name: "info metrics", stop: async () => infoMetrics.close() });
   const tokens = await createTokenVerifier(config.client);
-  const engine = given ?? createEngine(config, logger);
+  const pubSub = { error: (kind: string) => metrics.broker.pubSubError("", kind) };
+  const engine = given ?? createEngine(config, logger, pubSub);
   let port = config.http_server.port;
   const nodeName = () => `${hostname()}_${port}${role ? `_w${role.number}` : ""}`;
   const node = new Node({

@@ -22,6 +22,17 @@ const defaultResultTtlMs = 300_000;
 const noHistory: PublishResult = Object.freeze({ offset: 0, epoch: "", suppressed: false });
 const repeatedNoHistory: PublishResult = Object.freeze({ ...noHistory, repeated: true });
 
+/**
+ * What the broker tells about its PUB/SUB connections, in the error kinds of
+ * Centrifugo's `centrifugo_broker_redis_pub_sub_errors`: an unreadable
+ * message, a failed connection, a failed channel subscribe.
+ */
+export interface PubSubReport {
+  error(kind: "handle_client_message" | "connection" | "subscribe_channel"): void;
+}
+
+const ignoreReports: PubSubReport = { error() {} };
+
 /** Whole seconds for Redis TTLs; a partial second rounds up so nothing expires early. */
 const seconds = (ms: number) => String(Math.ceil(ms / 1000));
 
@@ -32,7 +43,11 @@ const seconds = (ms: number) => String(Math.ceil(ms / 1000));
  * suppression, deltas, join/leave over PUB/SUB. Each shard has one dedicated
  * PUB/SUB connection for channels, resubscribed after it reconnects.
  */
-export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
+export function createRedisBroker(
+  shards: RedisShards,
+  log: Logger,
+  report: PubSubReport = ignoreReports,
+): Broker {
   let handler: BrokerEventHandler | undefined;
   const pubSubs = new Map<RedisShard, PubSubConnection>();
   const keysOf = new Map<RedisShard, BrokerKeys>();
@@ -44,7 +59,9 @@ export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
     const channel = k.channelOf(channelName.toString());
     const decoded = channel === undefined ? undefined : decodePubSubMessage(message);
     if (channel === undefined || !decoded) {
-      if (channelName.toString() !== k.service) malformed({ channel: channelName.toString() });
+      if (channelName.toString() === k.service) return;
+      report.error("handle_client_message");
+      malformed({ channel: channelName.toString() });
       return;
     }
     if (decoded.kind === "publication") {
@@ -74,6 +91,7 @@ export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
           keysOf.set(shard, k);
           const pubSub = new PubSubConnection(shard, [k.service], {
             onMessage: (channel, message) => receive(k, channel, message),
+            onFailure: () => report.error("connection"),
             onRestored: (names) => {
               const channels = names.map((name) => k.channelOf(name)).filter((c) => c !== undefined);
               handler?.onDeliveryGap(channels);
@@ -147,6 +165,7 @@ export function createRedisBroker(shards: RedisShards, log: Logger): Broker {
           done.push([pubSub, names]);
         });
       } catch (err) {
+        report.error("subscribe_channel");
         // The subscribe's failure is the one reported; an undo that fails leaves channels nobody reads.
         await Promise.allSettled(done.map(([pubSub, names]) => pubSub.unsubscribe(names)));
         throw err;
