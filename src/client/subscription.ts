@@ -2,6 +2,7 @@ import { createDelta } from "fossil-delta";
 import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
 import { disconnects } from "../errors/disconnect.js";
 import type { FrameCache, HubSubscriber } from "../node/hub.js";
+import type { ResolvedOptions } from "../node/subscribe-options.js";
 import { NotJsonError } from "../protocol/embedded-json.js";
 import { encodePublicationMessage, PayloadForm } from "../protocol/publication-message.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
@@ -9,19 +10,8 @@ import { patchSlot, publicationSlot } from "./frame-slots.js";
 import type { ClientSession } from "./session.js";
 import type { RegisteredSubscription, SubscriptionPhase } from "./subscription-registry.js";
 
-/** What a subscription does, settled when it is created. */
-export interface SubscriptionOptions {
-  /** Kept in channel presence. */
-  readonly presence: boolean;
-  /** Emits join/leave when it starts and ends. */
-  readonly emitJoinLeave: boolean;
-  /** Receives other subscribers' join/leave. */
-  readonly pushJoinLeave: boolean;
-  /** Tracks the stream position and requires gapless delivery. */
-  readonly positioned: boolean;
-  readonly recoverable: boolean;
-  /** Receives fossil deltas. */
-  readonly delta: boolean;
+/** What a subscription does, settled when it is created: the resolved channel options and where it came from. */
+export interface SubscriptionOptions extends ResolvedOptions {
   readonly serverSide: boolean;
   readonly chanInfo: Uint8Array | undefined;
   /** Its expiry is extended by the sub_refresh proxy, not by the client with a token. */

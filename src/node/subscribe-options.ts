@@ -33,13 +33,16 @@ export type OptionsSource =
 
 /** What a subscription does, as far as the namespace and its source decide. */
 export interface ResolvedOptions {
+  /** Kept in channel presence. */
   readonly presence: boolean;
   /** Its start and end are published as join and leave. */
   readonly emitJoinLeave: boolean;
   /** It receives the others' join and leave. */
   readonly pushJoinLeave: boolean;
+  /** Tracks the stream position and requires gapless delivery. */
   readonly positioned: boolean;
   readonly recoverable: boolean;
+  /** Receives fossil deltas. */
   readonly delta: boolean;
 }
 
