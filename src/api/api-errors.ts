@@ -26,11 +26,12 @@ export function toApiError(err: unknown): RotorError {
 }
 
 /**
- * The API's view of an engine failure under publish or history: 100, as
- * Centrifugo answers for every broker error (NATS answers history with 108,
- * a wildcard publish with 107), except the codes listed, which the node
- * itself raises (an unrecoverable position, a bad `since`). Anything that is
- * not a RotorError passes unchanged, to be logged and answered with 100.
+ * The API's view of a failure under publish or history: 100, as Centrifugo
+ * answers for every broker error — an engine failure (EngineError, logged by
+ * the node) or a broker's refusal (NATS answers history with 108, a wildcard
+ * publish with 107) — except the codes listed, which the node itself raises
+ * (an unrecoverable position, a bad `since`). Anything that is not a
+ * RotorError is a bug and passes unchanged, to be logged and answered with 100.
  */
 export function engineFailure(err: unknown, keep: readonly number[] = []): unknown {
   return err instanceof RotorError && !keep.includes(err.code) ? apiErrors.internal() : err;
