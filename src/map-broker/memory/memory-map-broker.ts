@@ -1,7 +1,7 @@
-import { errors } from "../../errors/rotor-error.js";
 import { ExpiryQueue } from "../../broker/memory/expiry-queue.js";
 import { IdempotencyCache } from "../../broker/memory/idempotency-cache.js";
 import type { StreamPosition } from "../../broker/types.js";
+import { errors } from "../../errors/rotor-error.js";
 import type {
   MapBroker,
   MapBrokerEventHandler,
@@ -12,8 +12,8 @@ import type {
   SuppressReason,
 } from "../types.js";
 import { checkPublish, defaultIdempotentResultTtlMs, hasStream, mapOptionsOf } from "../write-checks.js";
-import { MapChannel } from "./map-channel.js";
 import { createExpiryCleanup } from "./expiry-cleanup.js";
+import { MapChannel } from "./map-channel.js";
 
 export interface MemoryMapBrokerOptions {
   readonly channels: MapChannelResolver;
@@ -82,7 +82,12 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
     handler?.onPublication(channel, pub, position(ch), prev !== undefined, prev);
   }
 
-  function remember(channel: string, id: string | undefined, ttl: number | undefined, result: MapUpdateResult) {
+  function remember(
+    channel: string,
+    id: string | undefined,
+    ttl: number | undefined,
+    result: MapUpdateResult,
+  ) {
     if (!id) return;
     const at = Date.now() + (ttl ?? defaultIdempotentResultTtlMs);
     idempotency.set(channel, id, { ...result.position, suppressed: false }, at);
@@ -91,10 +96,21 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
   function cached(channel: string, id: string | undefined, now: number): MapUpdateResult | undefined {
     const hit = id ? idempotency.get(channel, id, now) : undefined;
     if (!hit) return undefined;
-    return { position: { offset: hit.offset, epoch: hit.epoch }, suppressed: true, suppressReason: "idempotency" };
+    return {
+      position: { offset: hit.offset, epoch: hit.epoch },
+      suppressed: true,
+      suppressReason: "idempotency",
+    };
   }
 
-  function removeKey(channel: string, ch: MapChannel, options: MapChannelOptions, key: string, now: number, tags?: Readonly<Record<string, string>>) {
+  function removeKey(
+    channel: string,
+    ch: MapChannel,
+    options: MapChannelOptions,
+    key: string,
+    now: number,
+    tags?: Readonly<Record<string, string>>,
+  ) {
     const entry = ch.entries.get(key);
     if (!entry) return undefined;
     ch.delete(key);
