@@ -15,10 +15,14 @@ function scope() {
   const brokers: MapBroker[] = [];
   const servers: RedisProcess[] = [];
   const clients: Redis[] = [];
+  const keep = <T>(list: T[]) => (item: T) => {
+    list.push(item);
+    return item;
+  };
   return {
-    broker: (b: MapBroker) => (brokers.push(b), b),
-    server: (r: RedisProcess) => (servers.push(r), r),
-    client: (c: Redis) => (clients.push(c), c),
+    broker: keep(brokers),
+    server: keep(servers),
+    client: keep(clients),
     async close() {
       await Promise.all(brokers.map((b) => b.close()));
       for (const c of clients) c.disconnect();

@@ -22,6 +22,8 @@ export interface MemoryMapBrokerOptions {
 }
 
 const empty = new Uint8Array();
+/** Stands in for an ephemeral channel with no keys: read, never written. */
+const absent = new MapChannel();
 
 /**
  * The single-node map broker: state and streams live in this process and
@@ -52,6 +54,14 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
       channels.set(channel, ch);
     }
     return ch;
+  }
+
+  /**
+   * The channel to read or remove from: stream modes create it (its epoch is
+   * the position readers hold); an absent ephemeral channel is not created.
+   */
+  function existing(channel: string, options: MapChannelOptions, now: number): MapChannel {
+    return hasStream(options) ? ensure(channel, now) : (live(channel, now) ?? absent);
   }
 
   const position = (ch: MapChannel): StreamPosition => ({ offset: ch.top, epoch: ch.epoch });
@@ -117,6 +127,8 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
     const removal = { key, removed: true, data: empty, tags: tags ?? entry.pub.tags, time: now };
     const pub = commit(channel, ch, options, removal, now);
     deliver(channel, ch, pub);
+    // An ephemeral channel has no position to keep: once empty it takes no memory.
+    if (!hasStream(options) && ch.entries.size === 0) channels.delete(channel);
     return pub;
   }
 
@@ -198,7 +210,7 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
       const now = Date.now();
       const hit = cached(channel, r.idempotencyKey, now);
       if (hit) return hit;
-      const ch = ensure(channel, now);
+      const ch = existing(channel, options, now);
       if (!removeKey(channel, ch, options, key, now, r.tags)) return suppressed(ch, "key_not_found");
       const result = { position: position(ch), suppressed: false };
       remember(channel, r.idempotencyKey, r.idempotentResultTtl, result);
@@ -206,8 +218,7 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
     },
 
     async readState(channel, request) {
-      mapOptionsOf(o.channels, channel);
-      const ch = ensure(channel, Date.now());
+      const ch = existing(channel, mapOptionsOf(o.channels, channel), Date.now());
       const at = position(ch);
       if (request.revision && request.revision.epoch !== at.epoch) throw errors.unrecoverablePosition();
       if (request.key !== undefined) {
@@ -220,9 +231,8 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
     },
 
     async readStream(channel, request) {
-      mapOptionsOf(o.channels, channel);
       const now = Date.now();
-      const ch = ensure(channel, now);
+      const ch = existing(channel, mapOptionsOf(o.channels, channel), now);
       if (request.since?.epoch && request.since.epoch !== ch.epoch) throw errors.unrecoverablePosition();
       return { publications: ch.read(request, now), position: position(ch) };
     },

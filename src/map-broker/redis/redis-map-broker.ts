@@ -284,8 +284,17 @@ export function createRedisMapBroker(shards: RedisShards, o: RedisMapBrokerOptio
       ]);
     },
 
-    subscribe(channels) {
-      return eachShard(channels, (pubSub, names) => pubSub.subscribe(names));
+    async subscribe(channels) {
+      const done: [PubSubConnection, string[]][] = [];
+      try {
+        await eachShard(channels, async (pubSub, names) => {
+          await pubSub.subscribe(names);
+          done.push([pubSub, names]);
+        });
+      } catch (err) {
+        await Promise.all(done.map(([pubSub, names]) => pubSub.unsubscribe(names)));
+        throw err;
+      }
     },
 
     unsubscribe(channels) {
