@@ -15,10 +15,12 @@ function scope() {
   const brokers: MapBroker[] = [];
   const servers: RedisProcess[] = [];
   const clients: Redis[] = [];
-  const keep = <T>(list: T[]) => (item: T) => {
-    list.push(item);
-    return item;
-  };
+  const keep =
+    <T>(list: T[]) =>
+    (item: T) => {
+      list.push(item);
+      return item;
+    };
   return {
     broker: keep(brokers),
     server: keep(servers),
