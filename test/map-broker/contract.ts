@@ -40,14 +40,16 @@ export interface Delivery {
 /** A handler recording what a broker delivers. */
 export function recorder() {
   const received: Delivery[] = [];
+  const gaps: string[][] = [];
   const handler: MapBrokerEventHandler = {
     onPublication: (channel, pub, position, delta, prev) =>
       received.push({ channel, pub, position, delta, prev }),
-    onDeliveryGap: () => {},
+    onDeliveryGap: (channels) => gaps.push([...channels]),
   };
   return {
     handler,
     received,
+    gaps,
     of: (channel: string) => received.filter((d) => d.channel === channel),
     async wait(channel: string, count: number) {
       await waitUntil(

@@ -175,6 +175,27 @@ describe("redis map broker: nodes, shards, expiry, failures", () => {
     assert.equal(outcomes.at(-1)!.status, "rejected", "a write after the kill fails");
   });
 
+  test("after Redis comes back the node is told of a possible gap and changes flow again", async () => {
+    const redis = s.server(await startRedis());
+    const rec = recorder();
+    const node = s.broker(await startRedisMapBroker([redis.url], rec.handler));
+    await node.subscribe(["per:back"]);
+    await redis.kill();
+    await redis.restart();
+    await waitUntil("gap reported", async () => rec.gaps.some((g) => g.includes("per:back")), 10_000);
+    await waitUntil(
+      "write accepted",
+      () =>
+        node.publish("per:back", "k", { data: bytes("1") }).then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    );
+    const [d] = await rec.wait("per:back", 1);
+    assert.equal(d!.pub.key, "k");
+  });
+
   test("through Sentinel: writes, reads and deliveries", async () => {
     const setup = await startSentinelSetup();
     try {
