@@ -1,14 +1,25 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { Redis } from "ioredis";
+import pino from "pino";
+import { loadConfig } from "../../src/config/load.js";
+import { createRedisMapBroker } from "../../src/map-broker/redis/redis-map-broker.js";
 import { mapFindExpired, mapRemoveExpired } from "../../src/map-broker/redis/scripts.js";
 import type { MapBroker } from "../../src/map-broker/types.js";
 import { shardIndex } from "../../src/redis/jump-hash.js";
-import { type RedisProcess, startRedis, startSentinelSetup, waitUntil } from "../helpers/redis-servers.js";
-import { recorder } from "./contract.js";
+import { RedisShards } from "../../src/redis/redis-shards.js";
+import {
+  type RedisProcess,
+  startRedis,
+  startRedisCluster,
+  startSentinelSetup,
+  waitUntil,
+} from "../helpers/redis-servers.js";
+import { recorder, testChannels } from "./contract.js";
 import { startRedisMapBroker } from "./redis-helpers.js";
 
 const bytes = (s: string) => Buffer.from(s);
+const log = pino({ level: "silent" });
 
 /** Brokers and servers a test started, closed after it. */
 function scope() {
@@ -194,6 +205,24 @@ describe("redis map broker: nodes, shards, expiry, failures", () => {
     );
     const [d] = await rec.wait("per:back", 1);
     assert.equal(d!.pub.key, "k");
+  });
+
+  test("a Redis Cluster is refused at start, as Centrifugo refuses it", async () => {
+    const cluster = await startRedisCluster();
+    const loaded = loadConfig({
+      object: { engine: { type: "redis", redis: { address: cluster.nodes[0]!.url } } },
+    });
+    const broker = createRedisMapBroker(
+      new RedisShards(loaded.config!.engine.redis, log),
+      { channels: testChannels },
+      log,
+    );
+    try {
+      await assert.rejects(broker.start(recorder().handler), /redis cluster requires sharded PUB\/SUB/);
+    } finally {
+      await broker.close();
+      await cluster.stop();
+    }
   });
 
   test("through Sentinel: writes, reads and deliveries", async () => {
