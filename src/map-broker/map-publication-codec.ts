@@ -1,7 +1,6 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { PublicationSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
-import { encodePublication } from "../broker/publication-codec.js";
-import type { ClientInfo } from "../broker/types.js";
+import { clientInfo, encodePublication } from "../broker/publication-codec.js";
 import { varintSize, writeVarint } from "../protocol/varint.js";
 import type { MapPublication } from "./types.js";
 
@@ -29,20 +28,6 @@ export function encodeMapPublication(pub: Omit<MapPublication, "offset">): Buffe
     out[at++] = 1;
   }
   return out;
-}
-
-function clientInfo(info: {
-  user: string;
-  client: string;
-  connInfo: Uint8Array;
-  chanInfo: Uint8Array;
-}): ClientInfo {
-  return {
-    user: info.user,
-    client: info.client,
-    connInfo: info.connInfo.length > 0 ? info.connInfo : undefined,
-    chanInfo: info.chanInfo.length > 0 ? info.chanInfo : undefined,
-  };
 }
 
 /** Decodes a stored or published map change, giving it the offset that travelled beside it; throws on bytes that are not one. */

@@ -1,3 +1,4 @@
+import { decimal } from "../../broker/redis/pubsub-payload.js";
 import type { StreamPosition } from "../../broker/types.js";
 import { decodeMapPublication } from "../map-publication-codec.js";
 import type { MapPublication } from "../types.js";
@@ -11,18 +12,6 @@ export interface MapPubSubMessage {
 }
 
 const colon = 0x3a;
-
-/** A decimal number in `[start, end)`; undefined when the text is not one. */
-function decimal(message: Buffer, start: number, end: number): number | undefined {
-  if (end <= start || end - start > 16) return undefined;
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const digit = message[i]! - 0x30;
-    if (digit < 0 || digit > 9) return undefined;
-    n = n * 10 + digit;
-  }
-  return n;
-}
 
 /** Splits `<offset>:<epoch>:<rest>`; undefined when the header is not one. */
 export function splitStoredValue(value: Buffer): { offset: number; epoch: string; rest: Buffer } | undefined {

@@ -12,6 +12,8 @@ import type {
   MapBroker,
   MapBrokerEventHandler,
   MapChannelResolver,
+  MapPublishOptions,
+  MapRemoveOptions,
   MapUpdateResult,
   SuppressReason,
 } from "../types.js";
@@ -34,6 +36,7 @@ export interface RedisMapBrokerOptions {
   readonly skipPubSub?: boolean | undefined;
 }
 
+const empty = new Uint8Array();
 const text = (value: unknown) => (Buffer.isBuffer(value) ? value.toString("latin1") : String(value ?? ""));
 
 /** `{offset, epoch, reason}` → the write's result. */
@@ -82,6 +85,53 @@ export function createRedisMapBroker(shards: RedisShards, o: RedisMapBrokerOptio
     await Promise.all(
       [...shards.group(channels)].map(([shard, list]) => act(pubSubs.get(shard)!, list.map(k.pubSub))),
     );
+  }
+
+  /** Runs the update script: a publish when `p` is given, else a remove. */
+  async function update(
+    channel: string,
+    key: string,
+    p: MapPublishOptions | undefined,
+    r: MapRemoveOptions = {},
+  ): Promise<MapUpdateResult> {
+    const options = mapOptionsOf(o.channels, channel);
+    if (p) checkPublish(options, p);
+    const w = p ?? r;
+    const shard = shards.forChannel(channel);
+    const now = Date.now();
+    const payload = encodeMapPublication({
+      key,
+      removed: !p,
+      data: p?.data ?? empty,
+      info: p?.info,
+      tags: w.tags,
+      time: now,
+    });
+    const resultTtl = w.idempotencyKey
+      ? (w.idempotentResultTtl ?? o.idempotentResultTtlMs ?? defaultIdempotentResultTtlMs)
+      : 0;
+    const reply = await mapUpdate.run(shard.command, scriptKeys(k, channel, w.idempotencyKey), [
+      p ? "publish" : "remove",
+      key,
+      payload,
+      hasStream(options) ? "1" : "0",
+      options.streamSize,
+      options.streamTtl,
+      options.metaTtl,
+      newEpoch(),
+      skipPubSub ? "" : k.pubSub(channel),
+      resultTtl,
+      p?.delta ? "1" : "0",
+      p?.version ?? 0,
+      p?.versionEpoch ?? "",
+      p?.keyMode ?? "",
+      p?.refreshTtlOnSuppress ? "1" : "0",
+      options.keyTtl,
+      now,
+      channel,
+      !p && !r.tags ? "1" : "0",
+    ]);
+    return updateResult(reply);
   }
 
   async function readStream(
@@ -140,82 +190,12 @@ export function createRedisMapBroker(shards: RedisShards, o: RedisMapBrokerOptio
       );
     },
 
-    async publish(channel, key, p) {
-      const options = mapOptionsOf(o.channels, channel);
-      checkPublish(options, p);
-      const shard = shards.forChannel(channel);
-      const now = Date.now();
-      const payload = encodeMapPublication({
-        key,
-        removed: false,
-        data: p.data,
-        info: p.info,
-        tags: p.tags,
-        time: now,
-      });
-      const resultTtl = p.idempotencyKey
-        ? (p.idempotentResultTtl ?? o.idempotentResultTtlMs ?? defaultIdempotentResultTtlMs)
-        : 0;
-      const reply = await mapUpdate.run(shard.command, scriptKeys(k, channel, p.idempotencyKey), [
-        "publish",
-        key,
-        payload,
-        hasStream(options) ? "1" : "0",
-        options.streamSize,
-        options.streamTtl,
-        options.metaTtl,
-        newEpoch(),
-        skipPubSub ? "" : k.pubSub(channel),
-        resultTtl,
-        p.delta ? "1" : "0",
-        p.version ?? 0,
-        p.versionEpoch ?? "",
-        p.keyMode ?? "",
-        p.refreshTtlOnSuppress ? "1" : "0",
-        options.keyTtl,
-        now,
-        channel,
-        "0",
-      ]);
-      return updateResult(reply);
+    publish(channel, key, p) {
+      return update(channel, key, p);
     },
 
-    async remove(channel, key, r) {
-      const options = mapOptionsOf(o.channels, channel);
-      const shard = shards.forChannel(channel);
-      const now = Date.now();
-      const payload = encodeMapPublication({
-        key,
-        removed: true,
-        data: new Uint8Array(),
-        tags: r.tags,
-        time: now,
-      });
-      const resultTtl = r.idempotencyKey
-        ? (r.idempotentResultTtl ?? o.idempotentResultTtlMs ?? defaultIdempotentResultTtlMs)
-        : 0;
-      const reply = await mapUpdate.run(shard.command, scriptKeys(k, channel, r.idempotencyKey), [
-        "remove",
-        key,
-        payload,
-        hasStream(options) ? "1" : "0",
-        options.streamSize,
-        options.streamTtl,
-        options.metaTtl,
-        newEpoch(),
-        skipPubSub ? "" : k.pubSub(channel),
-        resultTtl,
-        "0",
-        0,
-        "",
-        "",
-        "0",
-        options.keyTtl,
-        now,
-        channel,
-        r.tags ? "0" : "1",
-      ]);
-      return updateResult(reply);
+    remove(channel, key, r) {
+      return update(channel, key, undefined, r);
     },
 
     async readState(channel, request) {
