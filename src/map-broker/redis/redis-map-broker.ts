@@ -251,15 +251,9 @@ export function createRedisMapBroker(shards: RedisShards, o: RedisMapBrokerOptio
 
     async clear(channel) {
       const command = shards.forChannel(channel).command;
+      // The first six script keys: stream, meta, state, order, expiry index, state meta.
       await Promise.all([
-        command.del(
-          k.stream(channel),
-          k.meta(channel),
-          k.state(channel),
-          k.order(channel),
-          k.expire(channel),
-          k.stateMeta(channel),
-        ),
+        command.del(...scriptKeys(k, channel).slice(0, 6)),
         command.zrem(k.cleanup, channel),
       ]);
     },
