@@ -9,14 +9,14 @@ export type MapMode = "ephemeral" | "recoverable" | "persistent";
 
 /**
  * A map channel's storage options, resolved from its namespace. Durations in
- * milliseconds; 0 means "never" (key_ttl, meta_ttl) or "none" (stream).
+ * milliseconds; 0 means "never".
  */
 export interface MapChannelOptions {
   readonly mode: MapMode;
   /** Each write moves the key's expiry to now + keyTtl. */
   readonly keyTtl: number;
   readonly streamSize: number;
-  /** The stream's items live this long after the last append. */
+  /** The stream's items live this long after the last append (0 = until trimmed by size). */
   readonly streamTtl: number;
   /** The channel's epoch and offset outlive its last write by this long; after that a new epoch starts. */
   readonly metaTtl: number;

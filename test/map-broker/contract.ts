@@ -15,6 +15,7 @@ const namespaces: Record<string, MapChannelOptions> = {
   eph: { mode: "ephemeral", keyTtl: 60_000, streamSize: 0, streamTtl: 0, metaTtl: 0 },
   rec: { mode: "recoverable", keyTtl: 60_000, streamSize: 100, streamTtl: 60_000, metaTtl: 600_000 },
   per: { mode: "persistent", keyTtl: 0, streamSize: 100, streamTtl: 60_000, metaTtl: 0 },
+  forever: { mode: "persistent", keyTtl: 0, streamSize: 100, streamTtl: 0, metaTtl: 0 },
   short: { mode: "recoverable", keyTtl: 300, streamSize: 100, streamTtl: 60_000, metaTtl: 600_000 },
   shorteph: { mode: "ephemeral", keyTtl: 300, streamSize: 0, streamTtl: 0, metaTtl: 0 },
 };
@@ -378,6 +379,18 @@ export function mapBrokerContract(
       const removals = await rec.wait(ch, 6);
       assert.equal(removals.filter((d) => d.pub.removed).length, 0);
       await waitUntil("both keys expired", async () => (await b.stats(ch)).numKeys === 0, 5000);
+    });
+
+    test("a stream without a TTL keeps its changes", async () => {
+      const b = await broker();
+      const ch = await channel("forever");
+      await b.publish(ch, "a", { data: bytes("1") });
+      await b.publish(ch, "b", { data: bytes("2") });
+      const stream = await b.readStream(ch, { limit: -1 });
+      assert.deepEqual(
+        stream.publications.map((p) => p.key),
+        ["a", "b"],
+      );
     });
 
     test("a delta write hands the node the key's previous value", async () => {

@@ -36,12 +36,12 @@ export class MapChannel {
     if (this.entries.delete(key)) this.sorted = undefined;
   }
 
-  /** Appends a change, keeping at most `size` of them, all forgotten `ttl` ms after the last append. */
+  /** Appends a change, keeping at most `size` of them, all forgotten `ttl` ms after the last append (0 = kept). */
   append(pub: MapPublication, size: number, ttl: number, now: number): void {
     if (this.streamExpiresAt <= now) this.stream = [];
     this.stream.push(pub);
     if (this.stream.length > size) this.stream.splice(0, this.stream.length - size);
-    this.streamExpiresAt = now + ttl;
+    this.streamExpiresAt = ttl > 0 ? now + ttl : Number.POSITIVE_INFINITY;
   }
 
   /** Changes after (or, reversed, before) the position, oldest first (newest first when reversed). */

@@ -76,7 +76,7 @@ end
  * expiry exactly (§1.9 of the parity notes) instead of only moving earlier.
  * KEYS: stream, meta, state, order, expire, state meta, registration, result.
  * ARGV: 1 "publish"|"remove", 2 key, 3 payload, 4 stream mode "1"/"0",
- * 5 stream size, 6 stream ttl ms, 7 meta ttl ms ("0" none), 8 fresh epoch,
+ * 5 stream size, 6 stream ttl ms ("0" none), 7 meta ttl ms ("0" none), 8 fresh epoch,
  * 9 PUB/SUB channel ("" none), 10 result ttl ms ("0" = no idempotency),
  * 11 delta "1"/"0", 12 version ("0" none), 13 version epoch, 14 key mode,
  * 15 refresh ttl on suppress "1"/"0", 16 key ttl ms ("0" none), 17 now ms,
@@ -132,7 +132,7 @@ if op == 'publish' then
         redis.call('pexpire', KEYS[3], metaTtl)
         if streamMode then redis.call('pexpire', KEYS[2], metaTtl) end
       end
-      if streamMode then redis.call('pexpire', KEYS[1], ARGV[6]) end
+      if streamMode and ARGV[6] ~= '0' then redis.call('pexpire', KEYS[1], ARGV[6]) end
     end
     return {top(), epoch, 'key_exists'}
   end
@@ -172,7 +172,7 @@ if streamMode then
   if metaTtl > 0 then redis.call('pexpire', KEYS[6], metaTtl) end
   if offset == 1 then redis.call('del', KEYS[1]) end
   redis.call('xadd', KEYS[1], 'MAXLEN', '~', ARGV[5], offset .. '-0', 'e', epoch, 'd', payload)
-  redis.call('pexpire', KEYS[1], ARGV[6])
+  if ARGV[6] ~= '0' then redis.call('pexpire', KEYS[1], ARGV[6]) end
 end
 if ARGV[9] ~= '' then
   local message = offset .. ':' .. epoch .. ':' .. payload
@@ -219,7 +219,7 @@ return out
  * a removal for each; then settles the channel's registration (also when
  * nothing was removed: that is what keeps the worker from revisiting it).
  * KEYS: stream, meta, state, order, expire, state meta, registration.
- * ARGV: 1 stream mode, 2 stream size, 3 stream ttl ms, 4 meta ttl ms,
+ * ARGV: 1 stream mode, 2 stream size, 3 stream ttl ms ("0" none), 4 meta ttl ms,
  * 5 epoch if none, 6 PUB/SUB channel ("" none), 7 channel, then
  * {key, expiry score, removal payload} triples.
  * Reply: {removed count, last offset, epoch}.
@@ -247,7 +247,7 @@ for i = 8, #ARGV, 3 do
       if metaTtl > 0 then redis.call('pexpire', KEYS[2], metaTtl) end
       if offset == 1 then redis.call('del', KEYS[1]) end
       redis.call('xadd', KEYS[1], 'MAXLEN', '~', ARGV[2], offset .. '-0', 'e', epoch, 'd', payload)
-      redis.call('pexpire', KEYS[1], ARGV[3])
+      if ARGV[3] ~= '0' then redis.call('pexpire', KEYS[1], ARGV[3]) end
     end
     if ARGV[6] ~= '' then
       redis.call('publish', ARGV[6], offset .. ':' .. epoch .. ':' .. payload)
