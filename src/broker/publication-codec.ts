@@ -14,7 +14,8 @@ function infoInit(info: ClientInfo) {
   };
 }
 
-function clientInfo(info: {
+/** A decoded protobuf ClientInfo as the engine holds it (empty infos left out). */
+export function clientInfo(info: {
   user: string;
   client: string;
   connInfo: Uint8Array;

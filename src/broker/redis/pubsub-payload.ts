@@ -22,8 +22,8 @@ export function encodeJoinLeave(kind: "join" | "leave", info: ClientInfo): Buffe
   return Buffer.concat([kind === "join" ? joinPrefix : leavePrefix, encodeClientInfo(info)]);
 }
 
-/** Reads a decimal number ending at `end`; undefined when the text is not one. */
-function decimal(message: Buffer, start: number, end: number): number | undefined {
+/** Reads a decimal number in `[start, end)` of a PUB/SUB header; undefined when the text is not one. */
+export function decimal(message: Buffer, start: number, end: number): number | undefined {
   if (end <= start || end - start > 16) return undefined;
   let n = 0;
   for (let i = start; i < end; i++) {
