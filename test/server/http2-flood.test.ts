@@ -11,12 +11,12 @@ const infoPath = "/centrifugal.centrifugo.api.CentrifugoApi/Info";
 let srv: TestServer;
 
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ grpc_api: true });
 });
 after(() => srv.close());
 
-function flood(plan: Omit<FloodPlan, "port" | "key" | "path">): Promise<FloodReport> {
-  const full: FloodPlan = { ...plan, port: srv.port, key: srv.apiKey, path: infoPath };
+function flood(plan: Omit<FloodPlan, "port" | "key" | "path"> & { port?: number }): Promise<FloodReport> {
+  const full: FloodPlan = { port: srv.port, ...plan, key: srv.apiKey, path: infoPath };
   const child = spawn(process.execPath, ["--import", "tsx", floodScript, JSON.stringify(full)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -80,6 +80,43 @@ for (const reset of [false, true]) {
     assert.equal(report.stillOpen, 0);
   });
 }
+
+for (const port of ["main", "grpc_api"] as const) {
+  test(`${port} port: 300 h2c connections × 1,000 calls sent before SETTINGS is acknowledged are closed; /api/info answers under 1 s, RSS under 512 MB`, async () => {
+    const probe = probeInfo();
+    const report = await flood({
+      port: port === "main" ? srv.port : srv.grpcPort!,
+      connections: 300,
+      streams: 1000,
+      reset: false,
+      beforeAck: true,
+      waitMs: 60_000,
+    });
+    const { durations, failures } = await probe.stop();
+    assert.deepEqual(failures, []);
+    assert.ok(durations.length >= 3, `only ${durations.length} calls during the flood`);
+    assert.ok(Math.max(...durations) < 1000, `slowest /api/info: ${Math.max(...durations)} ms`);
+    assert.ok(maxRssBytes() < 512 * 1024 * 1024, `peak RSS ${Math.round(maxRssBytes() / 2 ** 20)} MiB`);
+    assert.equal(report.connected, 300);
+    assert.equal(report.goaways, 300, JSON.stringify(report));
+    assert.equal(report.closedByServer, 300, JSON.stringify(report));
+    assert.equal(report.stillOpen, 0);
+  });
+}
+
+test("100 h2c connections each keeping the advertised 100 calls in flight: /api/info answers under 1 s, RSS under 512 MB", async () => {
+  const probe = probeInfo();
+  const report = await flood({ connections: 100, streams: 100, reset: false, steadyMs: 5000, waitMs: 30_000 });
+  const { durations, failures } = await probe.stop();
+  assert.deepEqual(failures, []);
+  assert.ok(durations.length >= 3, `only ${durations.length} calls during the load`);
+  assert.ok(Math.max(...durations) < 1000, `slowest /api/info: ${Math.max(...durations)} ms`);
+  assert.ok(maxRssBytes() < 512 * 1024 * 1024, `peak RSS ${Math.round(maxRssBytes() / 2 ** 20)} MiB`);
+  assert.equal(report.connected, 100);
+  assert.equal(report.refused, 0, JSON.stringify(report));
+  assert.equal(report.goaways, 0, JSON.stringify(report));
+  assert.ok(report.completed >= 10_000, `only ${report.completed} calls answered`);
+});
 
 test("one connection resetting 3,000 streams gets GOAWAY and its socket closed", async () => {
   const report = await flood({ connections: 1, streams: 3000, reset: true, waitMs: 10_000 });
