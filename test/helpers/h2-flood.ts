@@ -108,8 +108,7 @@ async function flood(plan: FloodPlan): Promise<FloodReport> {
                 done();
               }
             }
-          }
-          else if (type === frameType.rstStream) report.refused++;
+          } else if (type === frameType.rstStream) report.refused++;
           else if (type === frameType.goaway) {
             report.goaways++;
             report.goawayCodes.push(payload.readUInt32BE(4));

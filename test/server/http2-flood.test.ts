@@ -106,7 +106,13 @@ for (const port of ["main", "grpc_api"] as const) {
 
 test("100 h2c connections each keeping the advertised 100 calls in flight: /api/info answers under 1 s, RSS under 512 MB", async () => {
   const probe = probeInfo();
-  const report = await flood({ connections: 100, streams: 100, reset: false, steadyMs: 5000, waitMs: 30_000 });
+  const report = await flood({
+    connections: 100,
+    streams: 100,
+    reset: false,
+    steadyMs: 5000,
+    waitMs: 30_000,
+  });
   const { durations, failures } = await probe.stop();
   assert.deepEqual(failures, []);
   assert.ok(durations.length >= 3, `only ${durations.length} calls during the load`);
