@@ -7,6 +7,7 @@ import type {
 } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors, RotorError, toRotorError } from "../errors/rotor-error.js";
+import { limitedLog } from "../log/log-limiter.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import { type PublishGrant, publishViaProxy } from "../proxy/calls/publish.js";
 import { rpcViaProxy } from "../proxy/calls/rpc.js";
@@ -24,7 +25,10 @@ function channelOf(s: ClientSession, name: string): ChannelInfo {
 
 /** The engine failed (Redis away, say): the command gets error 100 and the connection stays. */
 function engineFailure(s: ClientSession, err: unknown): RotorError {
-  if (!(err instanceof RotorError)) s.ctx.log.warn({ err, client: s.id }, "engine call failed");
+  if (!(err instanceof RotorError)) {
+    const error = (err as Error)?.message ?? String(err);
+    limitedLog(s.ctx.log).warn(`engine: ${error}`, { error }, "engine call failed");
+  }
   return toRotorError(err);
 }
 
