@@ -1,32 +1,21 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { pino } from "pino";
 import type { Browser } from "playwright-core";
-import { loadConfig } from "../../src/config/load.js";
-import { type RotorServer, startRotorServer } from "../../src/server/rotor-server.js";
+import type { RotorServer } from "../../src/server/rotor-server.js";
 import { launchChromium } from "../helpers/browser.js";
+import { startLoggedServer } from "../helpers/logged-server.js";
 
 const password = "guard-password";
-const lines: Record<string, unknown>[] = [];
+let lines: Record<string, unknown>[] = [];
 let server: RotorServer;
 let url: string;
 let browser: Browser | undefined;
 
 before(async () => {
-  const loaded = loadConfig({
-    object: {
-      http_server: { address: "127.0.0.1", port: 0 },
-      http_api: { key: "guard-api-key" },
-      admin: { enabled: true, password, secret: "guard-admin-secret" },
-    },
-  });
-  if (loaded.error !== undefined) throw new Error(loaded.error);
-  const logger = pino(
-    { level: "info", base: undefined },
-    { write: (line: string) => lines.push(JSON.parse(line)) },
-  );
-  server = await startRotorServer(loaded.config, logger);
-  url = `http://127.0.0.1:${server.port}`;
+  ({ server, url, lines } = await startLoggedServer({
+    http_api: { key: "guard-api-key" },
+    admin: { enabled: true, password, secret: "guard-admin-secret" },
+  }));
 });
 after(async () => {
   await browser?.close();

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { pino } from "pino";
-import { loadConfig } from "../../src/config/load.js";
-import { type RotorServer, startRotorServer } from "../../src/server/rotor-server.js";
+import type { RotorServer } from "../../src/server/rotor-server.js";
 import { centrifugeClient, payloadFor } from "../helpers/centrifuge-clients.js";
+import { startLoggedServer } from "../helpers/logged-server.js";
 import { backendTransports, startBackend } from "./backends/backends.js";
 import { caseHeader, type ProxyMethod, Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
@@ -17,7 +16,7 @@ const blob = (bytes: number) => ({ blob: "x".repeat(bytes) });
 for (const transport of backendTransports) {
   describe(`backend answers over max_receive_message_size (${transport})`, { concurrency: true }, () => {
     const script = new Script();
-    const lines: Record<string, unknown>[] = [];
+    let lines: Record<string, unknown>[] = [];
     let backend: TestBackend;
     let server: RotorServer;
     let url: string;
@@ -29,25 +28,15 @@ for (const transport of backendTransports) {
         max_receive_message_size: limit,
       });
       const streams = transport !== "http";
-      const loaded = loadConfig({
-        object: {
-          http_server: { address: "127.0.0.1", port: 0 },
-          http_api: { key: "answer-size-key" },
-          client: { proxy: { connect: { enabled: true, ...p("Connect") } } },
-          channel: {
-            proxy: streams ? { subscribe_stream: p("SubscribeUnidirectional") } : {},
-            namespaces: streams ? [{ name: "stream", subscribe_stream_proxy_enabled: true }] : [],
-          },
-          rpc: { proxy: p("RPC"), without_namespace: { proxy_enabled: true } },
+      ({ server, url, lines } = await startLoggedServer({
+        http_api: { key: "answer-size-key" },
+        client: { proxy: { connect: { enabled: true, ...p("Connect") } } },
+        channel: {
+          proxy: streams ? { subscribe_stream: p("SubscribeUnidirectional") } : {},
+          namespaces: streams ? [{ name: "stream", subscribe_stream_proxy_enabled: true }] : [],
         },
-      });
-      if (loaded.error !== undefined) throw new Error(loaded.error);
-      const logger = pino(
-        { level: "warn", base: undefined },
-        { write: (line: string) => lines.push(JSON.parse(line)) },
-      );
-      server = await startRotorServer(loaded.config, logger);
-      url = `http://127.0.0.1:${server.port}`;
+        rpc: { proxy: p("RPC"), without_namespace: { proxy_enabled: true } },
+      }));
     });
     after(async () => {
       await server.close();

@@ -1,35 +1,25 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { pino } from "pino";
 import WebSocket from "ws";
-import { loadConfig } from "../../src/config/load.js";
-import { type RotorServer, startRotorServer } from "../../src/server/rotor-server.js";
+import type { RotorServer } from "../../src/server/rotor-server.js";
+import { startLoggedServer } from "../helpers/logged-server.js";
 import { startBackend } from "./backends/backends.js";
 import { caseHeader, Script } from "./backends/script.js";
 import type { TestBackend } from "./backends/test-backend.js";
 
 const script = new Script();
-const lines: Record<string, unknown>[] = [];
+let lines: Record<string, unknown>[] = [];
 let backend: TestBackend;
 let server: RotorServer;
 
 before(async () => {
   backend = await startBackend("http", script);
-  const loaded = loadConfig({
-    object: {
-      http_server: { address: "127.0.0.1", port: 0 },
-      http_api: { key: "close-codes-key" },
-      client: {
-        proxy: { connect: { enabled: true, ...backend.proxy("Connect"), emulated_headers: [caseHeader] } },
-      },
+  ({ server, lines } = await startLoggedServer({
+    http_api: { key: "close-codes-key" },
+    client: {
+      proxy: { connect: { enabled: true, ...backend.proxy("Connect"), emulated_headers: [caseHeader] } },
     },
-  });
-  if (loaded.error !== undefined) throw new Error(loaded.error);
-  const logger = pino(
-    { level: "warn", base: undefined },
-    { write: (line: string) => lines.push(JSON.parse(line)) },
-  );
-  server = await startRotorServer(loaded.config, logger);
+  }));
 });
 after(async () => {
   await server.close();

@@ -1,33 +1,22 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { pino } from "pino";
-import { loadConfig } from "../../src/config/load.js";
-import { type RotorServer, startRotorServer } from "../../src/server/rotor-server.js";
+import type { RotorServer } from "../../src/server/rotor-server.js";
 import { httpApi } from "../helpers/api-clients.js";
+import { startLoggedServer } from "../helpers/logged-server.js";
 import { type RedisProcess, startRedis } from "../helpers/redis-servers.js";
 
 const key = "outage-logs-key";
-const lines: Record<string, unknown>[] = [];
+let lines: Record<string, unknown>[] = [];
 let redis: RedisProcess;
 let server: RotorServer;
 let url: string;
 
 before(async () => {
   redis = await startRedis();
-  const loaded = loadConfig({
-    object: {
-      http_server: { address: "127.0.0.1", port: 0 },
-      http_api: { key },
-      engine: { type: "redis", redis: { address: redis.url, prefix: `outage${process.pid}` } },
-    },
-  });
-  if (loaded.error !== undefined) throw new Error(loaded.error);
-  const logger = pino(
-    { level: "warn", base: undefined },
-    { write: (line: string) => lines.push(JSON.parse(line)) },
-  );
-  server = await startRotorServer(loaded.config, logger);
-  url = `http://127.0.0.1:${server.port}`;
+  ({ server, url, lines } = await startLoggedServer({
+    http_api: { key },
+    engine: { type: "redis", redis: { address: redis.url, prefix: `outage${process.pid}` } },
+  }));
 });
 after(async () => {
   await server?.close();
