@@ -21,9 +21,10 @@ const killGraceMs = 2000;
 /**
  * The primary of `rotor --workers N`: forks N workers that share its
  * listening ports (node:cluster hands each accepted connection to one of
- * them; one in transit to a worker that dies is closed, not stranded), restarts a worker that dies (after a growing delay, so a crash loop
- * does not spin), and on SIGINT/SIGTERM asks every worker to shut down
- * gracefully and exits once they all have: 0 when each exited cleanly.
+ * them; one in transit to a worker that dies is closed, not stranded),
+ * restarts a worker that dies (after a growing delay, so a crash loop does
+ * not spin), and on SIGINT/SIGTERM asks every worker to shut down gracefully
+ * and exits once they all have: 0 when each exited cleanly.
  */
 export function runPrimary(o: PrimaryOptions): void {
   const live = new Map<number, Worker>();
