@@ -3,17 +3,22 @@ import { join } from "node:path";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
 import type { ApiService } from "../api/api-service.js";
 import { runLegacyStream } from "../api/http-json/legacy-stream.js";
 import type { Config } from "../config/schema.js";
+import { limitedLog } from "../log/log-limiter.js";
 import type { AdminAccess } from "./admin-access.js";
 import type { LiveView } from "./live-view.js";
+import { createLoginThrottle } from "./login-throttle.js";
 
 export interface AdminOptions {
   readonly config: Config["admin"];
   readonly access: AdminAccess;
   readonly service: ApiService;
   readonly live: LiveView;
+  /** Where failed logins are reported (rate-limited). */
+  readonly log: Logger;
   /** The built UI (dist/admin), used unless `admin.web_path` names another directory. */
   readonly assets: string;
 }
@@ -63,6 +68,11 @@ export async function adminPlugin(app: FastifyInstance, o: AdminOptions): Promis
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit }, (_request, body, done) => done(null, body));
   const protectedRoute = { preHandler: guard(o.access) };
+  // The admin UI is never framed: no clickjacking of its buttons from another page.
+  app.addHook("onSend", async (_request, reply) => {
+    reply.header("x-frame-options", "DENY");
+    reply.header("content-security-policy", "frame-ancestors 'none'");
+  });
 
   app.all(`${base}/init`, async (request) => ({
     insecure: o.access.insecure,
@@ -70,11 +80,24 @@ export async function adminPlugin(app: FastifyInstance, o: AdminOptions): Promis
     authenticated: o.access.allows((name) => header(request, name)),
   }));
 
+  const throttle = createLoginThrottle();
   app.post(`${base}/auth`, async (request, reply) => {
+    const address = request.ip;
+    const waitMs = throttle.waitFor(address);
+    if (waitMs > 0) {
+      return reply
+        .code(429)
+        .header("retry-after", String(Math.ceil(waitMs / 1000)))
+        .type("text/plain; charset=utf-8")
+        .send("Too Many Requests");
+    }
     const token = o.access.login((await formPassword(request)) ?? "");
     if (token === undefined) {
+      const failures = throttle.failed(address);
+      limitedLog(o.log).warn(`admin login ${address}`, { remote: address, failures }, "admin login failed");
       return reply.code(400).type("text/plain; charset=utf-8").send("Bad Request");
     }
+    throttle.succeeded(address);
     return { token };
   });
 

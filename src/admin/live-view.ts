@@ -21,7 +21,8 @@ const watcherOverride = {
  * under the admin path, whose connections authenticate with tokens this view
  * mints for one channel, signed with a key derived from `admin.secret` — so
  * it works whatever keys the application's clients use, and only for someone
- * the admin UI let in. A watcher is an ordinary connection with one
+ * the admin UI let in: an empty or client token is refused whatever the
+ * application's clients may do (anonymous, insecure, a connect proxy). A watcher is an ordinary connection with one
  * server-side subscription: it counts in Info like any client.
  */
 export async function createLiveView(ctx: ClientContext, adminSecret: string) {
@@ -29,9 +30,16 @@ export async function createLiveView(ctx: ClientContext, adminSecret: string) {
     .update("rotor admin live view")
     .digest("base64url");
   const defaults = configSchema.parse({}).client;
-  const client = { ...ctx.config.client, token: { ...defaults.token, hmac_secret_key: key } };
+  // Only tokens minted here connect: no anonymous or insecure access, no connect or refresh proxy.
+  const client = {
+    ...ctx.config.client,
+    token: { ...defaults.token, hmac_secret_key: key },
+    insecure: false,
+    allow_anonymous_connect_without_token: false,
+  };
   const liveCtx = {
     ...ctx,
+    proxies: { ...ctx.proxies, connect: undefined, refresh: undefined },
     config: { ...ctx.config, client: { ...client, subscription_token: defaults.subscription_token } },
     tokens: await createTokenVerifier({
       token: client.token,

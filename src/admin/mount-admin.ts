@@ -22,6 +22,7 @@ export async function mountAdmin(
     access: o.access,
     service: o.service,
     live,
+    log: o.clientCtx.log,
     assets: adminAssets,
   });
 }

@@ -6,6 +6,7 @@ import type {
   ReplySchema,
 } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { RotorError } from "../errors/rotor-error.js";
+import { limitedLog } from "../log/log-limiter.js";
 import type { Node } from "../node/node.js";
 import { apiErrors, errorInit, toApiError } from "./api-errors.js";
 import { disconnect, refresh, subscribe, unsubscribe } from "./methods/connections.js";
@@ -81,7 +82,10 @@ export function createApiService(node: Node): ApiService {
       const run = methods[method] as (node: Node, req: Request<M>) => Promise<Result<M>>;
       return { result: await run(node, request) };
     } catch (err) {
-      if (!(err instanceof RotorError)) node.log.error({ err, method }, "api call failed");
+      if (!(err instanceof RotorError)) {
+        const error = (err as Error)?.message ?? String(err);
+        limitedLog(node.log).error(`api ${method}: ${error}`, { method, error }, "api call failed");
+      }
       return { error: toApiError(err) };
     }
   }

@@ -12,6 +12,7 @@ import { receiveRole } from "../workers/worker-role.js";
 import { type CliIo, loadCommandConfig } from "./cli-io.js";
 import type { CommandLine } from "./command-line.js";
 import { firstRunConfig, firstRunNotes, isFirstRun } from "./first-run.js";
+import { reportFirstRun } from "./first-run-secrets.js";
 
 /**
  * `rotor [flags]`: runs the server until SIGINT or SIGTERM, then shuts down
@@ -49,12 +50,7 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
     return -1;
   }
   const server = await startRotorServer(config, logger);
-  if (firstRun) {
-    logger.warn(
-      { use: firstRunNotes(config, server) },
-      "no configuration given: running with secrets generated for this run only",
-    );
-  }
+  if (firstRun) reportFirstRun(logger, firstRunNotes(config, server), process.stdout.isTTY === true);
   stopOnSignal(server, config, logger);
   return -1;
 }

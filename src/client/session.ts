@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { ClientInfo } from "../core/publication.js";
 import {
+  closeFrameCode,
   Disconnect,
   disconnects,
   unidirectionalConnectDisconnect,
@@ -10,6 +11,7 @@ import {
 import { EngineError } from "../errors/engine-error.js";
 import { RotorError } from "../errors/rotor-error.js";
 import { background } from "../lifecycle/background.js";
+import { limitedLog } from "../log/log-limiter.js";
 import type { ServerSubscribeOptions } from "../node/control.js";
 import type { FrameCache, HubClient } from "../node/hub.js";
 import type { ClientCodec, PushInit, ReplyInit } from "../protocol/client-codec.js";
@@ -358,6 +360,13 @@ export class ClientSession implements HubClient, ProxyClient {
     );
     if (this.transport.pushDisconnect)
       this.push({ disconnect: { code: disconnect.code, reason: disconnect.reason } });
+    if (this.transport.name.endsWith("websocket") && closeFrameCode(disconnect.code) !== disconnect.code) {
+      limitedLog(this.ctx.log).warn(
+        "websocket close code",
+        { code: disconnect.code, sent: closeFrameCode(disconnect.code) },
+        "a WebSocket close frame cannot carry this disconnect code: sent 3503 instead",
+      );
+    }
     this.flush();
     this.cleanup();
     try {

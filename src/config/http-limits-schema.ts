@@ -3,19 +3,20 @@ import { duration } from "./schema-types.js";
 
 /**
  * `http_server.http2`: what one HTTP/2 connection may ask of the server, and
- * how a peer that stopped answering is found. Defaults follow Go's HTTP/2
- * server (250 streams per connection, Centrifugo's own server).
+ * how a peer that stopped answering is found. Defaults keep memory and an
+ * honest caller's latency bounded whatever the clients do: 100 streams per
+ * connection (Node's own default) and 200 requests in flight server-wide.
  */
 export const http2Schema = z
   .strictObject({
     /** SETTINGS_MAX_CONCURRENT_STREAMS: open streams per connection. */
-    max_concurrent_streams: z.number().int().min(1).default(250),
+    max_concurrent_streams: z.number().int().min(1).default(100),
     /** SETTINGS_MAX_HEADER_LIST_SIZE: bytes of request headers, uncompressed. */
     max_header_list_size: z.number().int().min(1024).default(65536),
     /** Memory one connection may hold in the HTTP/2 layer, in megabytes; new streams are refused beyond it. */
     max_session_memory_mb: z.number().int().min(1).default(10),
     /** Requests waiting for their response to start, across all connections. */
-    max_requests_in_flight: z.number().int().min(1).default(2000),
+    max_requests_in_flight: z.number().int().min(1).default(200),
     /** Every connection is pinged this often (0: never)… */
     ping_interval: duration("20s"),
     /** …and closed when the answer takes longer than this. */

@@ -47,8 +47,8 @@ const stringMap = z.record(z.string(), z.string()).default({});
 /**
  * One backend endpoint and how to call it: Centrifugo v6's proxy object, plus
  * rotor's `connect_rpc` (the Connect protocol instead of HTTP JSON) and the
- * bounds that keep a slow backend from piling up calls (`max_in_flight`,
- * `http.max_connections`).
+ * bounds that keep a slow or hostile backend from piling up calls or memory
+ * (`max_in_flight`, `http.max_connections`, `max_receive_message_size`).
  */
 export const proxyShape = {
   endpoint: z.string().default(""),
@@ -59,6 +59,12 @@ export const proxyShape = {
   binary_encoding: z.boolean().default(false),
   include_connection_meta: z.boolean().default(false),
   max_in_flight: z.number().int().min(1).default(4096),
+  /** Bytes of one backend answer (HTTP JSON body, gRPC or Connect message, each stream message); larger ones fail the call. */
+  max_receive_message_size: z
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
   http: z
     .strictObject({
       tls: proxyTlsSchema,

@@ -16,6 +16,19 @@ export class Disconnect {
   }
 }
 
+/**
+ * The code a WebSocket close frame carries for a disconnect: the code itself
+ * when RFC 6455 allows it (1000–1003, 1007–1014, 3000–4999), else 3503 (force
+ * disconnect, no reconnect) — a backend or API caller that sent 0, 1005, 2000
+ * or 99999 asked for the connection to end, and reconnecting would ask again.
+ */
+export function closeFrameCode(code: number): number {
+  const legal =
+    (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
+    (code >= 3000 && code <= 4999);
+  return legal ? code : disconnects.forceNoReconnect.code;
+}
+
 /** Whether a client should reconnect after this disconnect code. */
 export function shouldReconnect(code: number): boolean {
   return !((code >= 3500 && code < 4000) || (code >= 4500 && code < 5000));

@@ -1,4 +1,5 @@
 import type { Registry } from "prom-client";
+import { codeLabel } from "./code-label.js";
 import { commandBuckets, metricKinds } from "./metric-kinds.js";
 import type { NodeMetrics } from "./node-metrics.js";
 
@@ -142,7 +143,7 @@ export function createClientMetrics(
       commandHistogram.observe(labels, seconds);
     },
     replyError(method: string, code: number): void {
-      replyErrors.inc({ method, code: String(code), channel_namespace: "" });
+      replyErrors.inc({ method, code: codeLabel("error", code), channel_namespace: "" });
     },
     /** A reply or push written to one connection. */
     sent(transport: string, frameType: string, bytes: number): void {
@@ -154,11 +155,12 @@ export function createClientMetrics(
       sentCell(transport, frameType).value += count;
     },
     serverDisconnect(transport: string, code: number): void {
-      disconnects.inc({ code: String(code) });
-      if (closeFrameTransports.has(transport)) closes.inc({ transport, code: String(code) });
+      const label = codeLabel("disconnect", code);
+      disconnects.inc({ code: label });
+      if (closeFrameTransports.has(transport)) closes.inc({ transport, code: label });
     },
     serverUnsubscribe(code: number): void {
-      unsubscribes.inc({ code: String(code), channel_namespace: "" });
+      unsubscribes.inc({ code: codeLabel("unsubscribe", code), channel_namespace: "" });
     },
     recover(recovered: boolean, publications: number): void {
       const has = publications > 0 ? "yes" : "no";

@@ -79,6 +79,16 @@ const kindOfMethod: Record<string, string> = {
 };
 
 /** Aborts `controller` when `signal` does; returns the undo. */
+/** A stream's messages, telling `onFailure` why they stopped when the backend's stream failed. */
+async function* reportingFailure<T>(messages: AsyncIterable<T>, onFailure: (failure: string) => void) {
+  try {
+    yield* messages;
+  } catch (err) {
+    onFailure((err as Error).message);
+    throw err;
+  }
+}
+
 function follow(signal: AbortSignal, controller: AbortController): () => void {
   if (signal.aborted) {
     controller.abort(signal.reason);
@@ -175,8 +185,12 @@ export function createBackendProxy(
       if ("failure" in outcome) {
         failed(client, method.name, outcome.failure);
         controller.abort();
+        return outcome;
       }
-      return outcome;
+      const onFailure = (failure: string) => {
+        if (!controller.signal.aborted) failed(client, method.name, failure);
+      };
+      return { messages: reportingFailure(outcome.messages, onFailure) };
     },
     close: () => backend.close(),
   };

@@ -7,10 +7,21 @@ function describe(err: unknown): string {
   return `${Code[e.code] ?? e.code}: ${e.rawMessage}`;
 }
 
+/** A stream's messages, failing with the described error (an oversized message says so). */
+async function* described<T>(messages: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* messages;
+  } catch (err) {
+    throw new Error(describe(err));
+  }
+}
+
 /**
  * A backend reached through a connect-node transport: gRPC and Connect share
  * everything but the transport, which speaks their wire protocol. Any error
- * status is a transport failure, as Centrifugo treats non-OK gRPC statuses.
+ * status is a transport failure, as Centrifugo treats non-OK gRPC statuses;
+ * so is a message over the transport's `readMaxBytes`, which is refused from
+ * its length prefix before it is read.
  */
 export function createRpcBackend(
   protocol: ProxyProtocol,
@@ -30,7 +41,7 @@ export function createRpcBackend(
     async stream(method, requests, call) {
       try {
         const res = await transport.stream(method, call.signal, undefined, call.headers, requests);
-        return { messages: res.message };
+        return { messages: described(res.message) };
       } catch (err) {
         return { failure: describe(err) };
       }

@@ -22,6 +22,16 @@ export interface Http2Limits {
 
 function ignore(): void {}
 
+/**
+ * Streams a connection may have refused, and other invalid frames it may send,
+ * before it is closed. Before the client acknowledges rotor's SETTINGS, nghttp2
+ * answers streams over the advertised limit with RST_STREAM (REFUSED_STREAM)
+ * and reports each as an invalid frame; after it, the first such stream is a
+ * connection error. Counting them closes a pre-acknowledgement burst the way a
+ * post-acknowledgement one is closed, as Go's net/http2 and nginx do.
+ */
+const maxInvalidFrames = 32;
+
 /** The options Node's HTTP/2 servers take for `http_server.http2`: what the SETTINGS frame advertises and enforces. */
 export function http2ServerOptions(config: HttpServerConfig): http2.ServerOptions {
   const limits = config.http2;
@@ -31,6 +41,8 @@ export function http2ServerOptions(config: HttpServerConfig): http2.ServerOption
       maxHeaderListSize: limits.max_header_list_size,
     },
     maxSessionMemory: limits.max_session_memory_mb,
+    maxSessionInvalidFrames: maxInvalidFrames,
+    maxSessionRejectedStreams: maxInvalidFrames,
   };
 }
 

@@ -21,6 +21,7 @@ interface SessionShare {
  */
 export function createStreamAdmission(limit: number) {
   let inFlight = 0;
+  let scheduled = false;
   const shares = new WeakMap<Http2Session, SessionShare>();
   /** Connections with waiting requests, in the order they are served next. */
   const queued = new Set<Http2Session>();
@@ -44,7 +45,7 @@ export function createStreamAdmission(limit: number) {
       done = true;
       inFlight--;
       share.inFlight--;
-      serveQueued();
+      scheduleQueued();
     };
     // Node says nothing when response headers go out; every response starts here (the compatibility API included).
     const respond = stream.respond;
@@ -56,7 +57,21 @@ export function createStreamAdmission(limit: number) {
     dispatch();
   }
 
+  /**
+   * Serves the queues on the next turn of the event loop, not in the call that
+   * freed the room: a response started from a promise would otherwise start the
+   * next request in the same microtask run, and a deep queue would be served to
+   * its end before any socket is read again — an honest caller on another
+   * connection would wait behind all of it.
+   */
+  function scheduleQueued(): void {
+    if (scheduled || queued.size === 0) return;
+    scheduled = true;
+    setImmediate(serveQueued);
+  }
+
   function serveQueued(): void {
+    scheduled = false;
     while (inFlight < limit && queued.size > 0) {
       const session = queued.values().next().value!;
       queued.delete(session);

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "pino";
+import { guardHandoffs } from "./handoff-guard.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { answerRole } from "./worker-role.js";
 
@@ -20,9 +21,10 @@ const killGraceMs = 2000;
 /**
  * The primary of `rotor --workers N`: forks N workers that share its
  * listening ports (node:cluster hands each accepted connection to one of
- * them), restarts a worker that dies (after a growing delay, so a crash loop
- * does not spin), and on SIGINT/SIGTERM asks every worker to shut down
- * gracefully and exits once they all have: 0 when each exited cleanly.
+ * them; one in transit to a worker that dies is closed, not stranded),
+ * restarts a worker that dies (after a growing delay, so a crash loop does
+ * not spin), and on SIGINT/SIGTERM asks every worker to shut down gracefully
+ * and exits once they all have: 0 when each exited cleanly.
  */
 export function runPrimary(o: PrimaryOptions): void {
   const live = new Map<number, Worker>();
@@ -33,6 +35,7 @@ export function runPrimary(o: PrimaryOptions): void {
 
   const fork = (number: number, announce: boolean) => {
     const worker = cluster.fork();
+    guardHandoffs(worker);
     const startedAt = Date.now();
     answerRole(worker, { number, count: o.count, announce, apiKey: o.apiKey });
     live.set(number, worker);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -16,7 +17,10 @@ const cleanEnv = Object.fromEntries(
   Object.entries(process.env).filter(([name]) => !/^(ROTOR|CENTRIFUGO)_/.test(name)),
 );
 
-/** Reads JSON log lines until one carries the first-run instructions. */
+/**
+ * Reads JSON log lines until one says where the first-run instructions are:
+ * stdout is a pipe here, not a terminal, so the secrets are in a file only.
+ */
 function firstRunNotes(stdout: NodeJS.ReadableStream, output: () => string): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
     let buffer = "";
@@ -27,10 +31,10 @@ function firstRunNotes(stdout: NodeJS.ReadableStream, output: () => string): Pro
         const line = buffer.slice(0, end);
         buffer = buffer.slice(end + 1);
         if (!line.startsWith("{")) continue;
-        const entry = JSON.parse(line) as { use?: Record<string, string> };
-        if (entry.use) {
+        const entry = JSON.parse(line) as { secrets?: string };
+        if (entry.secrets) {
           clearTimeout(timer);
-          resolve(entry.use);
+          resolve(JSON.parse(readFileSync(entry.secrets, "utf8")) as Record<string, string>);
         }
       }
     });
@@ -52,6 +56,8 @@ test("a zero-config npm start prints a gentoken line and an API key that work to
   try {
     const notes = await firstRunNotes(npm.stdout, () => output);
     assert.match(notes["admin UI"] ?? "", new RegExp(`^http://localhost:${port}/ {2}password \\S+$`));
+    const apiKey = notes["API key"]!.split(" ")[0]!;
+    assert.ok(!output.includes(apiKey), "the generated API key is not in the log");
 
     const token = (await sh(notes["client token"]!, cleanEnv)).stdout.trim();
     centrifuge = centrifugeClient(`http://127.0.0.1:${port}`, "json", { token });

@@ -8,6 +8,13 @@ export interface FloodPlan {
   readonly streams: number;
   /** Reset every stream right after its headers (rapid reset) instead of sending a whole request. */
   readonly reset: boolean;
+  /** Send the burst with the preface, before the server's SETTINGS arrives (acknowledged only afterwards). */
+  readonly beforeAck?: boolean;
+  /**
+   * Behave instead: after the acknowledgement keep `streams` calls in flight
+   * (a new one as each ends) for this long, then let them end and close the connection.
+   */
+  readonly steadyMs?: number;
   readonly path: string;
   readonly key: string;
   /** Give up waiting for the server to close the sockets after this long. */
@@ -19,6 +26,8 @@ export interface FloodReport {
   readonly connected: number;
   readonly bytesSent: number;
   readonly responses: number;
+  /** Calls whose answer ended (trailers with END_STREAM). */
+  readonly completed: number;
   readonly refused: number;
   readonly goaways: number;
   readonly goawayCodes: number[];
@@ -38,6 +47,7 @@ async function flood(plan: FloodPlan): Promise<FloodReport> {
     connected: 0,
     bytesSent: 0,
     responses: 0,
+    completed: 0,
     refused: 0,
     goaways: 0,
     goawayCodes: [] as number[],
@@ -56,13 +66,12 @@ async function flood(plan: FloodPlan): Promise<FloodReport> {
     ["authorization", `apikey ${plan.key}`],
   ]);
   const emptyMessage = Buffer.alloc(5);
-  const requests: Buffer[] = [];
-  for (let i = 0; i < plan.streams; i++) {
-    const id = 2 * i + 1;
-    requests.push(frame(frameType.headers, flags.endHeaders, id, block));
-    requests.push(plan.reset ? rstStream(id) : frame(frameType.data, flags.endStream, id, emptyMessage));
-  }
-  const burst = Buffer.concat(requests);
+  const request = (id: number) =>
+    Buffer.concat([
+      frame(frameType.headers, flags.endHeaders, id, block),
+      plan.reset ? rstStream(id) : frame(frameType.data, flags.endStream, id, emptyMessage),
+    ]);
+  const burst = Buffer.concat(Array.from({ length: plan.streams }, (_, i) => request(2 * i + 1)));
 
   const sockets = Array.from(
     { length: plan.connections },
@@ -71,6 +80,9 @@ async function flood(plan: FloodPlan): Promise<FloodReport> {
         const socket = net.connect(plan.port, "127.0.0.1");
         let started = false;
         let open = true;
+        let nextId = 2 * plan.streams + 1;
+        let inFlight = plan.streams;
+        const steadyUntil = plan.steadyMs === undefined ? 0 : Date.now() + plan.steadyMs;
         const done = () => {
           if (open) {
             open = false;
@@ -81,18 +93,35 @@ async function flood(plan: FloodPlan): Promise<FloodReport> {
           if (type === frameType.settings && !(flag & flags.ack) && !started) {
             started = true;
             socket.write(frame(frameType.settings, flags.ack, 0));
-            socket.write(burst);
-            report.bytesSent += burst.length;
-          } else if (type === frameType.headers) report.responses++;
-          else if (type === frameType.rstStream) report.refused++;
+            if (!plan.beforeAck) send();
+          } else if (type === frameType.headers) {
+            report.responses++;
+            if (flag & flags.endStream) {
+              report.completed++;
+              inFlight--;
+              if (Date.now() < steadyUntil) {
+                socket.write(request(nextId));
+                nextId += 2;
+                inFlight++;
+              } else if (steadyUntil > 0 && inFlight === 0) {
+                socket.destroy();
+                done();
+              }
+            }
+          } else if (type === frameType.rstStream) report.refused++;
           else if (type === frameType.goaway) {
             report.goaways++;
             report.goawayCodes.push(payload.readUInt32BE(4));
           }
         });
+        const send = () => {
+          socket.write(burst);
+          report.bytesSent += burst.length;
+        };
         socket.on("connect", () => {
           report.connected++;
           socket.write(clientStart());
+          if (plan.beforeAck) send();
         });
         socket.on("data", (chunk: Buffer) => reader.push(chunk));
         socket.on("end", () => {

@@ -11,12 +11,12 @@ const infoPath = "/centrifugal.centrifugo.api.CentrifugoApi/Info";
 let srv: TestServer;
 
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ grpc_api: true });
 });
 after(() => srv.close());
 
-function flood(plan: Omit<FloodPlan, "port" | "key" | "path">): Promise<FloodReport> {
-  const full: FloodPlan = { ...plan, port: srv.port, key: srv.apiKey, path: infoPath };
+function flood(plan: Omit<FloodPlan, "port" | "key" | "path"> & { port?: number }): Promise<FloodReport> {
+  const full: FloodPlan = { port: srv.port, ...plan, key: srv.apiKey, path: infoPath };
   const child = spawn(process.execPath, ["--import", "tsx", floodScript, JSON.stringify(full)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -64,22 +64,64 @@ function probeInfo() {
 
 const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
 
+/** The honest caller was answered every time, each under a second, and the process stayed under 512 MB. */
+async function assertHonestServed(probe: ReturnType<typeof probeInfo>): Promise<void> {
+  const { durations, failures } = await probe.stop();
+  assert.deepEqual(failures, []);
+  assert.ok(durations.length >= 3, `only ${durations.length} calls during the load`);
+  assert.ok(Math.max(...durations) < 1000, `slowest /api/info: ${Math.max(...durations)} ms`);
+  assert.ok(maxRssBytes() < 512 * 1024 * 1024, `peak RSS ${Math.round(maxRssBytes() / 2 ** 20)} MiB`);
+}
+
+/** Every flooding connection got a GOAWAY and had its socket closed by the server. */
+function assertAllClosed(report: FloodReport, connections: number): void {
+  assert.equal(report.connected, connections);
+  assert.equal(report.goaways, connections, JSON.stringify(report));
+  assert.equal(report.closedByServer, connections, JSON.stringify(report));
+  assert.equal(report.stillOpen, 0);
+}
+
 for (const reset of [false, true]) {
   const what = reset ? "HEADERS + RST_STREAM pairs" : "unary gRPC calls";
   test(`300 h2c connections × 1,000 ${what}: /api/info answers under 1 s, RSS under 512 MB, floods closed`, async () => {
     const probe = probeInfo();
     const report = await flood({ connections: 300, streams: 1000, reset, waitMs: 60_000 });
-    const { durations, failures } = await probe.stop();
-    assert.deepEqual(failures, []);
-    assert.ok(durations.length >= 3, `only ${durations.length} calls during the flood`);
-    assert.ok(Math.max(...durations) < 1000, `slowest /api/info: ${Math.max(...durations)} ms`);
-    assert.ok(maxRssBytes() < 512 * 1024 * 1024, `peak RSS ${Math.round(maxRssBytes() / 2 ** 20)} MiB`);
-    assert.equal(report.connected, 300);
-    assert.equal(report.goaways, 300, JSON.stringify(report));
-    assert.equal(report.closedByServer, 300, JSON.stringify(report));
-    assert.equal(report.stillOpen, 0);
+    await assertHonestServed(probe);
+    assertAllClosed(report, 300);
   });
 }
+
+for (const port of ["main", "grpc_api"] as const) {
+  test(`${port} port: 300 h2c connections × 1,000 calls sent before SETTINGS is acknowledged are closed; /api/info answers under 1 s, RSS under 512 MB`, async () => {
+    const probe = probeInfo();
+    const report = await flood({
+      port: port === "main" ? srv.port : srv.grpcPort!,
+      connections: 300,
+      streams: 1000,
+      reset: false,
+      beforeAck: true,
+      waitMs: 60_000,
+    });
+    await assertHonestServed(probe);
+    assertAllClosed(report, 300);
+  });
+}
+
+test("100 h2c connections each keeping the advertised 100 calls in flight: /api/info answers under 1 s, RSS under 512 MB", async () => {
+  const probe = probeInfo();
+  const report = await flood({
+    connections: 100,
+    streams: 100,
+    reset: false,
+    steadyMs: 5000,
+    waitMs: 30_000,
+  });
+  await assertHonestServed(probe);
+  assert.equal(report.connected, 100);
+  assert.equal(report.refused, 0, JSON.stringify(report));
+  assert.equal(report.goaways, 0, JSON.stringify(report));
+  assert.ok(report.completed >= 10_000, `only ${report.completed} calls answered`);
+});
 
 test("one connection resetting 3,000 streams gets GOAWAY and its socket closed", async () => {
   const report = await flood({ connections: 1, streams: 3000, reset: true, waitMs: 10_000 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { once } from "node:events";
+import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import type { Centrifuge } from "centrifuge";
@@ -13,6 +14,7 @@ import {
 } from "../helpers/centrifuge-clients.js";
 import { type CliProcess, freePort, spawnCli, startCli } from "../helpers/cli-process.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
+import { socketsInState, tcpState } from "../helpers/socket-states.js";
 
 const run = promisify(execFile);
 const key = "workers-test-key";
@@ -25,12 +27,13 @@ interface InfoNode {
 
 let redis: RedisProcess;
 let rotor: CliProcess;
+let port: number;
 let url: string;
 const clients: Centrifuge[] = [];
 
 before(async () => {
   redis = await startRedis();
-  const port = await freePort();
+  port = await freePort();
   url = `http://127.0.0.1:${port}`;
   const engine = ["--engine.type", "redis", "--engine.redis.address", redis.url];
   const access = ["--api_key", key, "--client.insecure"];
@@ -126,6 +129,60 @@ describe("rotor --workers 2 on Redis: two nodes behind one port", () => {
     await workersListening(2);
     assert.equal((await workerPids()).length, 2);
     assert.match(rotor.output(), /worker exited unexpectedly: restarting it/);
+  });
+
+  test("workers SIGKILLed while fresh connections arrive: every connection is answered or closed, none left in CLOSE-WAIT", async () => {
+    /** One fresh connection asking for /health: how it ended ("answered", "closed") or "stranded" after 5 s. */
+    const ask = () =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(port, "127.0.0.1");
+        let text = "";
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve("stranded");
+        }, 5000);
+        const end = (how: string) => {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(how);
+        };
+        socket.on("connect", () =>
+          socket.write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        );
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk;
+          if (text.includes("\r\n\r\n")) end("answered");
+        });
+        socket.on("error", () => end("closed"));
+        socket.on("close", () => end(text ? "answered" : "closed"));
+      });
+    let running = true;
+    const outcomes: string[] = [];
+    const callers = Array.from({ length: 8 }, async () => {
+      while (running) outcomes.push(await ask());
+    });
+    const ready = () => rotor.output().match(/worker \d of 2 ready/g)?.length ?? 0;
+    for (let kill = 0; kill < 3; kill++) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const readyBefore = ready();
+      const [victim] = await workerPids();
+      process.kill(victim!, "SIGKILL");
+      await waitUntil("the killed worker restarted and listening", async () => ready() > readyBefore, 20_000);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    running = false;
+    await Promise.all(callers);
+    assert.ok(outcomes.filter((o) => o === "answered").length > 50, `only ${outcomes.length} connections`);
+    assert.equal(
+      outcomes.filter((o) => o === "stranded").length,
+      0,
+      "connections neither answered nor closed",
+    );
+    await waitUntil(
+      "no CLOSE-WAIT on the port",
+      async () => socketsInState(port, tcpState.closeWait) === 0,
+      5000,
+    );
   });
 
   test("SIGTERM drains both workers (clients get 3001 shutdown) and the process exits 0", async () => {

@@ -26,6 +26,7 @@ export function createConnectRpcBackend(p: ProxyOptions, where: string): ProxyBa
       httpVersion: "2",
       sessionManager: sessions,
       useBinaryFormat,
+      readMaxBytes: p.max_receive_message_size,
     });
     return createRpcBackend("connect-rpc", transport, () => sessions.abort());
   }
@@ -36,6 +37,7 @@ export function createConnectRpcBackend(p: ProxyOptions, where: string): ProxyBa
     httpVersion: "1.1",
     nodeOptions: { agent },
     useBinaryFormat,
+    readMaxBytes: p.max_receive_message_size,
   });
   return createRpcBackend("connect-rpc", transport, () => agent.destroy());
 }

@@ -22,6 +22,7 @@ export function createGrpcBackend(p: ProxyOptions, where: string): ProxyBackend 
     baseUrl,
     sessionManager: sessions,
     sendCompression: p.grpc.compression ? compressionGzip : undefined,
+    readMaxBytes: p.max_receive_message_size,
   });
   return createRpcBackend("grpc", transport, () => sessions.abort());
 }

@@ -7,10 +7,10 @@ import type { ProxyBackend } from "../backend.js";
 import { tlsConnectOptions } from "../tls-options.js";
 import { createStatusTransforms } from "./status-transforms.js";
 
-/** Larger answers are refused as malformed: a proxy answer is a few hundred bytes. */
-const maxAnswerBytes = 16 * 1024 * 1024;
-
-async function readAnswer(body: AsyncIterable<Uint8Array>): Promise<Buffer | undefined> {
+async function readAnswer(
+  body: AsyncIterable<Uint8Array>,
+  maxAnswerBytes: number,
+): Promise<Buffer | undefined> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -65,8 +65,11 @@ export function createHttpBackend(p: ProxyOptions, where: string): ProxyBackend 
             response: create(method.output, answer as unknown as MessageInitShape<typeof method.output>),
           };
         }
-        const bytes = await readAnswer(res.body);
-        if (!bytes) return { failure: `answer over ${maxAnswerBytes} bytes` };
+        const bytes = await readAnswer(res.body, p.max_receive_message_size);
+        if (!bytes) {
+          res.body.destroy();
+          return { failure: `answer over max_receive_message_size (${p.max_receive_message_size} bytes)` };
+        }
         const decoded = decodeJsonMessage(method.output, bytes);
         return "error" in decoded
           ? { failure: `malformed answer: ${decoded.error}` }

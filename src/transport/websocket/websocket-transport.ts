@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import type { SessionTransport } from "../../client/transport.js";
-import type { Disconnect } from "../../errors/disconnect.js";
+import { closeFrameCode, type Disconnect } from "../../errors/disconnect.js";
 import type { ClientCodec } from "../../protocol/client-codec.js";
 import { sharedFrame } from "./shared-frame.js";
 
@@ -111,7 +111,7 @@ export class WebSocketTransport implements SessionTransport {
   close(disconnect: Disconnect): void {
     const reason = closeReason(disconnect.reason);
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
-      this.ws.close(disconnect.code, reason);
+      this.ws.close(closeFrameCode(disconnect.code), reason);
     }
   }
 }
