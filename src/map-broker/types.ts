@@ -1,4 +1,4 @@
-import type { ClientInfo, Publication, StreamPosition } from "../broker/types.js";
+import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
 
 /**
  * How a map channel keeps its state (the namespace's `map.mode`): ephemeral

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import type { StreamPosition } from "../../src/broker/types.js";
+import type { StreamPosition } from "../../src/core/publication.js";
 import { RotorError } from "../../src/errors/rotor-error.js";
 import type {
   MapBroker,

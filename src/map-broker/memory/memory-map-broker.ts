@@ -1,6 +1,6 @@
 import { ExpiryQueue } from "../../broker/memory/expiry-queue.js";
 import { IdempotencyCache } from "../../broker/memory/idempotency-cache.js";
-import type { StreamPosition } from "../../broker/types.js";
+import type { StreamPosition } from "../../core/publication.js";
 import { errors } from "../../errors/rotor-error.js";
 import type {
   MapBroker,

@@ -1,5 +1,5 @@
 import { decimal } from "../../broker/redis/pubsub-payload.js";
-import type { StreamPosition } from "../../broker/types.js";
+import type { StreamPosition } from "../../core/publication.js";
 import { decodeMapPublication } from "../map-publication-codec.js";
 import type { MapPublication } from "../types.js";
 

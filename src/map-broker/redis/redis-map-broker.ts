@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { newEpoch } from "../../broker/epoch.js";
 import { historyArgs } from "../../broker/redis/history-replies.js";
-import type { StreamPosition } from "../../broker/types.js";
+import type { StreamPosition } from "../../core/publication.js";
 import { errors } from "../../errors/rotor-error.js";
 import { PubSubConnection } from "../../redis/pubsub-connection.js";
 import type { RedisShard } from "../../redis/redis-shard.js";
