@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -34,7 +34,9 @@ function firstRunNotes(stdout: NodeJS.ReadableStream, output: () => string): Pro
         const entry = JSON.parse(line) as { secrets?: string };
         if (entry.secrets) {
           clearTimeout(timer);
-          resolve(JSON.parse(readFileSync(entry.secrets, "utf8")) as Record<string, string>);
+          const notes = JSON.parse(readFileSync(entry.secrets, "utf8")) as Record<string, string>;
+          rmSync(entry.secrets);
+          resolve(notes);
         }
       }
     });
