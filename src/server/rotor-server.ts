@@ -7,6 +7,7 @@ import { apiConnectRoutes } from "../api/connect-routes.js";
 import { connectJsonOptions } from "../api/well-formed-json.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
+import { startConsumers } from "../consumers/start-consumers.js";
 import { disconnects } from "../errors/disconnect.js";
 import { createChannelTally } from "../metrics/channel-tally.js";
 import { createMetrics, type Metrics } from "../metrics/create-metrics.js";
@@ -124,6 +125,12 @@ export async function startRotorServer(
     await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;
+  const consumers = await startConsumers(config.consumers, service, metrics, logger).catch(async (err) => {
+    infoMetrics.close();
+    await Promise.all([app.close(), internal?.close(), grpcApp?.close()]);
+    await Promise.all([node.close(), proxies.close()]);
+    throw err;
+  });
 
   const ports = { port, internalPort, grpcPort };
   if (!role || role.announce) announce(config, ports, apiKeys, logger, role?.count ?? 1);
@@ -137,6 +144,7 @@ export async function startRotorServer(
     grpcPort,
     apiKeys,
     async close() {
+      await consumers.close();
       infoMetrics.close();
       for (const client of [...node.hub.allClients()]) client.disconnect(disconnects.shutdown);
       await Promise.all([app.close(), internal?.close(), grpcApp?.close()]);
