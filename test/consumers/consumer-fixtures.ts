@@ -1,5 +1,10 @@
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Centrifuge } from "centrifuge";
 import { centrifugeClient, collectPublications, subscribed } from "../helpers/centrifuge-clients.js";
+import { freePort, startCli } from "../helpers/cli-process.js";
 import { sample, scrape } from "../helpers/prometheus.js";
 import { waitUntil } from "../helpers/redis-servers.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -53,4 +58,23 @@ export function processed(server: TestServer, name: string, n: number, timeoutMs
 /** Each value once, in order, and nothing else: what `expected` committed. */
 export function sequence(received: { data: unknown }[]): unknown[] {
   return received.map((p) => (p.data as { n: unknown }).n);
+}
+
+/** A rotor in a process of its own (the CLI), to be killed with SIGKILL in the middle of its work. */
+export async function rotorProcess(config: Record<string, unknown>) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "rotor-consumer-"));
+  const file = join(dir, "config.json");
+  const full = { ...config, http_server: { address: "127.0.0.1", port }, http_api: { key: "k" } };
+  writeFileSync(file, JSON.stringify({ log: { level: "warn" }, ...full }));
+  const cli = await startCli(["--config", file], [port]);
+  return {
+    cli,
+    kill() {
+      const exited = once(cli.child, "exit");
+      cli.child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+      return exited;
+    },
+  };
 }
