@@ -3,7 +3,14 @@ import { after, before, test } from "node:test";
 import { httpApi } from "../helpers/api-clients.js";
 import { type PostgresProcess, startPostgres } from "../helpers/postgres-servers.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
-import { consumerCount, processed, sequence, serverWithConsumer, watch } from "./consumer-fixtures.js";
+import {
+  consumerCount,
+  processed,
+  rotorProcess,
+  sequence,
+  serverWithConsumer,
+  watch,
+} from "./consumer-fixtures.js";
 
 let pg: PostgresProcess;
 
@@ -240,6 +247,38 @@ test("PostgreSQL killed and restarted mid-run: every committed row arrives", asy
   } finally {
     watcher.close();
     await server.close();
+  }
+});
+
+test("a rotor killed mid-batch loses nothing: its uncommitted batch is read again by another node", async () => {
+  const { db, dsn } = await outboxDatabase();
+  const redis = await startRedis();
+  const engine = { engine: { type: "redis", redis: { address: redis.url } } };
+  const consumer = outboxConsumer(dsn, { partition_select_limit: 500 });
+  const doomed = await rotorProcess({ ...engine, consumers: [{ enabled: true, ...consumer }] });
+  const survivor = await serverWithConsumer(consumer, engine);
+  const watcher = await watch(survivor.url, ["news"]);
+  try {
+    const total = 3000;
+    const values = Array.from({ length: total }, (_, n) => `('publish', '${publish("news", n)}')`);
+    await pg.sql(`INSERT INTO outbox (method, payload) VALUES ${values.join(", ")}`, [], db);
+    await watcher.on("news").take(50, 15_000);
+    await doomed.kill();
+    await waitUntil(
+      "every row delivered",
+      async () => new Set(sequence(watcher.on("news").received)).size === total,
+      30_000,
+    );
+    await waitUntil(
+      "the outbox drained",
+      async () => (await pg.sql("SELECT id FROM outbox", [], db)).length === 0,
+    );
+    const seen = sequence(watcher.on("news").received) as number[];
+    assert.ok(seen.length - total <= 500, `${seen.length - total} duplicates`);
+  } finally {
+    watcher.close();
+    await survivor.close();
+    await redis.stop();
   }
 });
 
