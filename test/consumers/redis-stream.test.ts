@@ -113,6 +113,27 @@ test("publication data mode: the entry is the data, fields name channels, tags a
   }
 });
 
+test("entries a dead consumer of the group held are claimed once idle for visibility_timeout", async () => {
+  const stream = newStream();
+  await redis.cli("XGROUP", "CREATE", stream, "rotor", "$", "MKSTREAM");
+  for (let n = 0; n < 3; n++) {
+    await xadd(stream, { method: "publish", payload: JSON.stringify({ channel: "news", data: { n } }) });
+  }
+  // A node that read these and died before acknowledging them.
+  await redis.cli("XREADGROUP", "GROUP", "rotor", "ghost", "COUNT", "3", "STREAMS", stream, ">");
+  const server = await serverWithConsumer(streamConsumer(stream, { visibility_timeout: "500ms" }));
+  const watcher = await watch(server.url, ["news"]);
+  try {
+    assert.deepEqual(sequence(await watcher.on("news").take(3)), [0, 1, 2]);
+    await waitUntil("nothing pending", async () =>
+      (await redis.cli("XPENDING", stream, "rotor")).startsWith("0"),
+    );
+  } finally {
+    watcher.close();
+    await server.close();
+  }
+});
+
 test("a rotor killed mid-batch loses nothing: its pending entries are claimed by another node", async () => {
   const stream = newStream();
   const engine = { engine: { type: "redis", redis: { address: redis.url, prefix: stream } } };

@@ -52,7 +52,6 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
   const wakeups = Array.from({ length: options.num_partitions }, () => new Wakeup());
   let table = "";
   let closed = false;
-  let stopListening: (() => void)[] = [];
   let workers: Promise<void>[] = [];
 
   /** One transaction: lock, read, dispatch in order, delete what was handled. */
@@ -109,8 +108,8 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
     }
   }
 
-  function listen(channel: string): () => void {
-    return db.listen(channel, {
+  function listen(channel: string): void {
+    db.listen(channel, {
       notify(payload) {
         const partition = /^\d+$/.test(payload) ? Number(payload) : -1;
         const wakeup = wakeups[partition];
@@ -138,14 +137,14 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
       if (channel !== "") {
         // A NOTIFY statement folds an unquoted channel name to lower case; pg_notify() keeps it as given.
         const folded = channel.toLowerCase();
-        stopListening = folded === channel ? [listen(channel)] : [listen(channel), listen(folded)];
+        listen(channel);
+        if (folded !== channel) listen(folded);
       }
       workers = wakeups.map((_, partition) => work(partition));
       ctx.log.info({ table, partitions: options.num_partitions }, "outbox consumer started");
     },
     async close() {
       closed = true;
-      for (const stop of stopListening) stop();
       for (const wakeup of wakeups) wakeup.wake();
       await Promise.all(workers);
       await db.close();

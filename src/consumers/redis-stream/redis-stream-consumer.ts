@@ -38,6 +38,8 @@ export function createRedisStreamConsumer(
   const consumerName = randomUUID();
   const mode = options.publication_data_mode;
   const readers: Redis[] = [];
+  /** XAUTOCLAIM on a connection of its own: ioredis' auto-pipelining garbles `callBuffer`. */
+  let claimer: Redis | undefined;
   const loops: Promise<void>[] = [];
   let claimTimer: NodeJS.Timeout | undefined;
   let claiming: Promise<void> = Promise.resolve();
@@ -111,7 +113,7 @@ export function createRedisStreamConsumer(
   async function claim(stream: string): Promise<void> {
     let start = "0-0";
     do {
-      const reply = (await shard.command.callBuffer(
+      const reply = (await claimer!.callBuffer(
         "XAUTOCLAIM",
         stream,
         group,
@@ -125,6 +127,21 @@ export function createRedisStreamConsumer(
       const entries = readEntries(reply[1]);
       await Promise.all(entries.map((entry) => handle(stream, entry)));
     } while (start !== "0-0" && !closed);
+  }
+
+  /** A connection outside the shard's pipeline (RESP2, so replies are arrays), reconnecting by itself. */
+  function connection(timeoutMs: number): Redis {
+    const redis = new Redis({
+      ...shard.pubSubOptions(),
+      protocol: 2,
+      lazyConnect: false,
+      enableOfflineQueue: true,
+      retryStrategy: () => reconnectDelayMs,
+      commandTimeout: timeoutMs,
+      socketTimeout: undefined,
+    });
+    redis.on("error", (err: Error) => shard.warn(err, "stream connection failed"));
+    return redis;
   }
 
   function claimAll(): void {
@@ -146,18 +163,11 @@ export function createRedisStreamConsumer(
         throw new Error(`${ctx.where}: ${(err as Error).message}`);
       }
       for (const stream of options.streams) {
-        const reader = new Redis({
-          ...shard.pubSubOptions(),
-          protocol: 2,
-          lazyConnect: false,
-          retryStrategy: () => reconnectDelayMs,
-          commandTimeout: blockMs + shard.options.ioTimeout,
-          socketTimeout: undefined,
-        });
-        reader.on("error", (err: Error) => shard.warn(err, "stream connection failed"));
+        const reader = connection(blockMs + shard.options.ioTimeout);
         readers.push(reader);
         loops.push(read(stream, reader));
       }
+      claimer = connection(shard.options.ioTimeout);
       claimAll();
       ctx.log.info(
         { streams: options.streams, group, consumer: consumerName },
@@ -168,6 +178,7 @@ export function createRedisStreamConsumer(
       closed = true;
       clearTimeout(claimTimer);
       for (const reader of readers) reader.disconnect();
+      claimer?.disconnect();
       await Promise.all([...loops, claiming]);
       shard.close();
     },
