@@ -47,7 +47,6 @@ export function applyEnv(raw: Record<string, unknown>, env: Record<string, strin
     for (const array of namedArrays) {
       const applied = applyNamedArrayEnv(raw, env, prefix, array);
       problems.push(...applied.problems);
-      warnings.push(...applied.warnings);
       for (const name of applied.used) used.add(name);
     }
   }

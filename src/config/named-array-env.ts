@@ -34,18 +34,17 @@ function readArray(text: string, current: unknown): { value: Item[] } | { error:
  * `<PREFIX><KEY>_<NAME>_<OPTION>` sets one option of the item of that name
  * (name in capitals, `.` and `-` as `_`), e.g.
  * `CENTRIFUGO_CONSUMERS_OUTBOX_POSTGRESQL_DSN`. Returns the variables it
- * used, which are then no one else's, what did not fit (fatal) and the
- * variables naming no option of their item (a warning, like any unknown variable).
+ * used, which are then no one else's, and what did not fit or names no
+ * option of its item (fatal: the item is known, so a typo is certain).
  */
 export function applyNamedArrayEnv(
   raw: Record<string, unknown>,
   env: Record<string, string | undefined>,
   prefix: string,
   array: NamedArray,
-): { used: Set<string>; problems: string[]; warnings: string[] } {
+): { used: Set<string>; problems: string[] } {
   const used = new Set<string>();
   const problems: string[] = [];
-  const warnings: string[] = [];
   const listName = prefix + envForm(array.key);
   const listText = env[listName];
   if (listText !== undefined && listText !== "") {
@@ -80,5 +79,5 @@ export function applyNamedArrayEnv(
     if ("error" in read) problems.push(`${name}: ${read.error}`);
     else setPath(owner.item, path, read.value);
   }
-  return { used, problems, warnings };
+  return { used, problems };
 }

@@ -78,3 +78,27 @@ export async function rotorProcess(config: Record<string, unknown>) {
     },
   };
 }
+
+/** The tags of a channel's history, oldest first (undefined for a publication without tags). */
+export async function historyTags(server: TestServer, channel: string): Promise<unknown[]> {
+  const res = await fetch(`${server.url}/api/history`, {
+    method: "POST",
+    headers: { "x-api-key": server.apiKey },
+    body: JSON.stringify({ channel, limit: -1 }),
+  });
+  const body = (await res.json()) as { result: { publications: { tags?: unknown }[] } };
+  return body.result.publications.map((p) => p.tags);
+}
+
+/** Waits until `received` holds every value `n` of 0…total-1 at least once. */
+export function everyOneArrived(
+  received: { data: unknown }[],
+  total: number,
+  timeoutMs: number,
+): Promise<void> {
+  return waitUntil(
+    `all ${total} delivered`,
+    async () => new Set(sequence(received)).size === total,
+    timeoutMs,
+  );
+}

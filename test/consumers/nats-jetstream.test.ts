@@ -4,8 +4,15 @@ import { AckPolicy, type JetStreamClient, jetstream, jetstreamManager } from "@n
 import { connect, headers, type NatsConnection, nanos } from "@nats-io/transport-node";
 import { centrifugeClient, connected, disconnectedBy } from "../helpers/centrifuge-clients.js";
 import { type NatsProcess, startNats } from "../helpers/nats-servers.js";
-import { waitUntil } from "../helpers/redis-servers.js";
-import { processed, rotorProcess, sequence, serverWithConsumer, watch } from "./consumer-fixtures.js";
+import {
+  everyOneArrived,
+  historyTags,
+  processed,
+  rotorProcess,
+  sequence,
+  serverWithConsumer,
+  watch,
+} from "./consumer-fixtures.js";
 
 let nats: NatsProcess;
 let producer: NatsConnection;
@@ -97,16 +104,7 @@ test("publication data mode: the message is the data, headers name channels, tag
     await processed(server, "events", 5);
     assert.deepEqual(sequence(await watcher.on("a").take(2)), [1, 2]);
     assert.deepEqual(sequence(await watcher.on("b").take(2)), [2, 3]);
-    const res = await fetch(`${server.url}/api/history`, {
-      method: "POST",
-      headers: { "x-api-key": server.apiKey },
-      body: JSON.stringify({ channel: "a", limit: -1 }),
-    });
-    const body = (await res.json()) as { result: { publications: { tags?: unknown }[] } };
-    assert.deepEqual(
-      body.result.publications.map((p) => p.tags),
-      [{ kind: "news" }, undefined],
-    );
+    assert.deepEqual(await historyTags(server, "a"), [{ kind: "news" }, undefined]);
     assert.equal(watcher.on("a").received.length, 2);
   } finally {
     watcher.close();
@@ -137,11 +135,7 @@ test("a rotor killed mid-batch loses nothing: JetStream delivers its unacknowled
     await doomed.kill();
     await sending;
     // What the killed node held unacknowledged comes back after the ack wait.
-    await waitUntil(
-      "every message delivered",
-      async () => new Set(sequence(watcher.on("news").received)).size === total,
-      60_000,
-    );
+    await everyOneArrived(watcher.on("news").received, total, 60_000);
   } finally {
     watcher.close();
     await survivor.close();
@@ -164,11 +158,7 @@ test("NATS killed and restarted mid-run: every message it stored arrives", async
     await nats.kill();
     await nats.restart();
     await sendRange(total / 2, total);
-    await waitUntil(
-      "every message delivered",
-      async () => new Set(sequence(watcher.on("news").received)).size === total,
-      60_000,
-    );
+    await everyOneArrived(watcher.on("news").received, total, 60_000);
   } finally {
     watcher.close();
     await server.close();

@@ -5,6 +5,7 @@ import { type PostgresProcess, startPostgres } from "../helpers/postgres-servers
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
 import {
   consumerCount,
+  everyOneArrived,
   processed,
   rotorProcess,
   sequence,
@@ -264,11 +265,7 @@ test("a rotor killed mid-batch loses nothing: its uncommitted batch is read agai
     await pg.sql(`INSERT INTO outbox (method, payload) VALUES ${values.join(", ")}`, [], db);
     await watcher.on("news").take(50, 15_000);
     await doomed.kill();
-    await waitUntil(
-      "every row delivered",
-      async () => new Set(sequence(watcher.on("news").received)).size === total,
-      30_000,
-    );
+    await everyOneArrived(watcher.on("news").received, total, 30_000);
     await waitUntil(
       "the outbox drained",
       async () => (await pg.sql("SELECT id FROM outbox", [], db)).length === 0,

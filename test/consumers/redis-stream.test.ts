@@ -3,7 +3,15 @@ import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import { centrifugeClient, connected, disconnectedBy } from "../helpers/centrifuge-clients.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
-import { processed, rotorProcess, sequence, serverWithConsumer, watch } from "./consumer-fixtures.js";
+import {
+  everyOneArrived,
+  historyTags,
+  processed,
+  rotorProcess,
+  sequence,
+  serverWithConsumer,
+  watch,
+} from "./consumer-fixtures.js";
 
 let redis: RedisProcess;
 let producer: Redis;
@@ -77,7 +85,6 @@ test("publication data mode: the entry is the data, fields name channels, tags a
     },
   );
   const watcher = await watch(server.url, ["a", "b"]);
-  const tags: unknown[] = [];
   try {
     const entry = {
       payload: JSON.stringify({ n: 1 }),
@@ -98,14 +105,7 @@ test("publication data mode: the entry is the data, fields name channels, tags a
     await processed(server, "events", 6);
     assert.deepEqual(sequence(await watcher.on("a").take(2)), [1, 2]);
     assert.deepEqual(sequence(await watcher.on("b").take(2)), [2, 3]);
-    const res = await fetch(`${server.url}/api/history`, {
-      method: "POST",
-      headers: { "x-api-key": server.apiKey },
-      body: JSON.stringify({ channel: "a", limit: -1 }),
-    });
-    const body = (await res.json()) as { result: { publications: { tags?: unknown }[] } };
-    tags.push(...body.result.publications.map((p) => p.tags));
-    assert.deepEqual(tags, [{ kind: "news" }, undefined]);
+    assert.deepEqual(await historyTags(server, "a"), [{ kind: "news" }, undefined]);
     assert.equal(watcher.on("a").received.length, 2);
   } finally {
     watcher.close();
@@ -149,11 +149,7 @@ test("a rotor killed mid-batch loses nothing: its pending entries are claimed by
     await watcher.on("news").take(100, 15_000);
     await doomed.kill();
     await Promise.all(pipeline);
-    await waitUntil(
-      "every entry delivered",
-      async () => new Set(sequence(watcher.on("news").received)).size === total,
-      30_000,
-    );
+    await everyOneArrived(watcher.on("news").received, total, 30_000);
     await waitUntil("nothing pending", async () =>
       (await redis.cli("XPENDING", stream, "rotor")).startsWith("0"),
     );
@@ -177,11 +173,7 @@ test("Redis killed and restarted mid-run: every entry it kept arrives", async ()
     await watcher.on("news").take(10);
     await redis.kill();
     await redis.restart();
-    await waitUntil(
-      "every entry delivered",
-      async () => new Set(sequence(watcher.on("news").received)).size === total,
-      20_000,
-    );
+    await everyOneArrived(watcher.on("news").received, total, 20_000);
     await processed(server, "events", total);
     await waitUntil("nothing pending", async () =>
       (await redis.cli("XPENDING", stream, "rotor")).startsWith("0"),
