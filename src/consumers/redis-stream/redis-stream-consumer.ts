@@ -157,6 +157,7 @@ export function createRedisStreamConsumer(
     async start() {
       await shard.connect();
       try {
+        if (shard.cluster) throw new Error("rotor does not read streams from a Redis Cluster yet");
         for (const stream of options.streams) await createGroup(stream);
       } catch (err) {
         shard.close();
