@@ -174,7 +174,8 @@ test("Redis killed and restarted mid-run: every entry it kept arrives", async ()
     await redis.kill();
     await redis.restart();
     await everyOneArrived(watcher.on("news").received, total, 20_000);
-    await processed(server, "events", total);
+    // Not the processed count: an XACK that Redis applied just before dying never answers, so it counts
+    // as an error, yet the entry is done. What matters is that nothing is left pending.
     await waitUntil("nothing pending", async () =>
       (await redis.cli("XPENDING", stream, "rotor")).startsWith("0"),
     );
