@@ -154,7 +154,10 @@ test("a rotor killed mid-batch loses nothing: its pending entries are claimed by
       (await redis.cli("XPENDING", stream, "rotor")).startsWith("0"),
     );
     const seen = sequence(watcher.on("news").received) as number[];
-    assert.ok(seen.length - total <= 10, `${seen.length - total} duplicates`);
+    // At-least-once: the killed node's entries in hand come again, and on a busy machine an entry
+    // processed for longer than the visibility timeout may be claimed twice; were acks lost, every
+    // entry would come again.
+    assert.ok(seen.length - total < total / 10, `${seen.length - total} duplicates`);
   } finally {
     watcher.close();
     await survivor.close();
