@@ -20,6 +20,8 @@ have redis-cli || missing+=(redis-tools)
 have redis-benchmark || missing+=(redis-tools)
 # Debian puts nats-server in /usr/sbin, which is not on every user's PATH.
 [ -x /usr/sbin/nats-server ] || have nats-server || missing+=(nats-server)
+# Debian keeps PostgreSQL's server binaries off PATH, in /usr/lib/postgresql/<major>/bin.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

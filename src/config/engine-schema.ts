@@ -1,31 +1,17 @@
 import { z } from "zod";
 import { enginesWithRole } from "../core/engines.js";
+import { clientTlsSchema } from "./client-tls.js";
 import { duration } from "./schema-types.js";
 
-/** TLS towards a server rotor connects to (Redis, a Sentinel, NATS), in Centrifugo's shape: PEM text or files. */
-const clientTlsSchema = z
-  .strictObject({
-    enabled: z.boolean().default(false),
-    cert_pem: z.string().default(""),
-    cert_pem_file: z.string().default(""),
-    key_pem: z.string().default(""),
-    key_pem_file: z.string().default(""),
-    server_ca_pem: z.string().default(""),
-    server_ca_pem_file: z.string().default(""),
-    insecure_skip_verify: z.boolean().default(false),
-    server_name: z.string().default(""),
-  })
-  .prefault({});
-
 /** One address or several (client-side sharding); from the environment, space-separated. */
-const addressList = (defaultValue: string[]) =>
+export const addressList = (defaultValue: string[]) =>
   z
     .union([z.string(), z.array(z.string())])
     .default(defaultValue)
     .transform((value) => (typeof value === "string" ? value.split(/\s+/).filter((a) => a !== "") : value));
 
 /** How to reach Redis: Centrifugo v6's `redis` options shared by engine, broker and presence manager. */
-const redisConnectionShape = {
+export const redisConnectionShape = {
   address: addressList(["redis://127.0.0.1:6379"]),
   prefix: z.string().default("centrifugo"),
   connect_timeout: duration("1s"),

@@ -1,5 +1,7 @@
 import { closest } from "./closest.js";
-import { configLeaves, readLeafText, setPath } from "./leaves.js";
+import { consumerSchema } from "./consumers-schema.js";
+import { configLeaves, readLeafText, schemaLeaves, setPath } from "./leaves.js";
+import { applyNamedArrayEnv, type NamedArray } from "./named-array-env.js";
 
 /**
  * The prefixes of environment variables that set options, applied in this
@@ -20,6 +22,9 @@ export function envName(path: string, prefix: string = "ROTOR_"): string {
   return prefix + path.replaceAll(".", "_").toUpperCase();
 }
 
+/** Arrays of named objects the environment sets item by item, as Centrifugo does. */
+const namedArrays: NamedArray[] = [{ key: "consumers", leaves: schemaLeaves(consumerSchema) }];
+
 const pathsBySuffix = new Map([...configLeaves.keys()].map((path) => [envName(path, ""), path]));
 
 /** What the environment sets, what it got wrong (fatal) and what it names that rotor does not know (a warning). */
@@ -37,9 +42,17 @@ export interface EnvOptions {
 export function applyEnv(raw: Record<string, unknown>, env: Record<string, string | undefined>): EnvOptions {
   const problems: string[] = [];
   const warnings: string[] = [];
+  const used = new Set<string>();
+  for (const prefix of prefixes) {
+    for (const array of namedArrays) {
+      const applied = applyNamedArrayEnv(raw, env, prefix, array);
+      problems.push(...applied.problems);
+      for (const name of applied.used) used.add(name);
+    }
+  }
   for (const prefix of prefixes) {
     for (const [name, text] of Object.entries(env)) {
-      if (!name.startsWith(prefix) || text === undefined || text === "") continue;
+      if (!name.startsWith(prefix) || text === undefined || text === "" || used.has(name)) continue;
       const suffix = name.slice(prefix.length);
       const path = pathsBySuffix.get(suffix);
       if (!path) {

@@ -41,12 +41,15 @@ function scalarUnion(def: Def): boolean {
   return def.type === "union" && (def.options as z.ZodType[]).every((o) => scalars.has(unwrap(o).type));
 }
 
-/** Every option path of the config ("http_api.key", …) with how to read it from text. */
-export const configLeaves: ReadonlyMap<string, LeafKind> = (() => {
+/** Every option path under a schema ("http_api.key", …) with how to read it from text. */
+export function schemaLeaves(schema: z.ZodType): ReadonlyMap<string, LeafKind> {
   const out = new Map<string, LeafKind>();
-  collect(configSchema, "", out);
+  collect(schema, "", out);
   return out;
-})();
+}
+
+/** Every option path of the config with how to read it from text. */
+export const configLeaves = schemaLeaves(configSchema);
 
 /** Reads a text value for an option; returns an error message when it does not fit. */
 export function readLeafText(kind: LeafKind, text: string): { value: unknown } | { error: string } {

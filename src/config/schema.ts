@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { consumersConfigShape } from "./consumers-schema.js";
 import { engineConfigShape } from "./engine-schema.js";
 import { http2Schema, httpTimeouts } from "./http-limits-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
@@ -158,6 +159,7 @@ export const configSchema = z.strictObject({
   proxies: namedProxiesSchema,
   rpc: rpcSchema,
   ...opsSchemaShape,
+  ...consumersConfigShape,
 });
 
 /** rotor's configuration after defaults and validation. */

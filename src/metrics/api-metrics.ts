@@ -4,9 +4,9 @@ import { metricKinds } from "./metric-kinds.js";
 /**
  * How a server API call arrived. Centrifugo says `http` or `grpc`; rotor
  * answers more protocols on one service and tells them apart: its HTTP JSON
- * API is `http_json`.
+ * API is `http_json`. Calls from the async consumers are `consuming`, as in Centrifugo.
  */
-export type ApiProtocol = "http_json" | "grpc" | "grpc_web" | "connect_json" | "connect_proto";
+export type ApiProtocol = "http_json" | "grpc" | "grpc_web" | "connect_json" | "connect_proto" | "consuming";
 
 /** The protocol of a Connect-router request, from its Content-Type. */
 export function apiProtocolOf(contentType: string | null | undefined): ApiProtocol {

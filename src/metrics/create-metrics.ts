@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { createApiMetrics } from "./api-metrics.js";
 import { createBrokerMetrics } from "./broker-metrics.js";
 import { createClientMetrics } from "./client-metrics.js";
+import { createConsumerMetrics } from "./consumer-metrics.js";
 import { createNodeMetrics } from "./node-metrics.js";
 import { createProxyMetrics } from "./proxy-metrics.js";
 
@@ -31,6 +32,7 @@ export function createMetrics(options: MetricsOptions) {
     api: createApiMetrics(registry),
     proxy: createProxyMetrics(registry),
     broker: createBrokerMetrics(registry),
+    consumers: createConsumerMetrics(registry),
   };
 }
 

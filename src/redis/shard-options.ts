@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
+import { clientTlsOptions } from "../config/client-tls.js";
 import type { RedisConnectionConfig } from "../config/engine-schema.js";
 import {
   type AddressOverrides,
@@ -25,23 +25,6 @@ export interface ShardOptions {
   readonly sentinelPassword: string;
   readonly sentinelClientName: string;
   readonly sentinelTls: ConnectionOptions | undefined;
-}
-
-type TlsConfig = RedisConnectionConfig["tls"];
-
-const pem = (text: string, file: string) => text || (file ? readFileSync(file, "utf8") : undefined);
-
-/** Node TLS options from Centrifugo's TLS object; `forced` turns TLS on for rediss:// addresses. */
-function tlsOptions(tls: TlsConfig, forced: boolean | undefined): ConnectionOptions | undefined {
-  if (!tls.enabled && !forced) return undefined;
-  return {
-    minVersion: "TLSv1.2",
-    cert: pem(tls.cert_pem, tls.cert_pem_file),
-    key: pem(tls.key_pem, tls.key_pem_file),
-    ca: pem(tls.server_ca_pem, tls.server_ca_pem_file),
-    rejectUnauthorized: !tls.insecure_skip_verify,
-    servername: tls.server_name || undefined,
-  };
 }
 
 const withoutCredentials = (address: string) => address.replace(/\/\/[^@/]*@/, "//");
@@ -91,11 +74,11 @@ export function shardOptions(config: RedisConnectionConfig): { shards: ShardOpti
       connectTimeout: o.connectTimeout ?? config.connect_timeout,
       ioTimeout: o.ioTimeout ?? config.io_timeout,
       resp2: o.forceResp2 ?? config.force_resp2,
-      tls: tlsOptions(config.tls, o.tls),
+      tls: clientTlsOptions(config.tls, o.tls),
       sentinelUser: o.sentinelUser ?? config.sentinel_user,
       sentinelPassword: o.sentinelPassword ?? config.sentinel_password,
       sentinelClientName: config.sentinel_client_name,
-      sentinelTls: tlsOptions(config.sentinel_tls, o.sentinelTls),
+      sentinelTls: clientTlsOptions(config.sentinel_tls, o.sentinelTls),
     });
   }
   return { shards };

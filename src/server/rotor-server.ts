@@ -7,6 +7,7 @@ import { apiConnectRoutes } from "../api/connect-routes.js";
 import { connectJsonOptions } from "../api/well-formed-json.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { Config } from "../config/schema.js";
+import { startConsumers } from "../consumers/start-consumers.js";
 import { disconnects } from "../errors/disconnect.js";
 import { createParts } from "../lifecycle/parts.js";
 import { createChannelTally } from "../metrics/channel-tally.js";
@@ -160,6 +161,14 @@ async function start(
     await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;
+  let consumers: Awaited<ReturnType<typeof startConsumers>> | undefined;
+  await parts.start({
+    name: "consumers",
+    start: async () => {
+      consumers = await startConsumers(config.consumers, service, metrics, logger);
+    },
+    stop: async () => consumers?.close(),
+  });
 
   const ports = { port, internalPort, grpcPort };
   if (!role || role.announce) announce(config, ports, apiKeys, logger, role?.count ?? 1);

@@ -42,13 +42,19 @@ function greets(port: number): Promise<boolean> {
   });
 }
 
-/** Starts `nats-server` (extra `args`, e.g. TLS flags) and resolves once it greets clients. */
-export async function startNats(o: { args?: string[]; port?: number } = {}): Promise<NatsProcess> {
+/**
+ * Starts `nats-server` (extra `args`, e.g. TLS flags; with `jetstream`, JetStream
+ * storing in the temp dir, kept across a restart) and resolves once it greets clients.
+ */
+export async function startNats(
+  o: { args?: string[]; port?: number; jetstream?: boolean } = {},
+): Promise<NatsProcess> {
   const port = o.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "rotor-nats-"));
   let child: ChildProcess | undefined;
   const spawnServer = async () => {
     const args = ["-a", "127.0.0.1", "-p", String(port), "-l", join(dir, "nats.log"), ...(o.args ?? [])];
+    if (o.jetstream) args.push("-js", "-sd", join(dir, "jetstream"));
     child = spawn(binary, args, { cwd: dir, stdio: "ignore" });
     // Not holding the test process open: it is killed when the process exits.
     child.unref();

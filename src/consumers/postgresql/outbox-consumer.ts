@@ -1,0 +1,153 @@
+import type { PostgresqlConsumerConfig } from "../../config/consumers-schema.js";
+import { PostgresClient, type Queryable } from "../../postgres/postgres-client.js";
+import { consumerBackoff } from "../backoff.js";
+import type { Consumer, ConsumerContext } from "../consumer.js";
+import { Wakeup } from "../wakeup.js";
+import { resolveOutboxTable } from "./outbox-table.js";
+
+interface OutboxRow {
+  id: string;
+  method: string | null;
+  payload: string | Buffer | null;
+}
+
+/** How long a worker waits for another node's lock on its partition before looking again (and at whether it should stop). */
+const lockWaitMs = 1000;
+/** How long the database may take to answer at start (Centrifugo's). */
+const startPingMs = 10_000;
+/** PostgreSQL's `lock_not_available`: the lock wait ran out, nothing failed. */
+const lockNotAvailable = "55P03";
+
+function body(payload: OutboxRow["payload"]): Buffer {
+  if (payload === null) return Buffer.alloc(0);
+  return Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+}
+
+/**
+ * The `postgresql` consumer: an outbox table the application writes in its
+ * own transactions. One worker per partition; each turn is one transaction
+ * that takes the partition's advisory lock (so nodes sharing the table take
+ * turns), reads up to `partition_select_limit` rows in id order, runs them
+ * in order through the dispatcher, deletes the ones handled and commits.
+ * A row that asks for a retry (an internal error) ends the batch and is
+ * first in the next one, after a backoff: nothing after it overtakes it.
+ * A crash before the commit leaves the rows in place for the next turn, on
+ * this node or another: at-least-once. A row with a NULL method or payload
+ * is read as an envelope or an empty body — skipped as malformed, not a
+ * reason to stop the partition. Idle workers wait for the poll interval or
+ * a NOTIFY of their partition number on `partition_notification_channel`.
+ */
+export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: ConsumerContext): Consumer {
+  const db = new PostgresClient(
+    {
+      dsn: options.dsn,
+      tls: options.tls,
+      poolSize: options.num_partitions + 1,
+      notifyDsn: options.partition_notification_dsn || undefined,
+      notifyTls: false,
+      where: ctx.where,
+    },
+    ctx.log,
+  );
+  const wakeups = Array.from({ length: options.num_partitions }, () => new Wakeup());
+  let table = "";
+  let closed = false;
+  let workers: Promise<void>[] = [];
+
+  /** One transaction: lock, read, dispatch in order, delete what was handled. */
+  async function turn(tx: Queryable, partition: number) {
+    await tx.query(`SET LOCAL lock_timeout = ${options.use_try_lock ? 0 : lockWaitMs}`);
+    const key = `centrifugo_partition_lock_${ctx.name}${partition}`;
+    const lock = options.use_try_lock
+      ? "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked"
+      : "SELECT true AS locked FROM pg_advisory_xact_lock(hashtext($1))";
+    const locked = (await tx.query<{ locked: boolean }>(lock, [key])).rows[0]?.locked;
+    if (!locked) return { read: 0, done: 0, retry: false };
+    const { rows } = await tx.query<OutboxRow>(
+      `SELECT id, method, payload FROM ${table} WHERE partition = $1 ORDER BY id LIMIT $2`,
+      [partition, options.partition_select_limit],
+    );
+    const done: string[] = [];
+    let retry = false;
+    for (const row of rows) {
+      if (closed) break;
+      const outcome = await ctx.dispatcher.command(row.method ?? "", body(row.payload));
+      if (outcome === "retry") {
+        retry = true;
+        break;
+      }
+      done.push(row.id);
+    }
+    if (done.length > 0) await tx.query(`DELETE FROM ${table} WHERE id = ANY($1::bigint[])`, [done]);
+    return { read: rows.length, done: done.length, retry };
+  }
+
+  async function work(partition: number): Promise<void> {
+    const wakeup = wakeups[partition]!;
+    let failures = 0;
+    while (!closed) {
+      let result: Awaited<ReturnType<typeof turn>>;
+      try {
+        result = await db.transaction((tx) => turn(tx, partition), "BEGIN ISOLATION LEVEL READ COMMITTED");
+        db.recovered("outbox read failed");
+      } catch (err) {
+        if ((err as { code?: string }).code === lockNotAvailable) continue;
+        db.warn(err as Error, "outbox read failed");
+        ctx.metrics.error();
+        await wakeup.wait(consumerBackoff(failures++));
+        continue;
+      }
+      if (result.done > 0) ctx.metrics.processed(result.done);
+      if (result.retry) {
+        ctx.metrics.error();
+        await wakeup.wait(consumerBackoff(failures++));
+        continue;
+      }
+      failures = 0;
+      if (result.read < options.partition_select_limit) await wakeup.wait(options.partition_poll_interval);
+    }
+  }
+
+  function listen(channel: string): void {
+    db.listen(channel, {
+      notify(payload) {
+        const partition = /^\d+$/.test(payload) ? Number(payload) : -1;
+        const wakeup = wakeups[partition];
+        if (wakeup) wakeup.wake();
+        else ctx.log.warn({ channel, payload }, "outbox notification names no partition of this consumer");
+      },
+      listening() {
+        for (const wakeup of wakeups) wakeup.wake();
+      },
+    });
+  }
+
+  return {
+    async start() {
+      try {
+        await db.ping(startPingMs);
+        const resolved = await resolveOutboxTable(db, options.outbox_table_name);
+        if (typeof resolved !== "string") throw new Error(resolved.error);
+        table = resolved;
+      } catch (err) {
+        await db.close();
+        throw new Error(`${ctx.where}: ${(err as Error).message}`);
+      }
+      const channel = options.partition_notification_channel;
+      if (channel !== "") {
+        // A NOTIFY statement folds an unquoted channel name to lower case; pg_notify() keeps it as given.
+        const folded = channel.toLowerCase();
+        listen(channel);
+        if (folded !== channel) listen(folded);
+      }
+      workers = wakeups.map((_, partition) => work(partition));
+      ctx.log.info({ table, partitions: options.num_partitions }, "outbox consumer started");
+    },
+    async close() {
+      closed = true;
+      for (const wakeup of wakeups) wakeup.wake();
+      await Promise.all(workers);
+      await db.close();
+    },
+  };
+}
