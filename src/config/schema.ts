@@ -5,6 +5,7 @@ import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
 import { internalPort, opsSchemaShape, serverSchema } from "./ops-schema.js";
 import { channelProxySchema, clientProxySchema, namedProxiesSchema, rpcSchema } from "./proxy-schema.js";
 import { duration, port, tlsSchema } from "./schema-types.js";
+import { websocketShape } from "./websocket-schema.js";
 
 const errorMode = z.enum(["", "transport"]).default("");
 
@@ -123,7 +124,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       disabled: z.boolean().default(false),
       handler_prefix: z.string().default("/connection/websocket"),
-      message_size_limit: z.number().int().min(1).default(65536),
+      ...websocketShape,
       write_timeout: duration("1s"),
     })
     .prefault({}),
@@ -138,7 +139,7 @@ export const configSchema = z.strictObject({
   uni_websocket: z
     .strictObject({
       ...handlerShape("/connection/uni_websocket"),
-      message_size_limit: z.number().int().min(1).default(65536),
+      ...websocketShape,
       write_timeout: duration("1s"),
       join_push_messages: z.boolean().default(false),
       disable_disconnect_push: z.boolean().default(false),
