@@ -9,7 +9,7 @@ const messageSizeLimit = z
   .number()
   .int()
   .default(65536)
-  .transform((limit) => (limit === 0 ? 65536 : limit < 0 ? 0 : limit));
+  .transform((limit) => (limit === 0 ? 65536 : Math.max(limit, 0)));
 
 /**
  * The WebSocket options both `websocket` and `uni_websocket` take, named and
