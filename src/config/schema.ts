@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clientConnectionShape } from "./client-connection-schema.js";
 import { engineConfigShape } from "./engine-schema.js";
 import { http2Schema, httpTimeouts } from "./http-limits-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
@@ -105,6 +106,7 @@ export const configSchema = z.strictObject({
       channel_position_max_time_lag: duration("0"),
       connect_include_server_time: z.boolean().default(false),
       proxy: clientProxySchema,
+      ...clientConnectionShape,
     })
     .prefault({}),
   channel: z
