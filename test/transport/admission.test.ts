@@ -80,15 +80,11 @@ test("client.connection_limit refuses every connection endpoint with a bare 503 
 test("client.connection_rate_limit lets a burst of N through, then refuses with 503 without counting the limit metric", async () => {
   const srv = await startTestServer({ ...transports, client: { insecure: true, connection_rate_limit: 3 } });
   try {
-    assert.deepEqual(
-      [
-        await upgradeStatus(srv),
-        await upgradeStatus(srv),
-        await upgradeStatus(srv),
-        await upgradeStatus(srv),
-      ],
-      [101, 101, 101, 503],
-    );
+    // Six at once: the bucket's three tokens, and a fourth only if a second passed meanwhile.
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => upgradeStatus(srv)));
+    const passed = statuses.filter((s) => s === 101).length;
+    assert.ok(passed === 3 || passed === 4, `passed ${passed}: ${statuses}`);
+    assert.equal(statuses.filter((s) => s === 503).length, 6 - passed);
     assert.equal((await httpStatus(`${srv.url}/connection/uni_sse`)).status, 503);
     assert.equal((await scrape(`${srv.internalUrl}/metrics`)).get(limitMetric), 0);
   } finally {
