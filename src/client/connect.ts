@@ -11,6 +11,7 @@ import type { ChannelInfo } from "../node/channel-rules.js";
 import type { SubscribeOverride } from "../node/control.js";
 import { connectViaProxy } from "../proxy/calls/connect.js";
 import { canSubscribeWithoutToken } from "./permissions.js";
+import { personalChannel } from "./personal-channel.js";
 import type { ClientSession } from "./session.js";
 import { serverSideParams } from "./subscribe.js";
 import { type SubscribeParams, subscribeChannels } from "./subscribe-channel.js";
@@ -95,6 +96,9 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
   }
   if (s.expireAt > 0 && s.expireAt < Date.now() / 1000) throw errors.expired();
   const wanted = serverSubscriptions(s, claims, req);
+  const personal = claims ? await personalChannel(s, claims.user) : undefined;
+  if (s.closed) return;
+  if (personal !== undefined) wanted.set(personal, {});
   if (config.client.channel_limit > 0 && wanted.size > config.client.channel_limit) {
     throw disconnects.channelLimit;
   }

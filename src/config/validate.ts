@@ -1,3 +1,4 @@
+import { checkClientConnection } from "./client-connection-checks.js";
 import type { ChannelOptions } from "./namespace-schema.js";
 import { checkProxyConfig } from "./proxy-checks.js";
 import type { Config } from "./schema.js";
@@ -41,6 +42,7 @@ export function checkConfig(config: Config): string[] {
     }
   }
   out.push(...checkProxyConfig(config));
+  out.push(...checkClientConnection(config));
   const admin = config.admin;
   if (admin.enabled && !admin.insecure && (!admin.password || !admin.secret)) {
     out.push("admin: enabled without both password and secret (set them, or admin.insecure for no login)");
