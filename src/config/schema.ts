@@ -22,6 +22,7 @@ const tokenSchema = {
   issuer: z.string().default(""),
   issuer_regex: z.string().default(""),
   user_id_claim: z.string().default(""),
+  insecure_skip_jwks_endpoint_safety_check: z.boolean().default(false),
 };
 
 const handlerShape = (prefix: string) => ({

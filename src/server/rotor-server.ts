@@ -66,6 +66,7 @@ export async function startRotorServer(
   });
   const infoMetrics = createInfoMetrics(metrics.registry, config.node.info_metrics_aggregate_interval);
   const tokens = await createTokenVerifier(config.client);
+  for (const warning of tokens.warnings) logger.warn(warning);
   const engine = createEngine(config, logger);
   let port = config.http_server.port;
   const nodeName = () => `${hostname()}_${port}${role ? `_w${role.number}` : ""}`;
