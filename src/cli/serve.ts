@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { rmSync, writeFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -31,9 +32,23 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
     return 2;
   }
   const config = loaded.config;
-  const logger = createLogger(config.log.level);
+  let logger: Logger;
+  try {
+    logger = createLogger(config.log.level, undefined, config.log.file);
+  } catch (err) {
+    io.err(`rotor: log.file: cannot open ${config.log.file}: ${(err as Error).message}\n`);
+    return 1;
+  }
   if (cluster.isWorker) return serveAsWorker(config, logger);
   for (const warning of loaded.warnings) logger.warn(warning);
+  if (config.pid_file) {
+    try {
+      writePidFile(config.pid_file);
+    } catch (err) {
+      io.err(`rotor: pid_file: cannot write ${config.pid_file}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
   const plan = planWorkers(config);
   if ("error" in plan) {
     io.err(`rotor: ${plan.error}\n`);
@@ -55,6 +70,12 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
   }
   stopOnSignal(server, config, logger);
   return -1;
+}
+
+/** `pid_file`: this process's ID, written at start (mode 0600) and removed when the process exits. */
+function writePidFile(path: string): void {
+  writeFileSync(path, `${process.pid}\n`, { mode: 0o600 });
+  process.on("exit", () => rmSync(path, { force: true }));
 }
 
 /** One of several workers: the node its primary's role names, on the API key the primary made. */

@@ -215,7 +215,12 @@ export class ClientSession implements HubClient, ProxyClient {
 
   private replyError(id: number, err: RotorError): void {
     if (this.unidirectional) {
-      this.close(unidirectionalConnectDisconnect(err.code));
+      this.close(
+        unidirectionalConnectDisconnect(
+          err.code,
+          this.ctx.config.client.connect_code_to_unidirectional_disconnect,
+        ),
+      );
       return;
     }
     this.reply(id, { error: { code: err.code, message: err.message, temporary: err.temporary } });

@@ -8,6 +8,7 @@ import { createSessionRegistry } from "../transport/emulation/session-registry.j
 import { createCors } from "../transport/http/cors.js";
 import { mountTransportRoutes, type TransportRoute } from "../transport/http/transport-route.js";
 import { createHttpStreamRoute } from "../transport/http-stream/http-stream-route.js";
+import { createInitRoute } from "../transport/init/init-route.js";
 import { createSseRoute } from "../transport/sse/sse-route.js";
 import { createUniHttpStreamRoute } from "../transport/uni-http-stream/uni-http-stream-route.js";
 import { createUniSseRoute } from "../transport/uni-sse/uni-sse-route.js";
@@ -41,6 +42,7 @@ export function mountClientTransports(app: FastifyInstance, ctx: ClientContext):
   if (config.uni_http_stream.enabled) {
     routes.push(admitRequests(admit, createUniHttpStreamRoute(ctx, sessions)));
   }
+  if (config.init.enabled) routes.push(admitRequests(admit, createInitRoute(config.init.handler_prefix)));
   if (routes.length === 0) return;
   const cors = createCors(config.client.allowed_origins, ctx.log);
   app.register(async (scope) => mountTransportRoutes(scope, routes, cors));

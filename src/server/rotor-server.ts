@@ -69,7 +69,7 @@ export async function startRotorServer(
   for (const warning of tokens.warnings) logger.warn(warning);
   const engine = createEngine(config, logger);
   let port = config.http_server.port;
-  const nodeName = () => `${hostname()}_${port}${role ? `_w${role.number}` : ""}`;
+  const nodeName = () => `${config.node.name || `${hostname()}_${port}`}${role ? `_w${role.number}` : ""}`;
   const node = new Node({
     config,
     ...engine,

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import https from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { sign, unix } from "../auth/token-helpers.js";
+import { httpApi } from "../helpers/api-clients.js";
+import { freePort, startCli } from "../helpers/cli-process.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { uniClients } from "../helpers/transport-clients.js";
+
+const run = promisify(execFile);
+const secret = "v69-secret";
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rotor-v69-"));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+describe("node.name, init and connect_code_to_unidirectional_disconnect", () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer({
+      node: { name: "edge-1" },
+      init: { enabled: true, handler_prefix: "/warmup" },
+      uni_http_stream: { enabled: true },
+      client: {
+        token: { hmac_secret_key: secret },
+        connect_code_to_unidirectional_disconnect: {
+          enabled: true,
+          transforms: [{ code: 109, to: { code: 4109, reason: "token expired, get a new one" } }],
+        },
+      },
+    });
+  });
+  after(() => srv.close());
+
+  test("node.name is the name info reports", async () => {
+    const info = await httpApi(srv.url, "info", {}, { "X-API-Key": srv.apiKey });
+    const nodes = (info.body as { result: { nodes: { name: string }[] } }).result.nodes;
+    assert.deepEqual(
+      nodes.map((n) => n.name),
+      ["edge-1"],
+    );
+  });
+
+  test("init answers GET with {} and refuses other methods with 405", async () => {
+    const got = await fetch(`${srv.url}/warmup`);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get("content-type"), "application/json; charset=utf-8");
+    assert.equal(await got.text(), "{}");
+    assert.equal((await fetch(`${srv.url}/warmup`, { method: "POST", body: "x" })).status, 405);
+    assert.equal((await fetch(`${srv.url}/connection/init`)).status, 404, "the configured prefix only");
+  });
+
+  test("a transform turns a unidirectional connect error into the configured disconnect", async () => {
+    const expired = await sign({ sub: "late", exp: unix(-60) }, secret, "HS256");
+    const stream = await uniClients.uni_http_stream(srv.url, { token: expired });
+    assert.deepEqual(await stream.take(), {
+      disconnect: { code: 4109, reason: "token expired, get a new one" },
+    });
+    await stream.ended;
+  });
+});
+
+describe("tls_external, internal_tls and client_ca_pem", () => {
+  let cert: string;
+  let key: string;
+  let pem: string;
+  before(async () => {
+    [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+    await run("openssl", [
+      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"],
+      ...["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert],
+    ]);
+    pem = await readFile(cert, "utf8");
+  });
+
+  function httpsGet(url: string, options: https.RequestOptions = {}): Promise<number> {
+    return new Promise((resolve, reject) => {
+      https
+        .get(url, { ca: pem, ...options }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on("error", reject);
+    });
+  }
+
+  test("tls_external keeps the internal listener plain; internal_tls gives it TLS of its own", async () => {
+    const tls = { enabled: true, cert_pem_file: cert, key_pem_file: key };
+    const external = await startTestServer({
+      http_server: { tls, tls_external: true, internal_port: 0, internal_address: "127.0.0.1" },
+    });
+    try {
+      assert.equal(await httpsGet(`https://127.0.0.1:${external.port}/nothing-here`), 404);
+      const plain = await fetch(`http://127.0.0.1:${external.server.internalPort}/health`);
+      assert.equal(plain.status, 200);
+    } finally {
+      await external.close();
+    }
+    const own = await startTestServer({
+      http_server: {
+        tls_external: true,
+        tls,
+        internal_tls: tls,
+        internal_port: 0,
+        internal_address: "127.0.0.1",
+      },
+    });
+    try {
+      assert.equal(await httpsGet(`https://127.0.0.1:${own.server.internalPort}/health`), 200);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test("client_ca_pem asks for a client certificate and refuses a connection without one", async () => {
+    const srv = await startTestServer({
+      http_server: { tls: { enabled: true, cert_pem_file: cert, key_pem_file: key, client_ca_pem: cert } },
+    });
+    try {
+      const health = `https://127.0.0.1:${srv.port}/health`;
+      await assert.rejects(httpsGet(health));
+      assert.equal(await httpsGet(health, { cert: pem, key: await readFile(key, "utf8") }), 200);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+test("log.file gets the JSON log lines, pid_file the process ID until a graceful exit", async () => {
+  const port = await freePort();
+  const [config, log, pidFile] = ["config.json", "rotor.log", "rotor.pid"].map((name) => join(dir, name));
+  await writeFile(
+    config!,
+    JSON.stringify({
+      http_server: { address: "127.0.0.1", port },
+      http_api: { key: "k" },
+      log: { file: log },
+      pid_file: pidFile,
+    }),
+  );
+  const cli = await startCli(["-c", config!], [port]);
+  try {
+    assert.equal(await readFile(pidFile!, "utf8"), `${cli.child.pid}\n`);
+  } finally {
+    await cli.stop();
+  }
+  assert.equal(existsSync(pidFile!), false, "removed on SIGTERM");
+  const lines = (await readFile(log!, "utf8"))
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  assert.ok(
+    lines.some((l) => l.msg === "shutting down"),
+    JSON.stringify(lines),
+  );
+  assert.doesNotMatch(cli.output(), /shutting down/, "the console gets nothing logged to the file");
+});
