@@ -61,6 +61,16 @@ export const opsSchemaShape = {
   debug: z
     .strictObject({ enabled: z.boolean().default(false), handler_prefix: prefix("/debug/pprof") })
     .prefault({}),
+  graphite: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      host: z.string().default("localhost"),
+      port: z.number().int().min(0).max(65535).default(2003),
+      prefix: z.string().default("centrifugo"),
+      interval: duration("10s"),
+      tags: z.boolean().default(false),
+    })
+    .prefault({}),
   /** rotor reports no usage statistics anywhere, so turning them off changes nothing. */
   usage_stats: z.strictObject({ disabled: z.boolean().default(false) }).prefault({}),
 };

@@ -29,6 +29,11 @@ const refusals: readonly Refusal[] = [
     why: "prom-client, rotor's metrics library, has no native histograms; histograms keep their explicit buckets",
   },
   {
+    key: "graphite.enabled",
+    set: (c) => c.graphite.enabled,
+    why: "rotor exports metrics only for Prometheus to scrape (prometheus.enabled)",
+  },
+  {
     key: "opentelemetry.enabled",
     set: (c) => c.opentelemetry.enabled,
     why: "tracing is not built into rotor yet",

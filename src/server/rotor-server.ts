@@ -27,6 +27,7 @@ import { createHttpApp } from "./http-app.js";
 import { placeSurfaces } from "./listeners.js";
 import { rotorVersion } from "./package-info.js";
 import { buildListeners } from "./surfaces.js";
+import { listenUniGrpc } from "./uni-grpc-listener.js";
 
 /** A running rotor: its node, the ports it answers on, and how to stop it. */
 export interface RotorServer {
@@ -36,6 +37,8 @@ export interface RotorServer {
   /** The internal listener's port, when `http_server.internal_port` / `internal_address` set one. */
   readonly internalPort: number | undefined;
   readonly grpcPort: number | undefined;
+  /** `uni_grpc`'s own port, when it is enabled. */
+  readonly uniGrpcPort: number | undefined;
   readonly apiKeys: ApiKeys;
   close(): Promise<void>;
 }
@@ -125,6 +128,8 @@ export async function startRotorServer(
     await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;
+  const uniGrpcApp = uniStream ? await listenUniGrpc(config, clientCtx, uniStream.routes) : undefined;
+  const uniGrpcPort = uniGrpcApp ? listeningPort(uniGrpcApp) : undefined;
 
   const ports = { port, internalPort, grpcPort };
   if (!role || role.announce) announce(config, ports, apiKeys, logger, role?.count ?? 1);
@@ -136,11 +141,12 @@ export async function startRotorServer(
     port,
     internalPort,
     grpcPort,
+    uniGrpcPort,
     apiKeys,
     async close() {
       infoMetrics.close();
       for (const client of [...node.hub.allClients()]) client.disconnect(disconnects.shutdown);
-      await Promise.all([app.close(), internal?.close(), grpcApp?.close()]);
+      await Promise.all([app.close(), internal?.close(), grpcApp?.close(), uniGrpcApp?.close()]);
       await Promise.all([node.close(), proxies.close()]);
     },
   };
