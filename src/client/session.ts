@@ -19,6 +19,7 @@ import { dispatch } from "./dispatch.js";
 import { scheduleFlush } from "./flush-scheduler.js";
 import { encodingKind, joinSlot, leaveSlot } from "./frame-slots.js";
 import { commandMethod, pushFrameType, replyFrameType } from "./frame-types.js";
+import { headerUser } from "./header-user.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
 import { refreshByServer } from "./refresh.js";
 import { refreshByProxy, subRefreshByProxy } from "./server-refresh.js";
@@ -58,6 +59,8 @@ export class ClientSession implements HubClient, ProxyClient {
   meta: Uint8Array | undefined;
   /** The connection request's headers that some proxy forwards (none unless configured). */
   forwarded: ForwardedHeaders | undefined;
+  /** The user `client.user_id_http_header` names on the connection request, "" when none. */
+  readonly headerUser: string;
   /** A refresh proxy call for this connection is in flight. */
   refreshing = false;
   private ended: AbortController | undefined;
@@ -78,6 +81,7 @@ export class ClientSession implements HubClient, ProxyClient {
     headers?: ConnectionHeaders,
   ) {
     this.forwarded = ctx.proxies.capture(headers);
+    this.headerUser = headerUser(headers, ctx.config.client.user_id_http_header);
     this.codec = transport.codec;
     this.unidirectional = transport.unidirectional;
     this.encodingKind = encodingKind(this.codec.name, this.unidirectional);

@@ -49,11 +49,6 @@ const refusals: readonly Refusal[] = [
     why: "Go's pprof endpoints have no counterpart in rotor yet; profile with node --cpu-prof or --inspect",
   },
   {
-    key: "client.user_id_http_header",
-    set: (c) => c.client.user_id_http_header !== "",
-    why: "rotor does not yet take a user ID from a request header",
-  },
-  {
     key: "uni_sse.connect_code_to_http_response.enabled",
     set: (c) => c.uni_sse.connect_code_to_http_response.enabled,
     why: "rotor answers a failed uni_sse connect with a disconnect event, not yet with an HTTP status",

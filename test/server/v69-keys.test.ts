@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
+import WebSocket from "ws";
 import { sign, unix } from "../auth/token-helpers.js";
 import { httpApi } from "../helpers/api-clients.js";
 import { freePort, startCli } from "../helpers/cli-process.js";
@@ -148,11 +149,19 @@ test("log.file gets the JSON log lines, pid_file the process ID until a graceful
   );
   const cli = await startCli(["-c", config!], [port]);
   try {
+    // The banner is the last line before the signal handlers are in place.
+    for (let i = 0; i < 200 && !(await readFile(log!, "utf8")).includes("listening on"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     assert.equal(await readFile(pidFile!, "utf8"), `${cli.child.pid}\n`);
   } finally {
     await cli.stop();
   }
-  assert.equal(existsSync(pidFile!), false, "removed on SIGTERM");
+  assert.equal(
+    existsSync(pidFile!),
+    false,
+    `removed on SIGTERM:\n${cli.output()}\n${await readFile(log!, "utf8")}`,
+  );
   const lines = (await readFile(log!, "utf8"))
     .trim()
     .split("\n")
@@ -162,4 +171,52 @@ test("log.file gets the JSON log lines, pid_file the process ID until a graceful
     JSON.stringify(lines),
   );
   assert.doesNotMatch(cli.output(), /shutting down/, "the console gets nothing logged to the file");
+});
+
+describe("client.user_id_http_header", () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer({
+      client: { token: { hmac_secret_key: secret }, user_id_http_header: "X-User-Id" },
+      channel: { without_namespace: { allow_user_limited_channels: true } },
+    });
+  });
+  after(() => srv.close());
+
+  /** Connects over raw WebSocket JSON, then subscribes to `#alice` (alice only): what each reply says. */
+  async function connectAndSubscribe(headers: Record<string, string>, token = "") {
+    const ws = new WebSocket(`${srv.url.replace("http", "ws")}/connection/websocket`, { headers });
+    const replies: Record<string, unknown>[] = [];
+    const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+    ws.on("message", (data) => {
+      for (const line of String(data).split("\n")) if (line) replies.push(JSON.parse(line));
+    });
+    await new Promise((resolve) => ws.on("open", resolve));
+    ws.send(
+      `${JSON.stringify({ id: 1, connect: { token } })}\n${JSON.stringify({ id: 2, subscribe: { channel: "#alice" } })}`,
+    );
+    const replied = new Promise<number>((resolve) =>
+      ws.on("message", () => {
+        if (replies.some((r) => r.id === 2)) resolve(0);
+      }),
+    );
+    const code = await Promise.race([closed, replied]);
+    ws.close();
+    return { code, subscribe: replies.find((r) => r.id === 2) };
+  }
+
+  test("a connection without a token becomes the header's user", async () => {
+    const alice = await connectAndSubscribe({ "X-User-Id": "alice" });
+    assert.equal(alice.code, 0);
+    assert.ok(alice.subscribe && "subscribe" in alice.subscribe, JSON.stringify(alice.subscribe));
+    const bob = await connectAndSubscribe({ "X-User-Id": "bob" });
+    assert.equal((bob.subscribe as { error?: { code: number } }).error?.code, 103);
+  });
+
+  test("without the header the connection is refused; a token's user wins over the header", async () => {
+    assert.equal((await connectAndSubscribe({})).code, 3501);
+    const token = await sign({ sub: "bob", exp: unix(60) }, secret, "HS256");
+    const withToken = await connectAndSubscribe({ "X-User-Id": "alice" }, token);
+    assert.equal((withToken.subscribe as { error?: { code: number } }).error?.code, 103);
+  });
 });
