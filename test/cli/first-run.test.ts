@@ -52,6 +52,10 @@ test("a zero-config npm start prints a gentoken line and an API key that work to
   try {
     const notes = await firstRunNotes(npm.stdout, () => output);
     assert.match(notes["admin UI"] ?? "", new RegExp(`^http://localhost:${port}/ {2}password \\S+$`));
+    assert.match(
+      notes["keep them"] ?? "",
+      new RegExp(` genconfig --admin --port ${port} writes config\\.json`),
+    );
 
     const token = (await sh(notes["client token"]!, cleanEnv)).stdout.trim();
     centrifuge = centrifugeClient(`http://127.0.0.1:${port}`, "json", { token });
