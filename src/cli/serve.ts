@@ -109,4 +109,21 @@ function stopOnSignal(server: RotorServer, config: Config, logger: Logger): void
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  if (process.env.npm_command) stopWithParent(() => stop("parent exited"));
+}
+
+/**
+ * Started by npm (`npx rotor`, `npm exec`), rotor stops when npm does: npm
+ * exec exits on SIGTERM without passing it on, which would leave the server
+ * running with nobody to stop it and the port taken. A process started any
+ * other way is left alone when its parent goes (`nohup rotor &`).
+ */
+function stopWithParent(stop: () => void): void {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    stop();
+  }, 250);
+  watch.unref();
 }
