@@ -58,11 +58,6 @@ const refusals: readonly Refusal[] = [
     set: (c) => c.uni_http_stream.connect_code_to_http_response.enabled,
     why: "rotor answers a failed uni_http_stream connect with a disconnect push, not yet with an HTTP status",
   },
-  {
-    key: "uni_websocket.disable_closing_handshake",
-    set: (c) => c.uni_websocket.disable_closing_handshake,
-    why: "rotor always sends the WebSocket close frame (Centrifugo's behaviour since v6.5.1)",
-  },
 ];
 
 /**

@@ -40,7 +40,6 @@ test("options rotor cannot run are refused at start, one line each naming the ke
       debug: { enabled: true },
       uni_sse: { connect_code_to_http_response: { enabled: true } },
       uni_http_stream: { connect_code_to_http_response: { enabled: true } },
-      uni_websocket: { disable_closing_handshake: true },
     },
   });
   const lines = (loaded.error ?? "").split("\n");
@@ -56,7 +55,6 @@ test("options rotor cannot run are refused at start, one line each naming the ke
       "debug.enabled",
       "uni_sse.connect_code_to_http_response.enabled",
       "uni_http_stream.connect_code_to_http_response.enabled",
-      "uni_websocket.disable_closing_handshake",
     ],
   );
   assert.match(lines[0]!, /HTTP\/3 \(QUIC\) needs a QUIC stack that Node\.js 20 does not ship/);

@@ -12,7 +12,7 @@ import { sign, unix } from "../auth/token-helpers.js";
 import { httpApi } from "../helpers/api-clients.js";
 import { freePort, startCli } from "../helpers/cli-process.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { uniClients } from "../helpers/transport-clients.js";
+import { openUniWebSocket, uniClients } from "../helpers/transport-clients.js";
 
 const run = promisify(execFile);
 const secret = "v69-secret";
@@ -219,4 +219,22 @@ describe("client.user_id_http_header", () => {
     const withToken = await connectAndSubscribe({ "X-User-Id": "alice" }, token);
     assert.equal((withToken.subscribe as { error?: { code: number } }).error?.code, 103);
   });
+});
+
+test("uni_websocket.disable_closing_handshake ends the connection after the disconnect push, with no close frame", async () => {
+  const srv = await startTestServer({
+    uni_websocket: { enabled: true, disable_closing_handshake: true },
+    client: { token: { hmac_secret_key: secret } },
+  });
+  try {
+    const expired = await sign({ sub: "late", exp: unix(-60) }, secret, "HS256");
+    const stream = await openUniWebSocket(
+      `${srv.url.replace("http", "ws")}/connection/uni_websocket`,
+      JSON.stringify({ token: expired }),
+    );
+    assert.deepEqual(await stream.take(), { disconnect: { code: 3005, reason: "connection expired" } });
+    assert.equal((await stream.ended).code, 1006, "closed without a close frame");
+  } finally {
+    await srv.close();
+  }
 });

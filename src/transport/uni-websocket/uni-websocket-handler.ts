@@ -27,6 +27,7 @@ export function createUniWebSocketHandler(ctx: ClientContext): UpgradeHandler {
       joinBatches: options.join_push_messages,
       writeTimeoutMs: options.write_timeout,
       compression,
+      skipClosingHandshake: options.disable_closing_handshake,
     });
     const session = new ClientSession(ctx, transport, { http: req.headers });
     let connectSeen = false;

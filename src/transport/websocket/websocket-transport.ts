@@ -34,6 +34,8 @@ export interface WebSocketTransportOptions {
   readonly writeTimeoutMs: number;
   /** The endpoint's compression, used when this socket negotiated permessage-deflate. */
   readonly compression: WebSocketCompression | undefined;
+  /** `uni_websocket.disable_closing_handshake`: end the TCP connection without a close frame. */
+  readonly skipClosingHandshake?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export class WebSocketTransport implements SessionTransport {
   private readonly joinBatches: boolean;
   private readonly writeTimeoutMs: number;
   private readonly compression: WebSocketCompression | undefined;
+  private readonly skipClosingHandshake: boolean;
   private writeTimer: NodeJS.Timeout | undefined;
   private drained = false;
 
@@ -66,6 +69,7 @@ export class WebSocketTransport implements SessionTransport {
     this.joinBatches = options.joinBatches;
     this.writeTimeoutMs = options.writeTimeoutMs;
     this.compression = ws.extensions.includes("permessage-deflate") ? options.compression : undefined;
+    this.skipClosingHandshake = options.skipClosingHandshake === true;
   }
 
   bufferedBytes(): number {
@@ -116,8 +120,12 @@ export class WebSocketTransport implements SessionTransport {
 
   close(disconnect: Disconnect): void {
     const reason = closeReason(disconnect.reason);
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
-      this.ws.close(disconnect.code, reason);
+    if (this.ws.readyState !== this.ws.OPEN && this.ws.readyState !== this.ws.CONNECTING) return;
+    if (this.skipClosingHandshake) {
+      // What was written (the disconnect push) goes out first, then the TCP connection ends.
+      (this.ws as unknown as { _socket: Socket })._socket.end();
+      return;
     }
+    this.ws.close(disconnect.code, reason);
   }
 }
