@@ -44,11 +44,6 @@ const refusals: readonly Refusal[] = [
     why: "rotor serves no OpenAPI document yet; its API is described by the protos in proto/",
   },
   {
-    key: "debug.enabled",
-    set: (c) => c.debug.enabled,
-    why: "Go's pprof endpoints have no counterpart in rotor yet; profile with node --cpu-prof or --inspect",
-  },
-  {
     key: "uni_sse.connect_code_to_http_response.enabled",
     set: (c) => c.uni_sse.connect_code_to_http_response.enabled,
     why: "rotor answers a failed uni_sse connect with a disconnect event, not yet with an HTTP status",

@@ -18,6 +18,11 @@ export function configWarnings(config: Config): string[] {
       "client.insecure_skip_token_signature_verify is set: token signatures are not checked, anyone can forge a token; for development only",
     );
   }
+  if (config.debug.enabled) {
+    out.push(
+      `debug.enabled is set: CPU profiles and heap snapshots are served at ${config.debug.handler_prefix} on the internal listener; keep that listener private`,
+    );
+  }
   for (const key of ["websocket", "uni_websocket"] as const) {
     const level = config[key].compression_level;
     if (config[key].compression && !validCompressionLevel(level)) {

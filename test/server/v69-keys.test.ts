@@ -238,3 +238,27 @@ test("uni_websocket.disable_closing_handshake ends the connection after the disc
     await srv.close();
   }
 });
+
+test("debug: a CPU profile and a heap snapshot from the internal listener, bad durations refused", async () => {
+  const srv = await startTestServer({
+    debug: { enabled: true },
+    http_server: { internal_port: 0, internal_address: "127.0.0.1" },
+  });
+  try {
+    const base = `${srv.internalUrl}/debug/pprof`;
+    assert.equal((await fetch(`${srv.url}/debug/pprof/heap`)).status, 404, "not on the external listener");
+    const profile = (await (await fetch(`${base}/profile?seconds=1`)).json()) as {
+      nodes: unknown[];
+      startTime: number;
+      endTime: number;
+    };
+    assert.ok(profile.nodes.length > 0);
+    assert.ok(profile.endTime - profile.startTime >= 900_000, "about a second, in microseconds");
+    const heap = (await (await fetch(`${base}/heap`)).json()) as { snapshot: { node_count: number } };
+    assert.ok(heap.snapshot.node_count > 1000);
+    assert.equal((await fetch(`${base}/profile?seconds=0`)).status, 400);
+    assert.equal((await fetch(`${base}/profile?seconds=lots`)).status, 400);
+  } finally {
+    await srv.close();
+  }
+});
