@@ -219,6 +219,7 @@ export class ClientSession implements HubClient, ProxyClient {
 
   private replyError(id: number, err: RotorError): void {
     if (this.unidirectional) {
+      if (this.refusedConnect(err.code, err.message)) return;
       this.close(
         unidirectionalConnectDisconnect(
           err.code,
@@ -342,7 +343,7 @@ export class ClientSession implements HubClient, ProxyClient {
    * get a disconnect push first, queued output is written, then the transport closes.
    */
   close(disconnect: Disconnect): void {
-    if (this.state === "closed") return;
+    if (this.state === "closed" || this.refusedConnect(disconnect.code, disconnect.reason)) return;
     this.ctx.metrics.client.serverDisconnect(this.transport.name, disconnect.code);
     this.ctx.log.debug(
       { client: this.id, user: this.user, code: disconnect.code, reason: disconnect.reason },
@@ -359,6 +360,13 @@ export class ClientSession implements HubClient, ProxyClient {
       this.ctx.log.error({ err, client: this.id, disconnect }, "transport refused the disconnect");
       this.transport.close(disconnects.serverError);
     }
+  }
+
+  /** Whether the transport answered a failed connect itself (see SessionTransport.refuseConnect). */
+  private refusedConnect(code: number, message: string): boolean {
+    if (this.state !== "connecting" || !this.transport.refuseConnect?.(code, message)) return false;
+    this.cleanup();
+    return true;
   }
 
   /** The transport went away (peer closed, network error): forget the connection. */

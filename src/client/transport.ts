@@ -22,4 +22,10 @@ export interface SessionTransport {
   write(messages: readonly Uint8Array[]): void;
   /** Ends the connection; called once, after any disconnect push was written. */
   close(disconnect: Disconnect): void;
+  /**
+   * Answers a failed connect its own way (an HTTP status, with
+   * `connect_code_to_http_response`) instead of a disconnect; true when it did,
+   * and the connection is then over.
+   */
+  refuseConnect?(code: number, message: string): boolean;
 }

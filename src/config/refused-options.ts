@@ -43,16 +43,6 @@ const refusals: readonly Refusal[] = [
     set: (c) => c.swagger.enabled,
     why: "rotor serves no OpenAPI document yet; its API is described by the protos in proto/",
   },
-  {
-    key: "uni_sse.connect_code_to_http_response.enabled",
-    set: (c) => c.uni_sse.connect_code_to_http_response.enabled,
-    why: "rotor answers a failed uni_sse connect with a disconnect event, not yet with an HTTP status",
-  },
-  {
-    key: "uni_http_stream.connect_code_to_http_response.enabled",
-    set: (c) => c.uni_http_stream.connect_code_to_http_response.enabled,
-    why: "rotor answers a failed uni_http_stream connect with a disconnect push, not yet with an HTTP status",
-  },
 ];
 
 /**

@@ -37,8 +37,6 @@ test("options rotor cannot run are refused at start, one line each naming the ke
       prometheus: { native_histograms: true },
       opentelemetry: { enabled: true, api: true },
       swagger: { enabled: true },
-      uni_sse: { connect_code_to_http_response: { enabled: true } },
-      uni_http_stream: { connect_code_to_http_response: { enabled: true } },
     },
   });
   const lines = (loaded.error ?? "").split("\n");
@@ -51,8 +49,6 @@ test("options rotor cannot run are refused at start, one line each naming the ke
       "prometheus.native_histograms",
       "opentelemetry.enabled",
       "swagger.enabled",
-      "uni_sse.connect_code_to_http_response.enabled",
-      "uni_http_stream.connect_code_to_http_response.enabled",
     ],
   );
   assert.match(lines[0]!, /HTTP\/3 \(QUIC\) needs a QUIC stack that Node\.js 20 does not ship/);

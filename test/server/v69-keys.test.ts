@@ -262,3 +262,43 @@ test("debug: a CPU profile and a heap snapshot from the internal listener, bad d
     await srv.close();
   }
 });
+
+test("connect_code_to_http_response: a failed uni_sse / uni_http_stream connect is an HTTP status, a good one streams", async () => {
+  const responses = {
+    enabled: true,
+    transforms: [
+      { code: 3500, to: { status_code: 401, body: "" } },
+      { code: 109, to: { status_code: 410, body: "token gone" } },
+    ],
+  };
+  const srv = await startTestServer({
+    uni_sse: { enabled: true, connect_code_to_http_response: responses },
+    uni_http_stream: { enabled: true, connect_code_to_http_response: responses },
+    client: { token: { hmac_secret_key: secret } },
+  });
+  const connect = async (path: string, request: object) => {
+    const res = await fetch(`${srv.url}/connection/${path}`, {
+      method: "POST",
+      body: JSON.stringify(request),
+    });
+    if (res.status !== 200) return [res.status, await res.text()];
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    return [res.status, first.trim()];
+  };
+  try {
+    const expired = await sign({ sub: "late", exp: unix(-60) }, secret, "HS256");
+    const good = await sign({ sub: "ok", exp: unix(60) }, secret, "HS256");
+    for (const path of ["uni_http_stream", "uni_sse"]) {
+      assert.deepEqual(await connect(path, { token: "not.a.token" }), [401, "invalid token"], path);
+      assert.deepEqual(await connect(path, { token: expired }), [410, "token gone"], path);
+      assert.deepEqual(await connect(path, {}), [500, "Internal Server Error"], path);
+      const [status, body] = await connect(path, { token: good });
+      assert.equal(status, 200, path);
+      assert.match(String(body), /"connect":\{/, path);
+    }
+  } finally {
+    await srv.close();
+  }
+});
