@@ -13,13 +13,12 @@ import type { FrameCache, HubClient } from "../node/hub.js";
 import type { ClientCodec, PushInit, ReplyInit } from "../protocol/client-codec.js";
 import { NotJsonError } from "../protocol/json-raw.js";
 import type { ProxyClient } from "../proxy/backend-proxy.js";
-import type { ConnectionHeaders, ForwardedHeaders } from "../proxy/forwarded-headers.js";
+import { type ConnectionHeaders, type ForwardedHeaders, headerUser } from "../proxy/forwarded-headers.js";
 import type { ClientContext } from "./client-context.js";
 import { dispatch } from "./dispatch.js";
 import { scheduleFlush } from "./flush-scheduler.js";
 import { encodingKind, joinSlot, leaveSlot } from "./frame-slots.js";
 import { commandMethod, pushFrameType, replyFrameType } from "./frame-types.js";
-import { headerUser } from "./header-user.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
 import { refreshByServer } from "./refresh.js";
 import { refreshByProxy, subRefreshByProxy } from "./server-refresh.js";
@@ -219,13 +218,7 @@ export class ClientSession implements HubClient, ProxyClient {
 
   private replyError(id: number, err: RotorError): void {
     if (this.unidirectional) {
-      if (this.refusedConnect(err.code, err.message)) return;
-      this.close(
-        unidirectionalConnectDisconnect(
-          err.code,
-          this.ctx.config.client.connect_code_to_unidirectional_disconnect,
-        ),
-      );
+      this.close(unidirectionalConnectDisconnect(err.code, this.ctx.config.client), err);
       return;
     }
     this.reply(id, { error: { code: err.code, message: err.message, temporary: err.temporary } });
@@ -342,8 +335,10 @@ export class ClientSession implements HubClient, ProxyClient {
    * Ends the connection from the server side: transports without close codes
    * get a disconnect push first, queued output is written, then the transport closes.
    */
-  close(disconnect: Disconnect): void {
-    if (this.state === "closed" || this.refusedConnect(disconnect.code, disconnect.reason)) return;
+  close(disconnect: Disconnect, cause?: RotorError): void {
+    if (this.state === "closed") return;
+    const [code, why] = cause ? [cause.code, cause.message] : [disconnect.code, disconnect.reason];
+    if (this.state === "connecting" && this.transport.refuseConnect?.(code, why)) return;
     this.ctx.metrics.client.serverDisconnect(this.transport.name, disconnect.code);
     this.ctx.log.debug(
       { client: this.id, user: this.user, code: disconnect.code, reason: disconnect.reason },
@@ -360,13 +355,6 @@ export class ClientSession implements HubClient, ProxyClient {
       this.ctx.log.error({ err, client: this.id, disconnect }, "transport refused the disconnect");
       this.transport.close(disconnects.serverError);
     }
-  }
-
-  /** Whether the transport answered a failed connect itself (see SessionTransport.refuseConnect). */
-  private refusedConnect(code: number, message: string): boolean {
-    if (this.state !== "connecting" || !this.transport.refuseConnect?.(code, message)) return false;
-    this.cleanup();
-    return true;
   }
 
   /** The transport went away (peer closed, network error): forget the connection. */

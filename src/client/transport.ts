@@ -24,8 +24,9 @@ export interface SessionTransport {
   close(disconnect: Disconnect): void;
   /**
    * Answers a failed connect its own way (an HTTP status, with
-   * `connect_code_to_http_response`) instead of a disconnect; true when it did,
-   * and the connection is then over.
+   * `connect_code_to_http_response`) instead of a disconnect (`code` and
+   * `message` of the error, or of the disconnect); true when it did. The
+   * transport then ends and reports itself closed (`closedByTransport`).
    */
   refuseConnect?(code: number, message: string): boolean;
 }

@@ -62,8 +62,9 @@ export interface ConnectCodeTransforms {
  */
 export function unidirectionalConnectDisconnect(
   errorCode: number,
-  options?: ConnectCodeTransforms,
+  client?: { readonly connect_code_to_unidirectional_disconnect: ConnectCodeTransforms },
 ): Disconnect {
+  const options = client?.connect_code_to_unidirectional_disconnect;
   const rule = options?.enabled ? options.transforms.find((t) => t.code === errorCode) : undefined;
   if (rule) return new Disconnect(rule.to.code, rule.to.reason);
   if (errorCode === 109 || errorCode === 110) return disconnects.expired;
