@@ -17,6 +17,9 @@ test("a Centrifugo v6.9 OSS config setting every key rotor runs to a non-default
   assert.equal(config.websocket.compression_min_size, 256);
   assert.equal(config.uni_grpc.port, 11001);
   assert.equal(config.channel.namespaces[1]!.auto_cache_recover, true);
+  assert.equal(config.uni_websocket.disable_closing_handshake, true);
+  assert.equal(config.uni_sse.connect_code_to_http_response.transforms[0]!.to.status_code, 401);
+  assert.equal(config.debug.handler_prefix, "/pprof");
   assert.deepEqual(config.client.connect_code_to_unidirectional_disconnect.transforms, [
     { code: 103, to: { code: 4503, reason: "forbidden" } },
   ]);
@@ -37,6 +40,7 @@ test("options rotor cannot run are refused at start, one line each naming the ke
       prometheus: { native_histograms: true },
       opentelemetry: { enabled: true, api: true },
       swagger: { enabled: true },
+      graphite: { enabled: true },
     },
   });
   const lines = (loaded.error ?? "").split("\n");
@@ -47,6 +51,7 @@ test("options rotor cannot run are refused at start, one line each naming the ke
       "webtransport.enabled",
       "http_server.tls_autocert.enabled",
       "prometheus.native_histograms",
+      "graphite.enabled",
       "opentelemetry.enabled",
       "swagger.enabled",
     ],
