@@ -65,7 +65,7 @@ export class ResponseTransport implements SessionTransport {
   }
 
   refuseConnect(code: number, message: string): boolean {
-    if (!this.connectResponses || !this.head || this.res.writableEnded) return false;
+    if (!this.connectResponses || !this.head || this.res.writableEnded || this.res.destroyed) return false;
     this.head = undefined;
     const rule = this.connectResponses.transforms.find((t) => t.code === code);
     const status = rule?.to.status_code ?? 500;
@@ -81,6 +81,7 @@ export class ResponseTransport implements SessionTransport {
   }
 
   close(): void {
+    if (this.res.destroyed) return;
     this.writeHead();
     if (!this.res.writableEnded) this.res.end();
   }
