@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parseOptions } from "./lib/options.js";
 import { type Report, toMarkdown } from "./lib/report.js";
 import { runApi } from "./scenarios/api.js";
+import { runCompression } from "./scenarios/compression.js";
 import { runConnections } from "./scenarios/connections.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { runFanout } from "./scenarios/fanout.js";
@@ -18,6 +19,7 @@ const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 
 const scenarios = {
   fanout: runFanout,
+  compression: runCompression,
   api: runApi,
   connections: runConnections,
   redis: runRedis,

@@ -14,10 +14,12 @@ function table(value: unknown): string {
  * rotor's logger: JSON lines on stdout, one per event, for log collectors;
  * human-readable lines (pino-pretty) when stdout is a terminal. The `surfaces`
  * and `use` fields (the start-up banner, first-run instructions) print as
- * aligned text there.
+ * aligned text there. With `log.file`, JSON lines are appended to that file
+ * instead (no rotation: rotate with logrotate's copytruncate).
  */
-export function createLogger(level: string, readable = process.stdout.isTTY === true): Logger {
+export function createLogger(level: string, readable = process.stdout.isTTY === true, file = ""): Logger {
   const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
+  if (file) return pino(options, pino.destination({ dest: file, append: true, mode: 0o644, sync: true }));
   if (!readable) return pino(options);
   const stream = pretty({
     colorize: true,

@@ -24,6 +24,8 @@ export interface FleetSpec {
   readonly channels: readonly string[];
   readonly subscribe: boolean;
   readonly cpus: string;
+  /** Offer permessage-deflate on every connection. */
+  readonly deflate?: boolean;
 }
 
 interface Stats {
@@ -31,6 +33,7 @@ interface Stats {
   frames: number;
   lastAt: number;
   histogram: [number, number][];
+  bytes: number;
 }
 
 /** The subscriber connections of one server, spread over load processes. */
@@ -40,7 +43,7 @@ export interface Fleet {
   waitFor(
     expected: number,
     idleMs: number,
-  ): Promise<{ received: number; frames: number; lastAt: number; histogram: Uint32Array }>;
+  ): Promise<{ received: number; frames: number; lastAt: number; histogram: Uint32Array; bytes: number }>;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function openFleet(spec: FleetSpec): Promise<Fleet> {
             channels,
             subscribe: spec.subscribe,
             localAddresses,
+            deflate: spec.deflate === true,
           },
           openTimeoutMs,
         ),
@@ -108,6 +112,7 @@ export async function openFleet(spec: FleetSpec): Promise<Fleet> {
             frames: all.reduce((s, x) => s + x.frames, 0),
             lastAt: Math.max(...all.map((x) => x.lastAt)),
             histogram,
+            bytes: all.reduce((s, x) => s + x.bytes, 0),
           };
         }
         await sleep(50);

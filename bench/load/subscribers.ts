@@ -50,6 +50,8 @@ interface OpenRequest {
   subscribe: boolean;
   /** Source addresses to spread connections over (loopback has ~28k ports per address). */
   localAddresses: string[];
+  /** Offer permessage-deflate (centrifugo modes). */
+  deflate?: boolean;
 }
 
 const sockets: (WebSocket | Socket)[] = [];
@@ -90,7 +92,7 @@ function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<voi
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${o.url}/connection/websocket`, {
       localAddress: o.localAddresses[i % o.localAddresses.length],
-      perMessageDeflate: false,
+      perMessageDeflate: o.deflate === true,
     });
     const expectedId = o.subscribe ? 2 : 1;
     let ready = false;
@@ -185,6 +187,16 @@ async function open(o: OpenRequest): Promise<object> {
   return { opened: o.count - failed, failed, firstError };
 }
 
+/** Bytes read from every open WebSocket's TCP socket: what the server put on the wire, frame headers included. */
+function wireBytes(): number {
+  let total = 0;
+  for (const s of sockets) {
+    if (s instanceof WebSocket)
+      total += (s as unknown as { _socket?: { bytesRead: number } })._socket?.bytesRead ?? 0;
+  }
+  return total;
+}
+
 function closeAll(): void {
   for (const s of sockets.splice(0)) {
     if (s instanceof WebSocket) s.terminate();
@@ -203,7 +215,7 @@ serve(async (request: IpcRequest) => {
       histogram = createHistogram();
       return {};
     case "stats":
-      return { received, frames, lastAt, histogram: sparse(histogram) };
+      return { received, frames, lastAt, histogram: sparse(histogram), bytes: wireBytes() };
     case "close":
       closeAll();
       return {};

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey, type RemoteJWKSet } from "jose";
 import type { TokenVars } from "./audience-issuer.js";
+import { cleanEndpointPath } from "./jwks-template-check.js";
 
 /** How long fetched keys are trusted before the next token triggers a refetch: an hour, as in Centrifugo. */
 const cacheMaxAge = 3_600_000;
@@ -30,7 +31,8 @@ export interface JwksKeys {
  * early for an unknown `kid` at most once per `cooldownDuration`. It does not
  * follow redirects and expects `200`; a failed or slow fetch makes the token
  * invalid (Centrifugo's rule too). Variables are URL-encoded into the template
- * so a claim cannot change the URL's shape; the least recently used endpoint
+ * so a claim cannot change the URL's shape, and a filled-in URL whose path has
+ * an empty, `.` or `..` segment is refused; the least recently used endpoint
  * is dropped beyond `maxEndpoints`.
  */
 export function createJwksKeys(template: string): JwksKeys {
@@ -43,6 +45,8 @@ export function createJwksKeys(template: string): JwksKeys {
         return encodeURIComponent(vars[name] ?? "");
       });
       if (missing !== undefined) return { reason: `no value for {{${missing}}} in the JWKS endpoint` };
+      if (!cleanEndpointPath(url))
+        return { reason: `JWKS endpoint "${url}" changes under path cleaning: refused` };
       let set = sets.get(url);
       if (set) {
         sets.delete(url);

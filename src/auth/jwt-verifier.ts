@@ -7,6 +7,7 @@ import {
   type ProtectedHeaderParameters,
 } from "jose";
 import { createAudienceIssuerCheck } from "./audience-issuer.js";
+import { jwksTemplateProblem } from "./jwks-template-check.js";
 import { createKeySelector } from "./key-selection.js";
 import type { TokenConfig } from "./token-config.js";
 
@@ -51,7 +52,16 @@ function failure(err: unknown): TokenFailure {
 export async function createJwtVerifier(
   config: TokenConfig,
   where: string,
-): Promise<{ verify: JwtVerifier } | { error: string }> {
+  options: JwtVerifierOptions = {},
+): Promise<{ verify: JwtVerifier; warnings: string[] } | { error: string }> {
+  const warnings: string[] = [];
+  const unsafe = jwksTemplateProblem(config);
+  if (unsafe && !config.insecure_skip_jwks_endpoint_safety_check) {
+    return {
+      error: `error creating token verifier: error validating token verifier config: ${where}: ${unsafe}`,
+    };
+  }
+  if (unsafe) warnings.push(`${where}: ${unsafe} (insecure_skip_jwks_endpoint_safety_check is set)`);
   const keys = await createKeySelector(config, where);
   if ("error" in keys) return keys;
   const checkAudienceIssuer = createAudienceIssuerCheck(config);
@@ -66,6 +76,7 @@ export async function createJwtVerifier(
     }
     const checked = checkAudienceIssuer(claims);
     if ("reason" in checked) return invalid(checked.reason);
+    if (options.skipSignature) return unsignedPayload(claims);
     const choice = keys.select(header, checked.vars);
     if ("reason" in choice) return invalid(choice.reason);
     let last: unknown;
@@ -80,5 +91,19 @@ export async function createJwtVerifier(
     }
     return failure(last);
   };
-  return { verify };
+  return { verify, warnings };
+}
+
+/** How a verifier treats signatures. */
+export interface JwtVerifierOptions {
+  /** `client.insecure_skip_token_signature_verify`: trust any signature, still check `exp` and `nbf`. */
+  readonly skipSignature?: boolean;
+}
+
+/** The claims of a token whose signature is not checked: only its times are. */
+function unsignedPayload(claims: JWTPayload): JwtResult {
+  const now = Date.now() / 1000;
+  if (typeof claims.exp === "number" && claims.exp <= now) return { error: "expired" };
+  if (typeof claims.nbf === "number" && claims.nbf > now) return { error: "expired" };
+  return { payload: claims };
 }

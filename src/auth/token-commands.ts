@@ -87,11 +87,14 @@ export async function checkTokenCommand(
     command === "checktoken"
       ? { config: config.client.token, where: "client.token" }
       : subscriptionTokenConfig(config.client);
-  const created = await createJwtVerifier(tokenConfig, where);
+  const created = await createJwtVerifier(tokenConfig, where, {
+    skipSignature: config.client.insecure_skip_token_signature_verify,
+  });
   if ("error" in created) {
     io.err(`rotor ${command}: ${created.error}\n`);
     return 2;
   }
+  for (const warning of created.warnings) io.err(`warning: ${warning}\n`);
   const verified = await created.verify(token);
   if ("error" in verified) {
     io.err(

@@ -5,7 +5,12 @@ import {
   type SubscriptionClaims,
   subscriptionClaims,
 } from "./claims.js";
-import { createJwtVerifier, type JwtVerifier, type TokenFailure } from "./jwt-verifier.js";
+import {
+  createJwtVerifier,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+  type TokenFailure,
+} from "./jwt-verifier.js";
 import { checkTokenConfig, type TokenConfig, type TokenSettings } from "./token-config.js";
 
 export type { ConnectionClaims, SubscriptionClaims } from "./claims.js";
@@ -23,6 +28,8 @@ export interface TokenVerifier {
   verifyConnectToken(token: string): Promise<VerifyResult<ConnectionClaims>>;
   /** A subscription token (`subscribe`, `sub_refresh`). */
   verifySubscriptionToken(token: string): Promise<VerifyResult<SubscriptionClaims>>;
+  /** What the settings allow that deserves a warning at start (an unsafe JWKS template let through). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -48,10 +55,14 @@ function normalised<C>(
   };
 }
 
-async function jwtVerifierOf(config: TokenConfig, where: string): Promise<JwtVerifier> {
-  const created = await createJwtVerifier(config, where);
+async function jwtVerifierOf(
+  config: TokenConfig,
+  where: string,
+  options: JwtVerifierOptions,
+): Promise<{ verify: JwtVerifier; warnings: string[] }> {
+  const created = await createJwtVerifier(config, where, options);
   if ("error" in created) throw new Error(created.error);
-  return created.verify;
+  return created;
 }
 
 /**
@@ -61,16 +72,20 @@ async function jwtVerifierOf(config: TokenConfig, where: string): Promise<JwtVer
  * the settings cannot work — a server must not start and then refuse every
  * token.
  */
-export async function createTokenVerifier(settings: TokenSettings): Promise<TokenVerifier> {
+export async function createTokenVerifier(
+  settings: TokenSettings & { insecure_skip_token_signature_verify?: boolean },
+): Promise<TokenVerifier> {
   const sub = subscriptionTokenConfig(settings);
   const separate = sub.config !== settings.token;
   const problems = checkTokenConfig("client.token", settings.token);
   if (separate) problems.push(...checkTokenConfig(sub.where, sub.config));
   if (problems.length > 0) throw new Error(problems.join("\n"));
-  const connection = await jwtVerifierOf(settings.token, "client.token");
-  const subscription = separate ? await jwtVerifierOf(sub.config, sub.where) : connection;
+  const options = { skipSignature: settings.insecure_skip_token_signature_verify === true };
+  const connection = await jwtVerifierOf(settings.token, "client.token", options);
+  const subscription = separate ? await jwtVerifierOf(sub.config, sub.where, options) : connection;
   return {
-    verifyConnectToken: normalised(connection, settings.token.user_id_claim, connectionClaims),
-    verifySubscriptionToken: normalised(subscription, sub.config.user_id_claim, subscriptionClaims),
+    verifyConnectToken: normalised(connection.verify, settings.token.user_id_claim, connectionClaims),
+    verifySubscriptionToken: normalised(subscription.verify, sub.config.user_id_claim, subscriptionClaims),
+    warnings: separate ? [...connection.warnings, ...subscription.warnings] : connection.warnings,
   };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { CommandOutput } from "../auth/token-commands.js";
 import { type ConfigResult, loadConfig } from "../config/load.js";
 import type { CommandLine } from "./command-line.js";
@@ -14,11 +15,20 @@ export const configFlag = {
   text: "config file: JSON, YAML (.yaml, .yml) or TOML (.toml)",
 } as const;
 
+/** The file read when no `-c` names one, as Centrifugo reads it: `config.json` in the working directory. */
+export const defaultConfigFile = "config.json";
+
+/** The config file a command line names, or `config.json` when there is one in the working directory. */
+export function commandConfigFile(line: CommandLine): string | undefined {
+  const file = line.values.get("config");
+  if (typeof file === "string") return file;
+  return existsSync(defaultConfigFile) ? defaultConfigFile : undefined;
+}
+
 /** The configuration a command line asks for: its file, then the environment, then its option flags. */
 export function loadCommandConfig(line: CommandLine, io: CliIo): ConfigResult {
-  const file = line.values.get("config");
   return loadConfig({
-    file: typeof file === "string" ? file : undefined,
+    file: commandConfigFile(line),
     env: io.env,
     flags: line.options,
   });

@@ -70,6 +70,15 @@ export const commands: readonly Command[] = [
     summary: "write a starter config with fresh secrets (API key, token key, admin password)",
     flags: new Map<string, FlagSpec>([
       ["config", { ...configFlag, text: "file to write (default config.json; .json, .yaml, .yml, .toml)" }],
+      ["admin", { type: "boolean", text: "turn the admin UI on (its password is generated either way)" }],
+      [
+        "port",
+        {
+          type: "string",
+          short: "p",
+          text: "the main port (default 8000), also the allowed browser origin's",
+        },
+      ],
     ]),
     takesConfig: false,
     run: genconfig,

@@ -11,10 +11,20 @@ function fileFlag(line: CommandLine, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** `rotor genconfig [-c FILE]`: a starter config with fresh secrets, in the format of the file's extension. */
+/**
+ * `rotor genconfig [-c FILE] [--admin] [--port N]`: a starter config with
+ * fresh secrets, in the format of the file's extension; `--admin` and
+ * `--port` keep what a first run showed (its admin UI, its port).
+ */
 export async function genconfig(line: CommandLine, io: CliIo): Promise<number> {
   const file = fileFlag(line, "config") ?? "config.json";
-  const written = writeStarterConfig(file);
+  const portText = fileFlag(line, "port");
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    io.err(`rotor genconfig: --port ${portText}: not a port number\n`);
+    return 2;
+  }
+  const written = writeStarterConfig(file, { adminEnabled: line.values.get("admin") === true, port });
   if (written.error) {
     io.err(`rotor genconfig: ${written.error}\n`);
     return 1;

@@ -5,6 +5,7 @@ import { configLeaves } from "../config/leaves.js";
 import type { Config } from "../config/schema.js";
 import type { LogTable } from "../log.js";
 import type { RotorServer } from "../server/rotor-server.js";
+import { commandConfigFile } from "./cli-io.js";
 import type { CommandLine } from "./command-line.js";
 
 /** Options that say where and how loudly to run, not how to secure it: setting them keeps a run zero-config. */
@@ -24,7 +25,7 @@ const placementOptions = new Set([
  * starting a server every client is refused by.
  */
 export function isFirstRun(line: CommandLine, env: Record<string, string | undefined>): boolean {
-  if (line.values.has("config")) return false;
+  if (commandConfigFile(line) !== undefined) return false;
   if (line.options.some(([path]) => !placementOptions.has(path))) return false;
   for (const path of configLeaves.keys()) {
     if (placementOptions.has(path)) continue;
@@ -60,6 +61,6 @@ export function firstRunNotes(config: Config, server: RotorServer): LogTable {
     "client token": `${envName("client.token.hmac_secret_key")}=${config.client.token.hmac_secret_key} ${selfCommand()} gentoken --user alice`,
     publish: `curl -X POST -H "X-API-Key: ${key}" -d '{"channel":"news","data":{"text":"hello"}}' ${api}/api/publish`,
     "admin UI": `${server.internalPort === undefined ? base : api}/  password ${config.admin.password}`,
-    "keep them": `${selfCommand()} genconfig writes a config file with secrets of your own`,
+    "keep them": `${selfCommand()} genconfig${config.admin.enabled ? " --admin" : ""} --port ${server.port} writes config.json with secrets of your own, this port and the admin UI; then ${selfCommand()} starts with it (config.json in this directory is read by default)`,
   };
 }

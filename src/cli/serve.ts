@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { rmSync, writeFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -33,10 +34,24 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
     return 2;
   }
   const config = loaded.config;
-  const logger = createLogger(config.log.level);
+  let logger: Logger;
+  try {
+    logger = createLogger(config.log.level, undefined, config.log.file);
+  } catch (err) {
+    io.err(`rotor: log.file: cannot open ${config.log.file}: ${(err as Error).message}\n`);
+    return 1;
+  }
   exitOnUnhandledRejection(logger);
   if (cluster.isWorker) return serveAsWorker(config, logger);
   for (const warning of loaded.warnings) logger.warn(warning);
+  if (config.pid_file) {
+    try {
+      writePidFile(config.pid_file);
+    } catch (err) {
+      io.err(`rotor: pid_file: cannot write ${config.pid_file}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
   const plan = planWorkers(config);
   if ("error" in plan) {
     io.err(`rotor: ${plan.error}\n`);
@@ -53,6 +68,12 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
   if (firstRun) reportFirstRun(logger, firstRunNotes(config, server), process.stdout.isTTY === true);
   stopOnSignal(server, config, logger);
   return -1;
+}
+
+/** `pid_file`: this process's ID, written at start (mode 0600) and removed when the process exits. */
+function writePidFile(path: string): void {
+  writeFileSync(path, `${process.pid}\n`, { mode: 0o600 });
+  process.on("exit", () => rmSync(path, { force: true }));
 }
 
 /** One of several workers: the node its primary's role names, on the API key the primary made. */
@@ -86,4 +107,21 @@ function stopOnSignal(server: RotorServer, config: Config, logger: Logger): void
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  if (process.env.npm_command) stopWithParent(() => stop("parent exited"));
+}
+
+/**
+ * Started by npm (`npx rotor`, `npm exec`), rotor stops when npm does: npm
+ * exec exits on SIGTERM without passing it on, which would leave the server
+ * running with nobody to stop it and the port taken. A process started any
+ * other way is left alone when its parent goes (`nohup rotor &`).
+ */
+function stopWithParent(stop: () => void): void {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    stop();
+  }, 250);
+  watch.unref();
 }

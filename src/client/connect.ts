@@ -11,6 +11,7 @@ import { errors } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import { connectViaProxy } from "../proxy/calls/connect.js";
 import { canSubscribeWithoutToken } from "./permissions.js";
+import { personalChannel } from "./personal-channel.js";
 import type { ClientSession } from "./session.js";
 import { serverSideParams } from "./subscribe-command.js";
 import { type SubscribeParams, subscribeChannels } from "./subscribe-flow.js";
@@ -23,12 +24,31 @@ interface ServerSub {
 }
 
 /** Who the client is: from its token or the connect proxy; `data` goes into the connect reply. */
-type Credentials = ConnectionClaims & { readonly data?: Uint8Array | undefined };
+type Credentials = ConnectionClaims & {
+  readonly data?: Uint8Array | undefined;
+  /** Set by `client.user_id_http_header`: a bare user, with no personal channel (Centrifugo's order of checks). */
+  readonly fromHeader?: boolean;
+};
+
+/** The user a trusted proxy in front named in `client.user_id_http_header`: no expiry, no info, no channels. */
+function headerCredentials(user: string): Credentials {
+  return {
+    user,
+    expireAt: 0,
+    exp: undefined,
+    info: undefined,
+    channels: [],
+    subs: {},
+    meta: undefined,
+    fromHeader: true,
+  };
+}
 
 /**
  * Credentials from the token; without a token, from the connect proxy when
  * one is configured; otherwise (or when the backend sends no result) null
- * for an anonymous connection where allowed, and 3501 where not.
+ * for an anonymous connection where allowed, then the user named by
+ * `client.user_id_http_header`, and 3501 when there is none.
  */
 async function credentials(s: ClientSession, req: ConnectRequest): Promise<Credentials | null> {
   const client = s.ctx.config.client;
@@ -44,6 +64,7 @@ async function credentials(s: ClientSession, req: ConnectRequest): Promise<Crede
       : undefined;
     if (granted) return granted;
     if (client.allow_anonymous_connect_without_token || client.insecure) return null;
+    if (s.headerUser) return headerCredentials(s.headerUser);
     throw disconnects.badRequest;
   }
   const verified = await s.ctx.tokens.verifyConnectToken(req.token);
@@ -95,6 +116,9 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
   }
   if (s.expireAt > 0 && s.expireAt < Date.now() / 1000) throw errors.expired();
   const wanted = serverSubscriptions(s, claims, req);
+  const personal = claims && !claims.fromHeader ? await personalChannel(s, claims.user) : undefined;
+  if (s.closed) return;
+  if (personal !== undefined) wanted.set(personal, {});
   if (config.client.channel_limit > 0 && wanted.size > config.client.channel_limit) {
     throw disconnects.channelLimit;
   }

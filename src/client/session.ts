@@ -17,7 +17,7 @@ import type { FrameCache, HubClient } from "../node/hub.js";
 import type { ClientCodec, PushInit, ReplyInit } from "../protocol/client-codec.js";
 import { NotJsonError } from "../protocol/embedded-json.js";
 import type { ProxyClient } from "../proxy/backend-proxy.js";
-import type { ConnectionHeaders, ForwardedHeaders } from "../proxy/forwarded-headers.js";
+import { type ConnectionHeaders, type ForwardedHeaders, headerUser } from "../proxy/forwarded-headers.js";
 import type { ClientContext } from "./client-context.js";
 import { dispatch } from "./dispatch.js";
 import { scheduleFlush } from "./flush-scheduler.js";
@@ -61,6 +61,8 @@ export class ClientSession implements HubClient, ProxyClient {
   meta: Uint8Array | undefined;
   /** The connection request's headers that some proxy forwards (none unless configured). */
   forwarded: ForwardedHeaders | undefined;
+  /** The user `client.user_id_http_header` names on the connection request, "" when none. */
+  readonly headerUser: string;
   /** A refresh proxy call for this connection is in flight. */
   refreshing = false;
   private ended: AbortController | undefined;
@@ -81,6 +83,7 @@ export class ClientSession implements HubClient, ProxyClient {
     headers?: ConnectionHeaders,
   ) {
     this.forwarded = ctx.proxies.capture(headers);
+    this.headerUser = headerUser(headers, ctx.config.client.user_id_http_header);
     this.codec = transport.codec;
     this.unidirectional = transport.unidirectional;
     this.encodingKind = encodingKind(this.codec.name, this.unidirectional);
@@ -223,7 +226,7 @@ export class ClientSession implements HubClient, ProxyClient {
 
   private replyError(id: number, err: RotorError): void {
     if (this.unidirectional) {
-      this.close(unidirectionalConnectDisconnect(err.code));
+      this.close(unidirectionalConnectDisconnect(err.code, this.ctx.config.client), err);
       return;
     }
     this.reply(id, { error: { code: err.code, message: err.message, temporary: err.temporary } });
@@ -351,8 +354,10 @@ export class ClientSession implements HubClient, ProxyClient {
    * Ends the connection from the server side: transports without close codes
    * get a disconnect push first, queued output is written, then the transport closes.
    */
-  close(disconnect: Disconnect): void {
+  close(disconnect: Disconnect, cause?: RotorError): void {
     if (this.state === "closed") return;
+    const [code, why] = cause ? [cause.code, cause.message] : [disconnect.code, disconnect.reason];
+    if (this.state === "connecting" && this.transport.refuseConnect?.(code, why)) return;
     this.ctx.metrics.client.serverDisconnect(this.transport.name, disconnect.code);
     this.ctx.log.debug(
       { client: this.id, user: this.user, code: disconnect.code, reason: disconnect.reason },

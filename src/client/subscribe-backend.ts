@@ -62,6 +62,7 @@ export function grantedParams(req: SubscribeRequest, ns: ChannelOptions, b: Back
     recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,
     rejectUnrecovered: false,
     cacheRecovery: ns.force_recovery_mode === "cache",
+    autoCacheRecover: ns.auto_cache_recover,
     expireAt: b.grant.expireAt,
     data: b.grant.data,
     refreshedByServer: b.via === "proxy" && b.refreshedByServer,

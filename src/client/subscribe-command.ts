@@ -29,6 +29,7 @@ export function serverSideParams(ns: ChannelOptions, o: SubscribeOverride | unde
     chanInfo: undefined,
     rejectUnrecovered: false,
     cacheRecovery: ns.force_recovery_mode === "cache",
+    autoCacheRecover: ns.auto_cache_recover,
     expireAt: 0,
   };
 }
@@ -93,6 +94,7 @@ function requestedParams(
     recoverSince: req.recover ? { offset: Number(req.offset), epoch: req.epoch } : undefined,
     rejectUnrecovered: (req.flag & rejectUnrecoveredFlag) !== 0n,
     cacheRecovery: ns.force_recovery_mode === "cache",
+    autoCacheRecover: ns.auto_cache_recover,
     expireAt: s.insecure ? 0 : (claims?.expireAt ?? 0),
     data: claims?.data,
   };
@@ -161,6 +163,7 @@ export async function subscribeByServer(
       chanInfo: o.chanInfo,
       rejectUnrecovered: false,
       cacheRecovery: info.options.force_recovery_mode === "cache",
+      autoCacheRecover: info.options.auto_cache_recover,
       expireAt: o.expireAt,
       recoverSince: o.recoverSince,
       data: o.data,

@@ -16,6 +16,8 @@ export interface SubscribeParams extends SubscriptionOptions {
   readonly rejectUnrecovered: boolean;
   /** `force_recovery_mode: "cache"`: recovering returns only the latest publication. */
   readonly cacheRecovery: boolean;
+  /** `auto_cache_recover`: with cache recovery, a subscribe that does not ask to recover still gets the latest publication. */
+  readonly autoCacheRecover?: boolean;
   readonly expireAt: number;
   /** Sent to the client in the result (from the subscription token or the API). */
   readonly data?: Uint8Array | undefined;
@@ -84,6 +86,9 @@ async function abandon(s: ClientSession, subs: readonly Subscription[]): Promise
   return undefined;
 }
 
+/** Where a client that never saw the channel stands: before every publication. */
+const nothingSeen: StreamPosition = { offset: 0, epoch: "" };
+
 async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): Promise<Subscribed> {
   const { node, config } = s.ctx;
   const channel = sub.channel;
@@ -96,10 +101,11 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
   let recovered = false;
   let publications: MessageInitShape<typeof SubscribeResultSchema>["publications"] = [];
   let resultOffset = 0;
+  const recoverSince = p.recoverSince ?? (p.cacheRecovery && p.autoCacheRecover ? nothingSeen : undefined);
   if (p.positioned || p.recoverable) {
-    if (p.recoverable && p.recoverSince) {
+    if (p.recoverable && recoverSince) {
       const max = config.client.recovery_max_publication_limit;
-      const since = p.recoverSince;
+      const since = recoverSince;
       const cache = p.cacheRecovery;
       const history = await node.history(
         channel,
@@ -128,7 +134,7 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
     epoch: position.epoch,
     offset: BigInt(resultOffset),
     recovered,
-    wasRecovering: p.recoverSince !== undefined && p.recoverable,
+    wasRecovering: recoverSince !== undefined && p.recoverable,
     publications,
     data: p.data,
     delta: p.delta,

@@ -22,4 +22,11 @@ export interface SessionTransport {
   write(messages: readonly Uint8Array[]): void;
   /** Ends the connection; called once, after any disconnect push was written. */
   close(disconnect: Disconnect): void;
+  /**
+   * Answers a failed connect its own way (an HTTP status, with
+   * `connect_code_to_http_response`) instead of a disconnect (`code` and
+   * `message` of the error, or of the disconnect); true when it did. The
+   * transport then ends and reports itself closed (`closedByTransport`).
+   */
+  refuseConnect?(code: number, message: string): boolean;
 }

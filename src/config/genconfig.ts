@@ -15,9 +15,10 @@ export function newSecret(bytes = 24): string {
  * Centrifugo's generated config.
  */
 export function starterConfig(
-  options: { adminEnabled?: boolean; port?: number } = {},
+  options: { adminEnabled?: boolean; port?: number | undefined } = {},
 ): Record<string, unknown> {
   return {
+    ...(options.port === undefined ? {} : { http_server: { port: options.port } }),
     http_api: { key: newSecret() },
     client: {
       token: { hmac_secret_key: newSecret() },
@@ -38,6 +39,9 @@ export function starterConfig(
 }
 
 /** Writes the starter configuration to `file` (JSON, YAML or TOML by extension); never overwrites. */
-export function writeStarterConfig(file: string): { error?: string } {
-  return writeConfigFile(file, starterConfig());
+export function writeStarterConfig(
+  file: string,
+  options: { adminEnabled?: boolean; port?: number | undefined } = {},
+): { error?: string } {
+  return writeConfigFile(file, starterConfig(options));
 }

@@ -6,6 +6,7 @@ import { configLeaves, setPath } from "./leaves.js";
 import { type Config, configSchema } from "./schema.js";
 import { applySeedAliases } from "./seed-aliases.js";
 import { checkConfig } from "./validate.js";
+import { configWarnings } from "./warnings.js";
 
 /** Where configuration comes from; later sources win: file, then env, then flags. */
 export interface ConfigSources {
@@ -17,7 +18,7 @@ export interface ConfigSources {
   flags?: ReadonlyArray<readonly [string, unknown]>;
 }
 
-/** A valid configuration with what deserves a warning (unknown environment variables), or every problem found. */
+/** A valid configuration with what deserves a warning (unknown environment variables, unsafe options), or every problem found. */
 export type ConfigResult =
   | { config: Config; warnings: string[]; error?: undefined }
   | { error: string; config?: undefined };
@@ -70,5 +71,6 @@ export function loadConfig(sources: ConfigSources = {}): ConfigResult {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) return { error: parsed.error.issues.map(formatIssue).join("\n") };
   const invalid = checkConfig(parsed.data);
-  return invalid.length > 0 ? { error: invalid.join("\n") } : { config: parsed.data, warnings };
+  if (invalid.length > 0) return { error: invalid.join("\n") };
+  return { config: parsed.data, warnings: [...warnings, ...configWarnings(parsed.data)] };
 }

@@ -16,6 +16,8 @@ const channelOptionsShape = {
   force_recovery: z.boolean().default(false),
   allow_recovery: z.boolean().default(false),
   force_recovery_mode: z.enum(["", "stream", "cache"]).default(""),
+  /** With cache recovery: every subscribe gets the latest publication, asked to recover or not. */
+  auto_cache_recover: z.boolean().default(false),
   force_positioning: z.boolean().default(false),
   allow_positioning: z.boolean().default(false),
   allowed_delta_types: z.array(z.enum(["fossil"])).default([]),

@@ -11,8 +11,9 @@ const prefix = (defaultValue: string) =>
 
 /**
  * The operations options, named and defaulted as in Centrifugo v6: the admin
- * web UI, the Prometheus endpoint, the health check and how often a node
- * aggregates the metrics it reports in Info.
+ * web UI, the Prometheus endpoint, the health check, the node's name and how
+ * often it aggregates the metrics it reports in Info, tracing, the API
+ * document, profiling and usage statistics.
  */
 export const opsSchemaShape = {
   admin: z
@@ -32,12 +33,46 @@ export const opsSchemaShape = {
       handler_prefix: prefix("/metrics"),
       instrument_http_handlers: z.boolean().default(false),
       recovered_publications_histogram: z.boolean().default(false),
+      /** Refused when set: prom-client has no native histograms (refused-options.ts). */
+      native_histograms: z.boolean().default(false),
     })
     .prefault({}),
   health: z
     .strictObject({ enabled: z.boolean().default(true), handler_prefix: prefix("/health") })
     .prefault({}),
-  node: z.strictObject({ info_metrics_aggregate_interval: duration("60s") }).prefault({}),
+  node: z
+    .strictObject({
+      /** The node's display name (info, admin, logs); empty: `<hostname>_<port>`. */
+      name: z.string().default(""),
+      info_metrics_aggregate_interval: duration("60s"),
+    })
+    .prefault({}),
+  opentelemetry: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      api: z.boolean().default(false),
+      consuming: z.boolean().default(false),
+      google_cloud_adc_auth: z.boolean().default(false),
+    })
+    .prefault({}),
+  swagger: z
+    .strictObject({ enabled: z.boolean().default(false), handler_prefix: prefix("/swagger") })
+    .prefault({}),
+  debug: z
+    .strictObject({ enabled: z.boolean().default(false), handler_prefix: prefix("/debug/pprof") })
+    .prefault({}),
+  graphite: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      host: z.string().default("localhost"),
+      port: z.number().int().min(0).max(65535).default(2003),
+      prefix: z.string().default("centrifugo"),
+      interval: duration("10s"),
+      tags: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** rotor reports no usage statistics anywhere, so turning them off changes nothing. */
+  usage_stats: z.strictObject({ disabled: z.boolean().default(false) }).prefault({}),
 };
 
 /**

@@ -22,7 +22,13 @@ export function duration(defaultValue: string) {
 /** A TCP port number. */
 export const port = (defaultValue: number) => z.number().int().min(0).max(65535).default(defaultValue);
 
-/** TLS material: PEM text or a file path, as in Centrifugo's TLS config. */
+/**
+ * TLS material: PEM text or a file path, as in Centrifugo's TLS config.
+ * `client_ca_pem` makes the listener ask for and verify client certificates
+ * (mutual TLS). `server_ca_pem`, `insecure_skip_verify` and `server_name`
+ * configure the client side of a connection in Centrifugo's shared TLS type;
+ * a listener has no use for them, so they are accepted and change nothing.
+ */
 export const tlsSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
@@ -30,5 +36,9 @@ export const tlsSchema = z
     key_pem: z.string().default(""),
     cert_pem_file: z.string().default(""),
     key_pem_file: z.string().default(""),
+    client_ca_pem: z.string().default(""),
+    server_ca_pem: z.string().default(""),
+    insecure_skip_verify: z.boolean().default(false),
+    server_name: z.string().default(""),
   })
   .prefault({});

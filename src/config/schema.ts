@@ -1,11 +1,14 @@
 import { z } from "zod";
+import { clientConnectionShape } from "./client-connection-schema.js";
 import { consumersConfigShape } from "./consumers-schema.js";
 import { engineConfigShape } from "./engine-schema.js";
 import { http2Schema, httpTimeouts } from "./http-limits-schema.js";
+import { listenerShape, webtransportSchema } from "./listener-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
 import { internalPort, opsSchemaShape, serverSchema } from "./ops-schema.js";
 import { channelProxySchema, clientProxySchema, namedProxiesSchema, rpcSchema } from "./proxy-schema.js";
 import { duration, port, tlsSchema } from "./schema-types.js";
+import { websocketShape } from "./websocket-schema.js";
 
 const errorMode = z.enum(["", "transport"]).default("");
 
@@ -21,6 +24,7 @@ const tokenSchema = {
   issuer: z.string().default(""),
   issuer_regex: z.string().default(""),
   user_id_claim: z.string().default(""),
+  insecure_skip_jwks_endpoint_safety_check: z.boolean().default(false),
 };
 
 const handlerShape = (prefix: string) => ({
@@ -30,6 +34,29 @@ const handlerShape = (prefix: string) => ({
 });
 
 const handler = (prefix: string) => z.strictObject(handlerShape(prefix)).prefault({});
+
+/** `{code, to: {status_code, body}}`: a connect error of a unidirectional HTTP stream answered as HTTP. */
+const httpResponseTransform = z.strictObject({
+  code: z.number().int().min(1, "code must be set"),
+  to: z.strictObject({
+    status_code: z.number().int().min(1, "to.status_code must be set"),
+    body: z.string().default(""),
+  }),
+});
+
+/** A unidirectional HTTP stream endpoint (`uni_sse`, `uni_http_stream`). */
+const uniHttpHandler = (prefix: string) =>
+  z
+    .strictObject({
+      ...handlerShape(prefix),
+      connect_code_to_http_response: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          transforms: z.array(httpResponseTransform).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({});
 
 /**
  * rotor's configuration, in Centrifugo v6's nested shape: the subset rotor
@@ -43,6 +70,8 @@ export const configSchema = z.strictObject({
         .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent", "none"])
         .default("info")
         .transform((level) => (level === "none" ? "silent" : level)),
+      /** Log to this file (appended, JSON lines) instead of the console. */
+      file: z.string().default(""),
     })
     .prefault({}),
   http_server: z
@@ -52,6 +81,7 @@ export const configSchema = z.strictObject({
       internal_address: z.string().default(""),
       internal_port: internalPort,
       tls: tlsSchema,
+      ...listenerShape,
       http2: http2Schema,
       ...httpTimeouts,
     })
@@ -105,6 +135,7 @@ export const configSchema = z.strictObject({
       channel_position_max_time_lag: duration("0"),
       connect_include_server_time: z.boolean().default(false),
       proxy: clientProxySchema,
+      ...clientConnectionShape,
     })
     .prefault({}),
   channel: z
@@ -124,7 +155,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       disabled: z.boolean().default(false),
       handler_prefix: z.string().default("/connection/websocket"),
-      message_size_limit: z.number().int().min(1).default(65536),
+      ...websocketShape,
       write_timeout: duration("1s"),
     })
     .prefault({}),
@@ -139,20 +170,36 @@ export const configSchema = z.strictObject({
   uni_websocket: z
     .strictObject({
       ...handlerShape("/connection/uni_websocket"),
-      message_size_limit: z.number().int().min(1).default(65536),
+      ...websocketShape,
       write_timeout: duration("1s"),
       join_push_messages: z.boolean().default(false),
       disable_disconnect_push: z.boolean().default(false),
+      disable_closing_handshake: z.boolean().default(false),
     })
     .prefault({}),
-  uni_sse: handler("/connection/uni_sse"),
-  uni_http_stream: handler("/connection/uni_http_stream"),
+  uni_sse: uniHttpHandler("/connection/uni_sse"),
+  uni_http_stream: uniHttpHandler("/connection/uni_http_stream"),
   uni_grpc: z
     .strictObject({
       enabled: z.boolean().default(false),
+      address: z.string().default(""),
+      port: port(11000),
+      max_receive_message_size: z.number().int().min(0).default(0),
+      tls: tlsSchema,
       heartbeat_interval: duration("25s"),
     })
     .prefault({}),
+  webtransport: webtransportSchema,
+  init: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      handler_prefix: z.string().default("/connection/init"),
+    })
+    .prefault({}),
+  /** Write the process ID here at start; removed on a graceful exit. */
+  pid_file: z.string().default(""),
+  /** Gates Centrifugo's experimental brokers; rotor has none behind it, so it changes nothing. */
+  enable_unreleased_features: z.boolean().default(false),
   ...engineConfigShape,
   server: serverSchema,
   shutdown: z.strictObject({ timeout: duration("30s") }).prefault({}),

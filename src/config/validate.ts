@@ -1,6 +1,8 @@
+import { checkClientConnection } from "./client-connection-checks.js";
 import { checkConsumers } from "./consumers-checks.js";
 import type { ChannelOptions } from "./namespace-schema.js";
 import { checkProxyConfig } from "./proxy-checks.js";
+import { refusedOptions } from "./refused-options.js";
 import type { Config } from "./schema.js";
 
 function checkChannelOptions(where: string, options: ChannelOptions): string[] {
@@ -12,6 +14,9 @@ function checkChannelOptions(where: string, options: ChannelOptions): string[] {
   if ((options.force_recovery || options.allow_recovery) && !history) {
     out.push(`${where}: recovery needs history (set history_size and history_ttl)`);
   }
+  if (options.auto_cache_recover && !(options.force_recovery && options.force_recovery_mode === "cache")) {
+    out.push(`${where}: auto_cache_recover requires force_recovery and force_recovery_mode set to cache`);
+  }
   if (options.channel_regex) {
     try {
       new RegExp(options.channel_regex);
@@ -19,6 +24,18 @@ function checkChannelOptions(where: string, options: ChannelOptions): string[] {
       out.push(`${where}.channel_regex: ${(err as Error).message}`);
     }
   }
+  return out;
+}
+
+/** `h2c_external` needs a separate internal listener and a cleartext external one (Centrifugo's rule). */
+function checkListeners(config: Config): string[] {
+  const server = config.http_server;
+  if (!server.h2c_external) return [];
+  const out: string[] = [];
+  if (server.internal_port === undefined || server.internal_port === server.port) {
+    out.push("http_server.h2c_external: external_h2c requires internal_port set and different from port");
+  }
+  if (server.tls.enabled) out.push("http_server.h2c_external: external_h2c can not be used with tls enabled");
   return out;
 }
 
@@ -33,7 +50,9 @@ export function checkConfig(config: Config): string[] {
   });
   for (const [where, tls] of [
     ["http_server.tls", config.http_server.tls],
+    ["http_server.internal_tls", config.http_server.internal_tls],
     ["grpc_api.tls", config.grpc_api.tls],
+    ["uni_grpc.tls", config.uni_grpc.tls],
   ] as const) {
     if (tls.enabled && !(tls.cert_pem || tls.cert_pem_file) !== !(tls.key_pem || tls.key_pem_file)) {
       out.push(`${where}: set both a certificate and a key`);
@@ -43,6 +62,9 @@ export function checkConfig(config: Config): string[] {
   }
   out.push(...checkProxyConfig(config));
   out.push(...checkConsumers(config.consumers));
+  out.push(...checkClientConnection(config));
+  out.push(...checkListeners(config));
+  out.push(...refusedOptions(config));
   const admin = config.admin;
   if (admin.enabled && !admin.insecure && (!admin.password || !admin.secret)) {
     out.push("admin: enabled without both password and secret (set them, or admin.insecure for no login)");

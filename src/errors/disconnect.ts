@@ -61,12 +61,25 @@ export const disconnects = {
   tooManyErrors: make(3509, "too many errors"),
 } as const;
 
+/** `client.connect_code_to_unidirectional_disconnect`: error codes mapped to disconnects. */
+export interface ConnectCodeTransforms {
+  readonly enabled: boolean;
+  readonly transforms: readonly { code: number; to: { code: number; reason: string } }[];
+}
+
 /**
- * Centrifugo's default `connect_code_to_unidirectional_disconnect`: a
- * unidirectional client cannot read an error reply, so a failed connect ends
- * its connection with the disconnect that says the most about the error code.
+ * How a unidirectional client learns its connect failed: it cannot read an
+ * error reply, so the connection ends with a disconnect. A configured
+ * transform for the error code wins; otherwise Centrifugo's built-in mapping
+ * picks the disconnect that says the most about the code.
  */
-export function unidirectionalConnectDisconnect(errorCode: number): Disconnect {
+export function unidirectionalConnectDisconnect(
+  errorCode: number,
+  client?: { readonly connect_code_to_unidirectional_disconnect: ConnectCodeTransforms },
+): Disconnect {
+  const options = client?.connect_code_to_unidirectional_disconnect;
+  const rule = options?.enabled ? options.transforms.find((t) => t.code === errorCode) : undefined;
+  if (rule) return new Disconnect(rule.to.code, rule.to.reason);
   if (errorCode === 109 || errorCode === 110) return disconnects.expired;
   if (errorCode === 111) return disconnects.tooManyRequests;
   if (errorCode === 103) return disconnects.permissionDenied;

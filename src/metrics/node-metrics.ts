@@ -76,6 +76,10 @@ export function createNodeMetrics(registry: Registry, version: string) {
   const surveyHistogram = m.histogram("survey_duration_seconds_histogram", "Survey duration in seconds.", [
     "op",
   ]);
+  const connectionLimit = m.counter(
+    "client_connection_limit",
+    "Number of refused requests due to node client connection limit.",
+  );
   const lag = m.histogram("pub_sub_lag_seconds", "Pub sub lag in seconds.", ["channel_namespace"]);
   const http = m.counter("incoming_http_requests_total", "Number of incoming HTTP requests.", [
     "path",
@@ -110,6 +114,10 @@ export function createNodeMetrics(registry: Registry, version: string) {
     /** One HTTP response, with `prometheus.instrument_http_handlers`. */
     httpRequest(path: string, method: string, status: number): void {
       http.inc({ path, method, status: String(status) });
+    },
+    /** A connection refused because the node holds `client.connection_limit` clients. */
+    connectionLimited(): void {
+      connectionLimit.inc();
     },
     /** How long a publication took from the publishing node to this one through the broker. */
     pubSubLag(seconds: number): void {

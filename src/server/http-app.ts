@@ -84,6 +84,9 @@ function createFastify(logger: Logger, tls: Tls, bodyLimit: number, limits: Limi
         allowHTTP1: true,
         cert: pem(tls.cert_pem, tls.cert_pem_file),
         key: pem(tls.key_pem, tls.key_pem_file),
+        ...(tls.client_ca_pem
+          ? { ca: pem(tls.client_ca_pem, ""), requestCert: true, rejectUnauthorized: true }
+          : {}),
         handshakeTimeout: limits.header_timeout,
         ...http2ServerOptions(limits),
       },

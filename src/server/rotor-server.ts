@@ -29,6 +29,7 @@ import { createHttpApp } from "./http-app.js";
 import { placeSurfaces } from "./listeners.js";
 import { rotorVersion } from "./package-info.js";
 import { buildListeners } from "./surfaces.js";
+import { listenUniGrpc } from "./uni-grpc-listener.js";
 
 /** A running rotor: its node, the ports it answers on, and how to stop it. */
 export interface RotorServer {
@@ -38,6 +39,8 @@ export interface RotorServer {
   /** The internal listener's port, when `http_server.internal_port` / `internal_address` set one. */
   readonly internalPort: number | undefined;
   readonly grpcPort: number | undefined;
+  /** `uni_grpc`'s own port, when it is enabled. */
+  readonly uniGrpcPort: number | undefined;
   readonly apiKeys: ApiKeys;
   close(): Promise<void>;
 }
@@ -88,10 +91,11 @@ async function start(
   const infoMetrics = createInfoMetrics(metrics.registry, config.node.info_metrics_aggregate_interval);
   await parts.start({ name: "info metrics", stop: async () => infoMetrics.close() });
   const tokens = await createTokenVerifier(config.client);
+  for (const warning of tokens.warnings) logger.warn(warning);
   const pubSub = { error: (kind: string) => metrics.broker.pubSubError("", kind) };
   const engine = given ?? createEngine(config, logger, pubSub);
   let port = config.http_server.port;
-  const nodeName = () => `${hostname()}_${port}${role ? `_w${role.number}` : ""}`;
+  const nodeName = () => `${config.node.name || `${hostname()}_${port}`}${role ? `_w${role.number}` : ""}`;
   const node = new Node({
     config,
     ...engine,
@@ -161,6 +165,15 @@ async function start(
     await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;
+  let uniGrpcApp: FastifyInstance | undefined;
+  await parts.start({
+    name: "uni_grpc listener",
+    start: async () => {
+      if (uniStream) uniGrpcApp = await listenUniGrpc(config, clientCtx, uniStream.routes);
+    },
+    stop: async () => uniGrpcApp?.close(),
+  });
+  const uniGrpcPort = uniGrpcApp ? listeningPort(uniGrpcApp) : undefined;
   let consumers: Awaited<ReturnType<typeof startConsumers>> | undefined;
   await parts.start({
     name: "consumers",
@@ -174,7 +187,7 @@ async function start(
   if (!role || role.announce) announce(config, ports, apiKeys, logger, role?.count ?? 1);
   else logger.info({ node: nodeName() }, `worker ${role.number} of ${role.count} ready`);
 
-  return { node, metrics, port, internalPort, grpcPort, apiKeys, close: () => parts.stop() };
+  return { node, metrics, port, internalPort, grpcPort, uniGrpcPort, apiKeys, close: () => parts.stop() };
 }
 
 /** The banner, the generated API key and the warnings about open surfaces: logged once per run. */

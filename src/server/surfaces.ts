@@ -3,6 +3,7 @@ import { createAdminAccess } from "../admin/admin-access.js";
 import { mountAdmin } from "../admin/mount-admin.js";
 import type { ApiRoutesOptions } from "../api/connect-routes.js";
 import type { ClientContext } from "../client/client-context.js";
+import type { Config } from "../config/schema.js";
 import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
 import { type ApiContext, mountApi } from "./api-routes.js";
 import { mountClientTransports } from "./client-transports.js";
@@ -14,6 +15,15 @@ import { instrumentHttp, mountOpsRoutes } from "./ops-routes.js";
 export interface Listeners {
   readonly main: FastifyInstance;
   readonly internal: FastifyInstance | undefined;
+}
+
+/**
+ * The internal listener's TLS: `internal_tls` when enabled, none with
+ * `tls_external` (main TLS is for the external listener only), else the main TLS.
+ */
+function internalTls(server: Config["http_server"]): Config["http_server"]["tls"] {
+  if (server.internal_tls.enabled) return server.internal_tls;
+  return server.tls_external ? { ...server.tls, enabled: false } : server.tls;
 }
 
 /**
@@ -31,7 +41,7 @@ export async function buildListeners(
   const placement = placeSurfaces(config);
   const main = createHttpApp(log, config.http_server.tls, readMaxBytes, config.http_server);
   const internal = placement.internal
-    ? createHttpApp(log, config.http_server.tls, readMaxBytes, config.http_server)
+    ? createHttpApp(log, internalTls(config.http_server), readMaxBytes, config.http_server)
     : undefined;
   for (const app of [main, internal]) {
     if (app && config.prometheus.instrument_http_handlers) instrumentHttp(app, metrics);

@@ -51,7 +51,7 @@ test("the JWKS endpoint may be templated with named groups of issuer_regex", asy
   server.set("other/certs", [await publicJwk(other.publicKey, "k", "EdDSA")]);
   const verifier = await verifierFor({
     jwks_public_endpoint: `${server.url}/{{realm}}/certs`,
-    issuer_regex: "^https://auth\\.example\\.com/realms/(?P<realm>[a-z]+)$",
+    issuer_regex: "^https://auth\\.example\\.com/realms/(?P<realm>acme|other|nobody)$",
   });
   const issued = (realm: string, key: CryptoKey) =>
     sign({ ...claims, iss: `https://auth.example.com/realms/${realm}` }, key, "EdDSA", { kid: "k" });

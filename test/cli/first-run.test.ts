@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, rmSync } from "node:fs";
+import { get } from "node:http";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -60,6 +61,10 @@ test("a zero-config npm start prints a gentoken line and an API key that work to
     assert.match(notes["admin UI"] ?? "", new RegExp(`^http://localhost:${port}/ {2}password \\S+$`));
     const apiKey = notes["API key"]!.split(" ")[0]!;
     assert.ok(!output.includes(apiKey), "the generated API key is not in the log");
+    assert.match(
+      notes["keep them"] ?? "",
+      new RegExp(` genconfig --admin --port ${port} writes config\\.json`),
+    );
 
     const token = (await sh(notes["client token"]!, cleanEnv)).stdout.trim();
     centrifuge = centrifugeClient(`http://127.0.0.1:${port}`, "json", { token });
@@ -78,4 +83,43 @@ test("a zero-config npm start prints a gentoken line and an API key that work to
     () => false,
   );
   assert.equal(stillOpen, false, "the server stopped with npm: nothing holds the port");
+});
+
+test("kill -TERM of an npx rotor process stops the server it started: nothing keeps the port", async () => {
+  // npx runs the built dist/ of this checkout (its bin); build it if the sources changed.
+  await promisify(execFile)(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: root });
+  const port = await freePort();
+  const npx = spawn("npx", ["rotor", "--port", String(port), "--log_level", "warn"], {
+    cwd: root,
+    env: cleanEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  npx.stdout.on("data", (chunk: Buffer) => (output += chunk));
+  npx.stderr.on("data", (chunk: Buffer) => (output += chunk));
+  const exited = once(npx, "exit");
+  // A new connection each time: a closing server still answers on a kept-alive one.
+  const health = () =>
+    new Promise<number>((resolve) => {
+      get({ host: "127.0.0.1", port, path: "/health", agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on("error", () => resolve(0));
+    });
+  try {
+    for (let i = 0; i < 1800 && (await health()) !== 200; i++) {
+      assert.equal(npx.exitCode, null, `npx exited early:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(await health(), 200, output);
+  } finally {
+    npx.kill("SIGTERM");
+    await exited;
+  }
+  let open = true;
+  for (let i = 0; i < 100 && open; i++) {
+    open = (await health()) !== 0;
+    if (open) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(open, false, "the server stopped with npx");
 });

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { centrifugeClient, collectPublications, nextEvent } from "../helpers/centrifuge-clients.js";
 import { freePort, startCli } from "../helpers/cli-process.js";
 
@@ -59,5 +60,40 @@ test("genconfig writes a config that serves a gentoken client end to end, and ne
   } finally {
     client.disconnect();
     await server.stop();
+  }
+});
+
+test("the first run's keep-them step: genconfig --admin --port writes config.json, which a plain rotor reads by default", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "rotor-keep-"));
+  const port = await freePort();
+  const tsx = pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href;
+  const cli = join(root, "src/cli.ts");
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, ["--import", tsx, cli, ...args], { cwd: dir }, (err, _out, stderr) =>
+        resolve({ code: err ? Number(err.code) : 0, stderr }),
+      );
+    });
+  const written = await run(["genconfig", "--admin", "--port", String(port)]);
+  assert.equal(written.code, 0, written.stderr);
+  const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+  assert.equal(config.http_server.port, port);
+  assert.equal(config.admin.enabled, true);
+  assert.deepEqual(config.client.allowed_origins, [`http://localhost:${port}`]);
+  assert.match((await run(["genconfig", "--port", "http"])).stderr, /--port http: not a port number/);
+
+  const server = spawn(process.execPath, ["--import", tsx, cli, "--log_level", "warn"], { cwd: dir });
+  const exited = once(server, "exit");
+  try {
+    let admin: Response | undefined;
+    for (let i = 0; i < 400 && !admin; i++) {
+      admin = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+      if (!admin) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(admin?.status, 200, "the admin UI answers on the port config.json names");
+    assert.match(await admin!.text(), /<html/i);
+  } finally {
+    server.kill("SIGTERM");
+    await exited;
   }
 });

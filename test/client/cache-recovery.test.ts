@@ -23,6 +23,14 @@ before(async () => {
           force_recovery: true,
           force_recovery_mode: "cache",
         },
+        {
+          name: "auto",
+          history_size: 10,
+          history_ttl: "300s",
+          force_recovery: true,
+          force_recovery_mode: "cache",
+          auto_cache_recover: true,
+        },
       ],
     },
   });
@@ -87,3 +95,31 @@ for (const protocol of clientProtocols) {
     });
   });
 }
+
+test("auto_cache_recover: a first subscribe gets the latest publication without asking to recover", async () => {
+  for (const namespace of ["auto", "state"]) {
+    const channel = `${namespace}:fresh`;
+    await publish(channel, 1);
+    await publish(channel, 2);
+    const client = centrifugeClient(srv.url, "json");
+    try {
+      const sub = client.newSubscription(channel);
+      const pubs = collectPublications(sub);
+      const context = nextEvent<{ recovered: boolean; wasRecovering: boolean }>(sub, "subscribed");
+      sub.subscribe();
+      client.connect();
+      const { wasRecovering, recovered } = await context;
+      await publish(channel, 3);
+      const seen = (await pubs.take(namespace === "auto" ? 2 : 1)).map((p) => p.data);
+      if (namespace === "auto") {
+        assert.deepEqual([wasRecovering, recovered], [true, true]);
+        assert.deepEqual(seen, [{ n: 2 }, { n: 3 }]);
+      } else {
+        assert.equal(wasRecovering, false);
+        assert.deepEqual(seen, [{ n: 3 }]);
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
+});

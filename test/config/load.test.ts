@@ -99,3 +99,19 @@ test("durations use Go's notation", () => {
   assert.equal(parseDuration("10"), undefined);
   assert.equal(parseDuration("1x"), undefined);
 });
+
+test("unsafe options load with a warning each, as Centrifugo warns at start", () => {
+  const loaded = loadConfig({
+    object: {
+      client: { insecure: true, insecure_skip_token_signature_verify: true },
+      websocket: { compression: true, compression_level: 12 },
+    },
+  });
+  assert.deepEqual(loaded.config && loaded.warnings.map((w) => w.split(":")[0]), [
+    "client.insecure is set",
+    "client.insecure_skip_token_signature_verify is set",
+    "websocket.compression_level",
+  ]);
+  const plain = loadConfig({});
+  assert.deepEqual(plain.config && plain.warnings, []);
+});

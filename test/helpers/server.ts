@@ -63,6 +63,9 @@ export async function startTestServer(
     http_server: { address: "127.0.0.1", port: 0, ...(config.http_server as object) },
     http_api: { key: testApiKey, ...httpApi },
   };
+  if (typeof config.uni_grpc === "object" && config.uni_grpc !== null) {
+    object.uni_grpc = { address: "127.0.0.1", port: 0, ...config.uni_grpc };
+  }
   if (grpcApi === true || (typeof grpcApi === "object" && grpcApi !== null)) {
     object.grpc_api = { address: "127.0.0.1", port: 0, ...(grpcApi === true ? { enabled: true } : grpcApi) };
   }

@@ -115,6 +115,22 @@ describe("Connect uni stream", () => {
     await clientsBecome(0);
   });
 
+  test("uni_grpc also has its own port, as in Centrifugo: grpc-js consumes there, the API is not served", async () => {
+    const port = srv.server.uniGrpcPort!;
+    assert.ok(port > 0 && port !== srv.port);
+    const channel = "feed:own-port";
+    const consumer = consumeWithGrpcJs(port, { token: await tokenFor("ivy", [channel]) });
+    try {
+      await connected(consumer.log);
+      await api("publish", { channel, data: { n: 1 } });
+      await consumer.log.until((l) => l.of("pub").length === 1, "the publication");
+    } finally {
+      consumer.cancel();
+    }
+    const apiThere = await httpApi(`http://127.0.0.1:${port}`, "info", {}, { "X-API-Key": srv.apiKey });
+    assert.equal(apiThere.status, 404);
+  });
+
   test("plain fetch speaks the Connect JSON stream: enveloped protobuf-JSON pushes, marked unbuffered for proxies", async () => {
     const abort = new AbortController();
     const res = await fetch(`${srv.url}/centrifugal.centrifugo.unistream.CentrifugoUniStream/Consume`, {

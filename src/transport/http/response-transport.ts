@@ -16,6 +16,14 @@ export interface ResponseTransportOptions {
   readonly unidirectional: boolean;
   readonly emulation: boolean;
   readonly framing: Framing;
+  /** `connect_code_to_http_response`: connect errors answered as HTTP statuses (the head waits for the connect). */
+  readonly connectResponses?: ConnectResponses | undefined;
+}
+
+/** `connect_code_to_http_response` of `uni_sse` / `uni_http_stream`. */
+export interface ConnectResponses {
+  readonly enabled: boolean;
+  readonly transforms: readonly { code: number; to: { status_code: number; body: string } }[];
 }
 
 /**
@@ -30,11 +38,15 @@ export class ResponseTransport implements SessionTransport {
   readonly emulation: boolean;
   readonly pushDisconnect = true;
   private readonly framing: Framing;
+  private readonly connectResponses: ConnectResponses | undefined;
 
+  /** `writeHead` of the stream: at once, or with `connectResponses` at the first write, after the connect. */
   constructor(
     private readonly res: StreamResponse,
     options: ResponseTransportOptions,
+    private head: (() => void) | undefined = undefined,
   ) {
+    this.connectResponses = options.connectResponses?.enabled ? options.connectResponses : undefined;
     this.name = options.name;
     this.codec = options.codec;
     this.unidirectional = options.unidirectional;
@@ -48,10 +60,29 @@ export class ResponseTransport implements SessionTransport {
 
   write(messages: readonly Uint8Array[]): void {
     if (this.res.writableEnded || this.res.destroyed) return;
+    this.writeHead();
     this.res.write(this.framing(messages));
   }
 
+  refuseConnect(code: number, message: string): boolean {
+    if (!this.connectResponses || !this.head || this.res.writableEnded || this.res.destroyed) return false;
+    this.head = undefined;
+    const rule = this.connectResponses.transforms.find((t) => t.code === code);
+    const status = rule?.to.status_code ?? 500;
+    const body = rule ? rule.to.body || message : "Internal Server Error";
+    this.res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(body);
+    return true;
+  }
+
+  private writeHead(): void {
+    const head = this.head;
+    this.head = undefined;
+    head?.();
+  }
+
   close(): void {
+    if (this.res.destroyed) return;
+    this.writeHead();
     if (!this.res.writableEnded) this.res.end();
   }
 }

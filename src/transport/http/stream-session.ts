@@ -46,10 +46,14 @@ export function openStreamSession(
   const headers: Record<string, string> = { ...noCacheHeaders, "content-type": options.contentType };
   // HTTP/2 forbids connection-specific headers.
   if (reply.request.raw.httpVersionMajor === 1) headers.connection = "keep-alive";
-  res.writeHead(200, headers);
-  if (options.prelude) res.write(options.prelude);
-  else res.flushHeaders();
-  const session = new ClientSession(ctx, new ResponseTransport(res, options), {
+  const head = () => {
+    res.writeHead(200, headers);
+    if (options.prelude) res.write(options.prelude);
+    else res.flushHeaders();
+  };
+  const deferred = options.connectResponses?.enabled === true;
+  if (!deferred) head();
+  const session = new ClientSession(ctx, new ResponseTransport(res, options, deferred ? head : undefined), {
     http: reply.request.raw.headers,
   });
   res.on("close", () => session.closedByTransport());

@@ -26,6 +26,7 @@ export function createUniHttpStreamRoute(ctx: ClientContext, sessions: SessionRe
         codec: jsonCodec,
         unidirectional: true,
         emulation: false,
+        connectResponses: ctx.config.uni_http_stream.connect_code_to_http_response,
         framing: newlineTerminated,
         contentType: "application/json",
       });

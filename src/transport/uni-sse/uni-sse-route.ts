@@ -26,6 +26,7 @@ export function createUniSseRoute(ctx: ClientContext, sessions: SessionRegistry)
         codec: jsonCodec,
         unidirectional: true,
         emulation: false,
+        connectResponses: ctx.config.uni_sse.connect_code_to_http_response,
         ...eventStream,
       });
       session.handleFrame(connect.frame);

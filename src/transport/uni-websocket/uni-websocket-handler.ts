@@ -1,5 +1,6 @@
 import type { ClientContext } from "../../client/client-context.js";
 import { ClientSession } from "../../client/session.js";
+import { websocketCompression } from "../../config/websocket-schema.js";
 import { disconnects } from "../../errors/disconnect.js";
 import { jsonCodec } from "../../protocol/json-codec.js";
 import { uniConnectFrame } from "../connect-request.js";
@@ -15,7 +16,9 @@ import { acceptWebSockets } from "../websocket/websocket-upgrade.js";
  */
 export function createUniWebSocketHandler(ctx: ClientContext): UpgradeHandler {
   const options = ctx.config.uni_websocket;
-  return acceptWebSockets(ctx, { maxPayload: options.message_size_limit }, (ws, req) => {
+  const compression = websocketCompression(options);
+  const endpoint = { maxPayload: options.message_size_limit, compression };
+  return acceptWebSockets(ctx, endpoint, (ws, req) => {
     const transport = new WebSocketTransport(ws, {
       name: "uni_websocket",
       codec: jsonCodec,
@@ -23,6 +26,8 @@ export function createUniWebSocketHandler(ctx: ClientContext): UpgradeHandler {
       pushDisconnect: !options.disable_disconnect_push,
       joinBatches: options.join_push_messages,
       writeTimeoutMs: options.write_timeout,
+      compression,
+      skipClosingHandshake: options.disable_closing_handshake,
     });
     const session = new ClientSession(ctx, transport, { http: req.headers });
     let connectSeen = false;

@@ -1,5 +1,6 @@
 import type { ClientContext } from "../../client/client-context.js";
 import { ClientSession } from "../../client/session.js";
+import { websocketCompression } from "../../config/websocket-schema.js";
 import { jsonCodec } from "../../protocol/json-codec.js";
 import { protobufCodec } from "../../protocol/protobuf-codec.js";
 import type { UpgradeHandler } from "../upgrade-router.js";
@@ -20,11 +21,14 @@ function wantsProtobuf(url: URL, subprotocol: string): boolean {
 /**
  * `GET /connection/websocket`: the bidirectional client protocol over
  * WebSocket, JSON by default, protobuf on request (query or subprotocol).
- * Frames over `websocket.message_size_limit` close the connection with 1009.
+ * Frames over `websocket.message_size_limit` close the connection with 1009;
+ * with `websocket.compression`, permessage-deflate is negotiated on offer.
  */
 export function createWebSocketHandler(ctx: ClientContext): UpgradeHandler {
+  const compression = websocketCompression(ctx.config.websocket);
   const options = {
     maxPayload: ctx.config.websocket.message_size_limit,
+    compression,
     handleProtocols: (offered: Set<string>) =>
       offered.has(protobufSubprotocol)
         ? protobufSubprotocol
@@ -42,6 +46,7 @@ export function createWebSocketHandler(ctx: ClientContext): UpgradeHandler {
       pushDisconnect: false,
       joinBatches: true,
       writeTimeoutMs: ctx.config.websocket.write_timeout,
+      compression,
     });
     const session = new ClientSession(ctx, transport, { http: req.headers });
     ws.on("message", (data: Buffer) => session.handleFrame(data));

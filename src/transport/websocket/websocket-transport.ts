@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import type { SessionTransport } from "../../client/transport.js";
+import type { WebSocketCompression } from "../../config/websocket-schema.js";
 import { closeFrameCode, type Disconnect } from "../../errors/disconnect.js";
 import type { ClientCodec } from "../../protocol/client-codec.js";
 import { sharedFrame } from "./shared-frame.js";
@@ -31,6 +32,10 @@ export interface WebSocketTransportOptions {
   readonly joinBatches: boolean;
   /** How long written bytes may wait for the peer to take them before the connection is dropped (0: forever). */
   readonly writeTimeoutMs: number;
+  /** The endpoint's compression, used when this socket negotiated permessage-deflate. */
+  readonly compression: WebSocketCompression | undefined;
+  /** `uni_websocket.disable_closing_handshake`: end the TCP connection without a close frame. */
+  readonly skipClosingHandshake?: boolean;
 }
 
 /**
@@ -48,6 +53,8 @@ export class WebSocketTransport implements SessionTransport {
   readonly pushDisconnect: boolean;
   private readonly joinBatches: boolean;
   private readonly writeTimeoutMs: number;
+  private readonly compression: WebSocketCompression | undefined;
+  private readonly skipClosingHandshake: boolean;
   private writeTimer: NodeJS.Timeout | undefined;
   private drained = false;
 
@@ -61,6 +68,8 @@ export class WebSocketTransport implements SessionTransport {
     this.pushDisconnect = options.pushDisconnect;
     this.joinBatches = options.joinBatches;
     this.writeTimeoutMs = options.writeTimeoutMs;
+    this.compression = ws.extensions.includes("permessage-deflate") ? options.compression : undefined;
+    this.skipClosingHandshake = options.skipClosingHandshake === true;
   }
 
   bufferedBytes(): number {
@@ -69,17 +78,18 @@ export class WebSocketTransport implements SessionTransport {
 
   /**
    * A batch goes out as a frame shared with every other socket given the same
-   * batch, written straight to ws's frame writer (safe because
-   * permessage-deflate is off, so ws never holds frames back): one frame of
-   * joined messages, or one frame per message where batches are not joined.
+   * batch, written straight to ws's frame writer (safe because data never goes
+   * through ws's own deflater, so ws never holds frames back): one frame of
+   * joined messages, or one frame per message where batches are not joined;
+   * deflated when the socket negotiated permessage-deflate.
    */
   write(messages: readonly Uint8Array[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     const sender = (this.ws as unknown as { _sender: FrameWriter })._sender;
     if (messages.length === 1 || this.joinBatches) {
-      sender.sendFrame(sharedFrame(messages, this.codec));
+      sender.sendFrame(sharedFrame(messages, this.codec, this.compression));
     } else {
-      for (const message of messages) sender.sendFrame(sharedFrame([message], this.codec));
+      for (const message of messages) sender.sendFrame(sharedFrame([message], this.codec, this.compression));
     }
     this.watchWrite();
   }
@@ -110,8 +120,12 @@ export class WebSocketTransport implements SessionTransport {
 
   close(disconnect: Disconnect): void {
     const reason = closeReason(disconnect.reason);
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
-      this.ws.close(closeFrameCode(disconnect.code), reason);
+    if (this.ws.readyState !== this.ws.OPEN && this.ws.readyState !== this.ws.CONNECTING) return;
+    if (this.skipClosingHandshake) {
+      // What was written (the disconnect push) goes out first, then the TCP connection ends.
+      (this.ws as unknown as { _socket: Socket })._socket.end();
+      return;
     }
+    this.ws.close(closeFrameCode(disconnect.code), reason);
   }
 }
