@@ -29,9 +29,8 @@ export function createEngineBoundary(log: Logger) {
       (err: unknown) => {
         if (err instanceof RotorError) throw err;
         failing = true;
-        if (logged.first(call, err instanceof Error ? err.message : String(err))) {
-          log.error({ err, call }, "engine call failed");
-        }
+        const error = err instanceof Error ? err.message : String(err);
+        if (logged.first(call, error)) log.error({ call, error }, "engine call failed");
         throw new EngineError(call, err);
       },
     );

@@ -33,8 +33,8 @@ test("with Redis down, 200 failing publishes log one line per cause (no stack), 
     failed += answers.filter((a) => JSON.stringify(a.body).includes('"error"')).length;
   }
   assert.equal(failed, 200, "every publish failed with an error reply");
-  const apiLines = lines.filter((l) => l.msg === "api call failed");
-  const causes = new Set(apiLines.map((l) => l.error));
+  const apiLines = lines.filter((l) => l.msg === "engine call failed");
+  const causes = new Set(apiLines.map((l) => `${l.call} ${l.error}`));
   assert.ok(apiLines.length >= 1, JSON.stringify(lines.slice(0, 5)));
   assert.equal(
     apiLines.length,
