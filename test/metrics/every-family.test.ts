@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Redis } from "ioredis";
+import { CentrifugoApi } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { rawClient } from "../client/raw-websocket.js";
+import { processed } from "../consumers/consumer-fixtures.js";
+import { connectClient, grpcJsCall, grpcJsClient, httpApi } from "../helpers/api-clients.js";
+import { centrifugeClient, connected, subscribed } from "../helpers/centrifuge-clients.js";
+import { freePort } from "../helpers/cli-process.js";
+import { sample, scrape } from "../helpers/prometheus.js";
+import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startBackend } from "../proxy/backends/backends.js";
+import { Script } from "../proxy/backends/script.js";
+import type { TestBackend } from "../proxy/backends/test-backend.js";
+
+let redis: RedisProcess;
+let producer: Redis;
+let backend: TestBackend;
+let srv: TestServer;
+
+before(async () => {
+  redis = await startRedis();
+  producer = new Redis(redis.port, "127.0.0.1", { maxRetriesPerRequest: null });
+  producer.on("error", () => {});
+  const script = new Script();
+  script.define("", { RPC: () => ({ answer: { result: {} } }) });
+  backend = await startBackend("http", script);
+  const dead = await freePort();
+  srv = await startTestServer({
+    engine: { type: "redis", redis: { address: redis.url, prefix: "every" } },
+    client: { insecure: true, ping_interval: "1s" },
+    prometheus: { enabled: true, instrument_http_handlers: true },
+    grpc_api: true,
+    channel: {
+      namespaces: [
+        {
+          name: "room",
+          presence: true,
+          join_leave: true,
+          force_push_join_leave: true,
+          history_size: 10,
+          history_ttl: "60s",
+          force_recovery: true,
+          allow_publish_for_subscriber: true,
+          allow_history_for_subscriber: true,
+          allow_presence_for_subscriber: true,
+        },
+      ],
+    },
+    rpc: {
+      proxy: backend.proxy("RPC"),
+      without_namespace: { proxy_enabled: true },
+      namespaces: [{ name: "gone", proxy_enabled: true, proxy_name: "gone" }],
+    },
+    proxies: [{ name: "gone", endpoint: `http://127.0.0.1:${dead}/rpc` }],
+    consumers: [
+      {
+        enabled: true,
+        name: "events",
+        type: "redis_stream",
+        redis_stream: { address: redis.url, streams: ["events"], consumer_group: "rotor" },
+      },
+    ],
+  });
+});
+after(async () => {
+  await srv?.close();
+  await backend?.close();
+  producer?.disconnect();
+  await redis?.stop();
+});
+
+const api = (method: string, body: unknown, key = srv.apiKey) =>
+  httpApi(srv.url, method, body, { "X-API-Key": key });
+
+/**
+ * Two SDK clients (JSON and protobuf) on a presence, join/leave, recovery
+ * channel: publish, history, presence and RPCs through a backend and a dead
+ * one, held until a ping has been answered.
+ */
+async function clientTraffic(): Promise<void> {
+  const alice = centrifugeClient(srv.url, "json");
+  const bob = centrifugeClient(srv.url, "protobuf");
+  try {
+    await connected(alice);
+    await connected(bob);
+    const { sub: room } = await subscribed(alice, "room:1");
+    await subscribed(bob, "room:1");
+    await room.publish({ n: 1 });
+    await room.history({ limit: 10 });
+    await room.presence();
+    await room.presenceStats();
+    await alice.rpc("echo", {});
+    await assert.rejects(alice.rpc("gone:x", {}));
+    await waitUntil(
+      "a ping answered",
+      async () => (await sampleNames()).has("centrifugo_client_ping_pong_duration_seconds_count"),
+      5000,
+    );
+  } finally {
+    alice.disconnect();
+    bob.disconnect();
+  }
+}
+
+/** A raw client subscribes, then again from the position it was given: a recovery. */
+async function recovery(): Promise<void> {
+  const client = await rawClient(srv.url, "json");
+  try {
+    client.send({ id: 1, connect: {} }, { id: 2, subscribe: { channel: "room:raw", recoverable: true } });
+    const first = (await client.reply(2)).subscribe as { epoch: string; offset?: string };
+    client.send({ id: 3, unsubscribe: { channel: "room:raw" } });
+    await client.reply(3);
+    client.send({
+      id: 4,
+      subscribe: { channel: "room:raw", recover: true, epoch: first.epoch, offset: first.offset ?? 0 },
+    });
+    assert.ok((await client.reply(4)).subscribe);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * The server API over HTTP, Connect and native gRPC: publishes (one repeating
+ * an idempotency key, one to an unknown namespace), a survey (`channels`), a
+ * wrong key, and a server-side unsubscribe and disconnect of a live client.
+ */
+async function apiTraffic(): Promise<void> {
+  await api("publish", { channel: "room:1", data: { n: 2 } });
+  await api("broadcast", { channels: ["room:1", "room:2"], data: { n: 3 } });
+  await api("publish", { channel: "room:1", data: {}, idempotency_key: "once" });
+  await api("publish", { channel: "room:1", data: {}, idempotency_key: "once" });
+  await api("publish", { channel: "unknown:1", data: {} });
+  await api("history", { channel: "room:1", limit: 10 });
+  await api("presence", { channel: "room:1" });
+  await api("presence_stats", { channel: "room:1" });
+  await api("channels", {});
+  assert.equal((await api("info", {}, "wrong")).status, 401);
+  const connect = connectClient(CentrifugoApi, "grpc", srv.url, srv.apiKey);
+  await connect.publish({ channel: "room:1", data: new TextEncoder().encode('{"n":4}') });
+  const grpc = grpcJsClient(
+    "centrifugal/centrifugo/api/api.proto",
+    "centrifugal.centrifugo.api.CentrifugoApi",
+    `127.0.0.1:${srv.grpcPort}`,
+  );
+  try {
+    await grpcJsCall(grpc, "Info", {}, { authorization: `apikey ${srv.apiKey}` });
+  } finally {
+    grpc.close();
+  }
+  const client = centrifugeClient(srv.url, "json");
+  try {
+    await subscribed(client, "room:kicked");
+    await api("unsubscribe", { channel: "room:kicked", user: "" });
+    await api("disconnect", { user: "" });
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * A stream entry for the consumer, and an unreadable message on a subscribed
+ * channel's PUB/SUB channel (a Redis PUB/SUB error); waits until both are counted.
+ */
+async function engineTraffic(): Promise<void> {
+  const client = await rawClient(srv.url, "json");
+  try {
+    client.send({ id: 1, connect: {} }, { id: 2, subscribe: { channel: "room:noise" } });
+    assert.ok((await client.reply(2)).subscribe);
+    await redis.cli("publish", "every.client.room:noise", "__x__not a message");
+    await waitUntil(
+      "the PUB/SUB error counted",
+      async () =>
+        sample(await scrape(`${srv.url}/metrics`), "centrifugo_broker_redis_pub_sub_errors", {
+          broker_name: "",
+          error: "handle_client_message",
+        }) === 1,
+      5000,
+    );
+  } finally {
+    client.close();
+  }
+  await producer.xadd("events", "*", "method", "publish", "payload", '{"channel":"room:1","data":{}}');
+  await processed(srv, "events", 1, 5000);
+}
+
+/** The metric names of every sample line of a scrape. */
+async function sampleNames(): Promise<Set<string>> {
+  const text = await (await fetch(`${srv.url}/metrics`)).text();
+  return new Set(text.split("\n").flatMap((line) => /^(centrifugo_\w+)[{ ]/.exec(line)?.[1] ?? []));
+}
+
+/** The `centrifugo_*` families the registry declares, from a scrape's `# TYPE` lines. */
+async function declaredFamilies(): Promise<string[]> {
+  const text = await (await fetch(`${srv.url}/metrics`)).text();
+  return text.split("\n").flatMap((line) => /^# TYPE (centrifugo_\w+) /.exec(line)?.[1] ?? []);
+}
+
+test("after clients, APIs, a proxy, a survey and a consumer ran on Redis, every declared family has a sample", async () => {
+  await clientTraffic();
+  await recovery();
+  await apiTraffic();
+  await engineTraffic();
+  const families = await declaredFamilies();
+  const names = await sampleNames();
+  // A histogram's or summary's samples carry its name with a suffix.
+  const hasSample = (family: string) =>
+    ["", "_bucket", "_count", "_sum"].some((suffix) => names.has(family + suffix));
+  assert.ok(families.length >= 40, `a scrape declares only ${families.length} families`);
+  assert.deepEqual(
+    families.filter((family) => !hasSample(family)),
+    [],
+  );
+});
