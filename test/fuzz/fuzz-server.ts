@@ -1,6 +1,7 @@
 import { SignJWT } from "jose";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import type { ValuePools } from "./message-arbitrary.js";
+import { type OversizedProxy, proxiedNamespace } from "./oversized-proxy.js";
 
 const secret = "fuzz-secret";
 /** The namespace of the honest subscriber; fuzzed input never names it. */
@@ -9,9 +10,11 @@ export const honestNamespace = "honest";
 /**
  * A server with most of what a client can reach switched on (presence,
  * history, recovery, join/leave, fossil deltas, client publish), so fuzzed
- * commands get past the permission checks and into the code behind them.
+ * commands get past the permission checks and into the code behind them;
+ * connects without a token and subscribes to the proxied namespace go to
+ * `proxy`, a backend that sometimes answers over the size limit.
  */
-export function startFuzzServer(): Promise<TestServer> {
+export function startFuzzServer(proxy: OversizedProxy): Promise<TestServer> {
   const open = {
     presence: true,
     join_leave: true,
@@ -27,28 +30,34 @@ export function startFuzzServer(): Promise<TestServer> {
     allow_presence_for_subscriber: true,
     allow_history_for_subscriber: true,
   };
-  return startTestServer({
-    client: {
-      token: { hmac_secret_key: secret },
-      allow_anonymous_connect_without_token: true,
-      channel_limit: 32,
-      user_connection_limit: 0,
+  return startTestServer(
+    {
+      client: {
+        token: { hmac_secret_key: secret },
+        allow_anonymous_connect_without_token: true,
+        channel_limit: 32,
+        user_connection_limit: 0,
+        proxy: { connect: proxy.config.connect },
+      },
+      channel: {
+        proxy: { subscribe: proxy.config.subscribe },
+        without_namespace: open,
+        namespaces: [
+          { name: "ns", ...open, force_recovery: true, publication_data_format: "json_object" },
+          { name: "bin", ...open, publication_data_format: "binary" },
+          { name: proxiedNamespace, ...open, subscribe_proxy_enabled: true },
+          {
+            name: honestNamespace,
+            history_size: 1000,
+            history_ttl: "600s",
+            force_recovery: true,
+            allow_subscribe_for_client: true,
+          },
+        ],
+      },
     },
-    channel: {
-      without_namespace: open,
-      namespaces: [
-        { name: "ns", ...open, force_recovery: true, publication_data_format: "json_object" },
-        { name: "bin", ...open, publication_data_format: "binary" },
-        {
-          name: honestNamespace,
-          history_size: 1000,
-          history_ttl: "600s",
-          force_recovery: true,
-          allow_subscribe_for_client: true,
-        },
-      ],
-    },
-  });
+    { logger: proxy.logger },
+  );
 }
 
 function token(claims: Record<string, unknown>, key = secret): Promise<string> {
@@ -72,6 +81,7 @@ export async function fuzzPools(): Promise<ValuePools> {
     "chat",
     "ns:room",
     "bin:blob",
+    `${proxiedNamespace}:room`,
     "$private",
     "news#user-1",
     "unknown:x",

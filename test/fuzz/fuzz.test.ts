@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runFuzz } from "./fuzz-run.js";
 
-test("20,000 fuzzed client frames and 20,000 fuzzed API bodies: every answer documented, nothing lost", async () => {
+test("20,000 fuzzed client frames and 20,000 fuzzed API bodies beside pre-ACK bursts and oversized proxy answers: every answer documented, nothing lost", async () => {
   const outcome = await runFuzz({ frames: 20_000, bodies: 20_000, seed: 20261203 });
   assert.ok(outcome.frames.frames >= 20_000, `${outcome.frames.frames} frames`);
   assert.equal(outcome.bodies.bodies, 20_000, JSON.stringify(outcome.bodies.undocumented.slice(0, 5)));
@@ -20,4 +20,26 @@ test("20,000 fuzzed client frames and 20,000 fuzzed API bodies: every answer doc
     },
     { received: honest.published, gaps: 0, duplicates: 0, interruptions: [] },
   );
+  // Every bursting connection got a GOAWAY and had its socket closed by the server.
+  for (const burst of outcome.bursts) {
+    assert.deepEqual(
+      { goaways: burst.goaways, closedByServer: burst.closedByServer, stillOpen: burst.stillOpen },
+      { goaways: burst.connected, closedByServer: burst.connected, stillOpen: 0 },
+      JSON.stringify(burst),
+    );
+    assert.ok(burst.connected > 0, JSON.stringify(burst));
+  }
+  // Oversized connect and subscribe answers were refused as logged transport errors (100), not crashes.
+  const { proxy } = outcome;
+  for (const method of ["Connect", "Subscribe"] as const) {
+    assert.ok(proxy.oversized[method] > 0, `no oversized ${method} answer: ${JSON.stringify(proxy)}`);
+    assert.ok(proxy.refusedLogged[method] > 0, `no ${method} refusal logged: ${JSON.stringify(proxy)}`);
+    assert.ok(proxy.refusedLogged[method] <= proxy.oversized[method], JSON.stringify(proxy));
+  }
+  // The clients waiting for those answers got error 100 for both, and nothing but 100 or success.
+  for (const kind of ["connect", "subscribe"] as const) {
+    const codes = outcome.proxied[kind];
+    assert.ok((codes["100"] ?? 0) > 0 && (codes.ok ?? 0) > 0, `${kind}: ${JSON.stringify(codes)}`);
+    assert.deepEqual(Object.keys(codes).sort(), ["100", "ok"], `${kind}: ${JSON.stringify(codes)}`);
+  }
 });

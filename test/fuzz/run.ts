@@ -5,8 +5,9 @@ import { runFuzz } from "./fuzz-run.js";
  * `npm run fuzz -- --count N [--bodies M] [--seed S]`: a long fuzz run outside
  * the test suite — N client frames (default 100,000) and M API bodies (default
  * N / 10), seeded (default: the time, printed so the run can be repeated).
- * Prints the report as JSON and exits 1 if anything came back undocumented or
- * the honest subscriber missed a publication.
+ * Prints the report as JSON and exits 1 if anything came back undocumented,
+ * the honest subscriber missed a publication, a pre-ACK burst was not closed
+ * with GOAWAY, or a proxied client got anything but success or error 100.
  */
 const { values } = parseArgs({
   options: { count: { type: "string" }, bodies: { type: "string" }, seed: { type: "string" } },
@@ -25,7 +26,9 @@ const clean =
   honest.received === honest.published &&
   honest.gaps === 0 &&
   honest.duplicates === 0 &&
-  honest.interruptions.length === 0;
+  honest.interruptions.length === 0 &&
+  outcome.bursts.every((b) => b.goaways === b.connected && b.closedByServer === b.connected) &&
+  Object.values(outcome.proxied).every((codes) => Object.keys(codes).every((c) => c === "ok" || c === "100"));
 process.stderr.write(
   `${clean ? "clean" : "FAILED"}: ${outcome.frames.frames} frames on ${outcome.frames.connections} connections, ` +
     `${outcome.bodies.bodies} bodies, ${honest.received}/${honest.published} honest publications, ${outcome.seconds} s\n`,

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { FloodPlan, FloodReport } from "../helpers/h2-flood.js";
+import { floodPath, runFlood } from "../helpers/h2-flood-run.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-const floodScript = fileURLToPath(new URL("../helpers/h2-flood.ts", import.meta.url));
-const infoPath = "/centrifugal.centrifugo.api.CentrifugoApi/Info";
 
 let srv: TestServer;
 
@@ -16,17 +12,7 @@ before(async () => {
 after(() => srv.close());
 
 function flood(plan: Omit<FloodPlan, "port" | "key" | "path"> & { port?: number }): Promise<FloodReport> {
-  const full: FloodPlan = { port: srv.port, ...plan, key: srv.apiKey, path: infoPath };
-  const child = spawn(process.execPath, ["--import", "tsx", floodScript, JSON.stringify(full)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk));
-  return new Promise((resolve, reject) => {
-    child.on("exit", (code) =>
-      code === 0 ? resolve(JSON.parse(out) as FloodReport) : reject(new Error(out)),
-    );
-  });
+  return runFlood({ port: srv.port, ...plan, key: srv.apiKey, path: floodPath });
 }
 
 /** Calls `/api/info` over its own connection every 100 ms until stopped; the duration of each call. */
