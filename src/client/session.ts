@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { ClientInfo } from "../core/publication.js";
 import {
-  closeFrameCode,
   Disconnect,
   disconnects,
   unidirectionalConnectDisconnect,
@@ -11,7 +10,6 @@ import {
 import { EngineError } from "../errors/engine-error.js";
 import { RotorError } from "../errors/rotor-error.js";
 import { background } from "../lifecycle/background.js";
-import { limitedLog } from "../log/log-limiter.js";
 import type { ServerSubscribeOptions } from "../node/control.js";
 import type { FrameCache, HubClient } from "../node/hub.js";
 import type { ClientCodec, PushInit, ReplyInit } from "../protocol/client-codec.js";
@@ -19,17 +17,18 @@ import { NotJsonError } from "../protocol/embedded-json.js";
 import type { ProxyClient } from "../proxy/backend-proxy.js";
 import { type ConnectionHeaders, type ForwardedHeaders, headerUser } from "../proxy/forwarded-headers.js";
 import type { ClientContext } from "./client-context.js";
+import { warnUncarriedCloseCode } from "./close-code-warning.js";
 import { dispatch } from "./dispatch.js";
 import { scheduleFlush } from "./flush-scheduler.js";
 import { encodingKind, joinSlot, leaveSlot } from "./frame-slots.js";
 import { commandMethod, pushFrameType, replyFrameType } from "./frame-types.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
 import { refreshByServer } from "./refresh.js";
-import { refreshByProxy, subRefreshByProxy } from "./server-refresh.js";
 import { subscribeByServer, unsubscribeAll, unsubscribeChannel } from "./subscribe-command.js";
 import type { Subscription } from "./subscription.js";
 import { SubscriptionRegistry } from "./subscription-registry.js";
 import { ticker } from "./ticker.js";
+import { expireConnection, expireSubscriptions } from "./token-expiry.js";
 import type { SessionTransport } from "./transport.js";
 import { settleAwaited, upkeep } from "./upkeep.js";
 
@@ -297,22 +296,13 @@ export class ClientSession implements HubClient, ProxyClient {
   }
 
   tick(now: number): void {
-    const client = this.ctx.config.client;
     if (this.state === "connecting") {
-      if (now - this.createdAt > client.stale_close_delay) this.close(disconnects.stale);
+      if (now - this.createdAt > this.ctx.config.client.stale_close_delay) this.close(disconnects.stale);
       return;
     }
-    if (this.pongDeadline > 0 && now > this.pongDeadline) {
-      this.close(disconnects.noPong);
-      return;
-    }
-    if (this.expireAt > 0 && this.ctx.proxies.refresh) {
-      if (now >= this.expireAt * 1000 && !this.refreshing)
-        background(this.ctx.log, "refresh", refreshByProxy(this, this.ctx.proxies.refresh));
-    } else if (this.expireAt > 0 && now > (this.expireAt + client.expired_close_delay / 1000) * 1000) {
-      this.close(disconnects.expired);
-      return;
-    }
+    const pongMissed = this.pongDeadline > 0 && now > this.pongDeadline;
+    if (pongMissed) this.close(disconnects.noPong);
+    if (pongMissed || expireConnection(this, now)) return;
     if (this.nextPingAt > 0 && now >= this.nextPingAt) this.ping(now);
     if (this.awaitingPositions) this.awaitingPositions = settleAwaited(this, now);
     if (this.upkeepAt > 0 && now >= this.upkeepAt && !this.upkeeping) {
@@ -323,20 +313,7 @@ export class ClientSession implements HubClient, ProxyClient {
       });
       background(this.ctx.log, "upkeep", done);
     }
-    for (const sub of this.subscriptions.values()) {
-      if (sub.expireAt > 0 && sub.options.refreshedByServer) {
-        if (now >= sub.expireAt * 1000 && !sub.refreshing)
-          background(this.ctx.log, "sub refresh", subRefreshByProxy(this, sub));
-      } else if (sub.expireAt > 0 && now > (sub.expireAt + client.expired_sub_close_delay / 1000) * 1000) {
-        if (sub.options.serverSide) this.close(disconnects.subExpired);
-        else
-          background(
-            this.ctx.log,
-            "unsubscribe",
-            unsubscribeChannel(this, sub.channel, unsubscribes.expired),
-          );
-      }
-    }
+    expireSubscriptions(this, now);
   }
 
   private ping(now: number): void {
@@ -365,13 +342,7 @@ export class ClientSession implements HubClient, ProxyClient {
     );
     if (this.transport.pushDisconnect)
       this.push({ disconnect: { code: disconnect.code, reason: disconnect.reason } });
-    if (this.transport.name.endsWith("websocket") && closeFrameCode(disconnect.code) !== disconnect.code) {
-      limitedLog(this.ctx.log).warn(
-        "websocket close code",
-        { code: disconnect.code, sent: closeFrameCode(disconnect.code) },
-        "a WebSocket close frame cannot carry this disconnect code: sent 3503 instead",
-      );
-    }
+    warnUncarriedCloseCode(this.ctx.log, this.transport.name, disconnect.code);
     this.flush();
     this.cleanup();
     try {
