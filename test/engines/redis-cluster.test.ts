@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startRedisCluster } from "../helpers/redis-servers.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServers, type TestServer } from "../helpers/server.js";
 import { api, checkChannel, topologyConfig } from "./engine-checks.js";
 
 let cluster: Awaited<ReturnType<typeof startRedisCluster>>;
@@ -11,9 +11,9 @@ before(async () => {
   cluster = await startRedisCluster(3);
   const [first, second, third] = cluster.nodes.map((n) => `127.0.0.1:${n.port}`);
   // One node names the cluster explicitly, the other gives a plain address and lets rotor find out.
-  [a, b] = await Promise.all([
-    startTestServer(topologyConfig({ address: `redis+cluster://${first}?addr=${second}`, prefix: "cl" })),
-    startTestServer(topologyConfig({ address: third, prefix: "cl" })),
+  [a, b] = await startTestServers([
+    topologyConfig({ address: `redis+cluster://${first}?addr=${second}`, prefix: "cl" }),
+    topologyConfig({ address: third, prefix: "cl" }),
   ]);
 });
 after(async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startSentinelSetup, waitUntil } from "../helpers/redis-servers.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServers, type TestServer } from "../helpers/server.js";
 import { api, checkChannel, topologyConfig } from "./engine-checks.js";
 
 let setup: Awaited<ReturnType<typeof startSentinelSetup>>;
@@ -15,10 +15,7 @@ before(async () => {
     prefix: "sn",
     io_timeout: "1s",
   };
-  [a, b] = await Promise.all([
-    startTestServer(topologyConfig(redis)),
-    startTestServer(topologyConfig(redis)),
-  ]);
+  [a, b] = await startTestServers([topologyConfig(redis), topologyConfig(redis)]);
 });
 after(async () => {
   await Promise.all([a?.close(), b?.close()]);

@@ -4,7 +4,7 @@ import { mintConnectionToken } from "../../src/auth/mint.js";
 import { shardIndex } from "../../src/redis/jump-hash.js";
 import { centrifugeClient, connected, nextEvent } from "../helpers/centrifuge-clients.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServers, type TestServer } from "../helpers/server.js";
 import { api, checkChannel, secret, topologyConfig } from "./engine-checks.js";
 
 let shards: RedisProcess[];
@@ -13,7 +13,7 @@ let b: TestServer;
 before(async () => {
   shards = await Promise.all([startRedis(), startRedis()]);
   const config = topologyConfig({ address: shards.map((s) => s.url), prefix: "sharded" });
-  [a, b] = await Promise.all([startTestServer(config), startTestServer(config)]);
+  [a, b] = await startTestServers([config, config]);
 });
 after(async () => {
   await Promise.all([a?.close(), b?.close()]);

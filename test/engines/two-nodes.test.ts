@@ -10,7 +10,7 @@ import {
   subscribed,
 } from "../helpers/centrifuge-clients.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServer, startTestServers, type TestServer } from "../helpers/server.js";
 import { emulationClient } from "../helpers/transport-clients.js";
 
 const secret = "two-nodes-secret";
@@ -43,7 +43,7 @@ before(async () => {
       ],
     },
   };
-  [a, b] = await Promise.all([startTestServer(config), startTestServer(config)]);
+  [a, b] = await startTestServers([config, config]);
 });
 after(async () => {
   await Promise.all([a?.close(), b?.close()]);

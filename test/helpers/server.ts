@@ -84,3 +84,16 @@ export async function startTestServer(
     close: () => server.close(),
   };
 }
+
+/**
+ * Starts one server per config side by side; when one fails to start, the
+ * others are closed before the error is thrown, so a failed `before` hook
+ * leaves no server (and no engine connection) keeping the test process alive.
+ */
+export async function startTestServers(configs: Record<string, unknown>[]): Promise<TestServer[]> {
+  const started = await Promise.allSettled(configs.map((config) => startTestServer(config)));
+  const failed = started.find((s) => s.status === "rejected");
+  if (!failed) return started.map((s) => (s as PromiseFulfilledResult<TestServer>).value);
+  await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.close() : undefined)));
+  throw failed.reason;
+}
