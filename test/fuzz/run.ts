@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { floodClosed } from "../helpers/h2-flood-run.js";
 import { runFuzz } from "./fuzz-run.js";
 
 /**
@@ -27,7 +28,7 @@ const clean =
   honest.gaps === 0 &&
   honest.duplicates === 0 &&
   honest.interruptions.length === 0 &&
-  outcome.bursts.every((b) => b.goaways === b.connected && b.closedByServer === b.connected) &&
+  outcome.bursts.every(floodClosed) &&
   Object.values(outcome.proxied).every((codes) => Object.keys(codes).every((c) => c === "ok" || c === "100"));
 process.stderr.write(
   `${clean ? "clean" : "FAILED"}: ${outcome.frames.frames} frames on ${outcome.frames.connections} connections, ` +

