@@ -3,7 +3,15 @@
 // than every source, so `npm start` starts at once when nothing changed;
 // with --admin it builds the web UI only (a fraction of a second).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 
@@ -57,5 +65,7 @@ execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "
   cwd: root,
   stdio: "inherit",
 });
+// The package's bin: npx and npm link run it directly, so it must be executable (tsc writes it 0644).
+chmodSync(join(root, "dist", "src", "cli.js"), 0o755);
 await buildAdmin();
 writeFileSync(stamp, `${new Date().toISOString()}\n`);
