@@ -1,22 +1,30 @@
 import type { ClientInfo, Publication, StreamPosition } from "./publication.js";
 
-export interface PublishOptions {
+/**
+ * What a write says about the publication it makes, the same for a stream
+ * publish and a map key write: who wrote it, its tags, and the rules that may
+ * suppress it (idempotency, version) or give subscribers a delta.
+ */
+export interface PublicationWriteOptions {
+  readonly info?: ClientInfo | undefined;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+  /** A repeat of the same key on the same channel within `idempotentResultTtl` is not written again. */
+  readonly idempotencyKey?: string | undefined;
+  readonly idempotentResultTtl?: number | undefined;
+  /** Hand subscribers the previous publication (of the channel, or of the map key) so they can receive a delta. */
+  readonly delta?: boolean | undefined;
+  /** Drop the write unless its version is newer than the last one seen (within one version epoch). */
+  readonly version?: number | undefined;
+  readonly versionEpoch?: string | undefined;
+}
+
+export interface PublishOptions extends PublicationWriteOptions {
   /** Publications kept in the channel stream; 0 disables history for this publish. */
   readonly historySize: number;
   /** How long (ms) history items live after the last publish. */
   readonly historyTtl: number;
   /** How long (ms) the stream's epoch and top offset outlive inactivity. */
   readonly historyMetaTtl: number;
-  readonly info?: ClientInfo | undefined;
-  readonly tags?: Readonly<Record<string, string>> | undefined;
-  /** A repeat of the same key on the same channel within `idempotentResultTtl` is not published again. */
-  readonly idempotencyKey?: string | undefined;
-  readonly idempotentResultTtl?: number | undefined;
-  /** Hand subscribers the previous publication so they can receive a delta. */
-  readonly delta?: boolean | undefined;
-  /** Drop the publication unless its version is newer than the last one seen (within one version epoch). */
-  readonly version?: number | undefined;
-  readonly versionEpoch?: string | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
+import type { PublicationWriteOptions } from "../core/broker.js";
+import type { Publication, StreamPosition } from "../core/publication.js";
 
 /**
  * How a map channel keeps its state (the namespace's `map.mode`): ephemeral
@@ -38,18 +39,9 @@ export interface MapPublication extends Publication {
 /** `if_new` writes only a missing key, `if_exists` only an existing one; `""` always writes. */
 export type KeyMode = "" | "if_new" | "if_exists";
 
-export interface MapPublishOptions {
+/** A map key write; `version` applies in the stream modes only. */
+export interface MapPublishOptions extends PublicationWriteOptions {
   readonly data: Uint8Array;
-  readonly info?: ClientInfo | undefined;
-  readonly tags?: Readonly<Record<string, string>> | undefined;
-  /** A repeat of the same key on the same channel within `idempotentResultTtl` is not applied again. */
-  readonly idempotencyKey?: string | undefined;
-  readonly idempotentResultTtl?: number | undefined;
-  /** Hand subscribers the key's previous value so they can receive a delta. */
-  readonly delta?: boolean | undefined;
-  /** Drop the write unless its version is newer than the key's last one (within one version epoch). Stream modes only. */
-  readonly version?: number | undefined;
-  readonly versionEpoch?: string | undefined;
   readonly keyMode?: KeyMode | undefined;
   /** An `if_new` write suppressed because the key exists still moves the key's expiry (presence keep-alives). */
   readonly refreshTtlOnSuppress?: boolean | undefined;
