@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { namespaceMapSchema, namespaceSharedPollSchema, subscriptionTypes } from "./map-schema.js";
 import { namespaceProxyShape } from "./proxy-schema.js";
 import { duration } from "./schema-types.js";
 
@@ -36,7 +37,15 @@ const channelOptionsShape = {
   allow_user_limited_channels: z.boolean().default(false),
   channel_regex: z.string().default(""),
   publication_data_format: z.enum(["", "json", "json_object", "binary"]).default(""),
-  subscription_type: z.enum(["", "stream"]).default(""),
+  subscription_type: z.enum(subscriptionTypes).default(""),
+  map: namespaceMapSchema,
+  shared_poll: namespaceSharedPollSchema,
+  /** Subscribers of a channel here are listed, by client, in the map channel this prefix names. */
+  map_clients_presence_channel_prefix: z.string().default(""),
+  /** Subscribers of a channel here are listed, by user, in the map channel this prefix names. */
+  map_users_presence_channel_prefix: z.string().default(""),
+  /** Centrifugo PRO's batching of client map publishes: accepted with a warning, as Centrifugo OSS does. */
+  client_publish_debounce_interval: duration("0"),
   ...namespaceProxyShape,
 };
 

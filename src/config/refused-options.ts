@@ -39,6 +39,14 @@ const refusals: readonly Refusal[] = [
     why: "tracing is not built into rotor yet",
   },
   {
+    key: "subscription_type: shared_poll",
+    set: (c) =>
+      [c.channel.without_namespace, ...c.channel.namespaces].some(
+        (ns) => ns.subscription_type === "shared_poll",
+      ),
+    why: "shared poll subscriptions are not implemented yet; use a map namespace and publish changes with map_publish",
+  },
+  {
     key: "swagger.enabled",
     set: (c) => c.swagger.enabled,
     why: "rotor serves no OpenAPI document yet; its API is described by the protos in proto/",

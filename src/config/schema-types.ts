@@ -42,3 +42,22 @@ export const tlsSchema = z
     server_name: z.string().default(""),
   })
   .prefault({});
+
+/** A duration that may be negative (`-1s` turns the option off, as in Centrifugo); milliseconds once parsed. */
+export function signedDuration(defaultValue: string) {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((text, ctx) => {
+      const negative = text.startsWith("-");
+      const ms = parseDuration(negative ? text.slice(1) : text);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${text}" is not a duration (examples: "25s", "-1s", "500ms")`,
+        });
+        return z.NEVER;
+      }
+      return negative ? -ms : ms;
+    });
+}

@@ -4,6 +4,7 @@ import { consumersConfigShape } from "./consumers-schema.js";
 import { engineConfigShape } from "./engine-schema.js";
 import { http2Schema, httpTimeouts } from "./http-limits-schema.js";
 import { listenerShape, webtransportSchema } from "./listener-schema.js";
+import { mapBrokerSchema, sharedPollSchema } from "./map-schema.js";
 import { channelOptionsSchema, namespaceSchema } from "./namespace-schema.js";
 import { internalPort, opsSchemaShape, serverSchema } from "./ops-schema.js";
 import { channelProxySchema, clientProxySchema, namedProxiesSchema, rpcSchema } from "./proxy-schema.js";
@@ -201,6 +202,8 @@ export const configSchema = z.strictObject({
   /** Gates Centrifugo's experimental brokers; rotor has none behind it, so it changes nothing. */
   enable_unreleased_features: z.boolean().default(false),
   ...engineConfigShape,
+  map_broker: mapBrokerSchema,
+  shared_poll: sharedPollSchema,
   server: serverSchema,
   shutdown: z.strictObject({ timeout: duration("30s") }).prefault({}),
   proxies: namedProxiesSchema,

@@ -1,5 +1,6 @@
 import { checkClientConnection } from "./client-connection-checks.js";
 import { checkConsumers } from "./consumers-checks.js";
+import { checkMaps } from "./map-checks.js";
 import type { ChannelOptions } from "./namespace-schema.js";
 import { checkProxyConfig } from "./proxy-checks.js";
 import { refusedOptions } from "./refused-options.js";
@@ -62,6 +63,7 @@ export function checkConfig(config: Config): string[] {
   }
   out.push(...checkProxyConfig(config));
   out.push(...checkConsumers(config.consumers));
+  out.push(...checkMaps(config));
   out.push(...checkClientConnection(config));
   out.push(...checkListeners(config));
   out.push(...refusedOptions(config));

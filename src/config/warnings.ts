@@ -23,6 +23,17 @@ export function configWarnings(config: Config): string[] {
       `debug.enabled is set: CPU profiles and heap snapshots are served at ${config.debug.handler_prefix} on the internal listener; keep that listener private`,
     );
   }
+  const namespaces = [
+    ["channel.without_namespace", config.channel.without_namespace],
+    ...config.channel.namespaces.map((ns, i) => [`channel.namespaces[${i}]`, ns] as const),
+  ] as const;
+  for (const [where, ns] of namespaces) {
+    if (ns.client_publish_debounce_interval > 0) {
+      out.push(
+        `${where}.client_publish_debounce_interval: a Centrifugo PRO option; client map publishes are not debounced`,
+      );
+    }
+  }
   for (const key of ["websocket", "uni_websocket"] as const) {
     const level = config[key].compression_level;
     if (config[key].compression && !validCompressionLevel(level)) {
