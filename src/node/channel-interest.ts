@@ -24,7 +24,7 @@ export class ChannelInterest {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: Pick<Broker, "subscribe" | "unsubscribe">,
     private readonly hub: Hub,
     private readonly locks: ChannelLocks,
     private readonly log: Logger,

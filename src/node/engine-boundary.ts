@@ -5,10 +5,11 @@ import type { PresenceManager } from "../core/presence-manager.js";
 import { EngineError } from "../errors/engine-error.js";
 import { RotorError } from "../errors/rotor-error.js";
 import { OncePerCause } from "../lifecycle/log-limits.js";
+import type { MapBroker } from "../map-broker/types.js";
 
 /**
- * Where the engine meets the node. Every rejection of a broker, presence
- * manager or controller call becomes an EngineError (100, temporary, with
+ * Where the engine meets the node. Every rejection of a broker, map broker,
+ * presence manager or controller call becomes an EngineError (100, temporary, with
  * its cause) that callers map by rule; the cause is logged once per
  * distinct call and message until an engine call succeeds again, so an
  * outage is a few lines, not one per command. An engine's deliberate
@@ -48,6 +49,20 @@ export function createEngineBoundary(log: Logger) {
         history: (channel, filter) => guard("broker history", b.history(channel, filter)),
         removeHistory: (channel) => guard("broker history removal", b.removeHistory(channel)),
         close: () => b.close(),
+      };
+    },
+    mapBroker(m: MapBroker): MapBroker {
+      return {
+        start: (handler) => guard("map broker start", m.start(handler)),
+        publish: (channel, key, o) => guard("map publish", m.publish(channel, key, o)),
+        remove: (channel, key, o) => guard("map remove", m.remove(channel, key, o)),
+        readState: (channel, r) => guard("map state read", m.readState(channel, r)),
+        readStream: (channel, r) => guard("map stream read", m.readStream(channel, r)),
+        stats: (channel) => guard("map stats", m.stats(channel)),
+        clear: (channel) => guard("map clear", m.clear(channel)),
+        subscribe: (channels) => guard("map broker subscribe", m.subscribe(channels)),
+        unsubscribe: (channels) => guard("map broker unsubscribe", m.unsubscribe(channels)),
+        close: () => m.close(),
       };
     },
     presence(p: PresenceManager): PresenceManager {

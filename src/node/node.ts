@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { ChannelsRequestSchema, ChannelsResultSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { isMapNamespace } from "../config/map-checks.js";
 import type { Config } from "../config/schema.js";
 import {
   type Broker,
@@ -16,6 +17,7 @@ import type { ClientInfo, Publication, StreamPosition } from "../core/publicatio
 import type { SubscribeOverride } from "../core/subscribe-override.js";
 import { type Disconnect, unsubscribes } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
+import type { MapBroker, MapChannelResolver } from "../map-broker/types.js";
 import { ChannelInterest } from "./channel-interest.js";
 import { ChannelLocks } from "./channel-locks.js";
 import { type ChannelInfo, type ChannelRules, createChannelRules } from "./channel-rules.js";
@@ -24,12 +26,15 @@ import { type ConnectionFilter, commands, type NodeSnapshot } from "./control.js
 import { answerChannels } from "./control-handlers.js";
 import { createEngineBoundary } from "./engine-boundary.js";
 import { Hub, type HubSubscriber } from "./hub.js";
+import { createMapChannelResolver } from "./map-channels.js";
 import { resolveSubscribeOptions } from "./subscribe-options.js";
 import { surveyCodes } from "./surveys.js";
 
 export interface NodeOptions {
   readonly config: Config;
   readonly broker: Broker;
+  /** Builds the broker that keeps map channels' keys, told by the node which channels are maps. */
+  readonly mapBroker: (channels: MapChannelResolver) => MapBroker;
   readonly presence: PresenceManager;
   readonly controller: Controller;
   readonly logger: Logger;
@@ -81,8 +86,11 @@ export class Node implements BrokerEventHandler {
   /** The other nodes: commands by user, surveys, the registry Info reads. */
   readonly cluster: Cluster;
   private readonly interest: ChannelInterest;
+  private readonly mapInterest: ChannelInterest;
   /** The engine behind the boundary: every failure of theirs reaches callers as an EngineError. */
   private readonly broker: Broker;
+  /** The map broker behind the same boundary. */
+  readonly maps: MapBroker;
   private readonly presenceManager: PresenceManager;
 
   constructor(readonly options: NodeOptions) {
@@ -91,7 +99,10 @@ export class Node implements BrokerEventHandler {
     const boundary = createEngineBoundary(options.logger);
     this.broker = boundary.broker(options.broker);
     this.presenceManager = boundary.presence(options.presence);
-    this.interest = new ChannelInterest(this.broker, this.hub, new ChannelLocks(), options.logger);
+    this.maps = boundary.mapBroker(options.mapBroker(createMapChannelResolver(this.rules)));
+    const locks = new ChannelLocks();
+    this.interest = new ChannelInterest(this.broker, this.hub, locks, options.logger);
+    this.mapInterest = new ChannelInterest(this.maps, this.hub, locks, options.logger);
     this.cluster = new Cluster(this, boundary.controller(options.controller));
     this.cluster.onSurvey("channels", (data) => answerChannels(this.hub, data));
   }
@@ -108,14 +119,17 @@ export class Node implements BrokerEventHandler {
   async start(): Promise<void> {
     await this.presenceManager.start();
     await this.broker.start(this);
+    await this.maps.start(this);
     await this.cluster.start();
   }
 
   /** Leaves the cluster (peers forget this node at once) and closes the engine. */
   async close(): Promise<void> {
     this.interest.close();
+    this.mapInterest.close();
     await this.cluster.close();
     await this.broker.close();
+    await this.maps.close();
     await this.presenceManager.close();
   }
 
@@ -198,12 +212,28 @@ export class Node implements BrokerEventHandler {
    * one batch); the broker subscribes the channels new to this node in one
    * call. On failure nothing stays registered.
    */
-  addSubscribers(subs: readonly HubSubscriber[]): Promise<void> {
-    return this.interest.add(subs);
+  async addSubscribers(subs: readonly HubSubscriber[]): Promise<void> {
+    const maps = subs.filter((sub) => this.isMap(sub.channel));
+    if (maps.length === 0) return this.interest.add(subs);
+    if (maps.length === subs.length) return this.mapInterest.add(subs);
+    const streams = subs.filter((sub) => !this.isMap(sub.channel));
+    await this.mapInterest.add(maps);
+    try {
+      await this.interest.add(streams);
+    } catch (err) {
+      await Promise.all(maps.map((sub) => this.mapInterest.remove(sub.channel, sub.client.id)));
+      throw err;
+    }
   }
 
   removeSubscriber(channel: string, clientId: string): Promise<void> {
-    return this.interest.remove(channel, clientId);
+    return (this.isMap(channel) ? this.mapInterest : this.interest).remove(channel, clientId);
+  }
+
+  /** Whether the channel's namespace holds map subscriptions (their changes come from the map broker). */
+  isMap(channel: string): boolean {
+    const options = this.rules.resolve(channel)?.options;
+    return options !== undefined && isMapNamespace(options);
   }
 
   /** Subscribes a user's connections on every node, with the namespace's options and the request's overrides. */

@@ -11,6 +11,9 @@ import type { Broker } from "../core/broker.js";
 import type { Controller } from "../core/controller.js";
 import type { EngineWithRole } from "../core/engines.js";
 import type { PresenceManager } from "../core/presence-manager.js";
+import { createMemoryMapBroker } from "../map-broker/memory/memory-map-broker.js";
+import { createRedisMapBroker } from "../map-broker/redis/redis-map-broker.js";
+import type { MapBroker, MapChannelResolver } from "../map-broker/types.js";
 import { NatsClient } from "../nats/nats-client.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
 import { createRedisPresence } from "../presence/redis/redis-presence.js";
@@ -90,4 +93,25 @@ export function createEngine(config: Config, log: Logger, pubSub?: PubSubReport)
   const presence = p.enabled ? presences[p.type](ctx, p.redis) : presences[engine.type](ctx, engine.redis);
   const parts = b.enabled ? brokers[b.type](ctx, b.redis) : brokers[engine.type](ctx, engine.redis);
   return { ...parts, presence };
+}
+
+/**
+ * The map broker `map_broker` names: the in-process memory broker (the
+ * default), or Redis on connections of its own, as Centrifugo opens them.
+ * `channels` tells it which channels are maps and how each keeps its keys.
+ */
+export function createMapBroker(config: Config, channels: MapChannelResolver, log: Logger): MapBroker {
+  const m = config.map_broker;
+  if (m.type === "memory") return createMemoryMapBroker({ channels });
+  return createRedisMapBroker(
+    new RedisShards(m.redis, log),
+    {
+      channels,
+      cleanupIntervalMs: m.redis.cleanup_interval || 1000,
+      cleanupBatchSize: m.redis.cleanup_batch_size || 100,
+      idempotentResultTtlMs: m.redis.idempotent_result_ttl || 300_000,
+      skipPubSub: m.redis.skip_pub_sub,
+    },
+    log,
+  );
 }
