@@ -7,11 +7,13 @@ import {
   file_centrifugal_centrifugo_api_api,
 } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { ApiMetrics } from "../metrics/api-metrics.js";
+import type { ApiTracer } from "../tracing/api-tracer.js";
 import { type ApiKeyPolicy, apiKeyInterceptor, type ExtraAccess } from "./api-key.js";
 import type { ApiService } from "./api-service.js";
 import { centrifugoApiImpl, type ErrorMode } from "./connect-api.js";
 import { apiMetricsInterceptor } from "./counted-api.js";
 import { createReflectionRoutes } from "./reflection/reflection-routes.js";
+import { apiTracingInterceptor } from "./traced-api.js";
 import { centrifugoV2Impl } from "./v2/centrifugo-v2.js";
 
 /** The files whose services gRPC reflection lists; an extra service (the uni stream) adds its own when served. */
@@ -27,6 +29,8 @@ export interface ApiRoutesOptions {
   readonly errorMode: ErrorMode;
   /** Counts every call by protocol and method. */
   readonly metrics?: ApiMetrics | undefined;
+  /** Traces every call (`opentelemetry.api`). */
+  readonly tracer?: ApiTracer | undefined;
   /** Where refused calls are logged (debug). */
   readonly log?: Logger | undefined;
   /** Serve gRPC reflection (v1 and v1alpha) describing `reflectedFiles`. */
@@ -44,6 +48,7 @@ export interface ApiRoutesOptions {
 export function apiConnectRoutes(o: ApiRoutesOptions): (router: ConnectRouter) => void {
   const interceptors = [apiKeyInterceptor(o.policy, o.alsoAdmits, o.log)];
   if (o.metrics) interceptors.push(apiMetricsInterceptor(o.metrics));
+  if (o.tracer) interceptors.push(apiTracingInterceptor(o.tracer));
   const files = o.extraService ? [...reflectedFiles, o.extraService.file] : reflectedFiles;
   const reflection = o.reflection ? createReflectionRoutes(files) : undefined;
   return (router) => {

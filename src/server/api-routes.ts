@@ -10,6 +10,7 @@ import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
 import { connectJsonOptions } from "../api/well-formed-json.js";
 import type { Config } from "../config/schema.js";
 import type { Metrics } from "../metrics/create-metrics.js";
+import type { ApiTracer } from "../tracing/api-tracer.js";
 import { answerStreamsFirst } from "./http-app.js";
 
 /** What one listener's Connect router serves. */
@@ -29,6 +30,8 @@ export interface ApiContext {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly readMaxBytes: number;
+  /** Traces API calls when `opentelemetry.api` is on. */
+  readonly tracer?: ApiTracer | undefined;
 }
 
 /**
@@ -65,6 +68,7 @@ export async function mountApi(app: FastifyInstance, ctx: ApiContext, here: List
       reflection: here.api,
       extraService: here.extraService,
       metrics: metrics.api,
+      tracer: ctx.tracer,
       log: ctx.log,
     };
     await app.register(fastifyConnectPlugin, {
@@ -81,6 +85,7 @@ export async function mountApi(app: FastifyInstance, ctx: ApiContext, here: List
       policy: ctx.policy,
       errorMode: config.http_api.error_mode,
       handlerPrefix: config.http_api.handler_prefix,
+      tracer: ctx.tracer,
     });
   }
 }

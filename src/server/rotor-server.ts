@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from "../metrics/create-metrics.js";
 import { createInfoMetrics } from "../metrics/info-metrics.js";
 import { Node } from "../node/node.js";
 import { createProxies } from "../proxy/proxies.js";
+import { startTracing } from "../tracing/start-tracing.js";
 import {
   connectStreamFile,
   connectStreamRoutes,
@@ -122,7 +123,12 @@ async function start(
   const uniStream = config.uni_grpc.enabled
     ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
     : undefined;
-  const apiCtx = { config, service, policy: apiKeys.http, metrics, log: logger, readMaxBytes };
+  const tracing = config.opentelemetry.enabled
+    ? await startTracing({ api: config.opentelemetry.api, nodeId: node.id, version: rotorVersion }, logger)
+    : undefined;
+  await parts.start({ name: "tracing", stop: async () => tracing?.shutdown() });
+  const tracer = tracing?.api;
+  const apiCtx = { config, service, policy: apiKeys.http, metrics, log: logger, readMaxBytes, tracer };
   const { main: app, internal } = await buildListeners(apiCtx, clientCtx, uniStream);
   let grpcApp: FastifyInstance | undefined;
   await parts.start({
@@ -154,6 +160,7 @@ async function start(
       reflection: config.grpc_api.reflection,
       extraService: uniStream,
       metrics: metrics.api,
+      tracer,
       log: logger,
     };
     await grpcApp.register(fastifyConnectPlugin, {

@@ -5,6 +5,7 @@ import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "pino";
 import { CentrifugoApi } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { type ApiMetrics, apiMethodLabel } from "../../metrics/api-metrics.js";
+import { type ApiTracer, requestAttributes } from "../../tracing/api-tracer.js";
 import {
   type ApiKeyPolicy,
   type ExtraAccess,
@@ -29,6 +30,7 @@ export interface GrpcUnaryOptions {
   readonly errorMode: ErrorMode;
   readonly readMaxBytes: number;
   readonly metrics?: ApiMetrics | undefined;
+  readonly tracer?: ApiTracer | undefined;
   readonly log?: Logger | undefined;
   /** Told of each call answered, for `prometheus.instrument_http_handlers` (Fastify no longer sees them). */
   readonly answered?: ((path: string) => void) | undefined;
@@ -97,13 +99,23 @@ async function answer(
     throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
   }
   const started = performance.now();
+  const span = o.tracer?.start(`${CentrifugoApi.typeName}/${target.method.name}`, header, {
+    "rpc.system": "grpc",
+    "rpc.service": CentrifugoApi.typeName,
+    "rpc.method": target.method.name,
+    ...requestAttributes(target.method.name, request),
+  });
   let response: Awaited<ReturnType<ApiUnary>>;
   try {
     response = await target.unary(request as never, header);
   } catch (err) {
-    o.metrics?.call("grpc", target.label, seconds(started), errorOf(err));
+    const error = errorOf(err);
+    o.metrics?.call("grpc", target.label, seconds(started), error);
+    span?.end(error);
     throw err;
   }
-  o.metrics?.call("grpc", target.label, seconds(started), bodyError(response));
+  const error = bodyError(response);
+  o.metrics?.call("grpc", target.label, seconds(started), error);
+  span?.end(error);
   sendMessage(stream, toBinary(target.method.output, create(target.method.output, response)));
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RotorError } from "../../errors/rotor-error.js";
 import { decodeJsonMessage } from "../../protocol/json/json-decode.js";
 import { encodeJsonMessage } from "../../protocol/json/json-encode.js";
+import { type ApiTracer, requestAttributes } from "../../tracing/api-tracer.js";
 import { apiErrors, transportStatus } from "../api-errors.js";
 import { type ApiKeyPolicy, hasValidKey, unauthorizedHttpMessage } from "../api-key.js";
 import type { ApiService } from "../api-service.js";
@@ -18,6 +19,8 @@ export interface HttpJsonApiOptions {
   readonly errorMode: ErrorMode;
   /** `http_api.handler_prefix`: a trailing `/` is trimmed, empty means the root. */
   readonly handlerPrefix: string;
+  /** Traces each request (`opentelemetry.api`). */
+  readonly tracer?: ApiTracer | undefined;
 }
 
 const otherMethods = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
@@ -84,30 +87,62 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
     return sendError(reply, 500, apiErrors.internal(), mode);
   });
 
-  async function handle(method: HttpApiMethod, request: FastifyRequest, reply: FastifyReply) {
+  /** What a traced request's span reports when it ends: the API error sent, and the decoded request. */
+  interface Seen {
+    error?: number;
+    request?: unknown;
+  }
+
+  async function respond(method: HttpApiMethod, request: FastifyRequest, reply: FastifyReply, seen: Seen) {
     const mode = modeOf(request);
+    const fail = (status: number, error: RotorError) => {
+      seen.error = error.code;
+      return sendError(reply, status, error, mode);
+    };
     const run = method.run;
-    if (run === undefined) return sendError(reply, 404, httpErrors.unavailable(method.name), mode);
+    if (run === undefined) return fail(404, httpErrors.unavailable(method.name));
     const raw = rawBody(request);
-    if ("error" in raw) return sendError(reply, 400, raw.error, mode);
+    if ("error" in raw) return fail(400, raw.error);
     const decoded = decodeJsonMessage(method.input, raw.body);
-    if ("error" in decoded) return sendError(reply, 400, httpErrors.badBody(decoded.error), mode);
+    if ("error" in decoded) return fail(400, httpErrors.badBody(decoded.error));
+    seen.request = decoded.value;
     let response: object;
     if (run === "batch") {
       response = await o.service.batch(decoded.value as never);
     } else {
       const outcome = await o.service.call(run, decoded.value as never);
-      if ("error" in outcome && mode === "transport") {
-        return sendError(reply, transportStatus(outcome.error.code).http, outcome.error, mode);
+      if ("error" in outcome) {
+        seen.error = outcome.error.code;
+        if (mode === "transport") return fail(transportStatus(outcome.error.code).http, outcome.error);
       }
       response = outcome;
     }
     const encoded = encodeJsonMessage(method.output, response);
     if ("error" in encoded) {
       request.log.warn({ method: method.name, problem: encoded.error }, "http api result is not JSON");
-      return sendError(reply, 500, httpErrors.payloadNotJson(), mode);
+      return fail(500, httpErrors.payloadNotJson());
     }
     return sendJson(reply, 200, encoded.value);
+  }
+
+  /** Answers one method's request; with tracing on, inside a span named by its route, as HTTP tracing names it. */
+  async function handle(method: HttpApiMethod, request: FastifyRequest, reply: FastifyReply) {
+    const seen: Seen = {};
+    if (!o.tracer) return respond(method, request, reply, seen);
+    const route = `${base}/${method.name}`;
+    const span = o.tracer.start(route, (name) => header(request, name), {
+      "http.request.method": "POST",
+      "http.route": route,
+      "url.path": request.url.split("?", 1)[0]!,
+    });
+    try {
+      return await respond(method, request, reply, seen);
+    } finally {
+      span.end(seen.error, {
+        "http.response.status_code": reply.statusCode,
+        ...requestAttributes(method.name, seen.request),
+      });
+    }
   }
 
   for (const method of httpApiMethods.values()) {
@@ -119,6 +154,20 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
   });
 
   app.post(base || "/", async (request, reply) => {
+    const span = o.tracer?.start(base || "/", (name) => header(request, name), {
+      "http.request.method": "POST",
+      "http.route": base || "/",
+    });
+    try {
+      return await legacy(request, reply);
+    } finally {
+      span?.end(reply.statusCode === 200 ? undefined : reply.statusCode, {
+        "http.response.status_code": reply.statusCode,
+      });
+    }
+  });
+
+  async function legacy(request: FastifyRequest, reply: FastifyReply) {
     const raw = rawBody(request);
     if ("error" in raw) return sendError(reply, 400, raw.error, "");
     const result = await runLegacyStream(o.service, raw.body);
@@ -126,7 +175,7 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
     const error = result.status === 400 ? httpErrors.badBody(result.error) : httpErrors.payloadNotJson();
     if (result.status === 500) request.log.warn({ problem: result.error }, "http api result is not JSON");
     return sendError(reply, result.status, error, "");
-  });
+  }
 
   for (const url of [`${base}/:method`, base || "/"]) {
     app.route({
