@@ -34,9 +34,9 @@ const refusals: readonly Refusal[] = [
     why: "rotor exports metrics only for Prometheus to scrape (prometheus.enabled)",
   },
   {
-    key: "opentelemetry.enabled",
-    set: (c) => c.opentelemetry.enabled,
-    why: "tracing is not built into rotor yet",
+    key: "opentelemetry.google_cloud_adc_auth",
+    set: (c) => c.opentelemetry.google_cloud_adc_auth,
+    why: "rotor exports traces with the standard OTEL_EXPORTER_OTLP_* settings only; give the collector's headers there",
   },
   {
     key: "subscription_type: shared_poll",

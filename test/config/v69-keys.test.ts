@@ -38,7 +38,7 @@ test("options rotor cannot run are refused at start, one line each naming the ke
       },
       webtransport: { enabled: true },
       prometheus: { native_histograms: true },
-      opentelemetry: { enabled: true, api: true },
+      opentelemetry: { enabled: true, api: true, google_cloud_adc_auth: true },
       swagger: { enabled: true },
       graphite: { enabled: true },
     },
@@ -52,7 +52,7 @@ test("options rotor cannot run are refused at start, one line each naming the ke
       "http_server.tls_autocert.enabled",
       "prometheus.native_histograms",
       "graphite.enabled",
-      "opentelemetry.enabled",
+      "opentelemetry.google_cloud_adc_auth",
       "swagger.enabled",
     ],
   );
