@@ -41,6 +41,7 @@ engine_suites=(
   test/client/cache-recovery.test.ts
   test/client/client-commands.test.ts
   test/client/fossil-delta.test.ts
+  test/client/publication-version.test.ts
   test/client/pubsub.test.ts
   test/client/recovery-reject.test.ts
   test/client/recovery.test.ts
