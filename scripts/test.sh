@@ -47,6 +47,7 @@ engine_suites=(
   test/client/recovery.test.ts
   test/client/server-commands.test.ts
   test/client/server-side-subscriptions.test.ts
+  test/client/tags-filter-subscriptions.test.ts
   test/transport/emulation.test.ts
 )
 echo "# the same suites on the Redis engine"
