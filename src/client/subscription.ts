@@ -126,7 +126,7 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
       this.offset = pub.offset;
       this.checkedAt = pub.time;
     }
-    if (this.options.tagsFilter && !this.passesFilter(pub)) return;
+    if (this.options.tagsFilter && !this.passesFilter(pub, frames)) return;
     const form = this.payloadForm(pub, delta, prev, frames);
     const slot = publicationSlot(this.client.encodingKind, form);
     let message = frames[slot] as Uint8Array | NotJsonError | undefined;
@@ -149,13 +149,16 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
   }
 
   /**
-   * Whether a live publication goes to this filtered subscriber. Its position
-   * has already moved past it, so one filtered out is no gap. A delta
-   * subscriber gets it anyway, as in Centrifugo: skipping it would break the
-   * chain its next patch is made against.
+   * Whether a live publication goes to this filtered subscriber; a rejection
+   * is counted in the broadcast's frames. Its position has already moved past
+   * it, so one filtered out is no gap. A delta subscriber gets it anyway, as
+   * in Centrifugo: skipping it would break the chain its next patch is made
+   * against.
    */
-  private passesFilter(pub: Publication): boolean {
-    return this.options.delta || matchesFilter(this.options.tagsFilter!, pub.tags);
+  private passesFilter(pub: Publication, frames: FrameCache): boolean {
+    if (matchesFilter(this.options.tagsFilter!, pub.tags)) return true;
+    frames.filteredOut = (frames.filteredOut ?? 0) + 1;
+    return this.options.delta;
   }
 
   recheckPosition(): void {

@@ -9,6 +9,7 @@ import {
   nextEvent,
   subscribed,
 } from "../helpers/centrifuge-clients.js";
+import { sample, scrape } from "../helpers/prometheus.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { rawClient } from "./raw-websocket.js";
 
@@ -18,6 +19,7 @@ let srv: TestServer;
 before(async () => {
   srv = await startTestServer({
     client: { insecure: true },
+    prometheus: { enabled: true },
     channel: {
       namespaces: [
         { name: "tagged", ...stream, force_recovery: true, allow_history_for_client: true },
@@ -114,6 +116,11 @@ for (const protocol of clientProtocols) {
             return { c, sub, pubs: collectPublications(sub), again: resubscribes(sub) };
           }),
         );
+        const dropped = async () =>
+          sample(await scrape(`${srv.url}/metrics`), "centrifugo_node_tags_filter_dropped_publications", {
+            channel_namespace: "",
+          }) ?? 0;
+        const droppedBefore = await dropped();
         await broadcastItems(cases.map((c) => channel(c.name)));
         // A second round: the subscriptions go on past publications they filtered out.
         await broadcastItems(
@@ -133,6 +140,9 @@ for (const protocol of clientProtocols) {
           assert.equal(again.count, 0, `${c.name} resubscribed`);
           assert.equal(sub.state, "subscribed");
         }
+        // Counted once per broadcast: every subscriber that rejected a publication, both rounds.
+        const rejected = cases.reduce((sum, c) => sum + 2 * (items.length - c.ids.length), 0);
+        assert.equal((await dropped()) - droppedBefore, rejected);
       } finally {
         client.disconnect();
       }
