@@ -104,6 +104,24 @@ async function subscribeError(protocol: "json" | "protobuf", channel: string, tf
   }
 }
 
+/** A protobuf subscribe command whose `tf` nests `depth` `not` nodes, written byte by byte (encoders refuse such depth). */
+function deepSubscribeFrame(channel: string, depth: number): Uint8Array {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
+    return [...out, n];
+  };
+  const field = (tag: number, bytes: Uint8Array) =>
+    Buffer.concat([Buffer.from([tag, ...varint(bytes.length)]), bytes]);
+  let node = Buffer.concat([field(0x12, Buffer.from("price")), field(0x1a, Buffer.from("nex"))]);
+  for (let i = 0; i < depth; i++) node = Buffer.concat([field(0x0a, Buffer.from("not")), field(0x32, node)]);
+  const command = Buffer.concat([
+    Buffer.from([0x08, 2]),
+    field(0x2a, Buffer.concat([field(0x0a, Buffer.from(channel)), field(0x6a, node)])),
+  ]);
+  return Buffer.concat([Buffer.from(varint(command.length)), command]);
+}
+
 for (const protocol of clientProtocols) {
   describe(`tags filter over ${protocol}`, () => {
     test("each operator lets through exactly the live publications whose tags pass it, with no gap reported", async () => {
@@ -209,6 +227,31 @@ for (const protocol of clientProtocols) {
           JSON.stringify(tf),
         );
       }
+    });
+
+    test("a deeply nested filter works; one nested past the decoder's limit is a bad request, not a crash", async () => {
+      const nested = (depth: number) => {
+        let tf: object = { key: "price", cmp: "nex" };
+        for (let i = 0; i < depth; i++) tf = { op: "not", nodes: [tf] };
+        return tf;
+      };
+      const channel = `tagged:deep-${protocol}`;
+      const c = await rawClient(srv.url, protocol);
+      try {
+        c.send({ id: 1, connect: {} }, { id: 2, subscribe: { channel, tf: nested(50) } });
+        assert.ok((await c.reply(2)).subscribe);
+        await broadcastItems([channel]);
+        const pub = await c.push((p) => p.pub !== undefined);
+        assert.equal(String((pub.pub as { offset?: unknown }).offset), "4");
+      } finally {
+        c.close();
+      }
+      const rude = await rawClient(srv.url, protocol);
+      rude.send({ id: 1, connect: {} });
+      if (protocol === "json")
+        rude.send({ id: 2, subscribe: { channel: `${channel}-rude`, tf: nested(200) } });
+      else rude.sendRaw(deepSubscribeFrame(`${channel}-rude`, 200));
+      assert.equal((await rude.closed).code, 3501);
     });
 
     test("recovery returns only the missed publications that pass the filter; the history command is not filtered", async () => {
