@@ -41,11 +41,13 @@ engine_suites=(
   test/client/cache-recovery.test.ts
   test/client/client-commands.test.ts
   test/client/fossil-delta.test.ts
+  test/client/publication-version.test.ts
   test/client/pubsub.test.ts
   test/client/recovery-reject.test.ts
   test/client/recovery.test.ts
   test/client/server-commands.test.ts
   test/client/server-side-subscriptions.test.ts
+  test/client/tags-filter-subscriptions.test.ts
   test/transport/emulation.test.ts
 )
 echo "# the same suites on the Redis engine"

@@ -59,7 +59,8 @@ function writeBytes(out: Buffer, at: number, tag: number, bytes: Uint8Array): nu
  * PUB/SUB message, inside a NATS Push): protobuf `Publication` (protocol
  * field numbers) without its offset, which lives in the stream id or the
  * PUB/SUB header. `delta` marks a publication sent
- * without history that subscribers may receive as a delta. Written by hand
+ * without history that subscribers may receive as a delta; `version` (0 =
+ * none) is the API publish's, for clients to see. Written by hand
  * (it runs once per publish), byte for byte what the generated encoder
  * writes: fields in number order, proto3 defaults left out, map entries
  * with both key and value.
@@ -70,6 +71,7 @@ export function encodePublication(
   tags: Readonly<Record<string, string>> | undefined,
   time: number,
   delta: boolean,
+  version = 0,
 ): Buffer {
   let size = data.length > 0 ? delimited(data.length) : 0;
   const user = info ? Buffer.byteLength(info.user) : 0;
@@ -86,6 +88,7 @@ export function encodePublication(
   }
   if (delta) size += 2;
   if (time !== 0) size += 1 + varintSize(time);
+  if (version !== 0) size += 2 + varintSize(version);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   if (data.length > 0) at = writeBytes(out, at, 0x22, data);
@@ -112,7 +115,12 @@ export function encodePublication(
   }
   if (time !== 0) {
     out[at] = 0x48;
-    writeVarint(out, at + 1, time);
+    at = writeVarint(out, at + 1, time);
+  }
+  if (version !== 0) {
+    out[at] = 0x80;
+    out[at + 1] = 0x01;
+    writeVarint(out, at + 2, version);
   }
   return out;
 }
@@ -128,6 +136,7 @@ export function decodePublication(bytes: Uint8Array, offset: number): { pub: Pub
       info: message.info ? clientInfo(message.info) : undefined,
       tags,
       time: Number(message.time),
+      version: message.version > 0n ? Number(message.version) : undefined,
     },
     delta: message.delta,
   };

@@ -12,6 +12,7 @@ import type { ChannelInfo } from "../node/channel-rules.js";
 import type { ServerSubscribeOptions } from "../node/control.js";
 import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
+import { type FilterNode, validateFilter } from "../tags-filter/filter-node.js";
 import { canSubscribeWithoutToken, canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
 import { authorizeByBackend, type BackendGrant, grantedParams, runStream } from "./subscribe-backend.js";
@@ -100,6 +101,18 @@ function requestedParams(
   };
 }
 
+/**
+ * A client's tags filter is refused with 107, as Centrifugo does, where the
+ * namespace does not set `allow_tags_filter` or the filter is not valid (the
+ * reason is logged, not sent).
+ */
+function checkTagsFilter(s: ClientSession, filter: FilterNode, ns: ChannelOptions): void {
+  const invalid = ns.allow_tags_filter ? validateFilter(filter) : "allow_tags_filter is off";
+  if (invalid === undefined) return;
+  s.ctx.log.debug({ client: s.id, reason: invalid }, "tags filter refused");
+  throw errors.badRequest();
+}
+
 /** Client `subscribe`: validation, permission, then subscription with the options the client may have. */
 export async function handleSubscribe(s: ClientSession, id: number, req: SubscribeRequest): Promise<void> {
   const { node, config } = s.ctx;
@@ -111,14 +124,16 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
     const channel = node.channel(req.channel);
     if (!node.rules.isValidName(req.channel, channel)) throw errors.badRequest();
     if (req.type !== 0) throw errors.permissionDenied();
-    if (req.tf) throw errors.badRequest();
+    if (req.tf) checkTagsFilter(s, req.tf, channel.options);
     const auth = await authorize(s, req, channel);
     if (auth.via === "stream") stream = auth.stream;
     if (reservation.phase === "closed") return;
-    const params =
-      auth.via === "token" || auth.via === "permission"
+    const params: SubscribeParams = {
+      ...(auth.via === "token" || auth.via === "permission"
         ? requestedParams(s, req, channel.options, auth.via === "token" ? auth.claims : undefined)
-        : grantedParams(req, channel.options, auth);
+        : grantedParams(req, channel.options, auth)),
+      tagsFilter: req.tf,
+    };
     if (params.expireAt > 0 && params.expireAt < Date.now() / 1000) throw errors.expired();
     const subscribed = await subscribeChannel(s, reservation, params);
     if (!subscribed) return;

@@ -101,25 +101,30 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
   let recovered = false;
   let publications: MessageInitShape<typeof SubscribeResultSchema>["publications"] = [];
   let resultOffset = 0;
+  /** Offset of the last publication the reply hands over in full (-1 none), base of the next delta. */
+  let deltaBase = -1;
   const recoverSince = p.recoverSince ?? (p.cacheRecovery && p.autoCacheRecover ? nothingSeen : undefined);
   if (p.positioned || p.recoverable) {
     if (p.recoverable && recoverSince) {
       const max = config.client.recovery_max_publication_limit;
       const since = recoverSince;
       const cache = p.cacheRecovery;
+      const filter = p.tagsFilter;
+      const limit = max > 0 ? max : -1;
       const history = await node.history(
         channel,
         cache
-          ? { limit: 1, reverse: true }
-          : { since: { offset: since.offset, epoch: "" }, limit: max > 0 ? max : -1, reverse: false },
+          ? { limit: filter ? limit : 1, reverse: true }
+          : { since: { offset: since.offset, epoch: "" }, limit, reverse: false },
       );
-      const outcome = cache ? recoverLatest(since, history) : recover(since, history);
+      const outcome = cache ? recoverLatest(since, history, filter) : recover(since, history, filter);
       if (!outcome.recovered && p.rejectUnrecovered) throw errors.unrecoverablePosition();
       recovered = outcome.recovered;
       s.ctx.metrics.client.recover(recovered, outcome.publications.length);
       position = history.position;
       resultOffset = outcome.position.offset;
       publications = outcome.publications.map((pub) => wirePublication(s, pub, p.delta));
+      deltaBase = outcome.publications.at(-1)?.offset ?? -1;
     } else {
       position = (await node.history(channel, { limit: 0, reverse: false })).position;
       resultOffset = position.offset;
@@ -144,7 +149,7 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
     commit() {
       if (sub.phase !== "settling") return;
       sub.phase = "live";
-      sub.activate(position, recovered && publications.length > 0 ? position.offset : -1);
+      sub.activate(position, recovered ? deltaBase : -1);
       if (!p.emitJoinLeave) return;
       sub.reached.join = true;
       background(s.ctx.log, "join publish", node.publishJoin(channel, sub.info), { channel });

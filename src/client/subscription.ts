@@ -6,6 +6,8 @@ import type { ResolvedOptions } from "../node/subscribe-options.js";
 import { NotJsonError } from "../protocol/embedded-json.js";
 import { encodePublicationMessage, PayloadForm } from "../protocol/publication-message.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
+import type { FilterNode } from "../tags-filter/filter-node.js";
+import { matchesFilter } from "../tags-filter/match-filter.js";
 import { patchSlot, publicationSlot } from "./frame-slots.js";
 import type { ClientSession } from "./session.js";
 import type { RegisteredSubscription, SubscriptionPhase } from "./subscription-registry.js";
@@ -18,6 +20,8 @@ export interface SubscriptionOptions extends ResolvedOptions {
   readonly refreshedByServer?: boolean | undefined;
   /** Its publications come from this backend stream (subscribe stream proxy), ended with it. */
   readonly stream?: SubscribeStream | undefined;
+  /** The client's tags filter (`tf`, validated): publications whose tags fail it are not sent. */
+  readonly tagsFilter?: FilterNode | undefined;
 }
 
 interface Pending {
@@ -44,7 +48,9 @@ function encodeOrFail(encode: () => Uint8Array): Uint8Array | NotJsonError {
  * One connection's subscription to one channel. While subscribing it buffers
  * live publications so that none is lost between reading history and going
  * live; afterwards it enforces the stream position (no gaps, no duplicates)
- * when positioned and keeps the state fossil deltas need.
+ * when positioned, applies the client's tags filter and keeps the state
+ * fossil deltas need. Only a filtered subscriber evaluates its filter; the
+ * others share the broadcast's frames untouched.
  */
 export class Subscription implements HubSubscriber, RegisteredSubscription {
   phase: SubscriptionPhase = "reserved";
@@ -120,6 +126,7 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
       this.offset = pub.offset;
       this.checkedAt = pub.time;
     }
+    if (this.options.tagsFilter && !this.passesFilter(pub, frames)) return;
     const form = this.payloadForm(pub, delta, prev, frames);
     const slot = publicationSlot(this.client.encodingKind, form);
     let message = frames[slot] as Uint8Array | NotJsonError | undefined;
@@ -139,6 +146,19 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
     }
     if (message instanceof NotJsonError) this.client.close(disconnects.inappropriateProtocol);
     else this.client.enqueue(message);
+  }
+
+  /**
+   * Whether a live publication goes to this filtered subscriber; a rejection
+   * is counted in the broadcast's frames. Its position has already moved past
+   * it, so one filtered out is no gap. A delta subscriber gets it anyway, as
+   * in Centrifugo: skipping it would break the chain its next patch is made
+   * against.
+   */
+  private passesFilter(pub: Publication, frames: FrameCache): boolean {
+    if (matchesFilter(this.options.tagsFilter!, pub.tags)) return true;
+    frames.filteredOut = (frames.filteredOut ?? 0) + 1;
+    return this.options.delta;
   }
 
   recheckPosition(): void {

@@ -13,7 +13,8 @@ export function ttlUntil(expireAt: number): number {
 
 /**
  * A publication inside a reply (history, recovery). Delta-mode JSON clients get
- * the payload as a JSON string, as they get it live.
+ * the payload as a JSON string, as they get it live; delta-mode clients get no
+ * `version`, as Centrifugo re-builds their recovered publications without it.
  */
 export function wirePublication(
   s: ClientSession,
@@ -21,5 +22,11 @@ export function wirePublication(
   deltaMode = false,
 ): MessageInitShape<typeof PublicationSchema> {
   const data = deltaMode && s.codec.name === "json" ? Buffer.from(jsonStringOf(pub.data)) : pub.data;
-  return { data, info: pub.info, offset: BigInt(pub.offset), tags: pub.tags ? { ...pub.tags } : {} };
+  return {
+    data,
+    info: pub.info,
+    offset: BigInt(pub.offset),
+    tags: pub.tags ? { ...pub.tags } : {},
+    version: BigInt(deltaMode ? 0 : (pub.version ?? 0)),
+  };
 }

@@ -35,6 +35,7 @@ const channelOptionsShape = {
   allow_history_for_subscriber: z.boolean().default(false),
   allow_history_for_anonymous: z.boolean().default(false),
   allow_user_limited_channels: z.boolean().default(false),
+  allow_tags_filter: z.boolean().default(false),
   channel_regex: z.string().default(""),
   publication_data_format: z.enum(["", "json", "json_object", "binary"]).default(""),
   subscription_type: z.enum(subscriptionTypes).default(""),

@@ -20,6 +20,8 @@ export interface Publication {
    * another name: a NATS wildcard subscription (`news.*`) or a raw-mode subject.
    */
   readonly channel?: string | undefined;
+  /** The version the API publish gave it (protocol field 16), handed on to clients; absent when none. */
+  readonly version?: number | undefined;
 }
 
 /** A point in a channel stream: offsets count publications within one epoch. */

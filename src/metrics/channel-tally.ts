@@ -15,6 +15,7 @@ const frameTypes = { publication: "push_publication", join: "push_join", leave: 
  * whatever the number of subscribers. A subscriber that skips a message
  * (a gap it must resubscribe for, join/leave it did not ask for) is still
  * counted: the figure is messages handed to the transport's subscribers.
+ * Publications a subscriber's tags filter rejected are counted per broadcast too.
  */
 export function createChannelTally(client: ClientMetrics) {
   const channels = new Map<string, Map<string, number>>();
@@ -38,7 +39,8 @@ export function createChannelTally(client: ClientMetrics) {
       if (byTransport?.size === 0) channels.delete(channel);
       client.unsubscribed(connection);
     },
-    broadcast(channel: string, kind: keyof typeof frameTypes): void {
+    broadcast(channel: string, kind: keyof typeof frameTypes, filteredOut: number): void {
+      if (filteredOut > 0) client.tagsFilterDropped(filteredOut);
       const byTransport = channels.get(channel);
       if (!byTransport) return;
       for (const [transport, count] of byTransport) client.broadcastSent(transport, frameTypes[kind], count);

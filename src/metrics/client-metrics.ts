@@ -150,6 +150,10 @@ export function createClientMetrics(
       sentCell(transport, frameType).value += 1;
       sentSizeCell(transport, frameType).value += bytes;
     },
+    /** One broadcast was rejected by `count` subscribers' tags filters (delta subscribers get it anyway). */
+    tagsFilterDropped(count: number): void {
+      node.tagsFilterDropped(count);
+    },
     /** One broadcast reached `count` connections of a transport. */
     broadcastSent(transport: string, frameType: string, count: number): void {
       sentCell(transport, frameType).value += count;

@@ -80,6 +80,11 @@ export function createNodeMetrics(registry: Registry, version: string) {
     "client_connection_limit",
     "Number of refused requests due to node client connection limit.",
   );
+  const tagsFilterDropped = m.tallyCounter(
+    "tags_filter_dropped_publications",
+    "Number of publications dropped by subscribers' tags filters.",
+    ["channel_namespace"],
+  )({ channel_namespace: "" });
   const lag = m.histogram("pub_sub_lag_seconds", "Pub sub lag in seconds.", ["channel_namespace"]);
   const http = m.counter("incoming_http_requests_total", "Number of incoming HTTP requests.", [
     "path",
@@ -118,6 +123,10 @@ export function createNodeMetrics(registry: Registry, version: string) {
     /** A connection refused because the node holds `client.connection_limit` clients. */
     connectionLimited(): void {
       connectionLimit.inc();
+    },
+    /** Subscribers whose tags filter rejected one broadcast publication. */
+    tagsFilterDropped(count: number): void {
+      tagsFilterDropped.value += count;
     },
     /** How long a publication took from the publishing node to this one through the broker. */
     pubSubLag(seconds: number): void {

@@ -5,9 +5,10 @@ import type { ConnectionFilter, ServerSubscribeOptions } from "./control.js";
 /**
  * Frames encoded during one broadcast, indexed by an encoding key the
  * subscribers choose (protocol, delta…): the first subscriber of a kind
- * encodes, the rest reuse its bytes.
+ * encodes, the rest reuse its bytes. `filteredOut` counts the subscribers
+ * whose tags filter rejected the publication, for the broadcast's metrics.
  */
-export type FrameCache = unknown[];
+export type FrameCache = unknown[] & { filteredOut?: number };
 
 /** A local connection as the hub sees it: what server-side commands can do to it. */
 export interface HubClient {
@@ -52,7 +53,8 @@ export type BroadcastKind = "publication" | "join" | "leave";
 export interface HubObserver {
   subscribed(channel: string, client: HubClient): void;
   unsubscribed(channel: string, client: HubClient): void;
-  broadcast(channel: string, kind: BroadcastKind): void;
+  /** `filteredOut`: subscribers whose tags filter rejected the publication. */
+  broadcast(channel: string, kind: BroadcastKind, filteredOut: number): void;
 }
 
 /** The connections of this node and their subscriptions, indexed for fan-out and for server commands. */
@@ -181,7 +183,7 @@ export class Hub {
         this.onError(err);
       }
     }
-    this.observer?.broadcast(channel, kind);
+    this.observer?.broadcast(channel, kind, frames.filteredOut ?? 0);
   }
 
   /** Local channels with their subscriber counts. */

@@ -35,6 +35,7 @@ function jsonPublication(
   if (pub.tags && Object.keys(pub.tags).length > 0) tail += `,"tags":${JSON.stringify(pub.tags)}`;
   if (form === PayloadForm.DeltaPatch) tail += `,"delta":true`;
   if (pub.channel) tail += `,"channel":${JSON.stringify(pub.channel)}`;
+  if (pub.version && form === PayloadForm.Plain) tail += `,"version":${pub.version}`;
   tail += uni ? "}}" : "}}}";
   if (form !== PayloadForm.Plain) {
     return Buffer.from(`${head}"data":${jsonStringOf(payload)}${tail}`);
@@ -47,7 +48,9 @@ function jsonPublication(
  * Encodes a publication push once for every subscriber that shares this
  * codec, direction and payload form. JSON is written by hand around the raw
  * payload bytes (a payload that is not JSON throws NotJsonError); protobuf
- * goes through the generated encoder.
+ * goes through the generated encoder. `version` goes only with a payload
+ * sent as published, as Centrifugo re-builds delta forms without it (a JSON
+ * delta subscriber's full payload is a re-built string, a protobuf one's is not).
  */
 export function encodePublicationMessage(
   codec: ClientCodec,
@@ -70,6 +73,7 @@ export function encodePublicationMessage(
     tags: pub.tags ? { ...pub.tags } : {},
     delta: form === PayloadForm.DeltaPatch,
     channel: pub.channel ?? "",
+    version: BigInt(form === PayloadForm.DeltaPatch ? 0 : (pub.version ?? 0)),
   };
   return uni
     ? codec.encodePush({ channel, pub: message })

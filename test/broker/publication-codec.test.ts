@@ -14,7 +14,7 @@ const info = fc.record({
   chanInfo: fc.option(bytes, { nil: undefined }),
 });
 
-test("publications encode byte for byte as the generated protobuf encoder does", () => {
+test("publications (with a version or none) encode byte for byte as the generated protobuf encoder does", () => {
   fc.assert(
     fc.property(
       bytes,
@@ -22,7 +22,8 @@ test("publications encode byte for byte as the generated protobuf encoder does",
       fc.option(fc.dictionary(text, text, { maxKeys: 4 }), { nil: undefined }),
       fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
       fc.boolean(),
-      (data, who, tags, time, delta) => {
+      fc.oneof(fc.constant(0), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+      (data, who, tags, time, delta, version) => {
         const expected = toBinary(
           PublicationSchema,
           create(PublicationSchema, {
@@ -36,11 +37,14 @@ test("publications encode byte for byte as the generated protobuf encoder does",
             tags: tags ? { ...tags } : {},
             delta,
             time: BigInt(time),
+            version: BigInt(version),
           }),
         );
-        const got = encodePublication(data, who, tags, time, delta);
+        const got = encodePublication(data, who, tags, time, delta, version);
         assert.deepEqual(Buffer.from(got), Buffer.from(expected));
-        assert.equal(decodePublication(got, 1).pub.time, time);
+        const decoded = decodePublication(got, 1).pub;
+        assert.equal(decoded.time, time);
+        assert.equal(decoded.version, version === 0 ? undefined : version);
       },
     ),
     { numRuns: 500 },

@@ -154,6 +154,40 @@ export function brokerContract(
       },
     );
 
+    test(
+      "a publish's version reaches subscribers and history; none stays none",
+      needs("history"),
+      async () => {
+        const recorded = recordingBroker(open);
+        const broker = await recorded.start();
+        await broker.publish("ch", bytes("a"), { ...history, version: 7 });
+        await broker.publish("ch", bytes("b"), history);
+        assert.deepEqual(
+          (await recorded.delivered(2)).map((d) => d.pub.version),
+          [7, undefined],
+        );
+        const all = await broker.history("ch", { limit: -1, reverse: false, metaTtl: 3_600_000 });
+        assert.deepEqual(
+          all.publications.map((p) => p.version),
+          [7, undefined],
+        );
+        await broker.close();
+      },
+    );
+
+    test("without history a publish's version still reaches subscribers", async () => {
+      const recorded = recordingBroker(open);
+      const broker = await recorded.start();
+      const none = { historySize: 0, historyTtl: 0, historyMetaTtl: 1000 };
+      await broker.publish("ch", bytes("a"), { ...none, version: 9 });
+      await broker.publish("ch", bytes("b"), { ...none, version: 10, idempotencyKey: "k" });
+      assert.deepEqual(
+        (await recorded.delivered(2)).map((d) => d.pub.version),
+        [9, 10],
+      );
+      await broker.close();
+    });
+
     test("delta publishes carry the previous publication", needs("history"), async () => {
       const recorded = recordingBroker(open);
       const broker = await recorded.start();

@@ -45,6 +45,7 @@ before(async () => {
           allow_publish_for_subscriber: true,
           allow_history_for_subscriber: true,
           allow_presence_for_subscriber: true,
+          allow_tags_filter: true,
         },
       ],
     },
@@ -87,6 +88,13 @@ async function clientTraffic(): Promise<void> {
     await connected(bob);
     const { sub: room } = await subscribed(alice, "room:1");
     await subscribed(bob, "room:1");
+    await subscribed(bob, "room:filtered", { tagsFilter: { key: "team", cmp: "eq", val: "red" } });
+    await api("publish", { channel: "room:filtered", data: {}, tags: { team: "blue" } });
+    await waitUntil(
+      "a publication filtered out",
+      async () => (await sampleNames()).has("centrifugo_node_tags_filter_dropped_publications"),
+      5000,
+    );
     await room.publish({ n: 1 });
     await room.history({ limit: 10 });
     await room.presence();

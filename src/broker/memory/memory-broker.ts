@@ -90,7 +90,7 @@ export function createMemoryBroker(): Broker {
     }
     const prev = o.delta ? stream.last() : undefined;
     const pub = stream.append(
-      (offset) => ({ offset, data, info: o.info, tags: o.tags, time: now }),
+      (offset) => ({ offset, data, info: o.info, tags: o.tags, time: now, version: o.version }),
       o.historySize,
     );
     stream.itemsExpireAt = now + o.historyTtl;
@@ -120,7 +120,7 @@ export function createMemoryBroker(): Broker {
         result = noHistory;
         deliver(
           channel,
-          { offset: 0, data, info: o.info, tags: o.tags, time: now },
+          { offset: 0, data, info: o.info, tags: o.tags, time: now, version: o.version },
           result,
           o.delta === true,
         );

@@ -67,7 +67,7 @@ export function createNatsBroker(client: NatsClient, log: Logger): Broker {
       if (isWildcard(channel)) throw errors.badRequest();
       const payload = raw.enabled
         ? data
-        : encodePublicationPush(channel, data, o.info, o.tags, Date.now(), o.delta === true);
+        : encodePublicationPush(channel, data, o.info, o.tags, Date.now(), o.delta === true, o.version);
       client.publish(keys.subject(channel), payload);
       return noHistory;
     },

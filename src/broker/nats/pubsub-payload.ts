@@ -33,8 +33,8 @@ function push(channel: string, body: number, bytes: Uint8Array): Uint8Array {
 
 /**
  * A publication as a NATS message: Push{channel, pub} where the Publication
- * carries data, info, tags, time and the delta flag (no offset: NATS keeps
- * no history).
+ * carries data, info, tags, time, the delta flag and the version (no
+ * offset: NATS keeps no history).
  */
 export function encodePublicationPush(
   channel: string,
@@ -43,8 +43,9 @@ export function encodePublicationPush(
   tags: Readonly<Record<string, string>> | undefined,
   time: number,
   delta: boolean,
+  version?: number,
 ): Uint8Array {
-  return push(channel, field.pub, encodePublication(data, info, tags, time, delta));
+  return push(channel, field.pub, encodePublication(data, info, tags, time, delta, version));
 }
 
 /** A join or leave as a NATS message: Push{channel, join|leave: {info}}. */

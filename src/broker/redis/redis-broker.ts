@@ -107,7 +107,8 @@ export function createRedisBroker(
       const shard = shards.forChannel(channel);
       const k = keys(shard);
       const history = keepsHistory(o.historySize, o.historyTtl);
-      const payload = encodePublication(data, o.info, o.tags, Date.now(), o.delta === true && !history);
+      const delta = o.delta === true && !history;
+      const payload = encodePublication(data, o.info, o.tags, Date.now(), delta, o.version);
       const resultTtl = o.idempotencyKey ? seconds(o.idempotentResultTtl ?? defaultResultTtlMs) : "";
       const resultKey = k.result(channel, o.idempotencyKey ?? "");
       if (history) {
