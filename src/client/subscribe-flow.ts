@@ -3,6 +3,7 @@ import type { SubscribeResultSchema } from "../../gen/centrifugal/centrifuge/pro
 import type { StreamPosition } from "../core/publication.js";
 import { errors } from "../errors/rotor-error.js";
 import { background, logFailure } from "../lifecycle/background.js";
+import { removeMapPresence, writeMapPresence } from "./map-presence.js";
 import { recover, recoverLatest } from "./recovery.js";
 import type { ClientSession } from "./session.js";
 import { Subscription, type SubscriptionOptions } from "./subscription.js";
@@ -145,6 +146,7 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
       if (sub.phase !== "settling") return;
       sub.phase = "live";
       sub.activate(position, recovered && publications.length > 0 ? position.offset : -1);
+      writeMapPresence(s, sub);
       if (!p.emitJoinLeave) return;
       sub.reached.join = true;
       background(s.ctx.log, "join publish", node.publishJoin(channel, sub.info), { channel });
@@ -171,7 +173,8 @@ export async function unsubscribeAll(s: ClientSession): Promise<void> {
 
 /**
  * Closes a subscription in any phase and undoes, in order, each step it
- * reached: hub entry and broker interest, presence, join (a leave follows).
+ * reached: hub entry and broker interest, presence, join (a leave follows),
+ * map presence entry.
  * A step still running when it closes takes effect later: the subscribe
  * flow closes it again then, and only that step is undone. A failed undo is
  * logged and the next one still runs.
@@ -201,4 +204,5 @@ async function close(s: ClientSession, sub: Subscription): Promise<void> {
       .publishLeave(sub.channel, sub.info)
       .catch((err) => logFailure(log, "leave publish", err, context));
   }
+  await removeMapPresence(s, sub);
 }
