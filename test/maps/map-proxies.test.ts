@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Centrifuge } from "centrifuge";
 import { mintConnectionToken } from "../../src/auth/mint.js";
 import { centrifugeClient, connected, disconnectedBy } from "../helpers/centrifuge-clients.js";
+import { sample, scrape } from "../helpers/prometheus.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { backendTransports, startBackend } from "../proxy/backends/backends.js";
 import { type Answer, Script } from "../proxy/backends/script.js";
@@ -64,6 +65,7 @@ for (const transport of backendTransports) {
     before(async () => {
       backend = await startBackend(transport, script);
       srv = await startTestServer({
+        prometheus: { enabled: true },
         client: { token: { hmac_secret_key: secret }, allow_anonymous_connect_without_token: true },
         proxies: [{ name: "seats", ...backend.proxy("MapPublish") }],
         channel: {
@@ -212,6 +214,19 @@ for (const transport of backendTransports) {
         ["k"],
       );
       await assert.rejects(client.mapRemove(channel, "k"), { code: 103 });
+    });
+
+    test("calls are measured with the map_publish and map_remove kinds and the proxy's name", async () => {
+      const samples = await scrape(`${srv.url}/metrics`);
+      const count = (type: string, name: string) =>
+        sample(samples, "centrifugo_proxy_duration_seconds_histogram_count", {
+          protocol: transport,
+          type,
+          name,
+        });
+      assert.ok((count("map_publish", "default") ?? 0) > 0);
+      assert.ok((count("map_remove", "default") ?? 0) > 0);
+      assert.equal(count("map_publish", "seats"), 1);
     });
   });
 }
