@@ -146,7 +146,7 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
       if (sub.phase !== "settling") return;
       sub.phase = "live";
       sub.activate(position, recovered && publications.length > 0 ? position.offset : -1);
-      writeMapPresence(s, sub);
+      background(s.ctx.log, "map presence write", writeMapPresence(s, sub));
       if (!p.emitJoinLeave) return;
       sub.reached.join = true;
       background(s.ctx.log, "join publish", node.publishJoin(channel, sub.info), { channel });
