@@ -10,6 +10,7 @@ import {
   payloadFor,
 } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { mapBrokerConfig, mapBrokerKinds, stopMapBrokers } from "./map-brokers.js";
 import { observeMap } from "./map-observer.js";
 
 const secret = "map-write-secret";
@@ -48,18 +49,6 @@ const namespaces = [
 let srv: TestServer;
 const clients: Centrifuge[] = [];
 
-before(async () => {
-  srv = await startTestServer({
-    client: { token: { hmac_secret_key: secret }, allow_anonymous_connect_without_token: true },
-    channel: { namespaces },
-  });
-});
-
-after(async () => {
-  for (const c of clients) c.disconnect();
-  await srv.close();
-});
-
 /** A connected SDK client: `user` "" connects anonymously. */
 async function connect(protocol: ClientProtocol, user: string): Promise<{ client: Centrifuge; id: string }> {
   const token = user === "" ? undefined : await mintConnectionToken({ secret, user, ttl: 3_600_000 });
@@ -86,117 +75,136 @@ async function refusedWith(call: Promise<unknown>, code: number): Promise<void> 
   });
 }
 
-for (const protocol of clientProtocols) {
-  const p = (value: unknown) => payloadFor(protocol, value);
-
-  describe(`client map publish and remove (${protocol})`, () => {
-    test("a permitted client writes a key with its ClientInfo and removes it", async () => {
-      const { client, id } = await connect(protocol, "alice");
-      const channel = `open:${protocol}`;
-      assert.deepEqual(await client.mapPublish(channel, "slot1", p({ ready: true })), {});
-      assert.deepEqual(await state(channel), [
-        { key: "slot1", data: '{"ready":true}', user: "alice", client: id },
-      ]);
-      assert.deepEqual(await client.mapRemove(channel, "slot1"), {});
-      assert.deepEqual(await state(channel), []);
+for (const broker of mapBrokerKinds) {
+  describe(`on the ${broker} map broker`, () => {
+    before(async () => {
+      srv = await startTestServer({
+        map_broker: await mapBrokerConfig(broker),
+        client: { token: { hmac_secret_key: secret }, allow_anonymous_connect_without_token: true },
+        channel: { namespaces },
+      });
     });
 
-    test("removing a key that is not there is answered like any other remove", async () => {
-      const { client } = await connect(protocol, "alice");
-      assert.deepEqual(await client.mapRemove(`open:${protocol}:missing`, "nothing"), {});
+    after(async () => {
+      for (const c of clients.splice(0)) c.disconnect();
+      await srv.close();
     });
 
-    test("anonymous clients write only where allow_*_for_anonymous says so", async () => {
-      const { client } = await connect(protocol, "");
-      await refusedWith(client.mapPublish(`open:${protocol}:anon`, "k", p({})), 103);
-      await refusedWith(client.mapRemove(`open:${protocol}:anon`, "k"), 103);
-      await client.mapPublish(`anon:${protocol}`, "k", p({ n: 1 }));
-      assert.deepEqual(
-        (await state(`anon:${protocol}`)).map((e) => [e.key, e.user]),
-        [["k", ""]],
-      );
-      await client.mapRemove(`anon:${protocol}`, "k");
-      assert.deepEqual(await state(`anon:${protocol}`), []);
-    });
+    for (const protocol of clientProtocols) {
+      const p = (value: unknown) => payloadFor(protocol, value);
 
-    test("without an allow option publish and remove are refused with 103, nothing written", async () => {
-      const { client } = await connect(protocol, "alice");
-      await refusedWith(client.mapPublish(`closed:${protocol}`, "k", p({})), 103);
-      await refusedWith(client.mapRemove(`closed:${protocol}`, "k"), 103);
-      await refusedWith(client.mapPublish(`subscribers:${protocol}`, "k", p({})), 103);
-      assert.deepEqual(await state(`closed:${protocol}`), []);
-      assert.deepEqual(await state(`subscribers:${protocol}`), []);
-    });
+      describe(`client map publish and remove (${protocol})`, () => {
+        test("a permitted client writes a key with its ClientInfo and removes it", async () => {
+          const { client, id } = await connect(protocol, "alice");
+          const channel = `open:${protocol}`;
+          assert.deepEqual(await client.mapPublish(channel, "slot1", p({ ready: true })), {});
+          assert.deepEqual(await state(channel), [
+            { key: "slot1", data: '{"ready":true}', user: "alice", client: id },
+          ]);
+          assert.deepEqual(await client.mapRemove(channel, "slot1"), {});
+          assert.deepEqual(await state(channel), []);
+        });
 
-    test("errors come in Centrifugo's order: 102, then 107 for the name, then 103, then 107 for the key", async () => {
-      const { client } = await connect(protocol, "alice");
-      await refusedWith(client.mapPublish("nowhere:x", "k", p({})), 102);
-      await refusedWith(client.mapPublish("strict:NOT_VALID", "k", p({})), 107);
-      await refusedWith(client.mapPublish("strict:valid", "k", p({})), 103);
-      await refusedWith(client.mapPublish(`closed:${protocol}`, "", p({})), 103);
-      await refusedWith(client.mapPublish(`open:${protocol}:empty`, "", p({})), 107);
-      await refusedWith(client.mapRemove(`open:${protocol}:empty`, ""), 107);
-    });
+        test("removing a key that is not there is answered like any other remove", async () => {
+          const { client } = await connect(protocol, "alice");
+          assert.deepEqual(await client.mapRemove(`open:${protocol}:missing`, "nothing"), {});
+        });
 
-    test("client_key client_id writes under the connection's ID whatever key the client names", async () => {
-      const { client, id } = await connect(protocol, "");
-      const channel = `by_client:${protocol}`;
-      await client.mapPublish(channel, "chosen", p({ at: 1 }));
-      await client.mapPublish(channel, "", p({ at: 2 }));
-      assert.deepEqual(
-        (await state(channel)).map((e) => [e.key, e.data]),
-        [[id, '{"at":2}']],
-      );
-      await client.mapRemove(channel, "anything");
-      assert.deepEqual(await state(channel), []);
-    });
+        test("anonymous clients write only where allow_*_for_anonymous says so", async () => {
+          const { client } = await connect(protocol, "");
+          await refusedWith(client.mapPublish(`open:${protocol}:anon`, "k", p({})), 103);
+          await refusedWith(client.mapRemove(`open:${protocol}:anon`, "k"), 103);
+          await client.mapPublish(`anon:${protocol}`, "k", p({ n: 1 }));
+          assert.deepEqual(
+            (await state(`anon:${protocol}`)).map((e) => [e.key, e.user]),
+            [["k", ""]],
+          );
+          await client.mapRemove(`anon:${protocol}`, "k");
+          assert.deepEqual(await state(`anon:${protocol}`), []);
+        });
 
-    test("client_key user_id writes under the user's ID; anonymous users are refused with 103", async () => {
-      const { client } = await connect(protocol, "bob");
-      const channel = `by_user:${protocol}`;
-      await client.mapPublish(channel, "chosen", p({ here: true }));
-      assert.deepEqual(
-        (await state(channel)).map((e) => [e.key, e.user]),
-        [["bob", "bob"]],
-      );
-      const anonymous = await connect(protocol, "");
-      await refusedWith(anonymous.client.mapPublish(channel, "bob", p({})), 103);
-      await refusedWith(anonymous.client.mapRemove(channel, "bob"), 103);
-      await client.mapRemove(channel, "");
-      assert.deepEqual(await state(channel), []);
-    });
+        test("without an allow option publish and remove are refused with 103, nothing written", async () => {
+          const { client } = await connect(protocol, "alice");
+          await refusedWith(client.mapPublish(`closed:${protocol}`, "k", p({})), 103);
+          await refusedWith(client.mapRemove(`closed:${protocol}`, "k"), 103);
+          await refusedWith(client.mapPublish(`subscribers:${protocol}`, "k", p({})), 103);
+          assert.deepEqual(await state(`closed:${protocol}`), []);
+          assert.deepEqual(await state(`subscribers:${protocol}`), []);
+        });
 
-    test("type 1 into a stream namespace: 103 without map permissions, 100 from the broker with them", async () => {
-      const { client } = await connect(protocol, "alice");
-      await refusedWith(client.mapPublish(`stream:${protocol}`, "k", p({})), 103);
-      await refusedWith(client.mapPublish(`stream_allowed:${protocol}`, "k", p({})), 100);
-    });
+        test("errors come in Centrifugo's order: 102, then 107 for the name, then 103, then 107 for the key", async () => {
+          const { client } = await connect(protocol, "alice");
+          await refusedWith(client.mapPublish("nowhere:x", "k", p({})), 102);
+          await refusedWith(client.mapPublish("strict:NOT_VALID", "k", p({})), 107);
+          await refusedWith(client.mapPublish("strict:valid", "k", p({})), 103);
+          await refusedWith(client.mapPublish(`closed:${protocol}`, "", p({})), 103);
+          await refusedWith(client.mapPublish(`open:${protocol}:empty`, "", p({})), 107);
+          await refusedWith(client.mapRemove(`open:${protocol}:empty`, ""), 107);
+        });
 
-    test("delta_publish hands subscribers the key's previous value with the change", async () => {
-      const channel = `delta:${protocol}`;
-      const observer = await observeMap(srv.server.node, channel);
-      try {
-        const { client, id } = await connect(protocol, "alice");
-        await client.mapPublish(channel, "doc", p({ text: "hello" }));
-        await client.mapPublish(channel, "doc", p({ text: "hello world" }));
-        const second = await observer.next((c) => Buffer.from(c.pub.data).toString().includes("world"));
-        assert.equal(second.delta, true);
-        assert.equal(Buffer.from(second.prev?.data ?? []).toString(), '{"text":"hello"}');
-        assert.equal(second.pub.info?.client, id);
-        assert.equal(second.pub.key, "doc");
-      } finally {
-        await observer.close();
-      }
-      const plain = await observeMap(srv.server.node, `open:${protocol}:plain`);
-      try {
-        const { client } = await connect(protocol, "alice");
-        await client.mapPublish(`open:${protocol}:plain`, "doc", p({ v: 1 }));
-        await client.mapPublish(`open:${protocol}:plain`, "doc", p({ v: 2 }));
-        const change = await plain.next((c) => Buffer.from(c.pub.data).toString() === '{"v":2}');
-        assert.equal(change.delta, false);
-      } finally {
-        await plain.close();
-      }
-    });
+        test("client_key client_id writes under the connection's ID whatever key the client names", async () => {
+          const { client, id } = await connect(protocol, "");
+          const channel = `by_client:${protocol}`;
+          await client.mapPublish(channel, "chosen", p({ at: 1 }));
+          await client.mapPublish(channel, "", p({ at: 2 }));
+          assert.deepEqual(
+            (await state(channel)).map((e) => [e.key, e.data]),
+            [[id, '{"at":2}']],
+          );
+          await client.mapRemove(channel, "anything");
+          assert.deepEqual(await state(channel), []);
+        });
+
+        test("client_key user_id writes under the user's ID; anonymous users are refused with 103", async () => {
+          const { client } = await connect(protocol, "bob");
+          const channel = `by_user:${protocol}`;
+          await client.mapPublish(channel, "chosen", p({ here: true }));
+          assert.deepEqual(
+            (await state(channel)).map((e) => [e.key, e.user]),
+            [["bob", "bob"]],
+          );
+          const anonymous = await connect(protocol, "");
+          await refusedWith(anonymous.client.mapPublish(channel, "bob", p({})), 103);
+          await refusedWith(anonymous.client.mapRemove(channel, "bob"), 103);
+          await client.mapRemove(channel, "");
+          assert.deepEqual(await state(channel), []);
+        });
+
+        test("type 1 into a stream namespace: 103 without map permissions, 100 from the broker with them", async () => {
+          const { client } = await connect(protocol, "alice");
+          await refusedWith(client.mapPublish(`stream:${protocol}`, "k", p({})), 103);
+          await refusedWith(client.mapPublish(`stream_allowed:${protocol}`, "k", p({})), 100);
+        });
+
+        test("delta_publish hands subscribers the key's previous value with the change", async () => {
+          const channel = `delta:${protocol}`;
+          const observer = await observeMap(srv.server.node, channel);
+          try {
+            const { client, id } = await connect(protocol, "alice");
+            await client.mapPublish(channel, "doc", p({ text: "hello" }));
+            await client.mapPublish(channel, "doc", p({ text: "hello world" }));
+            const second = await observer.next((c) => Buffer.from(c.pub.data).toString().includes("world"));
+            assert.equal(second.delta, true);
+            assert.equal(Buffer.from(second.prev?.data ?? []).toString(), '{"text":"hello"}');
+            assert.equal(second.pub.info?.client, id);
+            assert.equal(second.pub.key, "doc");
+          } finally {
+            await observer.close();
+          }
+          const plain = await observeMap(srv.server.node, `open:${protocol}:plain`);
+          try {
+            const { client } = await connect(protocol, "alice");
+            await client.mapPublish(`open:${protocol}:plain`, "doc", p({ v: 1 }));
+            await client.mapPublish(`open:${protocol}:plain`, "doc", p({ v: 2 }));
+            const change = await plain.next((c) => Buffer.from(c.pub.data).toString() === '{"v":2}');
+            assert.equal(change.delta, false);
+          } finally {
+            await plain.close();
+          }
+        });
+      });
+    }
   });
 }
+
+after(() => stopMapBrokers());
