@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Centrifuge } from "centrifuge";
-import { mintConnectionToken } from "../../src/auth/mint.js";
-import {
-  type ClientProtocol,
-  centrifugeClient,
-  clientProtocols,
-  connected,
-  payloadFor,
-} from "../helpers/centrifuge-clients.js";
+import { clientProtocols, payloadFor } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { mapBrokerConfig, mapBrokerKinds, stopMapBrokers } from "./map-brokers.js";
 import { observeMap } from "./map-observer.js";
+import { mapTestClients } from "./map-test-clients.js";
 
 const secret = "map-write-secret";
 const keyTtl = { mode: "ephemeral", key_ttl: "60s" };
@@ -47,16 +40,7 @@ const namespaces = [
 ];
 
 let srv: TestServer;
-const clients: Centrifuge[] = [];
-
-/** A connected SDK client: `user` "" connects anonymously. */
-async function connect(protocol: ClientProtocol, user: string): Promise<{ client: Centrifuge; id: string }> {
-  const token = user === "" ? undefined : await mintConnectionToken({ secret, user, ttl: 3_600_000 });
-  const client = centrifugeClient(srv.url, protocol, token ? { token } : {});
-  clients.push(client);
-  const ctx = await connected(client);
-  return { client, id: ctx.client };
-}
+const { connect, disconnectAll } = mapTestClients(secret, () => srv.url);
 
 async function state(channel: string) {
   const result = await srv.server.node.maps.readState(channel, { limit: -1 });
@@ -86,7 +70,7 @@ for (const broker of mapBrokerKinds) {
     });
 
     after(async () => {
-      for (const c of clients.splice(0)) c.disconnect();
+      disconnectAll();
       await srv.close();
     });
 

@@ -1,33 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Centrifuge } from "centrifuge";
-import { mintConnectionToken } from "../../src/auth/mint.js";
-import {
-  type ClientProtocol,
-  centrifugeClient,
-  clientProtocols,
-  connected,
-  subscribed,
-} from "../helpers/centrifuge-clients.js";
+import { clientProtocols, subscribed } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { mapBrokerConfig, mapBrokerKinds, stopMapBrokers } from "./map-brokers.js";
 import { observeMap } from "./map-observer.js";
+import { mapTestClients } from "./map-test-clients.js";
 
 const secret = "map-presence-secret";
 /** Keys live 1 s; entries are refreshed every 300 ms, so only a refreshed entry outlives 2 s. */
 const keyTtlMs = 1000;
 
 let srv: TestServer;
-const clients: Centrifuge[] = [];
-
-async function connect(protocol: ClientProtocol, user: string): Promise<{ client: Centrifuge; id: string }> {
-  const token = user === "" ? undefined : await mintConnectionToken({ secret, user, ttl: 3_600_000 });
-  const client = centrifugeClient(srv.url, protocol, token ? { token } : {});
-  clients.push(client);
-  const ctx = await connected(client);
-  return { client, id: ctx.client };
-}
+const { connect, disconnectAll } = mapTestClients(secret, () => srv.url);
 
 async function entries(channel: string) {
   const result = await srv.server.node.maps.readState(channel, { limit: -1 });
@@ -75,7 +60,7 @@ for (const broker of mapBrokerKinds) {
     });
 
     after(async () => {
-      for (const c of clients.splice(0)) c.disconnect();
+      disconnectAll();
       await srv.close();
     });
 

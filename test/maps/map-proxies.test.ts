@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Centrifuge } from "centrifuge";
-import { mintConnectionToken } from "../../src/auth/mint.js";
-import { centrifugeClient, connected, disconnectedBy } from "../helpers/centrifuge-clients.js";
+import { disconnectedBy } from "../helpers/centrifuge-clients.js";
 import { sample, scrape } from "../helpers/prometheus.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { backendTransports, startBackend } from "../proxy/backends/backends.js";
 import { type Answer, Script } from "../proxy/backends/script.js";
 import type { TestBackend } from "../proxy/backends/test-backend.js";
 import { observeMap } from "./map-observer.js";
+import { mapTestClients } from "./map-test-clients.js";
 
 const secret = "map-proxy-secret";
 const b64 = (text: string) => Buffer.from(text).toString("base64");
@@ -59,7 +58,7 @@ for (const transport of backendTransports) {
     script.define("", { MapPublish: mapPublishAnswer, MapRemove: mapRemoveAnswer });
     let backend: TestBackend;
     let srv: TestServer;
-    const clients: Centrifuge[] = [];
+    const clients = mapTestClients(secret, () => srv.url);
     const map = { mode: "recoverable", key_ttl: "60s" };
 
     before(async () => {
@@ -87,18 +86,12 @@ for (const transport of backendTransports) {
     });
 
     after(async () => {
-      for (const c of clients) c.disconnect();
+      clients.disconnectAll();
       await srv.close();
       await backend.close();
     });
 
-    async function connect(user: string): Promise<{ client: Centrifuge; id: string }> {
-      const token = user === "" ? undefined : await mintConnectionToken({ secret, user, ttl: 3_600_000 });
-      const client = centrifugeClient(srv.url, "json", token ? { token } : {});
-      clients.push(client);
-      const ctx = await connected(client);
-      return { client, id: ctx.client };
-    }
+    const connect = (user: string) => clients.connect("json", user);
 
     async function state(channel: string) {
       const result = await srv.server.node.maps.readState(channel, { limit: -1 });

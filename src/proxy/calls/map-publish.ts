@@ -2,19 +2,14 @@ import { CentrifugoProxy } from "../../../gen/centrifugal/centrifugo/proxy/proxy
 import { errors } from "../../errors/rotor-error.js";
 import type { KeyMode } from "../../map-broker/types.js";
 import type { BackendProxy, ProxyClient } from "../backend-proxy.js";
-import { fromBase64, refuseIfAsked } from "./answer.js";
+import { refuseIfAsked } from "./answer.js";
+import { grantedWrite, type WriteGrant } from "./publish.js";
 
 /** What the backend let a client write into a map key, and how. */
-export interface MapPublishGrant {
+export interface MapPublishGrant extends WriteGrant {
   /** The backend's key, or the client's when it named none (possibly empty: the caller refuses that). */
   readonly key: string;
-  readonly data: Uint8Array;
-  readonly tags: Readonly<Record<string, string>> | undefined;
   readonly keyMode: KeyMode;
-  readonly idempotencyKey: string | undefined;
-  readonly delta: boolean;
-  readonly version: number | undefined;
-  readonly versionEpoch: string | undefined;
 }
 
 /** Key modes other than Centrifugo's two conditional ones write unconditionally, as there. */
@@ -23,8 +18,8 @@ const keyModeOf = (mode: string): KeyMode => (mode === "if_new" || mode === "if_
 /**
  * Asks the map publish proxy about a client's map publish. `{}` writes the
  * client's key and data unchanged; a result may replace the key and the data
- * (raw `data` wins over `b64data`, as for publish) and set tags, a key mode,
- * idempotency, delta and version. `user` is left out for anonymous clients.
+ * (as for publish) and set tags, a key mode, idempotency, delta and version.
+ * `user` is left out for anonymous clients.
  */
 export async function mapPublishViaProxy(
   proxy: BackendProxy,
@@ -48,15 +43,5 @@ export async function mapPublishViaProxy(
   if ("failure" in outcome) throw errors.internal();
   refuseIfAsked(outcome.response);
   const r = outcome.response.result;
-  const replaced = r && (r.data.length > 0 ? r.data : r.b64data !== "" ? fromBase64(r.b64data) : undefined);
-  return {
-    key: r?.key || key,
-    data: replaced ?? data,
-    tags: r && Object.keys(r.tags).length > 0 ? r.tags : undefined,
-    keyMode: keyModeOf(r?.keyMode ?? ""),
-    idempotencyKey: r?.idempotencyKey || undefined,
-    delta: r?.delta ?? false,
-    version: r && r.version > 0n ? Number(r.version) : undefined,
-    versionEpoch: r?.versionEpoch || undefined,
-  };
+  return { ...grantedWrite(r, data), key: r?.key || key, keyMode: keyModeOf(r?.keyMode ?? "") };
 }
