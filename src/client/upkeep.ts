@@ -7,10 +7,9 @@ const inFlightGraceMs = 1000;
 
 /**
  * A connection's periodic duties toward its subscriptions, run every
- * `client.presence_update_interval`: refresh presence entries and map
- * presence entries (a shared store expires entries that stop being
- * refreshed) and compare
- * positioned subscriptions that have been idle for
+ * `client.presence_update_interval`: refresh presence and map presence
+ * entries (a shared store expires entries that stop being refreshed) and
+ * compare positioned subscriptions that have been idle for
  * `client.channel_position_check_delay` with the stream top, so a lost
  * publication is noticed even when no later one reveals the gap.
  */
