@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { mintConnectionToken } from "../../src/auth/mint.js";
+import { rawClient } from "../client/raw-websocket.js";
 import { clientProtocols, payloadFor } from "../helpers/centrifuge-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { mapBrokerConfig, mapBrokerKinds, stopMapBrokers } from "./map-brokers.js";
@@ -87,6 +89,28 @@ for (const broker of mapBrokerKinds) {
           ]);
           assert.deepEqual(await client.mapRemove(channel, "slot1"), {});
           assert.deepEqual(await state(channel), []);
+        });
+
+        test("on the wire: the reply is an empty publish result, a remove needs no data, an empty channel is 3501", async () => {
+          const raw = await rawClient(srv.url, protocol);
+          try {
+            raw.send({
+              id: 1,
+              connect: { token: await mintConnectionToken({ secret, user: "alice", ttl: 60_000 }) },
+            });
+            assert.ok((await raw.reply(1)).connect);
+            const channel = `open:${protocol}:raw`;
+            raw.send({ id: 2, publish: { channel, type: 1, key: "k", data: { a: 1 } } });
+            assert.deepEqual(await raw.reply(2), { id: 2, publish: {} });
+            raw.send({ id: 3, publish: { channel, type: 1, key: "k", removed: true } });
+            assert.deepEqual(await raw.reply(3), { id: 3, publish: {} });
+            raw.send({ id: 4, publish: { channel, type: 1, key: "k", removed: true } });
+            assert.deepEqual(await raw.reply(4), { id: 4, publish: {} });
+            raw.send({ id: 5, publish: { channel: "", type: 1, key: "k" } });
+            assert.equal((await raw.closed).code, 3501);
+          } finally {
+            raw.close();
+          }
         });
 
         test("removing a key that is not there is answered like any other remove", async () => {
