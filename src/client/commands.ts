@@ -16,7 +16,7 @@ import type { ClientSession } from "./session.js";
 import { wirePublication } from "./wire.js";
 
 /** Resolves a channel named in a command; empty names are protocol violations. */
-function channelOf(s: ClientSession, name: string): ChannelInfo {
+export function channelOf(s: ClientSession, name: string): ChannelInfo {
   if (name === "") throw disconnects.badRequest;
   const info = s.ctx.node.channel(name);
   if (!s.ctx.node.rules.isValidName(name, info)) throw errors.badRequest();

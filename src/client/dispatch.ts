@@ -10,6 +10,7 @@ import {
   handleSend,
 } from "./commands.js";
 import { handleConnect } from "./connect.js";
+import { handleMapWrite } from "./map-write.js";
 import { handleRefresh, handleSubRefresh } from "./refresh.js";
 import type { ClientSession } from "./session.js";
 import { handleSubscribe, handleUnsubscribe } from "./subscribe-command.js";
@@ -48,6 +49,7 @@ export async function dispatch(s: ClientSession, c: Command): Promise<void> {
   }
   if (c.subscribe) return handleSubscribe(s, c.id, c.subscribe);
   if (c.unsubscribe) return handleUnsubscribe(s, c.id, c.unsubscribe);
+  if (c.publish?.type === 1) return handleMapWrite(s, c.id, c.publish);
   if (c.publish) return handlePublish(s, c.id, c.publish);
   if (c.presence) return handlePresence(s, c.id, c.presence);
   if (c.presenceStats) return handlePresenceStats(s, c.id, c.presenceStats);

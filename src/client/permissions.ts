@@ -1,3 +1,4 @@
+import type { NamespaceMapConfig } from "../config/map-schema.js";
 import type { ChannelOptions } from "../config/namespace-schema.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 
@@ -40,4 +41,20 @@ export function canUse(feature: Feature, asker: Asker, ns: ChannelOptions, subsc
   const [forClient, forSubscriber, forAnonymous] = optionNames[feature];
   if (!userAllowed(asker, ns[forAnonymous] === true)) return false;
   return ns[forClient] === true || (ns[forSubscriber] === true && subscribed);
+}
+
+/**
+ * May this connection write into (or remove from) a map without a proxy: the
+ * namespace's `map.allow_<verb>_for_client|subscriber|anonymous`, as for
+ * publish; insecure mode admits everyone.
+ */
+export function canWriteMap(
+  verb: "publish" | "remove",
+  asker: Asker,
+  m: NamespaceMapConfig,
+  subscribed: boolean,
+): boolean {
+  if (asker.insecure) return true;
+  if (!userAllowed(asker, m[`allow_${verb}_for_anonymous`])) return false;
+  return m[`allow_${verb}_for_client`] || (m[`allow_${verb}_for_subscriber`] && subscribed);
 }

@@ -3,6 +3,7 @@ import type { SubscribeResultSchema } from "../../gen/centrifugal/centrifuge/pro
 import type { StreamPosition } from "../core/publication.js";
 import { errors } from "../errors/rotor-error.js";
 import { background, logFailure } from "../lifecycle/background.js";
+import { removeMapPresence, writeMapPresence } from "./map-presence.js";
 import { recover, recoverLatest } from "./recovery.js";
 import type { ClientSession } from "./session.js";
 import { Subscription, type SubscriptionOptions } from "./subscription.js";
@@ -150,6 +151,7 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
       if (sub.phase !== "settling") return;
       sub.phase = "live";
       sub.activate(position, recovered ? deltaBase : -1);
+      background(s.ctx.log, "map presence write", writeMapPresence(s, sub));
       if (!p.emitJoinLeave) return;
       sub.reached.join = true;
       background(s.ctx.log, "join publish", node.publishJoin(channel, sub.info), { channel });
@@ -176,7 +178,8 @@ export async function unsubscribeAll(s: ClientSession): Promise<void> {
 
 /**
  * Closes a subscription in any phase and undoes, in order, each step it
- * reached: hub entry and broker interest, presence, join (a leave follows).
+ * reached: hub entry and broker interest, presence, join (a leave follows),
+ * map presence entry.
  * A step still running when it closes takes effect later: the subscribe
  * flow closes it again then, and only that step is undone. A failed undo is
  * logged and the next one still runs.
@@ -206,4 +209,5 @@ async function close(s: ClientSession, sub: Subscription): Promise<void> {
       .publishLeave(sub.channel, sub.info)
       .catch((err) => logFailure(log, "leave publish", err, context));
   }
+  await removeMapPresence(s, sub);
 }

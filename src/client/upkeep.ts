@@ -1,3 +1,4 @@
+import { writeMapPresence } from "./map-presence.js";
 import type { ClientSession } from "./session.js";
 import type { Subscription } from "./subscription.js";
 
@@ -6,9 +7,9 @@ const inFlightGraceMs = 1000;
 
 /**
  * A connection's periodic duties toward its subscriptions, run every
- * `client.presence_update_interval`: refresh presence entries (a shared
- * presence store expires entries that stop being refreshed) and compare
- * positioned subscriptions that have been idle for
+ * `client.presence_update_interval`: refresh presence and map presence
+ * entries (a shared store expires entries that stop being refreshed) and
+ * compare positioned subscriptions that have been idle for
  * `client.channel_position_check_delay` with the stream top, so a lost
  * publication is noticed even when no later one reveals the gap.
  */
@@ -18,6 +19,7 @@ export async function upkeep(s: ClientSession, now: number): Promise<void> {
   const work: Promise<void>[] = [];
   for (const sub of s.subscriptions.values()) {
     if (!sub.active) continue;
+    work.push(writeMapPresence(s, sub));
     if (sub.options.presence) {
       work.push(
         node

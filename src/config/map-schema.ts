@@ -35,6 +35,12 @@ export const namespaceMapSchema = z
   })
   .prefault({});
 
+/** The map proxies (`channel.proxy.<kind>`) and the `map{}` keys that turn each on and name it. */
+export const mapProxySwitches = [
+  ["map_publish", "publish_proxy_enabled", "publish_proxy_name"],
+  ["map_remove", "remove_proxy_enabled", "remove_proxy_name"],
+] as const;
+
 /** A namespace's resolved `map{}` block. */
 export type NamespaceMapConfig = z.output<typeof namespaceMapSchema>;
 

@@ -1,3 +1,4 @@
+import { mapProxySwitches } from "./map-schema.js";
 import type { ChannelOptions } from "./namespace-schema.js";
 import { proxyProtocol } from "./proxy-endpoint.js";
 import type { ProxyOptions, ProxyTlsOptions } from "./proxy-schema.js";
@@ -70,6 +71,12 @@ function checkNamespace(config: Config, where: string, ns: ChannelOptions): stri
     out.push(...checkProxy(found, `${where}.${kind}_proxy_enabled`));
     if (kind === "subscribe_stream")
       out.push(...checkStream(found, ns.subscribe_stream_proxy_bidirectional, usedAt));
+  }
+  for (const [kind, enabled, name] of mapProxySwitches) {
+    if (!ns.map[enabled]) continue;
+    const fallback = { where: `channel.proxy.${kind}`, proxy: config.channel.proxy[kind] };
+    const found = locate(config, ns.map[name], fallback, `${where}.map.${name}`);
+    out.push(...("error" in found ? [found.error] : checkProxy(found, `${where}.map.${enabled}`)));
   }
   return out;
 }

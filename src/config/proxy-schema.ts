@@ -108,6 +108,8 @@ export const channelProxySchema = z
     publish: proxyObject,
     sub_refresh: proxyObject,
     subscribe_stream: proxyObject,
+    map_publish: proxyObject,
+    map_remove: proxyObject,
   })
   .prefault({});
 

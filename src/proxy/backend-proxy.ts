@@ -76,6 +76,8 @@ const kindOfMethod: Record<string, string> = {
   RPC: "rpc",
   SubscribeUnidirectional: "subscribe_stream",
   SubscribeBidirectional: "subscribe_stream",
+  MapPublish: "map_publish",
+  MapRemove: "map_remove",
 };
 
 /** Aborts `controller` when `signal` does; returns the undo. */

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { mapProxySwitches } from "../config/map-schema.js";
 import type { ChannelOptions } from "../config/namespace-schema.js";
 import type { ProxyOptions } from "../config/proxy-schema.js";
 import type { Config } from "../config/schema.js";
@@ -13,9 +14,15 @@ import {
   type ForwardedHeaders,
 } from "./forwarded-headers.js";
 
-/** The channel proxies a namespace can turn on. */
-export type ChannelProxyKind = "subscribe" | "publish" | "sub_refresh" | "subscribe_stream";
-const channelKinds: readonly ChannelProxyKind[] = ["subscribe", "publish", "sub_refresh", "subscribe_stream"];
+/** The channel proxies a namespace can turn on (the map ones in its `map{}` block). */
+export type ChannelProxyKind =
+  | "subscribe"
+  | "publish"
+  | "sub_refresh"
+  | "subscribe_stream"
+  | "map_publish"
+  | "map_remove";
+const channelKinds = ["subscribe", "publish", "sub_refresh", "subscribe_stream"] as const;
 
 /** Every proxy the config turns on, resolved once at start-up. */
 export interface Proxies {
@@ -73,6 +80,10 @@ export function createProxies(config: Config, log: Logger, metrics: ProxyMetrics
     for (const kind of channelKinds) {
       if (!ns[`${kind}_proxy_enabled`]) continue;
       kinds[kind] = named(ns[`${kind}_proxy_name`], `channel.proxy.${kind}`, config.channel.proxy[kind]);
+    }
+    for (const [kind, enabled, name] of mapProxySwitches) {
+      if (ns.map[enabled])
+        kinds[kind] = named(ns.map[name], `channel.proxy.${kind}`, config.channel.proxy[kind]);
     }
     byNamespace.set(ns, kinds);
   }

@@ -1,12 +1,11 @@
-import { CentrifugoProxy } from "../../../gen/centrifugal/centrifugo/proxy/proxy_pb.js";
+import { CentrifugoProxy, type PublishResult } from "../../../gen/centrifugal/centrifugo/proxy/proxy_pb.js";
 import { errors } from "../../errors/rotor-error.js";
 import type { BackendProxy, ProxyClient } from "../backend-proxy.js";
 import { fromBase64, refuseIfAsked } from "./answer.js";
 
-/** What the backend let a client publish, and how. */
-export interface PublishGrant {
+/** The write options a publish or map publish proxy result sets. */
+export interface WriteGrant {
   readonly data: Uint8Array;
-  readonly skipHistory: boolean;
   readonly tags: Readonly<Record<string, string>> | undefined;
   readonly idempotencyKey: string | undefined;
   readonly delta: boolean;
@@ -14,11 +13,37 @@ export interface PublishGrant {
   readonly versionEpoch: string | undefined;
 }
 
+/** What the backend let a client publish, and how. */
+export interface PublishGrant extends WriteGrant {
+  readonly skipHistory: boolean;
+}
+
+/** The result fields PublishResult and MapPublishResult share. */
+type WriteResult = Pick<
+  PublishResult,
+  "data" | "b64data" | "tags" | "idempotencyKey" | "delta" | "version" | "versionEpoch"
+>;
+
+/**
+ * A publish or map publish result as write options: `{}` keeps the client's
+ * data; here raw `data` wins over `b64data` (unlike every other kind).
+ */
+export function grantedWrite(r: WriteResult | undefined, data: Uint8Array): WriteGrant {
+  const replaced = r && (r.data.length > 0 ? r.data : r.b64data !== "" ? fromBase64(r.b64data) : undefined);
+  return {
+    data: replaced ?? data,
+    tags: r && Object.keys(r.tags).length > 0 ? r.tags : undefined,
+    idempotencyKey: r?.idempotencyKey || undefined,
+    delta: r?.delta ?? false,
+    version: r && r.version > 0n ? Number(r.version) : undefined,
+    versionEpoch: r?.versionEpoch || undefined,
+  };
+}
+
 /**
  * Asks the publish proxy about a client publish. `{}` publishes the client's
- * data unchanged; a result may replace the data (here raw `data` wins over
- * `b64data`, unlike every other kind) and set history, tags, idempotency,
- * delta and version options.
+ * data unchanged; a result may replace the data and set history, tags,
+ * idempotency, delta and version options.
  */
 export async function publishViaProxy(
   proxy: BackendProxy,
@@ -34,14 +59,5 @@ export async function publishViaProxy(
   if ("failure" in outcome) throw errors.internal();
   refuseIfAsked(outcome.response);
   const r = outcome.response.result;
-  const replaced = r && (r.data.length > 0 ? r.data : r.b64data !== "" ? fromBase64(r.b64data) : undefined);
-  return {
-    data: replaced ?? data,
-    skipHistory: r?.skipHistory ?? false,
-    tags: r && Object.keys(r.tags).length > 0 ? r.tags : undefined,
-    idempotencyKey: r?.idempotencyKey || undefined,
-    delta: r?.delta ?? false,
-    version: r && r.version > 0n ? Number(r.version) : undefined,
-    versionEpoch: r?.versionEpoch || undefined,
-  };
+  return { ...grantedWrite(r, data), skipHistory: r?.skipHistory ?? false };
 }

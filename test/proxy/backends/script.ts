@@ -7,7 +7,9 @@ export type ProxyMethod =
   | "RPC"
   | "SubRefresh"
   | "SubscribeUnidirectional"
-  | "SubscribeBidirectional";
+  | "SubscribeBidirectional"
+  | "MapPublish"
+  | "MapRemove";
 
 type Json = Record<string, unknown>;
 
