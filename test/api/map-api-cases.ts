@@ -13,6 +13,11 @@ export const mapNamespaces = [
   { name: "board", subscription_type: "map", map: { mode: "persistent" } },
   { name: "rec", subscription_type: "map", map: { mode: "recoverable", key_ttl: "60s", stream_size: 3 } },
   { name: "brief", subscription_type: "map", map: { mode: "recoverable", key_ttl: "1s" } },
+  {
+    name: "fleeting",
+    subscription_type: "map",
+    map: { mode: "recoverable", key_ttl: "60s", stream_ttl: "1s" },
+  },
   { name: "eph", subscription_type: "map", map: { mode: "ephemeral", key_ttl: "1s" } },
   { name: "chat", history_size: 10, history_ttl: "300s" },
 ];
@@ -37,9 +42,14 @@ const unrecoverable = { error: { code: 112, message: "unrecoverable position" } 
 /**
  * The map API suite, run over every surface of one server (grpc-js, gRPC,
  * gRPC-Web, Connect JSON and binary, HTTP JSON), each surface on channels of
- * its own. `config` chooses the map broker.
+ * its own. `config` chooses the map broker; `exactTrim` when it trims a
+ * stream to exactly `stream_size` (Redis trims approximately, keeping more).
  */
-export function mapApiCases(label: string, config: () => Promise<Record<string, unknown>>): void {
+export function mapApiCases(
+  label: string,
+  config: () => Promise<Record<string, unknown>>,
+  o: { exactTrim: boolean },
+): void {
   describe(`map API (${label})`, () => {
     let srv: TestServer;
     let surfaces: ApiSurface[];
@@ -249,24 +259,13 @@ export function mapApiCases(label: string, config: () => Promise<Record<string, 
       });
     });
 
-    test("a position from another epoch or before a trimmed stream is 112", async () => {
+    test("a position from another epoch is 112", async () => {
       await each(async (s, call) => {
-        const channel = `rec:trim-${s.name}`;
-        let epoch = "";
-        for (let n = 1; n <= 5; n++) {
-          epoch = (await call("MapPublish", { channel, key: `k${n}`, data: { n } })).result.epoch;
-        }
-        const kept = await call("MapReadStream", { channel, since_offset: 2, since_epoch: epoch, limit: -1 });
-        assert.deepEqual(
-          kept.result.entries.map((e: Json) => num(e.offset)),
-          [3, 4, 5],
-          s.name,
-        );
-        const lost = await call("MapReadStream", { channel, since_offset: 1, since_epoch: epoch, limit: -1 });
-        assert.deepEqual(lost, unrecoverable, `${s.name}: offset 2 is trimmed`);
+        const channel = `rec:epoch-${s.name}`;
+        const { epoch } = (await call("MapPublish", { channel, key: "k", data: { n: 1 } })).result;
         const foreign = await call("MapReadStream", {
           channel,
-          since_offset: 4,
+          since_offset: 1,
           since_epoch: "other",
           limit: -1,
         });
@@ -274,19 +273,97 @@ export function mapApiCases(label: string, config: () => Promise<Record<string, 
         const stale = await call("MapReadState", {
           channel,
           limit: -1,
-          revision_offset: 5,
+          revision_offset: 1,
           revision_epoch: "other",
         });
         assert.deepEqual(stale, unrecoverable, s.name);
         const current = await call("MapReadState", {
           channel,
           limit: 2,
-          revision_offset: 5,
+          revision_offset: 1,
           revision_epoch: epoch,
         });
-        assert.equal(current.result.epoch, epoch, s.name);
+        assert.deepEqual(current.result.entries.map(entry), [
+          { key: "k", data: { n: 1 }, tags: {}, offset: 1, removed: false },
+        ]);
       });
     });
+
+    test("reading the stream after a position whose successors are gone (stream_ttl) is 112", async () => {
+      const written = new Map<ApiSurface, string>();
+      await each(async (s, call) => {
+        const channel = `fleeting:lobby-${s.name}`;
+        for (let n = 1; n <= 3; n++) {
+          written.set(s, (await call("MapPublish", { channel, key: `k${n}`, data: { n } })).result.epoch);
+        }
+        const kept = await call("MapReadStream", {
+          channel,
+          since_offset: 1,
+          since_epoch: written.get(s),
+          limit: -1,
+        });
+        assert.deepEqual(
+          kept.result.entries.map((e: Json) => num(e.offset)),
+          [2, 3],
+          s.name,
+        );
+      });
+      const http = surfaces.find((s) => s.name === "http-json")!;
+      await waitUntil(
+        "the stream to expire",
+        async () =>
+          !((await http.call("MapReadStream", { channel: "fleeting:lobby-http-json", limit: -1 })) as Json)
+            .result.entries,
+        10_000,
+      );
+      await each(async (s, call) => {
+        const channel = `fleeting:lobby-${s.name}`;
+        const epoch = written.get(s);
+        const lost = await call("MapReadStream", { channel, since_offset: 1, since_epoch: epoch, limit: -1 });
+        assert.deepEqual(lost, unrecoverable, s.name);
+        const top = await call("MapReadStream", { channel, since_offset: 3, since_epoch: epoch, limit: -1 });
+        assert.deepEqual(
+          top,
+          { result: { offset: "3", epoch } },
+          `${s.name}: nothing was lost after the top`,
+        );
+        assert.deepEqual(
+          await call("MapStats", { channel }),
+          { result: { num_keys: 3 } },
+          `${s.name}: keys stay`,
+        );
+      });
+    });
+
+    if (o.exactTrim) {
+      test("reading the stream after a position trimmed by stream_size is 112", async () => {
+        await each(async (s, call) => {
+          const channel = `rec:trim-${s.name}`;
+          let epoch = "";
+          for (let n = 1; n <= 5; n++) {
+            epoch = (await call("MapPublish", { channel, key: `k${n}`, data: { n } })).result.epoch;
+          }
+          const kept = await call("MapReadStream", {
+            channel,
+            since_offset: 2,
+            since_epoch: epoch,
+            limit: -1,
+          });
+          assert.deepEqual(
+            kept.result.entries.map((e: Json) => num(e.offset)),
+            [3, 4, 5],
+            s.name,
+          );
+          const lost = await call("MapReadStream", {
+            channel,
+            since_offset: 1,
+            since_epoch: epoch,
+            limit: -1,
+          });
+          assert.deepEqual(lost, unrecoverable, `${s.name}: offset 2 is trimmed`);
+        });
+      });
+    }
 
     test("map_clear drops keys and stream and starts a new epoch; the old epoch is 112", async () => {
       await each(async (s, call) => {

@@ -1,3 +1,3 @@
 import { mapApiCases } from "./map-api-cases.js";
 
-mapApiCases("memory map broker", async () => ({}));
+mapApiCases("memory map broker", async () => ({}), { exactTrim: true });
