@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sample, scrape } from "../helpers/prometheus.js";
 import { waitUntil } from "../helpers/redis-servers.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { type ApiSurface, apiSurfaces } from "./api-surfaces.js";
@@ -56,7 +57,11 @@ export function mapApiCases(
     let closeSurfaces: () => void;
 
     before(async () => {
-      srv = await startTestServer({ ...(await config()), channel: { namespaces: mapNamespaces } });
+      srv = await startTestServer({
+        ...(await config()),
+        prometheus: { enabled: true },
+        channel: { namespaces: mapNamespaces },
+      });
       ({ surfaces, close: closeSurfaces } = apiSurfaces(srv));
     });
     after(async () => {
@@ -453,6 +458,29 @@ export function mapApiCases(
       assert.deepEqual(replies[1], { id: 2, result: { num_keys: 1 } });
       assert.equal(replies[2].result.entries[0].key, "k");
       assert.deepEqual(replies[2].result.entries[0].data, { n: 1 });
+    });
+
+    test("every map call is counted by protocol and method in the API metrics", async () => {
+      const metrics = await scrape(`${srv.url}/metrics`);
+      const methods = [
+        "map_publish",
+        "map_remove",
+        "map_read_state",
+        "map_read_stream",
+        "map_stats",
+        "map_clear",
+      ];
+      for (const protocol of ["http_json", "grpc", "grpc_web", "connect_json", "connect_proto"]) {
+        for (const method of methods) {
+          const count = sample(metrics, "centrifugo_api_command_duration_seconds_count", {
+            protocol,
+            method,
+          });
+          assert.ok((count ?? 0) > 0, `${protocol} ${method}: ${count}`);
+        }
+        const refused = { protocol, method: "map_publish", error: "107" };
+        assert.ok((sample(metrics, "centrifugo_api_command_errors_total", refused) ?? 0) > 0, protocol);
+      }
     });
   });
 }
