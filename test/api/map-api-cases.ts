@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { Publication } from "../../src/core/publication.js";
+import type { MapPublication } from "../../src/map-broker/types.js";
 import { sample, scrape } from "../helpers/prometheus.js";
 import { waitUntil } from "../helpers/redis-servers.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { type ApiSurface, apiSurfaces } from "./api-surfaces.js";
-import { post } from "./http-json-fixtures.js";
+import { fakeClient, post } from "./http-json-fixtures.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: protobuf JSON of any response
 type Json = any;
@@ -19,6 +21,7 @@ export const mapNamespaces = [
     subscription_type: "map",
     map: { mode: "recoverable", key_ttl: "60s", stream_ttl: "1s" },
   },
+  { name: "deltas", subscription_type: "map", delta_publish: true, map: { mode: "persistent" } },
   { name: "eph", subscription_type: "map", map: { mode: "ephemeral", key_ttl: "1s" } },
   { name: "chat", history_size: 10, history_ttl: "300s" },
 ];
@@ -186,6 +189,67 @@ export function mapApiCases(
         assert.ok(pages > 1, `${s.name}: ${pages} pages`);
         assert.deepEqual(seen.sort(), keys, s.name);
       });
+    });
+
+    test("writes reach the channel's subscribers, with the previous value when delta is asked or forced", async () => {
+      const deliveries: { key: string; removed: boolean; offset: number; delta: boolean; prev?: string }[] =
+        [];
+      const { client } = fakeClient(srv, "map-watcher", "watcher");
+      let wake: (() => void) | undefined;
+      const subscriber = (channel: string) => ({
+        client,
+        channel,
+        recheckPosition: () => {},
+        deliverPublication(pub: Publication, _at: unknown, delta: boolean, prev: Publication | undefined) {
+          const { key, removed } = pub as MapPublication;
+          const before = prev ? Buffer.from(prev.data).toString() : undefined;
+          deliveries.push({ key, removed, offset: pub.offset, delta, ...(before ? { prev: before } : {}) });
+          wake?.();
+        },
+        deliverJoin: () => {},
+        deliverLeave: () => {},
+      });
+      const received = async (count: number) => {
+        const deadline = Date.now() + 5000;
+        while (deliveries.length < count && Date.now() < deadline) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 100);
+          });
+        }
+        return deliveries.splice(0, count);
+      };
+      await srv.server.node.addSubscribers([subscriber("deltas:live"), subscriber("board:live")]);
+      try {
+        for (const s of ["http-json", "grpc-js"].map((name) => surfaces.find((x) => x.name === name)!)) {
+          const call = (method: string, request: Json) => s.call(method, request) as Promise<Json>;
+          const key = `k-${s.name}`;
+          await call("MapPublish", { channel: "deltas:live", key, data: { v: 1 } });
+          await call("MapPublish", { channel: "deltas:live", key, data: { v: 2 } });
+          await call("MapPublish", { channel: "board:live", key, data: { v: 1 } });
+          await call("MapPublish", { channel: "board:live", key, data: { v: 2 } });
+          await call("MapPublish", { channel: "board:live", key, data: { v: 3 }, delta: true });
+          await call("MapPublish", { channel: "board:live", key, data: {}, key_mode: "if_new" });
+          await call("MapRemove", { channel: "board:live", key });
+          const [d, b] = s.name === "http-json" ? [0, 0] : [2, 4];
+          assert.deepEqual(
+            await received(6),
+            [
+              { key, removed: false, offset: d + 1, delta: false },
+              { key, removed: false, offset: d + 2, delta: true, prev: '{"v":1}' },
+              { key, removed: false, offset: b + 1, delta: false },
+              { key, removed: false, offset: b + 2, delta: false },
+              { key, removed: false, offset: b + 3, delta: true, prev: '{"v":2}' },
+              { key, removed: true, offset: b + 4, delta: false },
+            ],
+            `${s.name}: the suppressed if_new write sends nothing`,
+          );
+        }
+      } finally {
+        await srv.server.node.removeSubscriber("deltas:live", "map-watcher");
+        await srv.server.node.removeSubscriber("board:live", "map-watcher");
+        srv.server.node.hub.removeClient(client);
+      }
     });
 
     test("tags travel with the key; b64data replaces data", async () => {
