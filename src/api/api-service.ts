@@ -12,6 +12,7 @@ import { apiErrors, errorInit, toApiError } from "./api-errors.js";
 import { disconnect, refresh, subscribe, unsubscribe } from "./methods/connections.js";
 import { history, historyRemove } from "./methods/history.js";
 import { channels, info, rpc } from "./methods/info.js";
+import { mapClear, mapPublish, mapReadState, mapReadStream, mapRemove, mapStats } from "./methods/maps.js";
 import { presence, presenceStats } from "./methods/presence.js";
 import { broadcast, publish } from "./methods/publish.js";
 
@@ -34,6 +35,12 @@ const methods = {
   rpc,
   refresh,
   channels,
+  mapPublish,
+  mapRemove,
+  mapReadState,
+  mapReadStream,
+  mapStats,
+  mapClear,
 } as const;
 
 export type ApiMethod = keyof typeof methods;
@@ -58,6 +65,12 @@ const batchOrder = [
   "rpc",
   "refresh",
   "channels",
+  "mapPublish",
+  "mapRemove",
+  "mapReadState",
+  "mapReadStream",
+  "mapStats",
+  "mapClear",
 ] as const satisfies readonly ApiMethod[];
 
 const batchConcurrency = 1024;

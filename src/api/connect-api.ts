@@ -45,7 +45,7 @@ const runByInput = new Map([...httpApiMethods.values()].map((m) => [m.input.type
  * The methods of `centrifugal.centrifugo.api.CentrifugoApi` that rotor
  * implements, as every binary surface runs them (the Connect router, and the
  * direct gRPC unary path beside it). Methods rotor does not implement
- * (Centrifugo PRO's, map and shared-poll) are left out, so callers answer them
+ * (Centrifugo PRO's, shared poll) are left out, so callers answer them
  * with Unimplemented.
  */
 export function apiUnaryMethods(service: ApiService, defaultMode: ErrorMode): Map<DescMethod, ApiUnary> {

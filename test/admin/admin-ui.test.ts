@@ -25,7 +25,10 @@ before(async () => {
   srv = await startTestServer({
     admin: { enabled: true, password, secret: "ui-admin-secret" },
     client: { token: { hmac_secret_key: secret } },
-    channel: { without_namespace: { allow_subscribe_for_client: true, join_leave: true } },
+    channel: {
+      without_namespace: { allow_subscribe_for_client: true, join_leave: true },
+      namespaces: [{ name: "scoreboard", subscription_type: "map", map: { mode: "persistent" } }],
+    },
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -83,6 +86,28 @@ describe("admin web UI in Chromium", () => {
     assert.deepEqual((await received.take(1))[0]?.data, { text: "from the admin UI" });
     assert.deepEqual(JSON.parse((await page.textContent("#action-answer")) ?? ""), { result: {} });
     await page.screenshot({ path: join(shots, "actions.png") });
+  });
+
+  test("the actions page runs the map methods from their example requests", async () => {
+    await page.click("nav a[href='#actions']");
+    const send = async (method: string) => {
+      await page.selectOption("#action-method", method);
+      await page.click("#action-send");
+      await page.waitForSelector("#action-answer:has-text('\"result\"')");
+      return JSON.parse((await page.textContent("#action-answer")) ?? "");
+    };
+    const published = await send("map_publish");
+    assert.equal(Number(published.result.offset), 1);
+    const state = await send("map_read_state");
+    const { key, data, tags, offset } = state.result.entries[0];
+    assert.deepEqual(
+      { key, data, tags, offset: Number(offset), count: state.result.entries.length },
+      { key: "player1", data: { score: 100 }, tags: { team: "red" }, offset: 1, count: 1 },
+    );
+    assert.deepEqual(await send("map_stats"), { result: { num_keys: 1 } });
+    await page.screenshot({ path: join(shots, "actions-map.png") });
+    assert.deepEqual(await send("map_clear"), { result: {} });
+    assert.deepEqual(await send("map_stats"), { result: {} });
   });
 
   test("the live view shows a publication made with curl, and joins", async () => {

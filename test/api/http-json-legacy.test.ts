@@ -52,7 +52,7 @@ test("legacy errors are per command: missing or bad params 107, unknown numbers 
     '{"id":3,"method":13,"params":{}}',
     '{"id":4,"method":99,"params":{}}',
     '{"id":5,"method":"connections","params":{}}',
-    '{"id":6,"method":33,"params":{}}',
+    '{"id":6,"method":32,"params":{}}',
     '{"id":7,"method":"publish","params":{"channel":"unknown:x","data":{}}}',
     '{"id":8,"method":"history","params":null}',
   ].join("");

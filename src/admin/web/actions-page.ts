@@ -4,7 +4,10 @@ import { api } from "./api-client.js";
 import { h, show } from "./dom.js";
 import { fromProtoJson, toProtoJson } from "./raw-json.js";
 
-/** Every OSS server API method with a request to start from, in Centrifugo's HTTP API JSON. */
+/**
+ * Every OSS server API method with a request to start from, in Centrifugo's
+ * HTTP API JSON; the map methods need a map namespace (`scoreboard` here).
+ */
 const examples: Record<string, unknown> = {
   publish: { channel: "news", data: { text: "hello" } },
   broadcast: { channels: ["news", "updates"], data: { text: "hello" } },
@@ -19,6 +22,12 @@ const examples: Record<string, unknown> = {
   channels: { pattern: "*" },
   info: {},
   rpc: { method: "ping", params: {} },
+  map_publish: { channel: "scoreboard:main", key: "player1", data: { score: 100 }, tags: { team: "red" } },
+  map_remove: { channel: "scoreboard:main", key: "player1" },
+  map_read_state: { channel: "scoreboard:main", limit: 100 },
+  map_read_stream: { channel: "scoreboard:main", limit: 10 },
+  map_stats: { channel: "scoreboard:main" },
+  map_clear: { channel: "scoreboard:main" },
   batch: { commands: [{ publish: { channel: "news", data: { n: 1 } } }] },
 };
 
