@@ -16,7 +16,11 @@ export const mapSuiteNamespaces = [
   { name: "recov", subscription_type: "map", map: { mode: "recoverable", key_ttl: "60s" } },
   { name: "expiring", subscription_type: "map", map: { mode: "recoverable", key_ttl: "1s" } },
   { name: "eph", subscription_type: "map", map: { mode: "ephemeral", key_ttl: "60s" } },
-  { name: "short", subscription_type: "map", map: { mode: "persistent", stream_size: 2 } },
+  {
+    name: "short",
+    subscription_type: "map",
+    map: { mode: "persistent", live_transition_max_publication_limit: 2 },
+  },
   { name: "diff", subscription_type: "map", map: { mode: "persistent" }, allowed_delta_types: ["fossil"] },
 ];
 
@@ -154,7 +158,7 @@ export function mapSuite(label: string, server: () => TestServer, writer: () => 
         }
       });
 
-      test("a position the stream no longer holds (112) falls back to the full state", async () => {
+      test("more missed changes than the live transition allows (112) fall back to the full state", async () => {
         const ch = channel("short", "fallback");
         await fill(writer(), ch, 3);
         const c = client();
@@ -169,6 +173,26 @@ export function mapSuite(label: string, server: () => TestServer, writer: () => 
           await view.until("a resync", (v) => v.syncs === 2);
           assert.equal(view.entries.size, 8);
           assert.deepEqual(view.entries.get("k014"), { i: 14 });
+        } finally {
+          c.disconnect();
+        }
+      });
+
+      test("a cleared map (new epoch, 112) resyncs from its new state", async () => {
+        const ch = channel("persist", "cleared");
+        await fill(writer(), ch, 3);
+        const c = client();
+        try {
+          const view = mapView(c, ch);
+          view.sub.subscribe();
+          c.connect();
+          await view.until("the initial sync", (v) => v.syncs === 1);
+          await offline(c);
+          await writer().server.node.maps.clear(ch);
+          await putKey(writer(), ch, "after", { fresh: true });
+          c.connect();
+          await view.until("a resync", (v) => v.syncs === 2);
+          assert.deepEqual([...view.entries.keys()], ["after"]);
         } finally {
           c.disconnect();
         }
