@@ -64,8 +64,10 @@ async function beginMapFlow(s: ClientSession, req: SubscribeRequest): Promise<Ma
       throw errors.badRequest();
     }
     if (reservation.phase === "closed") return undefined;
-    const params = mapParams(s, req, ns, mode, auth.via === "token" ? auth.claims : undefined);
-    if (params.expireAt > 0 && params.expireAt < Date.now() / 1000) throw errors.expired();
+    const claims = auth.via === "token" ? auth.claims : undefined;
+    const expireAt = s.insecure ? 0 : (claims?.expireAt ?? 0);
+    if (expireAt > 0 && expireAt < Date.now() / 1000) throw errors.expired();
+    const params = mapParams(req, ns, mode, claims);
     return startMapFlow(s, { channel: req.channel, reservation, params, paging: mapPaging(ns.map), mode });
   } catch (err) {
     s.subscriptions.release(reservation);
@@ -76,10 +78,11 @@ async function beginMapFlow(s: ClientSession, req: SubscribeRequest): Promise<Ma
 /**
  * A map subscription's options: the namespace's presence and join/leave,
  * positioned and recoverable in the stream modes whatever the client asks,
- * fossil deltas when asked for and allowed.
+ * fossil deltas when asked for and allowed. A subscription token's expiry is
+ * checked at subscribe only: a map reply carries no `expires` (as
+ * Centrifugo's), so the client would never be asked to refresh it.
  */
 function mapParams(
-  s: ClientSession,
   req: SubscribeRequest,
   ns: ChannelOptions,
   mode: MapMode,
@@ -97,7 +100,7 @@ function mapParams(
     chanInfo: claims?.info,
     rejectUnrecovered: false,
     cacheRecovery: false,
-    expireAt: s.insecure ? 0 : (claims?.expireAt ?? 0),
+    expireAt: 0,
     data: claims?.data,
   };
 }

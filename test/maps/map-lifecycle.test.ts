@@ -37,7 +37,11 @@ describe("map subscriptions in channel presence", () => {
       await watched.until("the initial sync", (v) => v.syncs === 1);
       assert.deepEqual([...(await srv.server.node.presence(ch)).keys()], [watcherId]);
 
-      const joined = eventWhere<{ info: { client: string } }>(watched.sub, "join", (j) => j.info.client !== watcherId);
+      const joined = eventWhere<{ info: { client: string } }>(
+        watched.sub,
+        "join",
+        (j) => j.info.client !== watcherId,
+      );
       const leaving = mapView(leaver, ch);
       leaving.sub.subscribe();
       const { client: leaverId } = await connected(leaver);
@@ -46,7 +50,11 @@ describe("map subscriptions in channel presence", () => {
       await putKey(srv, ch, leaverId, { cursor: [1, 2] });
       await watched.until("the leaver's key", (v) => v.entries.has(leaverId));
 
-      const left = eventWhere<{ info: { client: string } }>(watched.sub, "leave", (l) => l.info.client !== watcherId);
+      const left = eventWhere<{ info: { client: string } }>(
+        watched.sub,
+        "leave",
+        (l) => l.info.client !== watcherId,
+      );
       leaving.sub.unsubscribe();
       await watched.until("the leaver's key removed", (v) => !v.entries.has(leaverId));
       assert.equal((await left).info.client, leaverId);
