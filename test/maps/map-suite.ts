@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Centrifuge } from "centrifuge";
-import {
-  type ClientProtocol,
-  centrifugeClient,
-  clientProtocols,
-  nextEvent,
-} from "../helpers/centrifuge-clients.js";
+import type { Centrifuge, MapSubscriptionOptions } from "centrifuge";
+import { centrifugeClient, clientProtocols, nextEvent } from "../helpers/centrifuge-clients.js";
 import type { TestServer } from "../helpers/server.js";
-import { mapView, putKey, removeKey } from "./map-view.js";
+import { type MapView, mapView, putKey, removeKey } from "./map-view.js";
 
 /** The namespaces the map suite subscribes to, one per mode and behaviour under test. */
 export const mapSuiteNamespaces = [
@@ -46,17 +41,28 @@ export function mapSuite(label: string, server: () => TestServer, writer: () => 
   for (const protocol of clientProtocols) {
     describe(`map subscriptions over ${protocol} (${label})`, () => {
       const channel = (ns: string, name: string) => `${ns}:${label}-${protocol}-${name}`;
-      const client = (p: ClientProtocol = protocol) => centrifugeClient(server().url, p);
+      /** Runs `body` on a subscriber whose initial sync arrived; disconnects it afterwards. */
+      const synced = async (
+        ch: string,
+        options: MapSubscriptionOptions,
+        body: (view: MapView, c: Centrifuge) => Promise<void>,
+      ) => {
+        const c = centrifugeClient(server().url, protocol);
+        try {
+          const view = mapView(c, ch, options);
+          view.sub.subscribe();
+          c.connect();
+          await view.until("the initial sync", (v) => v.syncs === 1);
+          await body(view, c);
+        } finally {
+          c.disconnect();
+        }
+      };
 
       test("a state larger than a page arrives whole, then live updates and removals", async () => {
         const ch = channel("persist", "paged");
         await fill(writer(), ch, 250);
-        const c = client();
-        try {
-          const view = mapView(c, ch, { pageSize: 100 });
-          view.sub.subscribe();
-          c.connect();
-          await view.until("the initial sync", (v) => v.syncs === 1);
+        await synced(ch, { pageSize: 100 }, async (view) => {
           assert.equal(view.entries.size, 250);
           assert.deepEqual(view.entries.get("k249"), { i: 249 });
           await putKey(writer(), ch, "k001", { i: 1001 });
@@ -76,19 +82,12 @@ export function mapSuite(label: string, server: () => TestServer, writer: () => 
             [251, 252, 253],
           );
           assert.equal(view.entries.size, 250);
-        } finally {
-          c.disconnect();
-        }
+        });
       });
 
       test("an expired key reaches subscribers as a removal", async () => {
         const ch = channel("expiring", "ttl");
-        const c = client();
-        try {
-          const view = mapView(c, ch);
-          view.sub.subscribe();
-          c.connect();
-          await view.until("the initial sync", (v) => v.syncs === 1);
+        await synced(ch, {}, async (view) => {
           await putKey(writer(), ch, "short-lived", { v: 1 });
           await view.until("the key", (v) => v.entries.has("short-lived"));
           await view.until("the key's expiry", (v) => !v.entries.has("short-lived"), 5000);
@@ -99,21 +98,14 @@ export function mapSuite(label: string, server: () => TestServer, writer: () => 
               ["short-lived", true],
             ],
           );
-        } finally {
-          c.disconnect();
-        }
+        });
       });
 
       for (const ns of ["recov", "persist"]) {
         test(`${ns}: a reconnecting subscriber catches up on the stream without a full resync`, async () => {
           const ch = channel(ns, "catch-up");
           await fill(writer(), ch, 120);
-          const c = client();
-          try {
-            const view = mapView(c, ch);
-            view.sub.subscribe();
-            c.connect();
-            await view.until("the initial sync", (v) => v.syncs === 1);
+          await synced(ch, {}, async (view, c) => {
             await offline(c);
             await putKey(writer(), ch, "k005", { i: 5005 });
             await removeKey(writer(), ch, "k006");
@@ -129,21 +121,14 @@ export function mapSuite(label: string, server: () => TestServer, writer: () => 
             assert.equal(view.entries.has("k006"), false);
             assert.deepEqual(view.entries.get("while-away"), { w: true });
             assert.equal(view.entries.size, 120);
-          } finally {
-            c.disconnect();
-          }
+          });
         });
       }
 
       test("ephemeral: state and live updates; a reconnect resyncs the whole state", async () => {
         const ch = channel("eph", "resync");
         await fill(writer(), ch, 3);
-        const c = client();
-        try {
-          const view = mapView(c, ch);
-          view.sub.subscribe();
-          c.connect();
-          await view.until("the initial sync", (v) => v.syncs === 1);
+        await synced(ch, {}, async (view, c) => {
           assert.equal(view.entries.size, 3);
           await putKey(writer(), ch, "k003", { i: 3 });
           await view.until("a live key", (v) => v.entries.has("k003"));
@@ -153,61 +138,40 @@ export function mapSuite(label: string, server: () => TestServer, writer: () => 
           c.connect();
           await view.until("a second sync", (v) => v.syncs === 2);
           assert.equal(view.entries.size, 5);
-        } finally {
-          c.disconnect();
-        }
+        });
       });
 
       test("more missed changes than the live transition allows (112) fall back to the full state", async () => {
         const ch = channel("short", "fallback");
         await fill(writer(), ch, 3);
-        const c = client();
-        try {
-          const view = mapView(c, ch);
-          view.sub.subscribe();
-          c.connect();
-          await view.until("the initial sync", (v) => v.syncs === 1);
+        await synced(ch, {}, async (view, c) => {
           await offline(c);
           for (let i = 10; i < 15; i++) await putKey(writer(), ch, keyName(i), { i });
           c.connect();
           await view.until("a resync", (v) => v.syncs === 2);
           assert.equal(view.entries.size, 8);
           assert.deepEqual(view.entries.get("k014"), { i: 14 });
-        } finally {
-          c.disconnect();
-        }
+        });
       });
 
       test("a cleared map (new epoch, 112) resyncs from its new state", async () => {
         const ch = channel("persist", "cleared");
         await fill(writer(), ch, 3);
-        const c = client();
-        try {
-          const view = mapView(c, ch);
-          view.sub.subscribe();
-          c.connect();
-          await view.until("the initial sync", (v) => v.syncs === 1);
+        await synced(ch, {}, async (view, c) => {
           await offline(c);
           await writer().server.node.maps.clear(ch);
           await putKey(writer(), ch, "after", { fresh: true });
           c.connect();
           await view.until("a resync", (v) => v.syncs === 2);
           assert.deepEqual([...view.entries.keys()], ["after"]);
-        } finally {
-          c.disconnect();
-        }
+        });
       });
 
       test("fossil deltas on map changes decode to the full values", async () => {
         const ch = channel("diff", "delta");
         const big = (n: number) => ({ text: "lorem ipsum dolor sit amet ".repeat(20), n });
         await putKey(writer(), ch, "doc", big(0), true);
-        const c = client();
-        try {
-          const view = mapView(c, ch, { delta: "fossil" });
-          view.sub.subscribe();
-          c.connect();
-          await view.until("the initial sync", (v) => v.syncs === 1);
+        await synced(ch, { delta: "fossil" }, async (view) => {
           for (let n = 1; n <= 3; n++) await putKey(writer(), ch, "doc", big(n), true);
           await putKey(writer(), ch, "other", big(9), true);
           await view.until("the changes", (v) => v.updates.length === 4);
@@ -215,9 +179,7 @@ export function mapSuite(label: string, server: () => TestServer, writer: () => 
             view.updates.map((u) => u.data),
             [big(1), big(2), big(3), big(9)],
           );
-        } finally {
-          c.disconnect();
-        }
+        });
       });
     });
   }
