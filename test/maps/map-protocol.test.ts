@@ -8,7 +8,7 @@ import { putKey } from "./map-view.js";
 let srv: TestServer;
 before(async () => {
   srv = await startTestServer({
-    client: { insecure: true, concurrency: 4 },
+    client: { insecure: true, concurrency: 4, channel_limit: 2 },
     channel: {
       namespaces: [
         {
@@ -152,6 +152,18 @@ describe("map subscribe on the wire", () => {
       }
       assert.equal(page.phase, undefined);
       assert.equal(errorCode(await subscribe(c, { channel: ch, type: 1, phase: 2 })), 105);
+    } finally {
+      c.close();
+    }
+  });
+
+  test("a subscribe in progress counts toward client.channel_limit (106)", async () => {
+    await fill("paged:limit-a", 40);
+    const c = await connectedRaw();
+    try {
+      assert.ok(sub(await subscribe(c, { channel: "paged:limit-a", type: 1, phase: 2 })).cursor);
+      assert.equal(sub(await subscribe(c, { channel: "paged:limit-b", type: 1, phase: 2 })).phase, undefined);
+      assert.equal(errorCode(await subscribe(c, { channel: "paged:limit-c", type: 1, phase: 2 })), 106);
     } finally {
       c.close();
     }
