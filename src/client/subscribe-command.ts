@@ -13,6 +13,8 @@ import type { ServerSubscribeOptions } from "../node/control.js";
 import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import { type FilterNode, validateFilter } from "../tags-filter/filter-node.js";
+import { endMapFlow, mapFlow } from "./map-flow.js";
+import { handleMapSubscribe } from "./map-subscribe.js";
 import { canSubscribeWithoutToken, canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
 import { authorizeByBackend, type BackendGrant, grantedParams, runStream } from "./subscribe-backend.js";
@@ -46,7 +48,7 @@ type Authorization =
  * user-limited channel admits its users; then the namespace's subscribe or
  * stream proxy decides; then the namespace's permissions.
  */
-async function authorize(
+export async function authorize(
   s: ClientSession,
   req: SubscribeRequest,
   channel: ChannelInfo,
@@ -118,12 +120,12 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
   const { node, config } = s.ctx;
   if (req.channel === "" || (req.delta !== "" && req.delta !== "fossil")) throw disconnects.badRequest;
   if (req.channel.length > config.channel.max_length) throw errors.badRequest();
+  if (req.type !== 0 || node.isMap(req.channel)) return handleMapSubscribe(s, id, req);
   const reservation = s.subscriptions.reserve(req.channel, config.client.channel_limit);
   let stream: SubscribeStream | undefined;
   try {
     const channel = node.channel(req.channel);
     if (!node.rules.isValidName(req.channel, channel)) throw errors.badRequest();
-    if (req.type !== 0) throw errors.permissionDenied();
     if (req.tf) checkTagsFilter(s, req.tf, channel.options);
     const auth = await authorize(s, req, channel);
     if (auth.via === "stream") stream = auth.stream;
@@ -147,12 +149,14 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
   }
 }
 
-/** Client `unsubscribe`: always `{}`, also when not subscribed. */
+/** Client `unsubscribe`: always `{}`, also when not subscribed; a map subscribe in progress ends. */
 export async function handleUnsubscribe(
   s: ClientSession,
   id: number,
   req: UnsubscribeRequest,
 ): Promise<void> {
+  const flow = mapFlow(s, req.channel);
+  if (flow) endMapFlow(s, flow);
   await unsubscribeChannel(s, req.channel);
   s.reply(id, { unsubscribe: {} });
 }

@@ -43,6 +43,7 @@ export interface Subscribed {
 export async function subscribeChannels(
   s: ClientSession,
   requests: readonly (readonly [Reservation, SubscribeParams])[],
+  settleWith: Settle = settle,
 ): Promise<Subscribed[] | undefined> {
   const subs: Subscription[] = [];
   for (const [reservation, p] of requests) {
@@ -59,7 +60,7 @@ export async function subscribeChannels(
   }
   for (const sub of subs) sub.reached.hub = true;
   if (subs.some(isClosed)) return abandon(s, subs);
-  const settled = await Promise.allSettled(subs.map((sub, i) => settle(s, sub, requests[i]![1])));
+  const settled = await Promise.allSettled(subs.map((sub, i) => settleWith(s, sub, requests[i]![1])));
   const failed = settled.find((r) => r.status === "rejected");
   if (failed) {
     await Promise.all(subs.map((sub) => close(s, sub)));
@@ -74,9 +75,17 @@ export async function subscribeChannel(
   s: ClientSession,
   reservation: Reservation,
   p: SubscribeParams,
+  settleWith: Settle = settle,
 ): Promise<Subscribed | undefined> {
-  return (await subscribeChannels(s, [[reservation, p]]))?.[0];
+  return (await subscribeChannels(s, [[reservation, p]], settleWith))?.[0];
 }
+
+/**
+ * Works out a registered subscription's start (presence, position, what it
+ * missed) while its live publications are buffered: a channel stream's from
+ * history, a map's from its stream.
+ */
+export type Settle = (s: ClientSession, sub: Subscription, p: SubscribeParams) => Promise<Subscribed>;
 
 const isClosed = (sub: Subscription) => sub.phase === "closed";
 
@@ -93,11 +102,7 @@ const nothingSeen: StreamPosition = { offset: 0, epoch: "" };
 async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): Promise<Subscribed> {
   const { node, config } = s.ctx;
   const channel = sub.channel;
-  if (sub.phase === "registering") sub.phase = "settling";
-  if (p.presence) {
-    await node.addPresence(channel, s.id, sub.info);
-    sub.reached.presence = true;
-  }
+  await enterPresence(s, sub, p);
   let position: StreamPosition = { offset: 0, epoch: "" };
   let recovered = false;
   let publications: MessageInitShape<typeof SubscribeResultSchema>["publications"] = [];
@@ -147,16 +152,34 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
   };
   return {
     result,
-    commit() {
-      if (sub.phase !== "settling") return;
-      sub.phase = "live";
-      sub.activate(position, recovered ? deltaBase : -1);
-      background(s.ctx.log, "map presence write", writeMapPresence(s, sub));
-      if (!p.emitJoinLeave) return;
-      sub.reached.join = true;
-      background(s.ctx.log, "join publish", node.publishJoin(channel, sub.info), { channel });
-    },
+    commit: () => goLive(s, sub, p, position, recovered ? deltaBase : -1),
   };
+}
+
+/** The first step of settling: the subscription enters channel presence when its options say so. */
+export async function enterPresence(s: ClientSession, sub: Subscription, p: SubscribeParams): Promise<void> {
+  if (sub.phase === "registering") sub.phase = "settling";
+  if (!p.presence) return;
+  await s.ctx.node.addPresence(sub.channel, s.id, sub.info);
+  sub.reached.presence = true;
+}
+
+/** Commits a settled subscription at `position`: it delivers from there on, and its join is published. */
+export function goLive(
+  s: ClientSession,
+  sub: Subscription,
+  p: SubscribeParams,
+  position: StreamPosition,
+  deltaBase: number,
+): void {
+  if (sub.phase !== "settling") return;
+  sub.phase = "live";
+  sub.activate(position, deltaBase);
+  background(s.ctx.log, "map presence write", writeMapPresence(s, sub));
+  if (!p.emitJoinLeave) return;
+  sub.reached.join = true;
+  const channel = sub.channel;
+  background(s.ctx.log, "join publish", s.ctx.node.publishJoin(channel, sub.info), { channel });
 }
 
 /** Ends a subscription, server-initiated with `why` (the client is told). */
@@ -178,7 +201,8 @@ export async function unsubscribeAll(s: ClientSession): Promise<void> {
 
 /**
  * Closes a subscription in any phase and undoes, in order, each step it
- * reached: hub entry and broker interest, presence, join (a leave follows),
+ * reached: hub entry and broker interest (and the client's map key when the
+ * namespace removes it on unsubscribe), presence, join (a leave follows),
  * map presence entry.
  * A step still running when it closes takes effect later: the subscribe
  * flow closes it again then, and only that step is undone. A failed undo is
@@ -196,6 +220,11 @@ async function close(s: ClientSession, sub: Subscription): Promise<void> {
     await node
       .removeSubscriber(sub.channel, s.id)
       .catch((err) => logFailure(log, "unsubscribe", err, context));
+    if (sub.options.removeClientOnUnsubscribe) {
+      await node.maps
+        .remove(sub.channel, s.id, {})
+        .catch((err) => logFailure(log, "map key removal", err, context));
+    }
   }
   if (reached.presence) {
     reached.presence = false;

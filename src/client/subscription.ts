@@ -1,6 +1,7 @@
 import { createDelta } from "fossil-delta";
 import type { ClientInfo, Publication, StreamPosition } from "../core/publication.js";
 import { disconnects } from "../errors/disconnect.js";
+import type { MapPublication } from "../map-broker/types.js";
 import type { FrameCache, HubSubscriber } from "../node/hub.js";
 import type { ResolvedOptions } from "../node/subscribe-options.js";
 import { NotJsonError } from "../protocol/embedded-json.js";
@@ -22,6 +23,10 @@ export interface SubscriptionOptions extends ResolvedOptions {
   readonly stream?: SubscribeStream | undefined;
   /** The client's tags filter (`tf`, validated): publications whose tags fail it are not sent. */
   readonly tagsFilter?: FilterNode | undefined;
+  /** A map subscription: changes carry keys and deltas chain per key (the client holds every key's value). */
+  readonly keyed?: boolean | undefined;
+  /** Leaving removes the map key named by the client's ID (`map.remove_client_on_unsubscribe`). */
+  readonly removeClientOnUnsubscribe?: boolean | undefined;
 }
 
 interface Pending {
@@ -140,6 +145,7 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
           pub,
           form,
           payload,
+          this.options.keyed && pub.offset === 1 ? position.epoch : "",
         ),
       );
       frames[slot] = message;
@@ -184,15 +190,36 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
     frames: FrameCache,
   ): PayloadForm {
     if (!this.options.delta) return PayloadForm.Plain;
+    if (this.options.keyed) return keyedPayloadForm(pub, delta, prev, frames);
     const base = this.deltaBase;
     this.deltaBase = pub.offset;
     if (!delta || !prev || base !== prev.offset || base < 0) return PayloadForm.DeltaFull;
-    let patch = frames[patchSlot];
-    if (patch === undefined) {
-      const computed = createDelta(prev.data, pub.data);
-      patch = computed.length < pub.data.length ? computed : noPatch;
-      frames[patchSlot] = patch;
-    }
-    return patch === noPatch ? PayloadForm.DeltaFull : PayloadForm.DeltaPatch;
+    return patchForm(pub, prev, frames);
   }
+}
+
+/**
+ * A map change's payload form: the client keeps each key's last value, so a
+ * change of a key that had one is a patch against it; a removal has no payload.
+ */
+function keyedPayloadForm(
+  pub: Publication,
+  delta: boolean,
+  prev: Publication | undefined,
+  frames: FrameCache,
+): PayloadForm {
+  if ((pub as MapPublication).removed) return PayloadForm.Plain;
+  if (!delta || !prev || (prev as MapPublication).removed) return PayloadForm.DeltaFull;
+  return patchForm(pub, prev, frames);
+}
+
+/** A fossil patch from `prev` to `pub`, computed once per publication, when it is smaller than the payload. */
+function patchForm(pub: Publication, prev: Publication, frames: FrameCache): PayloadForm {
+  let patch = frames[patchSlot];
+  if (patch === undefined) {
+    const computed = createDelta(prev.data, pub.data);
+    patch = computed.length < pub.data.length ? computed : noPatch;
+    frames[patchSlot] = patch;
+  }
+  return patch === noPatch ? PayloadForm.DeltaFull : PayloadForm.DeltaPatch;
 }

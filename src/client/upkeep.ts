@@ -35,15 +35,18 @@ export async function upkeep(s: ClientSession, now: number): Promise<void> {
 }
 
 /**
- * Reads the stream top and compares. Another epoch is a lost stream. A top
+ * Reads the stream top (a map's from the map broker) and compares. Another epoch is a lost stream. A top
  * ahead of the subscription may be a publication still on its way, so it is
  * awaited for a moment (see settleAwaited). A failed read is no verdict: the
  * next round checks again.
  */
 async function checkPosition(s: ClientSession, sub: Subscription, now: number): Promise<void> {
+  const { node } = s.ctx;
   let top: { offset: number; epoch: string };
   try {
-    top = (await s.ctx.node.history(sub.channel, { limit: 0, reverse: false })).position;
+    top = sub.options.keyed
+      ? (await node.maps.readStream(sub.channel, { limit: 0 })).position
+      : (await node.history(sub.channel, { limit: 0, reverse: false })).position;
   } catch {
     return;
   }

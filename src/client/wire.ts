@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { PublicationSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { Publication } from "../core/publication.js";
+import type { MapPublication } from "../map-broker/types.js";
 import { jsonStringOf } from "../protocol/embedded-json.js";
 import type { ClientSession } from "./session.js";
 
@@ -12,21 +13,26 @@ export function ttlUntil(expireAt: number): number {
 }
 
 /**
- * A publication inside a reply (history, recovery). Delta-mode JSON clients get
- * the payload as a JSON string, as they get it live; delta-mode clients get no
- * `version`, as Centrifugo re-builds their recovered publications without it.
+ * A publication inside a reply (history, recovery, a map's state and stream).
+ * Delta-mode JSON clients get the payload as a JSON string, as they get it
+ * live; delta-mode clients get no `version`, as Centrifugo re-builds their
+ * recovered publications without it; a map change keeps its `key` and `removed`.
  */
 export function wirePublication(
   s: ClientSession,
   pub: Publication,
   deltaMode = false,
 ): MessageInitShape<typeof PublicationSchema> {
-  const data = deltaMode && s.codec.name === "json" ? Buffer.from(jsonStringOf(pub.data)) : pub.data;
+  const { key = "", removed = false } = pub as Partial<MapPublication>;
+  const asString = deltaMode && s.codec.name === "json" && !removed;
+  const data = asString ? Buffer.from(jsonStringOf(pub.data)) : pub.data;
   return {
     data,
     info: pub.info,
     offset: BigInt(pub.offset),
     tags: pub.tags ? { ...pub.tags } : {},
+    key,
+    removed,
     version: BigInt(deltaMode ? 0 : (pub.version ?? 0)),
   };
 }

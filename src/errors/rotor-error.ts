@@ -50,6 +50,7 @@ export const errors = {
   expired: () => new RotorError(ErrorCode.Expired, "expired"),
   tooManyRequests: () => new RotorError(ErrorCode.TooManyRequests, "too many requests", true),
   unrecoverablePosition: () => new RotorError(ErrorCode.UnrecoverablePosition, "unrecoverable position"),
+  concurrentPagination: () => new RotorError(ErrorCode.Conflict, "concurrent pagination", true),
 } as const;
 
 /** Normalises anything thrown into a RotorError; unknown failures become 100. */

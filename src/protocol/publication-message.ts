@@ -1,4 +1,5 @@
 import type { ClientInfo, Publication } from "../core/publication.js";
+import type { MapPublication } from "../map-broker/types.js";
 import type { ClientCodec } from "./client-codec.js";
 import { isJsonValue, jsonStringOf, NotJsonError, withoutNewlines } from "./embedded-json.js";
 
@@ -25,6 +26,7 @@ function jsonPublication(
   form: PayloadForm,
   payload: Uint8Array,
   uni: boolean,
+  epoch: string,
 ) {
   const head = uni
     ? `{"channel":${JSON.stringify(channel)},"pub":{`
@@ -35,6 +37,10 @@ function jsonPublication(
   if (pub.tags && Object.keys(pub.tags).length > 0) tail += `,"tags":${JSON.stringify(pub.tags)}`;
   if (form === PayloadForm.DeltaPatch) tail += `,"delta":true`;
   if (pub.channel) tail += `,"channel":${JSON.stringify(pub.channel)}`;
+  const keyed = pub as Partial<MapPublication>;
+  if (keyed.key) tail += `,"key":${JSON.stringify(keyed.key)}`;
+  if (keyed.removed) tail += `,"removed":true`;
+  if (epoch) tail += `,"epoch":${JSON.stringify(epoch)}`;
   if (pub.version && form === PayloadForm.Plain) tail += `,"version":${pub.version}`;
   tail += uni ? "}}" : "}}}";
   if (form !== PayloadForm.Plain) {
@@ -48,9 +54,11 @@ function jsonPublication(
  * Encodes a publication push once for every subscriber that shares this
  * codec, direction and payload form. JSON is written by hand around the raw
  * payload bytes (a payload that is not JSON throws NotJsonError); protobuf
- * goes through the generated encoder. `version` goes only with a payload
- * sent as published, as Centrifugo re-builds delta forms without it (a JSON
- * delta subscriber's full payload is a re-built string, a protobuf one's is not).
+ * goes through the generated encoder. A map change carries its `key` and
+ * `removed`; `epoch` is set on the first change of a new epoch only.
+ * `version` goes only with a payload sent as published, as Centrifugo
+ * re-builds delta forms without it (a JSON delta subscriber's full payload is
+ * a re-built string, a protobuf one's is not).
  */
 export function encodePublicationMessage(
   codec: ClientCodec,
@@ -59,12 +67,13 @@ export function encodePublicationMessage(
   pub: Publication,
   form: PayloadForm,
   payload: Uint8Array,
+  epoch = "",
 ): Uint8Array {
   if (codec.name === "json") {
     if (form === PayloadForm.Plain && payload.length > 0 && !isJsonValue(payload)) {
       throw new NotJsonError("publication payload is not JSON");
     }
-    return jsonPublication(channel, pub, form, payload, uni);
+    return jsonPublication(channel, pub, form, payload, uni, epoch);
   }
   const message = {
     data: payload,
@@ -73,6 +82,9 @@ export function encodePublicationMessage(
     tags: pub.tags ? { ...pub.tags } : {},
     delta: form === PayloadForm.DeltaPatch,
     channel: pub.channel ?? "",
+    key: (pub as Partial<MapPublication>).key ?? "",
+    removed: (pub as Partial<MapPublication>).removed ?? false,
+    epoch,
     version: BigInt(form === PayloadForm.DeltaPatch ? 0 : (pub.version ?? 0)),
   };
   return uni
