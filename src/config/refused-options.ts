@@ -46,11 +46,6 @@ const refusals: readonly Refusal[] = [
       ),
     why: "shared poll subscriptions are not implemented yet; use a map namespace and publish changes with map_publish",
   },
-  {
-    key: "swagger.enabled",
-    set: (c) => c.swagger.enabled,
-    why: "rotor serves no OpenAPI document yet; its API is described by the protos in proto/",
-  },
 ];
 
 /**

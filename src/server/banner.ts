@@ -63,6 +63,8 @@ export function banner(config: Config, ports: ListeningPorts, version: string, w
   }
   if (config.health.enabled) row("health", `${internal}${config.health.handler_prefix}`);
   if (config.prometheus.enabled) row("metrics", `${internal}${config.prometheus.handler_prefix}`);
+  if (config.swagger.enabled)
+    row("server API docs (Swagger UI)", `${internal}${config.swagger.handler_prefix}/`);
   if (config.admin.enabled) {
     const admin = placement.adminOnMain ? main : internal;
     row("admin UI", `${admin}${config.admin.handler_prefix}/`);

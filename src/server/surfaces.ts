@@ -4,12 +4,14 @@ import { mountAdmin } from "../admin/mount-admin.js";
 import type { ApiRoutesOptions } from "../api/connect-routes.js";
 import type { ClientContext } from "../client/client-context.js";
 import type { Config } from "../config/schema.js";
+import { mountSwagger } from "../swagger/swagger-routes.js";
 import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
 import { type ApiContext, mountApi } from "./api-routes.js";
 import { mountClientTransports } from "./client-transports.js";
 import { createHttpApp } from "./http-app.js";
 import { placeSurfaces } from "./listeners.js";
 import { instrumentHttp, mountOpsRoutes } from "./ops-routes.js";
+import { rotorVersion } from "./package-info.js";
 
 /** The HTTP listeners before they listen: the main one, and the internal one when configured. */
 export interface Listeners {
@@ -60,6 +62,14 @@ export async function buildListeners(
     await mountApi(internal, api, { api: !placement.apiOnMain, adminAccess: adminAccess(internal) });
   mountClientTransports(main, clientCtx);
   mountOpsRoutes(internal ?? main, config, metrics);
+  if (config.swagger.enabled) {
+    await mountSwagger(
+      internal ?? main,
+      config.swagger.handler_prefix,
+      config.http_api.handler_prefix,
+      rotorVersion,
+    );
+  }
   if (admin) await mountAdmin(adminApp, { access: admin, service: api.service, clientCtx });
   if (config.admin.enabled && config.admin.insecure) {
     log.warn("admin.insecure is set: the admin UI and the server API behind it need no login");
