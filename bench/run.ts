@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseOptions } from "./lib/options.js";
+import { killAll, stopAll } from "./lib/processes.js";
 import { type Report, toMarkdown } from "./lib/report.js";
 import { runApi } from "./scenarios/api.js";
 import { runCompression } from "./scenarios/compression.js";
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
     } catch (err) {
       report.notes.push(`${name} failed: ${(err as Error).message}`);
       ctx.log(`${name} failed: ${(err as Error).stack}`);
+    } finally {
+      for (const what of await stopAll()) ctx.log(`${name}: stopped what it left running: ${what}`);
     }
   }
   report.machine["load average at end"] = loadavg()
@@ -83,6 +86,13 @@ async function main(): Promise<void> {
   process.stdout.write(markdown);
   process.stdout.write(`\nwritten: bench/results/${stamp}-${kind}.{md,json}\n`);
 }
+
+process.once("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
 
 main().then(
   () => process.exit(0),
