@@ -1,20 +1,15 @@
 import type { Logger } from "pino";
 import { createMemoryBroker } from "../broker/memory/memory-broker.js";
-import { createNatsBroker } from "../broker/nats/nats-broker.js";
-import { createRedisBroker, type PubSubReport } from "../broker/redis/redis-broker.js";
+import type { PubSubReport } from "../broker/redis/redis-broker.js";
 import type { RedisConnectionConfig, RedisPresenceConfig } from "../config/engine-schema.js";
 import type { Config } from "../config/schema.js";
 import { createMemoryController } from "../controller/memory/memory-controller.js";
-import { createNatsController } from "../controller/nats/nats-controller.js";
-import { createRedisController } from "../controller/redis/redis-controller.js";
 import type { Broker } from "../core/broker.js";
 import type { Controller } from "../core/controller.js";
 import type { EngineWithRole } from "../core/engines.js";
 import type { PresenceManager } from "../core/presence-manager.js";
-import { NatsClient } from "../nats/nats-client.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
-import { createRedisPresence } from "../presence/redis/redis-presence.js";
-import { RedisShards } from "../redis/redis-shards.js";
+import type { RedisShards } from "../redis/redis-shards.js";
 
 /** The three parts a node runs on: publications and history, presence, node-to-node control. */
 export interface Engine {
@@ -24,46 +19,69 @@ export interface Engine {
   readonly controller: Controller;
 }
 
-/** What a factory builds parts with: the config, the log, and the connections parts on one config section share. */
+/**
+ * What a factory builds parts with: the config, the log, and the connections parts on one config section share.
+ * Factories import their engine's modules when called, so a server on the memory engine never loads the
+ * Redis or NATS clients.
+ */
 interface EngineContext {
   readonly config: Config;
   readonly log: Logger;
   readonly pubSub: PubSubReport | undefined;
   /** The connection object of a config section, made once: parts configured with the same section share it. */
-  shared<T>(section: object, open: () => T): T;
+  shared<T>(section: object, open: () => Promise<T>): Promise<T>;
 }
 
-type BrokerFactory = (ctx: EngineContext, redis: RedisConnectionConfig) => Omit<Engine, "presence">;
-type PresenceFactory = (ctx: EngineContext, redis: RedisPresenceConfig) => PresenceManager;
+type BrokerFactory = (ctx: EngineContext, redis: RedisConnectionConfig) => Promise<Omit<Engine, "presence">>;
+type PresenceFactory = (ctx: EngineContext, redis: RedisPresenceConfig) => Promise<PresenceManager>;
 
-const redisShards = (ctx: EngineContext, redis: RedisConnectionConfig) =>
-  ctx.shared(redis, () => new RedisShards(redis, ctx.log));
+const redisShards = (ctx: EngineContext, redis: RedisConnectionConfig): Promise<RedisShards> =>
+  ctx.shared(redis, async () => {
+    const { RedisShards } = await import("../redis/redis-shards.js");
+    return new RedisShards(redis, ctx.log);
+  });
 
 /** How each engine that can be the broker builds it and its controller (one entry per engine of the registry). */
 const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
-  memory: () => ({ broker: createMemoryBroker(), controller: createMemoryController() }),
-  redis: (ctx, redis) => {
-    const shards = redisShards(ctx, redis);
+  memory: async () => ({ broker: createMemoryBroker(), controller: createMemoryController() }),
+  redis: async (ctx, redis) => {
+    const [{ createRedisBroker }, { createRedisController }, shards] = await Promise.all([
+      import("../broker/redis/redis-broker.js"),
+      import("../controller/redis/redis-controller.js"),
+      redisShards(ctx, redis),
+    ]);
     return {
       broker: createRedisBroker(shards, ctx.log, ctx.pubSub),
       controller: createRedisController(shards),
     };
   },
-  nats: (ctx) => {
+  nats: async (ctx) => {
     const nats = ctx.config.broker.nats;
-    const client = ctx.shared(nats, () => new NatsClient(nats, ctx.log));
+    const [{ createNatsBroker }, { createNatsController }, client] = await Promise.all([
+      import("../broker/nats/nats-broker.js"),
+      import("../controller/nats/nats-controller.js"),
+      ctx.shared(nats, async () => {
+        const { NatsClient } = await import("../nats/nats-client.js");
+        return new NatsClient(nats, ctx.log);
+      }),
+    ]);
     return { broker: createNatsBroker(client, ctx.log), controller: createNatsController(client) };
   },
 };
 
 /** How each engine that can hold presence builds its presence manager. */
 const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
-  memory: () => createMemoryPresence(),
-  redis: (ctx, redis) =>
-    createRedisPresence(redisShards(ctx, redis), {
+  memory: async () => createMemoryPresence(),
+  redis: async (ctx, redis) => {
+    const [{ createRedisPresence }, shards] = await Promise.all([
+      import("../presence/redis/redis-presence.js"),
+      redisShards(ctx, redis),
+    ]);
+    return createRedisPresence(shards, {
       ttl: redis.presence_ttl,
       userMapping: redis.presence_user_mapping,
-    }),
+    });
+  },
 };
 
 /**
@@ -72,22 +90,24 @@ const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
  * `broker` or `presence_manager` replaces its half (NATS only as a broker,
  * so presence then comes from the engine: memory, or Redis for a cluster).
  * Parts configured with the same Redis section share its connections; the
- * NATS broker and its controller share one NATS connection. Throws on an
+ * NATS broker and its controller share one NATS connection. Rejects on an
  * unusable address.
  */
-export function createEngine(config: Config, log: Logger, pubSub?: PubSubReport): Engine {
-  const connections = new Map<object, unknown>();
+export async function createEngine(config: Config, log: Logger, pubSub?: PubSubReport): Promise<Engine> {
+  const connections = new Map<object, Promise<unknown>>();
   const ctx: EngineContext = {
     config,
     log,
     pubSub,
-    shared<T>(section: object, open: () => T): T {
+    shared<T>(section: object, open: () => Promise<T>): Promise<T> {
       if (!connections.has(section)) connections.set(section, open());
-      return connections.get(section) as T;
+      return connections.get(section) as Promise<T>;
     },
   };
   const { engine, broker: b, presence_manager: p } = config;
-  const presence = p.enabled ? presences[p.type](ctx, p.redis) : presences[engine.type](ctx, engine.redis);
-  const parts = b.enabled ? brokers[b.type](ctx, b.redis) : brokers[engine.type](ctx, engine.redis);
+  const presence = await (p.enabled
+    ? presences[p.type](ctx, p.redis)
+    : presences[engine.type](ctx, engine.redis));
+  const parts = await (b.enabled ? brokers[b.type](ctx, b.redis) : brokers[engine.type](ctx, engine.redis));
   return { ...parts, presence };
 }
