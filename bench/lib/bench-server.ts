@@ -59,6 +59,17 @@ export async function startBaseline(
 }
 
 /**
+ * A baseline in plain JavaScript (bench/servers/<name>.mjs), run by node
+ * without the TypeScript loader, so that its memory is Node's own.
+ */
+export async function startPlainBaseline(name: string, port: number, cpus: string): Promise<BenchServer> {
+  const proc = spawnNode([`${baselines}${name}.mjs`, "--port", String(port)], cpus, false);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, proc);
+  return { name, proc, url, port };
+}
+
+/**
  * The Go Centrifuge baseline (bench/go-centrifuge), pinned to the same CPUs
  * as rotor, with as many Go schedulers (GOMAXPROCS) as those CPUs.
  */
