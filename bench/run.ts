@@ -90,10 +90,13 @@ async function main(): Promise<void> {
 }
 
 process.once("exit", killAll);
-for (const signal of ["SIGINT", "SIGTERM"] as const)
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const)
   process.once(signal, () => {
     killAll();
-    process.exit(130);
+    process.exit(code);
   });
 
 main().then(
