@@ -25,7 +25,7 @@ import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { answerGrpcUnaryFirst } from "./api-routes.js";
 import { banner, type ListeningPorts } from "./banner.js";
 import { countedBroker, countedController, countedPresence } from "./counted-engine.js";
-import { createEngine, createMapBroker, type Engine } from "./engine.js";
+import { createEngine, type Engine, mapBrokerFactory } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
 import { placeSurfaces } from "./listeners.js";
 import { rotorVersion } from "./package-info.js";
@@ -94,7 +94,7 @@ async function start(
   const tokens = await createTokenVerifier(config.client);
   for (const warning of tokens.warnings) logger.warn(warning);
   const pubSub = { error: (kind: string) => metrics.broker.pubSubError("", kind) };
-  const engine = given ?? createEngine(config, logger, pubSub);
+  const engine = given ?? (await createEngine(config, logger, pubSub));
   let port = config.http_server.port;
   const nodeName = () => `${config.node.name || `${hostname()}_${port}`}${role ? `_w${role.number}` : ""}`;
   const node = new Node({
@@ -103,7 +103,7 @@ async function start(
     broker: countedBroker(engine.broker, metrics.node, metrics.broker),
     presence: countedPresence(engine.presence, metrics.node),
     controller: countedController(engine.controller, metrics.node),
-    mapBroker: (channels) => createMapBroker(config, channels, logger),
+    mapBroker: await mapBrokerFactory(config, logger),
     logger,
     name: nodeName,
     version: rotorVersion,
