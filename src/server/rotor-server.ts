@@ -10,6 +10,7 @@ import type { Config } from "../config/schema.js";
 import { startConsumers } from "../consumers/start-consumers.js";
 import { disconnects } from "../errors/disconnect.js";
 import { createParts } from "../lifecycle/parts.js";
+import { logOnTerminal, reportSecrets } from "../log/report-secrets.js";
 import { createChannelTally } from "../metrics/channel-tally.js";
 import { createMetrics, type Metrics } from "../metrics/create-metrics.js";
 import { createInfoMetrics } from "../metrics/info-metrics.js";
@@ -198,13 +199,22 @@ async function start(
   return { node, metrics, port, internalPort, grpcPort, uniGrpcPort, apiKeys, close: () => parts.stop() };
 }
 
+/** A server API key generated for this run, told as every generated secret is (not into a log that is not a terminal). */
+export function reportGeneratedKey(logger: Logger, key: string, logFile: string): void {
+  reportSecrets(
+    logger,
+    "no API key configured: generated one for this run",
+    { "API key": `${key}  (X-API-Key header; gRPC metadata authorization: apikey <key>)` },
+    logOnTerminal(logFile),
+    "rotor-api-key",
+  );
+}
+
 /** The banner, the generated API key and the warnings about open surfaces: logged once per run. */
 function announce(config: Config, ports: ListeningPorts, apiKeys: ApiKeys, logger: Logger, workers: number) {
   const { title, surfaces } = banner(config, ports, rotorVersion, workers);
   logger.info({ surfaces }, title);
-  if (apiKeys.generated) {
-    logger.warn(`no API key configured: generated one for this run: ${apiKeys.generated}`);
-  }
+  if (apiKeys.generated) reportGeneratedKey(logger, apiKeys.generated, config.log.file);
   if (config.http_api.insecure)
     logger.warn("http_api.insecure is set: the server API on the main port needs no key");
   if (config.grpc_api.enabled && config.grpc_api.insecure) {
