@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { type RedisShard, reconnectDelayMs } from "./redis-shard.js";
@@ -14,7 +15,7 @@ export interface PubSubEvents {
 /** Centrifugo's SUBSCRIBE batch size when resubscribing. */
 const batchSize = 512;
 /** An idle connection proves it still receives every 30 s (centrifuge's PUB/SUB probe). */
-const probeIntervalMs = 30_000;
+const defaultProbeIntervalMs = 30_000;
 const probePayload = "probe";
 const failed = "PUB/SUB connection failed, retrying";
 
@@ -28,9 +29,12 @@ function* batches(channels: readonly string[]): Iterable<string[]> {
  * everything its owner asked for; when the connection drops it reconnects
  * after 250 ms and subscribes all of it again before taking new requests.
  * While it is down, new subscriptions fail at once. A connection that
- * received nothing for a while publishes a probe to its first fixed channel
- * and is replaced when the probe does not come back: a PUB/SUB connection can
- * stay open yet deliver nothing (after a failover, behind a broken proxy).
+ * received nothing for a while publishes a probe and is replaced when the
+ * probe does not come back: a PUB/SUB connection can stay open yet deliver
+ * nothing (after a failover, behind a broken proxy). Probes go to a channel
+ * of the connection's own (named after its first fixed channel, so prefix
+ * ACLs still allow it), never to a channel other nodes read: a Centrifugo
+ * node on the same Redis sees none of them.
  */
 export class PubSubConnection {
   private client: Redis | undefined;
@@ -38,12 +42,16 @@ export class PubSubConnection {
   private closed = false;
   private current: Redis | undefined;
   private lastMessageAt = 0;
+  private readonly probeChannel: string | undefined;
 
   constructor(
     private readonly shard: RedisShard,
     private readonly fixed: readonly string[],
     private readonly events: PubSubEvents,
-  ) {}
+    private readonly probeIntervalMs = defaultProbeIntervalMs,
+  ) {
+    this.probeChannel = fixed.length > 0 ? `${fixed[0]}.probe.${randomUUID()}` : undefined;
+  }
 
   /** Connects; resolves once the first connection is subscribed (retrying until then). */
   start(): Promise<void> {
@@ -78,17 +86,16 @@ export class PubSubConnection {
 
   private receive(channel: Buffer, message: Buffer): void {
     this.lastMessageAt = Date.now();
-    const probe = message.length === probePayload.length && message.toString() === probePayload;
-    if (probe && channel.toString() === this.fixed[0]) return;
+    if (this.probeChannel !== undefined && channel.toString() === this.probeChannel) return;
     this.events.onMessage(channel, message);
   }
 
   /** When idle, sends a probe through the command connection; no probe back within the I/O timeout ends the connection. */
   private async probe(client: Redis): Promise<void> {
     const sentAt = Date.now();
-    if (sentAt - this.lastMessageAt < probeIntervalMs || this.fixed.length === 0) return;
+    if (sentAt - this.lastMessageAt < this.probeIntervalMs || this.probeChannel === undefined) return;
     try {
-      await this.shard.command.publish(this.fixed[0]!, probePayload);
+      await this.shard.command.publish(this.probeChannel, probePayload);
     } catch {
       return;
     }
@@ -112,7 +119,7 @@ export class PubSubConnection {
       client.on("messageBuffer", (channel: Buffer, message: Buffer) => this.receive(channel, message));
       try {
         await client.connect();
-        if (this.fixed.length > 0) await client.subscribe(...this.fixed);
+        if (this.probeChannel !== undefined) await client.subscribe(...this.fixed, this.probeChannel);
         const channels = [...this.wanted];
         for (const batch of batches(channels)) await client.subscribe(...batch);
         this.client = client;
@@ -120,7 +127,7 @@ export class PubSubConnection {
         if (restored) this.events.onRestored(channels);
         restored = true;
         started();
-        const probing = setInterval(() => void this.probe(client), probeIntervalMs);
+        const probing = setInterval(() => void this.probe(client), this.probeIntervalMs);
         await ended;
         clearInterval(probing);
       } catch (err) {
