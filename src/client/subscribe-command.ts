@@ -15,6 +15,7 @@ import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import { type FilterNode, validateFilter } from "../tags-filter/filter-node.js";
 import { canSubscribeWithoutToken, canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
+import { isSharedPollSubscribe, subscribeSharedPoll } from "./shared-poll-subscription.js";
 import { authorizeByBackend, type BackendGrant, grantedParams, runStream } from "./subscribe-backend.js";
 import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./subscribe-flow.js";
 
@@ -123,11 +124,16 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
   try {
     const channel = node.channel(req.channel);
     if (!node.rules.isValidName(req.channel, channel)) throw errors.badRequest();
-    if (req.type !== 0) throw errors.permissionDenied();
+    const sharedPoll = isSharedPollSubscribe(req, channel.options);
+    if (req.type !== 0 && !sharedPoll) throw errors.permissionDenied();
     if (req.tf) checkTagsFilter(s, req.tf, channel.options);
     const auth = await authorize(s, req, channel);
     if (auth.via === "stream") stream = auth.stream;
     if (reservation.phase === "closed") return;
+    if (sharedPoll) {
+      subscribeSharedPoll(s, id, reservation, channel, auth.via === "token" ? auth.claims : undefined);
+      return;
+    }
     const params: SubscribeParams = {
       ...(auth.via === "token" || auth.via === "permission"
         ? requestedParams(s, req, channel.options, auth.via === "token" ? auth.claims : undefined)
