@@ -12,8 +12,8 @@ interface KeyState {
   /** Versionless mode: hash of the data last broadcast, to tell a change. */
   hash: string;
   readonly trackers: Set<PollSubscriber>;
-  /** A subscription tracks it behind the node's version: the next answer is broadcast even if unchanged. */
-  rebroadcast: boolean;
+  /** Subscriptions that track it behind the node's version: the next answer goes to them even if unchanged. */
+  readonly behind: Set<PollSubscriber>;
   /** A direct publish updated it since the last cycle: the next cycle leaves it out. */
   skipOnce: boolean;
 }
@@ -43,6 +43,8 @@ export class PolledChannel {
   private counter = 0;
   private readonly subscribers = new Set<PollSubscriber>();
   private readonly keys = new Map<string, KeyState>();
+  /** Keys new tracks need polled at once, gathered over one turn of the event loop. */
+  private readonly urgent = new Set<string>();
   private readonly cycle: NodeJS.Timeout;
   private readonly chunkTimers = new Set<NodeJS.Timeout>();
   private shutdown: NodeJS.Timeout | undefined;
@@ -90,17 +92,19 @@ export class PolledChannel {
     for (const item of items) {
       let state = this.keys.get(item.key);
       if (!state) {
-        state = { version: 0, hash: "", trackers: new Set(), rebroadcast: false, skipOnce: false };
+        state = { version: 0, hash: "", trackers: new Set(), behind: new Set(), skipOnce: false };
         this.keys.set(item.key, state);
         now.push(item.key);
       } else if (item.version === 0 || item.version < state.version) {
-        state.rebroadcast = true;
+        state.behind.add(sub);
         if (state.version > 0) now.push(item.key);
       }
       state.trackers.add(sub);
       sub.keys.set(item.key, { delivered: item.version, expiresAt: item.expiresAt });
     }
-    if (now.length > 0) this.pollChunks(now, 0);
+    if (now.length === 0) return;
+    if (this.urgent.size === 0) setImmediate(() => this.pollUrgent());
+    for (const key of now) this.urgent.add(key);
   }
 
   /** Stops tracking keys for a subscription; a key nobody tracks any more is no longer polled. */
@@ -110,6 +114,7 @@ export class PolledChannel {
       const state = this.keys.get(key);
       if (!state) continue;
       state.trackers.delete(sub);
+      state.behind.delete(sub);
       if (state.trackers.size === 0) this.keys.delete(key);
     }
   }
@@ -124,9 +129,9 @@ export class PolledChannel {
     const state = this.keys.get(update.key);
     if (!state || update.version <= state.version) return;
     state.version = update.version;
-    state.rebroadcast = false;
+    state.behind.clear();
     state.skipOnce = true;
-    this.broadcast(state, update);
+    this.broadcast(state.trackers, update);
   }
 
   close(): void {
@@ -137,6 +142,13 @@ export class PolledChannel {
     for (const t of this.chunkTimers) clearTimeout(t);
     this.chunkTimers.clear();
     this.onIdle(this);
+  }
+
+  /** Polls at once, in one go, the keys the tracks of this turn need. */
+  private pollUrgent(): void {
+    const keys = [...this.urgent];
+    this.urgent.clear();
+    if (!this.closed) this.pollChunks(keys, 0);
   }
 
   private pollAll(): void {
@@ -177,7 +189,7 @@ export class PolledChannel {
     for (const key of keys) {
       const state = this.keys.get(key);
       if (!state) continue;
-      asked.push({ key, version: this.versioned && !state.rebroadcast ? state.version : 0 });
+      asked.push({ key, version: this.versioned && state.behind.size === 0 ? state.version : 0 });
     }
     if (asked.length === 0) return;
     const answer = await this.refresh(asked);
@@ -199,27 +211,28 @@ export class PolledChannel {
       }
       return;
     }
-    const rebroadcast = state.rebroadcast;
-    state.rebroadcast = false;
+    let changed: boolean;
     if (!this.versioned && item.version === 0) {
       const hash = hashOf(item.data);
-      if (hash !== state.hash) {
+      changed = hash !== state.hash;
+      if (changed) {
         state.hash = hash;
         state.version = ++this.counter;
-      } else if (!rebroadcast) {
-        return;
       }
-    } else if (item.version > state.version) {
-      state.version = item.version;
-    } else if (!(rebroadcast && item.version === state.version && item.version > 0)) {
-      return;
+    } else {
+      changed = item.version > state.version;
+      if (changed) state.version = item.version;
+      else if (item.version !== state.version || item.version === 0) return;
     }
-    this.broadcast(state, { key: item.key, data: item.data, version: state.version, removed: false });
+    const update = { key: item.key, data: item.data, version: state.version, removed: false };
+    if (changed) this.broadcast(state.trackers, update);
+    else if (state.behind.size > 0) this.broadcast(state.behind, update);
+    state.behind.clear();
   }
 
-  private broadcast(state: KeyState, update: PollUpdate): void {
+  private broadcast(to: Iterable<PollSubscriber>, update: PollUpdate): void {
     const frames: UpdateFrames = new Map();
-    for (const sub of state.trackers) sub.deliver(update, frames);
+    for (const sub of to) sub.deliver(update, frames);
   }
 
   /** A new backend epoch: versions held are void, and every subscription starts over (2500). */

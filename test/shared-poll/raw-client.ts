@@ -1,5 +1,6 @@
 import WebSocket from "ws";
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON protocol frames of any shape
 type Json = Record<string, any>;
 
 /**
