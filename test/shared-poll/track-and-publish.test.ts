@@ -38,6 +38,12 @@ describe("shared poll track, untrack and publish over the JSON protocol", () => 
             allow_subscribe_for_client: true,
             shared_poll: poll,
           },
+          {
+            name: "brief",
+            subscription_type: "shared_poll",
+            allow_subscribe_for_client: true,
+            shared_poll: { ...poll, track_expired_extra_delay: "300ms" },
+          },
           { name: "news", allow_subscribe_for_client: true },
         ],
       },
@@ -166,6 +172,35 @@ describe("shared poll track, untrack and publish over the JSON protocol", () => 
     backend.keys.set("q2", { data: null, removed: true });
     await c.until(() => c.pubs(channel).length === 5);
     assert.deepEqual(c.pubs(channel)[4], { key: "q2", removed: true });
+  });
+
+  test("a key whose signature expired is dropped after track_expired_extra_delay; polling stops with the last tracker", async () => {
+    const channel = "brief:x";
+    backend.keys.set("short", { data: { n: 1 } });
+    backend.keys.set("long", { data: { n: 1 } });
+    const c = await connect("hank");
+    await c.call({ subscribe: { channel, type: 4 } });
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    await c.call(
+      track(channel, [signed("hank", channel, ["short"], { exp }), signed("hank", channel, ["long"])]),
+    );
+    await c.until(() => c.pubs(channel).length === 2);
+    const asked = (key: string) =>
+      backend.requests.filter((r) => r.channel === channel && r.items.some((i) => i.key === key)).length;
+    const polledSince = async (key: string, waitMs: number) => {
+      const before = asked(key);
+      await new Promise((r) => setTimeout(r, waitMs));
+      return asked(key) - before;
+    };
+    // The key goes 300 ms after its exp, without a push.
+    await new Promise((r) => setTimeout(r, exp * 1000 + 400 - Date.now()));
+    assert.equal(await polledSince("short", 500), 0);
+    assert.ok((await polledSince("long", 500)) > 0);
+    backend.keys.set("short", { data: { n: 2 } });
+    assert.equal(c.pubs(channel).length, 2);
+    c.close();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await polledSince("long", 500), 0);
   });
 
   test("versioned: a new backend epoch unsubscribes with 2500, then updates arrive once, in order", async () => {
