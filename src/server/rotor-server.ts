@@ -116,7 +116,7 @@ async function start(
   await parts.start({ name: "engine", start: () => node.start(), stop: () => node.close() });
   const proxies = createProxies(config, logger, metrics.proxy);
   await parts.start({ name: "proxies", stop: () => proxies.close() });
-  const sharedPolls = createSharedPolls(config, proxies, logger);
+  const sharedPolls = createSharedPolls(config, proxies, node.cluster, logger);
   await parts.start({ name: "shared poll", stop: async () => sharedPolls.close() });
   const service = createApiService(node, sharedPolls);
   const apiKeys = resolveApiKeys(config);

@@ -10,13 +10,13 @@ import { payload } from "./payload.js";
 
 /**
  * SharedPollPublish: a new version of one key, sent at once to the
- * subscriptions of this node that track it (and left out of the next refresh
- * cycle). 107 for an empty channel or key, version 0 or a namespace that is
+ * subscriptions of every node that track it (and left out of the next refresh
+ * cycle there). 107 for an empty channel or key, version 0 or a namespace that is
  * not shared_poll; 102 for an unknown namespace; 108 without the namespace's
  * `shared_poll.publish_enabled`. A key nobody tracks, or a version not above
- * the one held, changes nothing.
+ * the one held, changes nothing; 100 when a node did not take it in time.
  */
-export function sharedPollPublish(
+export async function sharedPollPublish(
   node: Node,
   req: SharedPollPublishRequest,
   polls: SharedPolls,
@@ -26,13 +26,6 @@ export function sharedPollPublish(
   const ns = node.channel(req.channel).options;
   if (ns.subscription_type !== "shared_poll") throw apiErrors.badRequest();
   if (!ns.shared_poll.publish_enabled) throw apiErrors.notAvailable();
-  const data = payload(req.data, req.b64data);
-  polls.publish(req.channel, {
-    key: req.key,
-    data,
-    version: Number(req.version),
-    removed: false,
-    epoch: req.epoch || undefined,
-  });
-  return Promise.resolve({});
+  await polls.publish(req, payload(req.data, req.b64data));
+  return {};
 }
