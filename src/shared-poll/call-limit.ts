@@ -11,18 +11,17 @@ export interface CallLimit {
 export function createCallLimit(limit: number): CallLimit {
   let running = 0;
   const waiting: (() => void)[] = [];
-  const release = () => {
-    running--;
-    waiting.shift()?.();
-  };
   return {
     async run(call) {
+      // A finishing call hands its slot straight to the next waiter, so none is taken meanwhile.
       if (limit > 0 && running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-      running++;
+      else running++;
       try {
         return await call();
       } finally {
-        release();
+        const next = waiting.shift();
+        if (next) next();
+        else running--;
       }
     },
   };
