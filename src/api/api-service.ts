@@ -8,6 +8,7 @@ import type {
 import { RotorError } from "../errors/rotor-error.js";
 import { limitedLog } from "../log/log-limiter.js";
 import type { Node } from "../node/node.js";
+import type { SharedPolls } from "../shared-poll/shared-polls.js";
 import { apiErrors, errorInit, toApiError } from "./api-errors.js";
 import { disconnect, refresh, subscribe, unsubscribe } from "./methods/connections.js";
 import { history, historyRemove } from "./methods/history.js";
@@ -15,6 +16,7 @@ import { channels, info, rpc } from "./methods/info.js";
 import { mapClear, mapPublish, mapReadState, mapReadStream, mapRemove, mapStats } from "./methods/maps.js";
 import { presence, presenceStats } from "./methods/presence.js";
 import { broadcast, publish } from "./methods/publish.js";
+import { sharedPollPublish } from "./methods/shared-poll.js";
 
 /**
  * The server API methods rotor implements, keyed by their protobuf-es local
@@ -41,6 +43,7 @@ const methods = {
   mapReadStream,
   mapStats,
   mapClear,
+  sharedPollPublish,
 } as const;
 
 export type ApiMethod = keyof typeof methods;
@@ -71,6 +74,7 @@ const batchOrder = [
   "mapReadStream",
   "mapStats",
   "mapClear",
+  "sharedPollPublish",
 ] as const satisfies readonly ApiMethod[];
 
 const batchConcurrency = 1024;
@@ -88,12 +92,12 @@ export function isApiMethod(name: string): name is ApiMethod {
 
 const errorReply = (e: RotorError) => ({ error: errorInit(e) });
 
-/** The one implementation of the server API, bound to a node. */
-export function createApiService(node: Node): ApiService {
+/** The one implementation of the server API, bound to a node and its shared poll channels. */
+export function createApiService(node: Node, sharedPolls: SharedPolls): ApiService {
   async function call<M extends ApiMethod>(method: M, request: Request<M>): Promise<ApiOutcome<M>> {
     try {
-      const run = methods[method] as (node: Node, req: Request<M>) => Promise<Result<M>>;
-      return { result: await run(node, request) };
+      const run = methods[method] as (node: Node, req: Request<M>, polls: SharedPolls) => Promise<Result<M>>;
+      return { result: await run(node, request, sharedPolls) };
     } catch (err) {
       if (!(err instanceof RotorError)) {
         const error = (err as Error)?.message ?? String(err);

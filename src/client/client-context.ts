@@ -4,8 +4,9 @@ import type { Config } from "../config/schema.js";
 import type { Metrics } from "../metrics/create-metrics.js";
 import type { Node } from "../node/node.js";
 import type { Proxies } from "../proxy/proxies.js";
+import type { SharedPolls } from "../shared-poll/shared-polls.js";
 
-/** What every client session shares: the node, the config, token verification, the backend proxies, the metrics it reports to. */
+/** What every client session shares: the node, the config, token verification, the backend proxies, the metrics it reports to, the shared poll channels. */
 export interface ClientContext {
   readonly node: Node;
   readonly config: Config;
@@ -14,4 +15,5 @@ export interface ClientContext {
   readonly log: Logger;
   readonly version: string;
   readonly metrics: Metrics;
+  readonly sharedPolls: SharedPolls;
 }

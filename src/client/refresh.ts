@@ -5,6 +5,7 @@ import type {
 import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import type { ClientSession } from "./session.js";
+import { handleTrackRefresh } from "./shared-poll-track.js";
 import { ttlUntil } from "./wire.js";
 
 /**
@@ -25,8 +26,9 @@ export async function handleRefresh(s: ClientSession, id: number, req: RefreshRe
   });
 }
 
-/** Client `sub_refresh`: a fresh subscription token extends the subscription. */
+/** Client `sub_refresh`: a fresh subscription token extends the subscription (types 1 and 2 track keys). */
 export async function handleSubRefresh(s: ClientSession, id: number, req: SubRefreshRequest): Promise<void> {
+  if (req.type !== 0) return handleTrackRefresh(s, id, req);
   const sub = s.subscriptions.get(req.channel);
   if (!sub) throw errors.permissionDenied();
   if (req.token === "") throw errors.badRequest();

@@ -17,6 +17,7 @@ import { endMapFlow, mapFlow } from "./map-flow.js";
 import { handleMapSubscribe } from "./map-subscribe.js";
 import { canSubscribeWithoutToken, canUse } from "./permissions.js";
 import type { ClientSession } from "./session.js";
+import { isSharedPollSubscribe, sharedPollType, subscribeSharedPoll } from "./shared-poll-subscription.js";
 import { authorizeByBackend, type BackendGrant, grantedParams, runStream } from "./subscribe-backend.js";
 import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./subscribe-flow.js";
 
@@ -120,16 +121,23 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
   const { node, config } = s.ctx;
   if (req.channel === "" || (req.delta !== "" && req.delta !== "fossil")) throw disconnects.badRequest;
   if (req.channel.length > config.channel.max_length) throw errors.badRequest();
-  if (req.type !== 0 || node.isMap(req.channel)) return handleMapSubscribe(s, id, req);
+  if (req.type !== sharedPollType && (req.type !== 0 || node.isMap(req.channel))) {
+    return handleMapSubscribe(s, id, req);
+  }
   const reservation = s.subscriptions.reserve(req.channel, config.client.channel_limit);
   let stream: SubscribeStream | undefined;
   try {
     const channel = node.channel(req.channel);
     if (!node.rules.isValidName(req.channel, channel)) throw errors.badRequest();
+    const sharedPoll = isSharedPollSubscribe(req, channel.options);
     if (req.tf) checkTagsFilter(s, req.tf, channel.options);
     const auth = await authorize(s, req, channel);
     if (auth.via === "stream") stream = auth.stream;
     if (reservation.phase === "closed") return;
+    if (sharedPoll) {
+      subscribeSharedPoll(s, id, reservation, channel, auth.via === "token" ? auth.claims : undefined);
+      return;
+    }
     const params: SubscribeParams = {
       ...(auth.via === "token" || auth.via === "permission"
         ? requestedParams(s, req, channel.options, auth.via === "token" ? auth.claims : undefined)

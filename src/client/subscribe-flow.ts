@@ -6,6 +6,7 @@ import { background, logFailure } from "../lifecycle/background.js";
 import { removeMapPresence, writeMapPresence } from "./map-presence.js";
 import { recover, recoverLatest } from "./recovery.js";
 import type { ClientSession } from "./session.js";
+import { releaseSharedPoll } from "./shared-poll-subscription.js";
 import { Subscription, type SubscriptionOptions } from "./subscription.js";
 import type { Reservation } from "./subscription-registry.js";
 import { ttlUntil, wirePublication } from "./wire.js";
@@ -239,4 +240,5 @@ async function close(s: ClientSession, sub: Subscription): Promise<void> {
       .catch((err) => logFailure(log, "leave publish", err, context));
   }
   await removeMapPresence(s, sub);
+  releaseSharedPoll(sub);
 }

@@ -52,6 +52,22 @@ function checkMapBlock(where: string, options: ChannelOptions): string[] {
   return out;
 }
 
+/** The `shared_poll{}` rules of one namespace, and the signing key its track requests need. */
+function checkSharedPollBlock(config: Config, where: string, options: ChannelOptions): string[] {
+  if (options.subscription_type !== "shared_poll") return [];
+  const out: string[] = [];
+  const at = `${where}.shared_poll`;
+  if (config.shared_poll.hmac_secret_key === "") {
+    out.push(`shared_poll.hmac_secret_key: required when ${where} has subscription_type shared_poll`);
+  }
+  const sp = options.shared_poll;
+  if (sp.publish_enabled && sp.mode !== "versioned") {
+    out.push(`${at}.publish_enabled: needs ${at}.mode versioned`);
+  }
+  if (sp.refresh_interval <= 0) out.push(`${at}.refresh_interval: must be positive`);
+  return out;
+}
+
 /** A presence prefix must name a namespace of the matching map kind. */
 function checkPresencePrefix(
   config: Config,
@@ -81,7 +97,7 @@ export function checkMaps(config: Config): string[] {
     ...config.channel.namespaces.map((ns, i): [string, ChannelOptions] => [`channel.namespaces[${i}]`, ns]),
   ];
   for (const [where, options] of namespaces) {
-    out.push(...checkMapBlock(where, options));
+    out.push(...checkMapBlock(where, options), ...checkSharedPollBlock(config, where, options));
     for (const key of ["map_clients_presence_channel_prefix", "map_users_presence_channel_prefix"] as const) {
       out.push(...checkPresencePrefix(config, where, key, options[key]));
     }

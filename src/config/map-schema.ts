@@ -81,6 +81,13 @@ export const namespaceSharedPollSchema = z
   })
   .prefault({});
 
+/** A namespace's resolved `shared_poll{}` block. */
+export type NamespaceSharedPollConfig = z.output<typeof namespaceSharedPollSchema>;
+
+/** The proxy a shared poll namespace refreshes its keys through: `""` is `channel.proxy.shared_poll_refresh`. */
+export const sharedPollProxyName = (ns: { shared_poll: { proxy_name: string } }): string =>
+  ns.shared_poll.proxy_name || "default";
+
 /** The top-level `shared_poll{}` section: the key that signs track requests, and the backend call budget. */
 export const sharedPollSchema = z
   .strictObject({

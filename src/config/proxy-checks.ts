@@ -1,4 +1,4 @@
-import { mapProxySwitches } from "./map-schema.js";
+import { mapProxySwitches, sharedPollProxyName } from "./map-schema.js";
 import type { ChannelOptions } from "./namespace-schema.js";
 import { proxyProtocol } from "./proxy-endpoint.js";
 import type { ProxyOptions, ProxyTlsOptions } from "./proxy-schema.js";
@@ -77,6 +77,16 @@ function checkNamespace(config: Config, where: string, ns: ChannelOptions): stri
     const fallback = { where: `channel.proxy.${kind}`, proxy: config.channel.proxy[kind] };
     const found = locate(config, ns.map[name], fallback, `${where}.map.${name}`);
     out.push(...("error" in found ? [found.error] : checkProxy(found, `${where}.map.${enabled}`)));
+  }
+  if (ns.subscription_type === "shared_poll") {
+    const fallback = {
+      where: "channel.proxy.shared_poll_refresh",
+      proxy: config.channel.proxy.shared_poll_refresh,
+    };
+    const found = locate(config, sharedPollProxyName(ns), fallback, `${where}.shared_poll.proxy_name`);
+    out.push(
+      ...("error" in found ? [found.error] : checkProxy(found, `${where}.subscription_type shared_poll`)),
+    );
   }
   return out;
 }

@@ -110,6 +110,7 @@ export const channelProxySchema = z
     subscribe_stream: proxyObject,
     map_publish: proxyObject,
     map_remove: proxyObject,
+    shared_poll_refresh: proxyObject,
   })
   .prefault({});
 

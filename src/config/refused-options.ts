@@ -38,14 +38,6 @@ const refusals: readonly Refusal[] = [
     set: (c) => c.opentelemetry.google_cloud_adc_auth,
     why: "rotor exports traces with the standard OTEL_EXPORTER_OTLP_* settings only; give the collector's headers there",
   },
-  {
-    key: "subscription_type: shared_poll",
-    set: (c) =>
-      [c.channel.without_namespace, ...c.channel.namespaces].some(
-        (ns) => ns.subscription_type === "shared_poll",
-      ),
-    why: "shared poll subscriptions are not implemented yet; use a map namespace and publish changes with map_publish",
-  },
 ];
 
 /**

@@ -78,6 +78,7 @@ const kindOfMethod: Record<string, string> = {
   SubscribeBidirectional: "subscribe_stream",
   MapPublish: "map_publish",
   MapRemove: "map_remove",
+  SharedPollRefresh: "shared_poll_refresh",
 };
 
 /** Aborts `controller` when `signal` does; returns the undo. */

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { mapProxySwitches } from "../config/map-schema.js";
+import { mapProxySwitches, sharedPollProxyName } from "../config/map-schema.js";
 import type { ChannelOptions } from "../config/namespace-schema.js";
 import type { ProxyOptions } from "../config/proxy-schema.js";
 import type { Config } from "../config/schema.js";
@@ -21,7 +21,8 @@ export type ChannelProxyKind =
   | "sub_refresh"
   | "subscribe_stream"
   | "map_publish"
-  | "map_remove";
+  | "map_remove"
+  | "shared_poll_refresh";
 const channelKinds = ["subscribe", "publish", "sub_refresh", "subscribe_stream"] as const;
 
 /** Every proxy the config turns on, resolved once at start-up. */
@@ -84,6 +85,14 @@ export function createProxies(config: Config, log: Logger, metrics: ProxyMetrics
     for (const [kind, enabled, name] of mapProxySwitches) {
       if (ns.map[enabled])
         kinds[kind] = named(ns.map[name], `channel.proxy.${kind}`, config.channel.proxy[kind]);
+    }
+    if (ns.subscription_type === "shared_poll") {
+      const where = "channel.proxy.shared_poll_refresh";
+      kinds.shared_poll_refresh = named(
+        sharedPollProxyName(ns),
+        where,
+        config.channel.proxy.shared_poll_refresh,
+      );
     }
     byNamespace.set(ns, kinds);
   }

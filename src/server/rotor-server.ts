@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from "../metrics/create-metrics.js";
 import { createInfoMetrics } from "../metrics/info-metrics.js";
 import { Node } from "../node/node.js";
 import { createProxies } from "../proxy/proxies.js";
+import { createSharedPolls } from "../shared-poll/shared-polls.js";
 import { startTracing } from "../tracing/start-tracing.js";
 import {
   connectStreamFile,
@@ -114,13 +115,23 @@ async function start(
   node.hub.observe(createChannelTally(metrics.client));
   metrics.node.watch(() => ({ ...node.snapshot(), numNodes: node.info().length }));
   await parts.start({ name: "engine", start: () => node.start(), stop: () => node.close() });
-  const service = createApiService(node);
-  const apiKeys = resolveApiKeys(config);
-  const readMaxBytes = config.grpc_api.max_receive_message_size || defaultMaxMessageSize;
-
   const proxies = createProxies(config, logger, metrics.proxy);
   await parts.start({ name: "proxies", stop: () => proxies.close() });
-  const clientCtx = { node, config, tokens, proxies, log: logger, version: rotorVersion, metrics };
+  const sharedPolls = createSharedPolls(config, proxies, node.cluster, logger);
+  await parts.start({ name: "shared poll", stop: async () => sharedPolls.close() });
+  const service = createApiService(node, sharedPolls);
+  const apiKeys = resolveApiKeys(config);
+  const readMaxBytes = config.grpc_api.max_receive_message_size || defaultMaxMessageSize;
+  const clientCtx = {
+    node,
+    config,
+    tokens,
+    proxies,
+    log: logger,
+    version: rotorVersion,
+    metrics,
+    sharedPolls,
+  };
   const uniStream = config.uni_grpc.enabled
     ? { file: connectStreamFile, routes: connectStreamRoutes(clientCtx) }
     : undefined;

@@ -24,8 +24,7 @@ describe("request failures of the HTTP JSON API", () => {
   test("unknown methods and methods rotor lacks are 404 with a message", async () => {
     const cases = [
       ["nope", /no server API method "nope"/],
-      ["shared_poll_publish", /"shared_poll_publish" is a Centrifugo method that is not available in rotor/],
-      ["connections", /not available in rotor/],
+      ["connections", /"connections" is a Centrifugo method that is not available in rotor/],
       ["device_register", /not available in rotor/],
     ] as const;
     for (const [name, message] of cases) {

@@ -121,7 +121,6 @@ test("map rules are checked at start, each message naming its key", () => {
       { map_broker: { type: "redis", redis: { cluster_address: ["127.0.0.1:7000"] } } },
       "map_broker.redis.cluster_address: Redis Cluster can not hold maps",
     ],
-    [ns({ subscription_type: "shared_poll" }), "subscription_type: shared_poll: not supported by rotor"],
   ];
   for (const [object, message] of cases) {
     const lines = errorLines(object);

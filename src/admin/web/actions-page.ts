@@ -6,7 +6,8 @@ import { fromProtoJson, toProtoJson } from "./raw-json.js";
 
 /**
  * Every OSS server API method with a request to start from, in Centrifugo's
- * HTTP API JSON; the map methods need a map namespace (`scoreboard` here).
+ * HTTP API JSON; the map methods need a map namespace (`scoreboard` here),
+ * shared_poll_publish a versioned shared poll one with `publish_enabled` (`scores`).
  */
 const examples: Record<string, unknown> = {
   publish: { channel: "news", data: { text: "hello" } },
@@ -28,6 +29,7 @@ const examples: Record<string, unknown> = {
   map_read_stream: { channel: "scoreboard:main", limit: 10 },
   map_stats: { channel: "scoreboard:main" },
   map_clear: { channel: "scoreboard:main" },
+  shared_poll_publish: { channel: "scores:live", key: "match1", data: { home: 1 }, version: 2, epoch: "" },
   batch: { commands: [{ publish: { channel: "news", data: { n: 1 } } }] },
 };
 

@@ -9,7 +9,8 @@ export type ProxyMethod =
   | "SubscribeUnidirectional"
   | "SubscribeBidirectional"
   | "MapPublish"
-  | "MapRemove";
+  | "MapRemove"
+  | "SharedPollRefresh";
 
 type Json = Record<string, unknown>;
 
