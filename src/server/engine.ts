@@ -13,7 +13,7 @@ import type { EngineWithRole } from "../core/engines.js";
 import type { PresenceManager } from "../core/presence-manager.js";
 import { createMemoryMapBroker } from "../map-broker/memory/memory-map-broker.js";
 import { createRedisMapBroker } from "../map-broker/redis/redis-map-broker.js";
-import type { MapBroker, MapChannelResolver } from "../map-broker/types.js";
+import type { MapBroker, MapChannelResolver, MapCleanupObserver } from "../map-broker/types.js";
 import { NatsClient } from "../nats/nats-client.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
 import { createRedisPresence } from "../presence/redis/redis-presence.js";
@@ -100,9 +100,14 @@ export function createEngine(config: Config, log: Logger, pubSub?: PubSubReport)
  * default), or Redis on connections of its own, as Centrifugo opens them.
  * `channels` tells it which channels are maps and how each keeps its keys.
  */
-export function createMapBroker(config: Config, channels: MapChannelResolver, log: Logger): MapBroker {
+export function createMapBroker(
+  config: Config,
+  channels: MapChannelResolver,
+  log: Logger,
+  cleanup?: MapCleanupObserver,
+): MapBroker {
   const m = config.map_broker;
-  if (m.type === "memory") return createMemoryMapBroker({ channels });
+  if (m.type === "memory") return createMemoryMapBroker({ channels, cleanup });
   return createRedisMapBroker(
     new RedisShards(m.redis, log),
     {
@@ -111,6 +116,7 @@ export function createMapBroker(config: Config, channels: MapChannelResolver, lo
       cleanupBatchSize: m.redis.cleanup_batch_size || 100,
       idempotentResultTtlMs: m.redis.idempotent_result_ttl || 300_000,
       skipPubSub: m.redis.skip_pub_sub,
+      cleanup,
     },
     log,
   );

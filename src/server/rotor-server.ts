@@ -24,7 +24,7 @@ import type { WorkerRole } from "../workers/worker-role.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { answerGrpcUnaryFirst } from "./api-routes.js";
 import { banner, type ListeningPorts } from "./banner.js";
-import { countedBroker, countedController, countedPresence } from "./counted-engine.js";
+import { countedBroker, countedController, countedMapBroker, countedPresence } from "./counted-engine.js";
 import { createEngine, createMapBroker, type Engine } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
 import { placeSurfaces } from "./listeners.js";
@@ -103,7 +103,12 @@ async function start(
     broker: countedBroker(engine.broker, metrics.node, metrics.broker),
     presence: countedPresence(engine.presence, metrics.node),
     controller: countedController(engine.controller, metrics.node),
-    mapBroker: (channels) => createMapBroker(config, channels, logger),
+    mapBroker: (channels) =>
+      countedMapBroker(
+        createMapBroker(config, channels, logger, metrics.mapBroker.cleanup),
+        metrics.node,
+        metrics.mapBroker,
+      ),
     logger,
     name: nodeName,
     version: rotorVersion,
