@@ -72,7 +72,7 @@ const ping = Buffer.from("{}");
  * Connections paging through a map's state (`map-subscribe`): the handler
  * takes the frames of that exchange; true when it took the frame.
  */
-const paging = new Map<WebSocket, (frame: Buffer) => boolean>();
+const paging = new Map<WebSocket, { frame(frame: Buffer): boolean; closed(code: number): void }>();
 
 function onTimestamp(sentAt: number): void {
   const now = nowMs();
@@ -120,12 +120,13 @@ function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<voi
         return;
       }
       if (dialect.appPings && isPing(data)) ws.send(ping);
-      if (paging.size > 0 && paging.get(ws)?.(data)) return;
+      if (paging.size > 0 && paging.get(ws)?.frame(data)) return;
       onFrame(data);
     });
     ws.on("error", reject);
     ws.on("close", (code) => {
       if (!ready) reject(new Error(`closed with ${code} before subscribing`));
+      paging.get(ws)?.closed(code);
     });
     sockets.push(ws);
   });
@@ -248,22 +249,25 @@ function mapSubscribe(ws: WebSocket, o: MapSubscribeRequest): Promise<number> {
       if (err) reject(err);
       else resolve(entries);
     };
-    paging.set(ws, (frame) => {
-      const text = frame.toString();
-      const line = text.split("\n").find((l) => l.includes(`"id":${id},`) || l.includes(`"id":${id}}`));
-      if (line === undefined) return false;
-      const reply = JSON.parse(line) as SubscribeReply;
-      if (reply.error) {
-        done(new Error(`map subscribe refused: ${reply.error.code} ${reply.error.message}`));
+    paging.set(ws, {
+      closed: (code) => done(new Error(`closed with ${code} while paging`)),
+      frame(frame) {
+        const text = frame.toString();
+        const line = text.split("\n").find((l) => l.includes(`"id":${id},`) || l.includes(`"id":${id}}`));
+        if (line === undefined) return false;
+        const reply = JSON.parse(line) as SubscribeReply;
+        if (reply.error) {
+          done(new Error(`map subscribe refused: ${reply.error.code} ${reply.error.message}`));
+          return true;
+        }
+        const r = reply.subscribe ?? {};
+        entries += (r.state?.length ?? 0) + (r.publications?.length ?? 0);
+        const position = { offset: r.offset ?? 0, epoch: r.epoch ?? "" };
+        if (r.phase === 2 && r.cursor) send({ phase: 2, cursor: r.cursor, ...position });
+        else if (r.phase === 2 || r.phase === 1) send({ phase: 1, ...position });
+        else done();
         return true;
-      }
-      const r = reply.subscribe ?? {};
-      entries += (r.state?.length ?? 0) + (r.publications?.length ?? 0);
-      const position = { offset: r.offset ?? 0, epoch: r.epoch ?? "" };
-      if (r.phase === 2 && r.cursor) send({ phase: 2, cursor: r.cursor, ...position });
-      else if (r.phase === 2 || r.phase === 1) send({ phase: 1, ...position });
-      else done();
-      return true;
+      },
     });
     send({ phase: 2 });
   });
