@@ -6,8 +6,8 @@ import { timestampedPayload } from "../lib/payload.js";
 /**
  * A load process that publishes timestamped payloads over HTTP/1.1
  * keep-alive: to rotor's `/api/publish` (or `/api/map_publish`, with keys), or
- * to a baseline's `/publish`, which takes the same body. Either as fast as `concurrency` requests in flight
- * allow, or at a fixed rate.
+ * to a baseline's `/publish`, which takes the same body. Either as fast as
+ * `concurrency` requests in flight allow, or at a fixed rate.
  */
 interface RunRequest {
   url: string;

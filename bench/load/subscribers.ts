@@ -294,7 +294,7 @@ async function mapSubscribeAll(o: MapSubscribeRequest): Promise<object> {
         ),
       ),
   );
-  return { subscribed: sockets.length - failed, failed, firstError, entries, startedAt, doneAt: nowMs() };
+  return { failed, firstError, entries, startedAt, doneAt: nowMs() };
 }
 
 serve(async (request: IpcRequest) => {

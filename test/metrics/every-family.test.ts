@@ -30,6 +30,7 @@ before(async () => {
   const dead = await freePort();
   srv = await startTestServer({
     engine: { type: "redis", redis: { address: redis.url, prefix: "every" } },
+    map_broker: { type: "redis", redis: { address: redis.url, prefix: "every-map" } },
     client: { insecure: true, ping_interval: "1s" },
     prometheus: { enabled: true, instrument_http_handlers: true },
     grpc_api: true,
