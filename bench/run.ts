@@ -11,6 +11,7 @@ import { runCompression } from "./scenarios/compression.js";
 import { runConnections } from "./scenarios/connections.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { runFanout } from "./scenarios/fanout.js";
+import { runMaps } from "./scenarios/maps.js";
 import { runProxy } from "./scenarios/proxy.js";
 import { runRedis } from "./scenarios/redis.js";
 import { runSoak } from "./scenarios/soak.js";
@@ -28,6 +29,7 @@ const scenarios = {
   proxy: runProxy,
   soak: runSoak,
   workers: runWorkers,
+  maps: runMaps,
 } as const;
 
 function machine(): Record<string, string | number> {

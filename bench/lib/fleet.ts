@@ -44,7 +44,20 @@ export interface Fleet {
     expected: number,
     idleMs: number,
   ): Promise<{ received: number; frames: number; lastAt: number; histogram: Uint32Array; bytes: number }>;
+  /**
+   * Subscribes every connection to a map channel at once, paging through its
+   * state `limit` entries at a time; times it from the first request to the last LIVE reply.
+   */
+  mapSubscribe(channel: string, limit: number): Promise<{ entries: number; seconds: number }>;
   close(): Promise<void>;
+}
+
+interface MapSubscribed {
+  failed: number;
+  firstError: string;
+  entries: number;
+  startedAt: number;
+  doneAt: number;
 }
 
 /**
@@ -117,6 +130,19 @@ export async function openFleet(spec: FleetSpec): Promise<Fleet> {
         }
         await sleep(50);
       }
+    },
+    async mapSubscribe(channel, limit) {
+      const all = await Promise.all(
+        procs.map((p) =>
+          ask<MapSubscribed>(p.child, { type: "map-subscribe", channel, limit }, openTimeoutMs),
+        ),
+      );
+      const failed = all.find((x) => x.failed > 0);
+      if (failed) throw new Error(`${failed.failed} map subscriptions failed: ${failed.firstError}`);
+      return {
+        entries: all.reduce((s, x) => s + x.entries, 0),
+        seconds: (Math.max(...all.map((x) => x.doneAt)) - Math.min(...all.map((x) => x.startedAt))) / 1000,
+      };
     },
     async close() {
       await Promise.all(procs.map((p) => ask(p.child, { type: "close" }).catch(() => undefined)));

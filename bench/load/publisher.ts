@@ -5,9 +5,9 @@ import { timestampedPayload } from "../lib/payload.js";
 
 /**
  * A load process that publishes timestamped payloads over HTTP/1.1
- * keep-alive: to rotor's `/api/publish`, or to a baseline's `/publish`, which
- * takes the same body. Either as fast as `concurrency` requests in flight
- * allow, or at a fixed rate.
+ * keep-alive: to rotor's `/api/publish` (or `/api/map_publish`, with keys), or
+ * to a baseline's `/publish`, which takes the same body. Either as fast as
+ * `concurrency` requests in flight allow, or at a fixed rate.
  */
 interface RunRequest {
   url: string;
@@ -17,6 +17,8 @@ interface RunRequest {
   /** Publications per second in total; 0 means as fast as possible. */
   rate: number;
   concurrency: number;
+  /** For `/api/map_publish`: publication i writes key `k<i mod keys>`; absent for plain publishes. */
+  keys?: number;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -58,7 +60,8 @@ async function run(o: RunRequest): Promise<object> {
         if (wait > 0) await sleep(wait);
       }
       const channel = o.channels[i % o.channels.length]!;
-      const body = `{"channel":${JSON.stringify(channel)},"data":${timestampedPayload()}}`;
+      const key = o.keys ? `"key":"k${String(i % o.keys).padStart(6, "0")}",` : "";
+      const body = `{"channel":${JSON.stringify(channel)},${key}"data":${timestampedPayload()}}`;
       try {
         await post(o.url, o.path, body);
       } catch (err) {

@@ -68,6 +68,11 @@ let frames = 0;
 let lastAt = 0;
 let histogram = createHistogram();
 const ping = Buffer.from("{}");
+/**
+ * Connections paging through a map's state (`map-subscribe`): the handler
+ * takes the frames of that exchange; true when it took the frame.
+ */
+const paging = new Map<WebSocket, { frame(frame: Buffer): boolean; closed(code: number): void }>();
 
 function onTimestamp(sentAt: number): void {
   const now = nowMs();
@@ -115,11 +120,13 @@ function openCentrifugo(o: OpenRequest, i: number, channel: string): Promise<voi
         return;
       }
       if (dialect.appPings && isPing(data)) ws.send(ping);
+      if (paging.size > 0 && paging.get(ws)?.frame(data)) return;
       onFrame(data);
     });
     ws.on("error", reject);
     ws.on("close", (code) => {
       if (!ready) reject(new Error(`closed with ${code} before subscribing`));
+      paging.get(ws)?.closed(code);
     });
     sockets.push(ws);
   });
@@ -204,6 +211,92 @@ function closeAll(): void {
   }
 }
 
+interface MapSubscribeRequest {
+  channel: string;
+  /** Page size asked for in each STATE request; the server clamps it to its `map` page sizes. */
+  limit: number;
+}
+
+interface SubscribeReply {
+  id?: number;
+  error?: { code: number; message: string };
+  subscribe?: {
+    phase?: number;
+    cursor?: string;
+    epoch?: string;
+    offset?: number;
+    state?: unknown[];
+    publications?: unknown[];
+  };
+}
+
+/**
+ * Subscribes one connection to a map channel as the `centrifuge` SDK does:
+ * STATE pages (with the frozen offset and epoch after the first) until the
+ * last, STREAM from that offset while the server answers with phase 1, until
+ * the LIVE reply (no phase). Resolves with the entries and publications received.
+ */
+function mapSubscribe(ws: WebSocket, o: MapSubscribeRequest): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let id = 100;
+    let entries = 0;
+    const send = (fields: object) => {
+      id += 1;
+      ws.send(JSON.stringify({ id, subscribe: { channel: o.channel, type: 1, limit: o.limit, ...fields } }));
+    };
+    const done = (err?: Error) => {
+      paging.delete(ws);
+      if (err) reject(err);
+      else resolve(entries);
+    };
+    paging.set(ws, {
+      closed: (code) => done(new Error(`closed with ${code} while paging`)),
+      frame(frame) {
+        const text = frame.toString();
+        const line = text.split("\n").find((l) => l.includes(`"id":${id},`) || l.includes(`"id":${id}}`));
+        if (line === undefined) return false;
+        const reply = JSON.parse(line) as SubscribeReply;
+        if (reply.error) {
+          done(new Error(`map subscribe refused: ${reply.error.code} ${reply.error.message}`));
+          return true;
+        }
+        const r = reply.subscribe ?? {};
+        entries += (r.state?.length ?? 0) + (r.publications?.length ?? 0);
+        const position = { offset: r.offset ?? 0, epoch: r.epoch ?? "" };
+        if (r.phase === 2 && r.cursor) send({ phase: 2, cursor: r.cursor, ...position });
+        else if (r.phase === 2 || r.phase === 1) send({ phase: 1, ...position });
+        else done();
+        return true;
+      },
+    });
+    send({ phase: 2 });
+  });
+}
+
+/** Every open Centrifugo connection subscribes to one map channel at once; times the whole. */
+async function mapSubscribeAll(o: MapSubscribeRequest): Promise<object> {
+  const startedAt = nowMs();
+  let failed = 0;
+  let firstError = "";
+  let entries = 0;
+  await Promise.all(
+    sockets
+      .filter((s): s is WebSocket => s instanceof WebSocket)
+      .map((ws) =>
+        mapSubscribe(ws, o).then(
+          (n) => {
+            entries += n;
+          },
+          (err: Error) => {
+            failed += 1;
+            firstError ||= err.message;
+          },
+        ),
+      ),
+  );
+  return { failed, firstError, entries, startedAt, doneAt: nowMs() };
+}
+
 serve(async (request: IpcRequest) => {
   switch (request.type) {
     case "open":
@@ -214,6 +307,8 @@ serve(async (request: IpcRequest) => {
       lastAt = 0;
       histogram = createHistogram();
       return {};
+    case "map-subscribe":
+      return mapSubscribeAll(request as unknown as MapSubscribeRequest);
     case "stats":
       return { received, frames, lastAt, histogram: sparse(histogram), bytes: wireBytes() };
     case "close":

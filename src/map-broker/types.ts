@@ -101,6 +101,20 @@ export interface MapStreamResult {
   readonly position: StreamPosition;
 }
 
+/**
+ * What a broker's key-expiry worker reports, for Centrifugo's
+ * `map_broker_cleanup_*` metrics: the broker stays free of metrics, the
+ * server passes these in.
+ */
+export interface MapCleanupObserver {
+  /** Keys removed because their `key_ttl` elapsed. */
+  removed(count: number): void;
+  /** A cleanup pass (or one channel's part of it) failed; the next pass retries. */
+  failed(): void;
+  /** How long the oldest due expiry had waited when a pass began, in seconds (0 when none was due). */
+  lag(seconds: number): void;
+}
+
 /** What a map broker reports to the node it serves, as a stream broker does. */
 export interface MapBrokerEventHandler {
   /** A key changed; `prev` is its previous value when the writer asked for a delta and the key existed. */

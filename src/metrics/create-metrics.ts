@@ -3,6 +3,7 @@ import { createApiMetrics } from "./api-metrics.js";
 import { createBrokerMetrics } from "./broker-metrics.js";
 import { createClientMetrics } from "./client-metrics.js";
 import { createConsumerMetrics } from "./consumer-metrics.js";
+import { createMapBrokerMetrics } from "./map-broker-metrics.js";
 import { createNodeMetrics } from "./node-metrics.js";
 import { createProxyMetrics } from "./proxy-metrics.js";
 
@@ -32,6 +33,7 @@ export function createMetrics(options: MetricsOptions) {
     api: createApiMetrics(registry),
     proxy: createProxyMetrics(registry),
     broker: createBrokerMetrics(registry),
+    mapBroker: createMapBrokerMetrics(registry),
     consumers: createConsumerMetrics(registry),
   };
 }

@@ -27,10 +27,22 @@ export type NodeAction =
   | "broker_subscribe"
   | "broker_unsubscribe"
   | "survey"
-  | "notify";
+  | "notify"
+  | "map_publish"
+  | "map_remove"
+  | "map_state_read"
+  | "map_stream_read"
+  | "map_stream_position"
+  | "map_stats"
+  | "map_clear"
+  | "map_broker_subscribe"
+  | "map_broker_unsubscribe";
 
 /** Message types a node sends to and receives from its broker. */
 export type BrokerMessageType = "publication" | "join" | "leave" | "control";
+
+/** Map changes a node sends to its map broker; they come back as publications. */
+export type MapMessageType = "map_publication" | "map_removal";
 
 /**
  * The `centrifugo_node_*` metrics. The gauges cost nothing between scrapes:
@@ -66,7 +78,8 @@ export function createNodeMetrics(registry: Registry, version: string) {
     "Number of messages received by node from broker.",
     ["type", "channel_namespace"],
   );
-  const sent = new Map(types.map((type) => [type, sentCell({ type, channel_namespace: "" })]));
+  const sentTypes: (BrokerMessageType | MapMessageType)[] = [...types, "map_publication", "map_removal"];
+  const sent = new Map(sentTypes.map((type) => [type, sentCell({ type, channel_namespace: "" })]));
   const received = new Map(types.map((type) => [type, receivedCell({ type, channel_namespace: "" })]));
   const broadcast = m.histogram("broadcast_duration_seconds", "Broadcast duration in seconds.", [
     "type",
@@ -101,7 +114,7 @@ export function createNodeMetrics(registry: Registry, version: string) {
     action(action: NodeAction, count = 1): void {
       actions.inc({ action, channel_namespace: "" }, count);
     },
-    sent(type: BrokerMessageType): void {
+    sent(type: BrokerMessageType | MapMessageType): void {
       sent.get(type)!.value += 1;
     },
     received(type: BrokerMessageType): void {

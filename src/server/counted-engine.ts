@@ -1,16 +1,24 @@
 import type { Broker, BrokerEventHandler } from "../core/broker.js";
 import type { Controller } from "../core/controller.js";
 import type { PresenceManager } from "../core/presence-manager.js";
+import type { Publication } from "../core/publication.js";
+import type { MapBroker, MapBrokerEventHandler } from "../map-broker/types.js";
 import type { BrokerMetrics } from "../metrics/broker-metrics.js";
+import type { MapBrokerMetrics } from "../metrics/map-broker-metrics.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
+
+/** Counts a publication arriving from a broker and its PUB/SUB lag; returns when its fan-out starts. */
+function arrived(m: NodeMetrics, pub: Publication): number {
+  m.received("publication");
+  if (pub.time > 0) m.pubSubLag(Math.max(0, Date.now() - pub.time) / 1000);
+  return performance.now();
+}
 
 /** The node's side of the broker, counting what arrives and timing each publication's fan-out. */
 function countedHandler(handler: BrokerEventHandler, m: NodeMetrics): BrokerEventHandler {
   return {
     onPublication(channel, pub, position, delta, prev) {
-      m.received("publication");
-      if (pub.time > 0) m.pubSubLag(Math.max(0, Date.now() - pub.time) / 1000);
-      const started = performance.now();
+      const started = arrived(m, pub);
       handler.onPublication(channel, pub, position, delta, prev);
       m.broadcast((performance.now() - started) / 1000);
     },
@@ -71,6 +79,72 @@ export function countedBroker(broker: Broker, m: NodeMetrics, b: BrokerMetrics):
       return broker.removeHistory(channel);
     },
     close: () => broker.close(),
+  };
+}
+
+/** The node's side of the map broker: map changes arrive and fan out as publications do. */
+function countedMapHandler(handler: MapBrokerEventHandler, m: NodeMetrics): MapBrokerEventHandler {
+  return {
+    onPublication(channel, pub, position, delta, prev) {
+      const started = arrived(m, pub);
+      handler.onPublication(channel, pub, position, delta, prev);
+      m.broadcast((performance.now() - started) / 1000);
+    },
+    onDeliveryGap(channels) {
+      handler.onDeliveryGap(channels);
+    },
+  };
+}
+
+/**
+ * A map broker that reports what the node asks of it with Centrifugo's map
+ * labels (`messages_sent_count` `map_publication` / `map_removal`,
+ * `action_count` `map_*`), writes it suppressed by reason
+ * (`map_broker_publish_suppressed_count`, `_remove_suppressed_count`) and
+ * what it delivers, once per call, never per subscriber.
+ */
+export function countedMapBroker(maps: MapBroker, m: NodeMetrics, b: MapBrokerMetrics): MapBroker {
+  return {
+    start: (handler) => maps.start(countedMapHandler(handler, m)),
+    async publish(channel, key, options) {
+      m.sent("map_publication");
+      m.action("map_publish");
+      const result = await maps.publish(channel, key, options);
+      if (result.suppressReason) b.publishSuppressed(result.suppressReason);
+      return result;
+    },
+    async remove(channel, key, options) {
+      m.sent("map_removal");
+      m.action("map_remove");
+      const result = await maps.remove(channel, key, options);
+      if (result.suppressReason) b.removeSuppressed(result.suppressReason);
+      return result;
+    },
+    readState(channel, request) {
+      m.action("map_state_read");
+      return maps.readState(channel, request);
+    },
+    readStream(channel, request) {
+      m.action(request.limit === 0 ? "map_stream_position" : "map_stream_read");
+      return maps.readStream(channel, request);
+    },
+    stats(channel) {
+      m.action("map_stats");
+      return maps.stats(channel);
+    },
+    clear(channel) {
+      m.action("map_clear");
+      return maps.clear(channel);
+    },
+    subscribe(channels) {
+      m.action("map_broker_subscribe", channels.length);
+      return maps.subscribe(channels);
+    },
+    unsubscribe(channels) {
+      m.action("map_broker_unsubscribe", channels.length);
+      return maps.unsubscribe(channels);
+    },
+    close: () => maps.close(),
   };
 }
 

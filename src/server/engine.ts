@@ -9,7 +9,7 @@ import type { Controller } from "../core/controller.js";
 import type { EngineWithRole } from "../core/engines.js";
 import type { PresenceManager } from "../core/presence-manager.js";
 import { createMemoryMapBroker } from "../map-broker/memory/memory-map-broker.js";
-import type { MapBroker, MapChannelResolver } from "../map-broker/types.js";
+import type { MapBroker, MapChannelResolver, MapCleanupObserver } from "../map-broker/types.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
 import type { RedisShards } from "../redis/redis-shards.js";
 
@@ -122,9 +122,13 @@ export type MapBrokerFactory = (channels: MapChannelResolver) => MapBroker;
  * broker (the default), or Redis on connections of its own, as Centrifugo
  * opens them; the Redis modules are loaded only then.
  */
-export async function mapBrokerFactory(config: Config, log: Logger): Promise<MapBrokerFactory> {
+export async function mapBrokerFactory(
+  config: Config,
+  log: Logger,
+  cleanup?: MapCleanupObserver,
+): Promise<MapBrokerFactory> {
   const m = config.map_broker;
-  if (m.type === "memory") return (channels) => createMemoryMapBroker({ channels });
+  if (m.type === "memory") return (channels) => createMemoryMapBroker({ channels, cleanup });
   const [{ createRedisMapBroker }, { RedisShards }] = await Promise.all([
     import("../map-broker/redis/redis-map-broker.js"),
     import("../redis/redis-shards.js"),
@@ -138,6 +142,7 @@ export async function mapBrokerFactory(config: Config, log: Logger): Promise<Map
         cleanupBatchSize: m.redis.cleanup_batch_size || 100,
         idempotentResultTtlMs: m.redis.idempotent_result_ttl || 300_000,
         skipPubSub: m.redis.skip_pub_sub,
+        cleanup,
       },
       log,
     );

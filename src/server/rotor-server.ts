@@ -26,7 +26,7 @@ import type { WorkerRole } from "../workers/worker-role.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { answerGrpcUnaryFirst } from "./api-routes.js";
 import { banner, type ListeningPorts } from "./banner.js";
-import { countedBroker, countedController, countedPresence } from "./counted-engine.js";
+import { countedBroker, countedController, countedMapBroker, countedPresence } from "./counted-engine.js";
 import { createEngine, type Engine, mapBrokerFactory } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
 import { placeSurfaces } from "./listeners.js";
@@ -99,13 +99,14 @@ async function start(
   const engine = given ?? (await createEngine(config, logger, pubSub));
   let port = config.http_server.port;
   const nodeName = () => `${config.node.name || `${hostname()}_${port}`}${role ? `_w${role.number}` : ""}`;
+  const makeMapBroker = await mapBrokerFactory(config, logger, metrics.mapBroker.cleanup);
   const node = new Node({
     config,
     ...engine,
     broker: countedBroker(engine.broker, metrics.node, metrics.broker),
     presence: countedPresence(engine.presence, metrics.node),
     controller: countedController(engine.controller, metrics.node),
-    mapBroker: await mapBrokerFactory(config, logger),
+    mapBroker: (channels) => countedMapBroker(makeMapBroker(channels), metrics.node, metrics.mapBroker),
     logger,
     name: nodeName,
     version: rotorVersion,

@@ -54,4 +54,28 @@ describe("memory map broker", () => {
     assert.equal(fresh.position.offset, 0);
     await broker.close();
   });
+
+  test("the expiry cleanup reports each expired key and how late its pass began", async () => {
+    const seen = { removed: 0, lags: [] as number[] };
+    const broker = createMemoryMapBroker({
+      channels: () => ({ ...small, keyTtl: 100 }),
+      cleanupIntervalMs: 50,
+      cleanup: {
+        removed: (n) => {
+          seen.removed += n;
+        },
+        failed: () => assert.fail("the memory cleanup cannot fail"),
+        lag: (seconds) => seen.lags.push(seconds),
+      },
+    });
+    const events = recorder();
+    await broker.start(events.handler);
+    await broker.publish("ch", "a", { data: bytes("1") });
+    await broker.publish("ch", "b", { data: bytes("2") });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(seen.removed, 2);
+    assert.ok(seen.lags.length > 0 && seen.lags.every((s) => s >= 0 && s < 1), `lags ${seen.lags}`);
+    assert.equal((await broker.stats("ch")).numKeys, 0);
+    await broker.close();
+  });
 });

@@ -10,6 +10,7 @@ import { freePort } from "../helpers/cli-process.js";
 import { sample, scrape } from "../helpers/prometheus.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { mapView } from "../maps/map-view.js";
 import { startBackend } from "../proxy/backends/backends.js";
 import { Script } from "../proxy/backends/script.js";
 import type { TestBackend } from "../proxy/backends/test-backend.js";
@@ -29,6 +30,7 @@ before(async () => {
   const dead = await freePort();
   srv = await startTestServer({
     engine: { type: "redis", redis: { address: redis.url, prefix: "every" } },
+    map_broker: { type: "redis", redis: { address: redis.url, prefix: "every-map" } },
     client: { insecure: true, ping_interval: "1s" },
     prometheus: { enabled: true, instrument_http_handlers: true },
     grpc_api: true,
@@ -47,6 +49,7 @@ before(async () => {
           allow_presence_for_subscriber: true,
           allow_tags_filter: true,
         },
+        { name: "board", subscription_type: "map", map: { mode: "recoverable", key_ttl: "1s" } },
       ],
     },
     rpc: {
@@ -194,6 +197,44 @@ async function engineTraffic(): Promise<void> {
   await processed(srv, "events", 1, 5000);
 }
 
+/**
+ * A map subscriber of the real SDK sees a key written through the API, the
+ * key expires; the API's other map methods run, with a write suppressed
+ * (`if_new` on an existing key) and a removal of a missing key; the
+ * subscriber leaves.
+ */
+async function mapTraffic(): Promise<void> {
+  const client = centrifugeClient(srv.url, "json");
+  try {
+    const view = mapView(client, "board:1");
+    view.sub.subscribe();
+    client.connect();
+    await view.until("the map synced", (v) => v.syncs === 1);
+    await api("map_publish", { channel: "board:1", key: "a", data: { n: 1 } });
+    await api("map_publish", { channel: "board:1", key: "a", data: { n: 2 }, key_mode: "if_new" });
+    await api("map_remove", { channel: "board:1", key: "missing" });
+    await api("map_read_state", { channel: "board:1", limit: 10 });
+    await api("map_read_stream", { channel: "board:1", limit: 10 });
+    await api("map_read_stream", { channel: "board:1" });
+    await api("map_stats", { channel: "board:1" });
+    await view.until("the key expired", (v) => v.updates.some((u) => u.key === "a" && u.removed), 5000);
+    view.sub.unsubscribe();
+    await api("map_clear", { channel: "board:1" });
+    // The node leaves the map broker's channel a moment after its last subscriber.
+    await waitUntil(
+      "the map broker unsubscribed",
+      async () =>
+        sample(await scrape(`${srv.url}/metrics`), "centrifugo_node_action_count", {
+          action: "map_broker_unsubscribe",
+          channel_namespace: "",
+        }) === 1,
+      5000,
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** The metric names of every sample line of a scrape. */
 async function sampleNames(): Promise<Set<string>> {
   const text = await (await fetch(`${srv.url}/metrics`)).text();
@@ -211,6 +252,7 @@ test("after clients, APIs, a proxy, a survey and a consumer ran on Redis, every 
   await recovery();
   await apiTraffic();
   await engineTraffic();
+  await mapTraffic();
   const families = await declaredFamilies();
   const names = await sampleNames();
   // A histogram's or summary's samples carry its name with a suffix.
@@ -221,4 +263,25 @@ test("after clients, APIs, a proxy, a survey and a consumer ran on Redis, every 
     families.filter((family) => !hasSample(family)),
     [],
   );
+});
+
+test("map broker calls count with Centrifugo's map labels, suppressed writes by reason, expiry cleanup by key", async () => {
+  const samples = await scrape(`${srv.url}/metrics`);
+  const at = (name: string, labels: Record<string, string>) => sample(samples, name, labels) ?? 0;
+  const action = (a: string) => at("centrifugo_node_action_count", { action: a, channel_namespace: "" });
+  for (const a of ["map_publish", "map_remove", "map_state_read", "map_stream_read", "map_stream_position"])
+    assert.ok(action(a) >= 1, `action ${a}`);
+  for (const a of ["map_stats", "map_clear", "map_broker_subscribe", "map_broker_unsubscribe"])
+    assert.ok(action(a) >= 1, `action ${a}`);
+  const sent = (type: string) => at("centrifugo_node_messages_sent_count", { type, channel_namespace: "" });
+  assert.ok(sent("map_publication") >= 2);
+  assert.ok(sent("map_removal") >= 1);
+  const suppressed = (kind: string, reason: string) =>
+    at(`centrifugo_map_broker_${kind}_suppressed_count`, { reason, channel_namespace: "" });
+  assert.equal(suppressed("publish", "key_exists"), 1);
+  assert.equal(suppressed("remove", "key_not_found"), 1);
+  assert.ok(at("centrifugo_map_broker_cleanup_removed_count", { broker_name: "" }) >= 1);
+  assert.equal(at("centrifugo_map_broker_cleanup_errors_count", { broker_name: "" }), 0);
+  const lag = sample(samples, "centrifugo_map_broker_cleanup_lag_seconds", { broker_name: "" });
+  assert.ok(lag !== undefined && lag >= 0 && lag < 5, `cleanup lag ${lag}`);
 });

@@ -19,6 +19,11 @@ export class ExpiryQueue {
     this.up(this.heap.length - 1);
   }
 
+  /** When the first queued key is due; undefined when none is queued. */
+  earliest(): number | undefined {
+    return this.heap[0]?.at;
+  }
+
   /** Removes and returns every key due at `now`. */
   takeDue(now: number): string[] {
     const due: string[] = [];

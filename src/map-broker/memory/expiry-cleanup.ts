@@ -1,4 +1,5 @@
 import { ExpiryQueue } from "../../broker/memory/expiry-queue.js";
+import type { MapCleanupObserver } from "../types.js";
 
 export interface MemoryExpiryHooks {
   readonly intervalMs: number;
@@ -9,6 +10,7 @@ export interface MemoryExpiryHooks {
   sweep(channel: string, key: string, now: number): number | undefined;
   /** Expires what else is kept for a limited time (channel meta, idempotency results). */
   sweepMeta(now: number): void;
+  readonly observer?: MapCleanupObserver | undefined;
 }
 
 const separator = "\u0000";
@@ -24,6 +26,7 @@ export function createExpiryCleanup(hooks: MemoryExpiryHooks) {
 
   function run(): void {
     const now = Date.now();
+    hooks.observer?.lag(Math.max(0, now - (queue.earliest() ?? now)) / 1000);
     for (const id of queue.takeDue(now)) {
       const at = id.indexOf(separator);
       const channel = id.slice(0, at);

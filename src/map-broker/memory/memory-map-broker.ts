@@ -7,6 +7,7 @@ import type {
   MapBrokerEventHandler,
   MapChannelOptions,
   MapChannelResolver,
+  MapCleanupObserver,
   MapPublication,
   MapUpdateResult,
   SuppressReason,
@@ -19,6 +20,7 @@ export interface MemoryMapBrokerOptions {
   readonly channels: MapChannelResolver;
   /** How often expired keys are removed (Centrifugo: every second). */
   readonly cleanupIntervalMs?: number | undefined;
+  readonly cleanup?: MapCleanupObserver | undefined;
 }
 
 const empty = new Uint8Array();
@@ -134,6 +136,7 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
 
   const cleanup = createExpiryCleanup({
     intervalMs: o.cleanupIntervalMs ?? 1000,
+    observer: o.cleanup,
     sweep(channel, key, now) {
       const ch = live(channel, now);
       const entry = ch?.entries.get(key);
@@ -142,6 +145,7 @@ export function createMemoryMapBroker(o: MemoryMapBrokerOptions): MapBroker {
       const options = o.channels(channel);
       if (options) removeKey(channel, ch, options, key, now);
       else ch.delete(key);
+      o.cleanup?.removed(1);
       return undefined;
     },
     sweepMeta(now) {

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { RedisShard } from "../../redis/redis-shard.js";
 import { decodeMapPublication, encodeMapPublication } from "../map-publication-codec.js";
-import type { MapChannelResolver } from "../types.js";
+import type { MapChannelResolver, MapCleanupObserver } from "../types.js";
 import { hasStream } from "../write-checks.js";
 import { type MapKeys, scriptKeys } from "./keys.js";
 import { splitStoredValue } from "./pubsub-payload.js";
@@ -16,6 +16,7 @@ export interface RedisExpiryOptions {
   /** Epoch given to a channel that has none when its keys expire. */
   readonly nodeEpoch: string;
   readonly skipPubSub: boolean;
+  readonly observer?: MapCleanupObserver | undefined;
 }
 
 /** Due channels read per registration query, channels cleaned at once, batches per channel per visit (Centrifugo's). */
@@ -56,7 +57,7 @@ export function createExpiryCleanup(shard: RedisShard, k: MapKeys, o: RedisExpir
         const removal = encodeMapPublication({ key, removed: true, data: new Uint8Array(), tags, time: now });
         triples.push(key, text(found[i + 2]), removal);
       }
-      await mapRemoveExpired.run(shard.command, keys.slice(0, 7), [
+      const [removed] = (await mapRemoveExpired.run(shard.command, keys.slice(0, 7), [
         hasStream(options) ? "1" : "0",
         options.streamSize,
         options.streamTtl,
@@ -65,14 +66,23 @@ export function createExpiryCleanup(shard: RedisShard, k: MapKeys, o: RedisExpir
         o.skipPubSub ? "" : k.pubSub(channel),
         channel,
         ...triples,
-      ]);
+      ])) as [number];
+      o.observer?.removed(removed);
       if (found.length / 3 < o.batchSize) return;
     }
+  }
+
+  /** How long the earliest registration has been due, as Centrifugo's lag worker reads it. */
+  async function reportLag(now: number): Promise<void> {
+    if (!o.observer) return;
+    const [, score] = await shard.command.zrange(k.cleanup, "0", "0", "WITHSCORES");
+    o.observer.lag(score === undefined ? 0 : Math.max(0, now - Number(score)) / 1000);
   }
 
   /** One pass over the channels due at the start of the cycle. */
   async function cycle(): Promise<void> {
     const now = Date.now();
+    await reportLag(now);
     const visited = new Set<string>();
     for (;;) {
       const due = await shard.command.zrangebyscore(k.cleanup, "-inf", now, "LIMIT", 0, dueLimit);
@@ -81,13 +91,12 @@ export function createExpiryCleanup(shard: RedisShard, k: MapKeys, o: RedisExpir
       for (const channel of fresh) visited.add(channel);
       for (let i = 0; i < fresh.length; i += parallel) {
         await Promise.all(
-          fresh
-            .slice(i, i + parallel)
-            .map((channel) =>
-              cleanChannel(channel, now).catch((err: Error) =>
-                log.warn({ channel, err: err.message }, "map key expiry failed, retrying next cycle"),
-              ),
-            ),
+          fresh.slice(i, i + parallel).map((channel) =>
+            cleanChannel(channel, now).catch((err: Error) => {
+              o.observer?.failed();
+              log.warn({ channel, err: err.message }, "map key expiry failed, retrying next cycle");
+            }),
+          ),
         );
       }
     }
@@ -97,7 +106,10 @@ export function createExpiryCleanup(shard: RedisShard, k: MapKeys, o: RedisExpir
     if (stopped) return;
     timer = setTimeout(() => {
       cycle()
-        .catch((err: Error) => shard.warn(err, "map key expiry failed"))
+        .catch((err: Error) => {
+          o.observer?.failed();
+          shard.warn(err, "map key expiry failed");
+        })
         .finally(schedule);
     }, o.intervalMs);
     timer.unref();

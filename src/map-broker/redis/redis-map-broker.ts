@@ -12,6 +12,7 @@ import type {
   MapBroker,
   MapBrokerEventHandler,
   MapChannelResolver,
+  MapCleanupObserver,
   MapPublishOptions,
   MapRemoveOptions,
   MapUpdateResult,
@@ -34,6 +35,7 @@ export interface RedisMapBrokerOptions {
   readonly idempotentResultTtlMs?: number | undefined;
   /** Writes publish nothing and no PUB/SUB connection is opened (`skip_pub_sub`). */
   readonly skipPubSub?: boolean | undefined;
+  readonly cleanup?: MapCleanupObserver | undefined;
 }
 
 const empty = new Uint8Array();
@@ -169,6 +171,7 @@ export function createRedisMapBroker(shards: RedisShards, o: RedisMapBrokerOptio
             batchSize: o.cleanupBatchSize ?? 100,
             nodeEpoch,
             skipPubSub,
+            observer: o.cleanup,
           },
           log,
         );

@@ -1,0 +1,45 @@
+import type { Registry } from "prom-client";
+import type { SuppressReason } from "../map-broker/types.js";
+import { metricKinds } from "./metric-kinds.js";
+
+/**
+ * The `centrifugo_map_broker_*` metrics: map writes the broker suppressed,
+ * by reason, and its key-expiry worker (keys removed, failed passes, how far
+ * behind it runs). The broker name is "" as in Centrifugo OSS, which runs one
+ * map broker.
+ */
+export function createMapBrokerMetrics(registry: Registry) {
+  const m = metricKinds(registry, "map_broker");
+  const labels = ["reason", "channel_namespace"] as const;
+  const publishSuppressed = m.counter(
+    "publish_suppressed_count",
+    "Number of suppressed map publications.",
+    labels,
+  );
+  const removeSuppressed = m.counter("remove_suppressed_count", "Number of suppressed map removals.", labels);
+  const removed = m.counter("cleanup_removed_count", "Number of map keys removed by expiry cleanup.", [
+    "broker_name",
+  ]);
+  const errors = m.counter("cleanup_errors_count", "Number of map expiry cleanup errors.", ["broker_name"]);
+  const lag = m.gauge("cleanup_lag_seconds", "How long the oldest due map key expiry has waited.", [
+    "broker_name",
+  ]);
+  // Failures are rare: the family is there from the start, as the dropped-messages counter of the stream broker.
+  errors.inc({ broker_name: "" }, 0);
+  return {
+    publishSuppressed(reason: SuppressReason): void {
+      publishSuppressed.inc({ reason, channel_namespace: "" });
+    },
+    removeSuppressed(reason: SuppressReason): void {
+      removeSuppressed.inc({ reason, channel_namespace: "" });
+    },
+    /** What the map broker's expiry worker reports, as the broker takes it. */
+    cleanup: {
+      removed: (count: number) => removed.inc({ broker_name: "" }, count),
+      failed: () => errors.inc({ broker_name: "" }),
+      lag: (seconds: number) => lag.set({ broker_name: "" }, seconds),
+    },
+  };
+}
+
+export type MapBrokerMetrics = ReturnType<typeof createMapBrokerMetrics>;
