@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { createMemoryBroker } from "../broker/memory/memory-broker.js";
 import { createNatsBroker } from "../broker/nats/nats-broker.js";
+import { createPostgresBroker } from "../broker/postgres/postgres-broker.js";
 import { createRedisBroker, type PubSubReport } from "../broker/redis/redis-broker.js";
 import type { RedisConnectionConfig, RedisPresenceConfig } from "../config/engine-schema.js";
 import type { Config } from "../config/schema.js";
@@ -57,6 +58,11 @@ const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
     const client = ctx.shared(nats, () => new NatsClient(nats, ctx.log));
     return { broker: createNatsBroker(client, ctx.log), controller: createNatsController(client) };
   },
+  // Centrifugo's PostgreSQL broker is no controller: node-to-node commands stay on each node.
+  postgres: (ctx) => ({
+    broker: createPostgresBroker(ctx.config.broker.postgres, ctx.log),
+    controller: createMemoryController(),
+  }),
 };
 
 /** How each engine that can hold presence builds its presence manager. */
