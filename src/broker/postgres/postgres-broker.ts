@@ -95,7 +95,7 @@ export function createPostgresBroker(o: BrokerPostgresConfig, log: Logger): Brok
     async start(h) {
       if (!o.skip_schema_init) await ensureSchema(db, o);
       handler = h;
-      pollers.start();
+      await pollers.start();
       if (o.use_notify) {
         stopListening = db.listen(names.notify, {
           notify: (shard) => pollers.wake(shard),

@@ -31,9 +31,9 @@ const pollFailed = "stream poll failed";
 export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, out: ShardRows) {
   const wakeups = Array.from({ length: o.shards }, () => new Wakeup());
   let closed = false;
-  let running: Promise<void>[] = [];
+  const running: Promise<void>[] = [];
 
-  async function poll(shard: number): Promise<void> {
+  async function poll(shard: number, tried: () => void): Promise<void> {
     const wakeup = wakeups[shard]!;
     let cursor: string | undefined;
     let failed = false;
@@ -41,10 +41,12 @@ export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, ou
       let rows: StreamRow[];
       try {
         if (cursor === undefined) {
-          const top = await db.query<{ top: string }>(
-            `SELECT COALESCE(MAX(id), 0) AS top FROM ${o.table} WHERE shard_id = $1`,
-            [shard],
-          );
+          const top = await db
+            .query<{ top: string }>(
+              `SELECT COALESCE(MAX(id), 0) AS top FROM ${o.table} WHERE shard_id = $1`,
+              [shard],
+            )
+            .finally(tried);
           cursor = top.rows[0]!.top;
         }
         rows = (
@@ -74,8 +76,12 @@ export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, ou
   }
 
   return {
-    start(): void {
-      running = wakeups.map((_, shard) => poll(shard));
+    /** Resolves once every shard has read its start position, or failed to and keeps trying. */
+    async start(): Promise<void> {
+      const tried = wakeups.map(
+        (_, shard) => new Promise<void>((resolve) => running.push(poll(shard, resolve))),
+      );
+      await Promise.all(tried);
     },
     /** A NOTIFY: its payload names the shard; an empty or foreign one (a Centrifugo node's) wakes all. */
     wake(payload: string): void {
