@@ -17,7 +17,10 @@ test("broker.postgres takes Centrifugo's defaults, and a zero means the default 
     );
     assert.deepEqual([p.outbox.poll_interval, p.outbox.batch_size], [100, 1000]);
     assert.deepEqual([p.partition_lookahead_days, p.partition_retention_days], [2, 7]);
-    assert.deepEqual([p.table_prefix, p.binary_data, p.use_notify, p.skip_schema_init], ["cf", false, false, false]);
+    assert.deepEqual(
+      [p.table_prefix, p.binary_data, p.use_notify, p.skip_schema_init],
+      ["cf", false, false, false],
+    );
   }
 });
 

@@ -10,14 +10,11 @@ interface MetaRow {
   size: number;
 }
 
-const none: HistoryResult = Object.freeze({
-  publications: [],
-  position: Object.freeze({ offset: 0, epoch: "" }),
-});
+const weekMs = 7 * 86_400_000;
 
 /**
  * A channel's history as Centrifugo's PostgreSQL broker reads it: the
- * position from the meta row (none → offset 0, no epoch), the window of the
+ * position from the meta row (made when missing, see startStream), the window of the
  * last `history_size` offsets, rows of the current epoch younger than the
  * history TTL (applied when reading; rows stay until their partition is
  * dropped), forward after `since` or backward before it.
@@ -28,14 +25,7 @@ export async function readHistory(
   channel: string,
   filter: HistoryFilter,
 ): Promise<HistoryResult> {
-  const meta = (
-    await db.query<MetaRow>(
-      `SELECT top_offset AS top, epoch, (extract(epoch FROM history_ttl) * 1000)::bigint AS ttl_ms, history_size AS size
-       FROM ${n.meta} WHERE channel = $1`,
-      [channel],
-    )
-  ).rows[0];
-  if (!meta) return none;
+  const meta = (await readMeta(db, n, channel)) ?? (await startStream(db, n, channel, filter.metaTtl));
   const top = Number(meta.top);
   const position = { offset: top, epoch: meta.epoch };
   if (filter.limit === 0) return { publications: [], position };
@@ -56,4 +46,38 @@ export async function readHistory(
     [channel, meta.epoch, from, to, ttl, limit],
   );
   return { publications: rows.map(rowPublication), position };
+}
+
+function readMeta(db: Queryable, n: StreamNames, channel: string): Promise<MetaRow | undefined> {
+  return db
+    .query<MetaRow>(
+      `SELECT top_offset AS top, epoch, (extract(epoch FROM history_ttl) * 1000)::bigint AS ttl_ms, history_size AS size
+       FROM ${n.meta} WHERE channel = $1`,
+      [channel],
+    )
+    .then((r) => r.rows[0]);
+}
+
+/**
+ * A stream nobody published to yet gets its meta row (and epoch) when it is
+ * first read, as on Redis: a subscriber positioned at offset 0 then holds
+ * the epoch the first publication will carry. (Centrifugo's PostgreSQL
+ * broker answers an empty epoch here, which the first publication then
+ * contradicts.)
+ */
+async function startStream(
+  db: Queryable,
+  n: StreamNames,
+  channel: string,
+  metaTtl: number,
+): Promise<MetaRow> {
+  await db.query(
+    `INSERT INTO ${n.meta} (channel, epoch, expires_at)
+     VALUES ($1, substr(md5(random()::text || clock_timestamp()::text), 1, 8), NOW() + $2::bigint * INTERVAL '1 millisecond')
+     ON CONFLICT (channel) DO NOTHING`,
+    [channel, metaTtl > 0 ? metaTtl : weekMs],
+  );
+  const meta = await readMeta(db, n, channel);
+  if (!meta) throw new Error(`broker.postgres: the stream meta of ${channel} vanished while it was made`);
+  return meta;
 }
