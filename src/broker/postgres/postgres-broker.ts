@@ -93,7 +93,11 @@ export function createPostgresBroker(o: BrokerPostgresConfig, log: Logger): Brok
 
   return {
     async start(h) {
-      if (!o.skip_schema_init) await ensureSchema(db, o);
+      if (!o.skip_schema_init) {
+        await ensureSchema(db, o).catch((err: Error) => {
+          throw new Error(`broker.postgres: cannot set up the stream schema at ${db.label}: ${err.message}`);
+        });
+      }
       handler = h;
       await pollers.start();
       if (o.use_notify) {
