@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { BrokerPostgresConfig } from "../../config/engine-schema.js";
 import { type Broker, type BrokerEventHandler, keepsHistory, type PublishResult } from "../../core/broker.js";
 import type { ClientInfo } from "../../core/publication.js";
+import { malformedMessages } from "../../lifecycle/log-limits.js";
 import { PostgresClient } from "../../postgres/postgres-client.js";
 import { ensureSchema } from "./ensure-schema.js";
 import { createShardPollers } from "./shard-pollers.js";
@@ -44,6 +45,7 @@ export function createPostgresBroker(o: BrokerPostgresConfig, log: Logger): Brok
     log,
   );
   const names = streamNames(o.table_prefix, o.binary_data);
+  const malformed = malformedMessages(log, "stream row");
   const subscribed = new Set<string>();
   let handler: BrokerEventHandler | undefined;
   let stopListening: (() => void) | undefined;
@@ -58,8 +60,15 @@ export function createPostgresBroker(o: BrokerPostgresConfig, log: Logger): Brok
     },
     {
       rows(rows) {
-        if (!handler) return;
-        for (const row of rows) if (subscribed.has(row.channel)) dispatchRow(row, handler);
+        for (const row of rows) {
+          if (!handler || !subscribed.has(row.channel)) continue;
+          try {
+            dispatchRow(row, handler);
+          } catch (err) {
+            // One row the node cannot take (tags that are not an object, say) is skipped, not a stalled shard.
+            malformed({ channel: row.channel, id: row.id, error: (err as Error).message });
+          }
+        }
       },
       resumed() {
         handler?.onDeliveryGap([...subscribed]);

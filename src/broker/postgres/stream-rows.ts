@@ -50,13 +50,30 @@ function rowInfo(row: StreamRow): ClientInfo | undefined {
   };
 }
 
+/**
+ * Tags as the protocol carries them, string to string: SQL callers may
+ * write other JSON values, which are passed on as their JSON text.
+ */
+function rowTags(text: string): Record<string, string> {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error("tags are not a JSON object");
+  }
+  return Object.fromEntries(
+    Object.entries(parsed).map(([key, value]) => [
+      key,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
+}
+
 /** A publication read from the stream table (history and delivery alike). */
 export function rowPublication(row: StreamRow): Publication {
   return {
     offset: Number(row.channel_offset),
     data: payloadBytes(row.data),
     info: rowInfo(row),
-    tags: row.tags === null ? undefined : (JSON.parse(row.tags) as Record<string, string>),
+    tags: row.tags === null ? undefined : rowTags(row.tags),
     time: Number(row.time),
   };
 }

@@ -71,6 +71,28 @@ test("NOTIFY wakes the shard that has work, with an upper-case prefix too: deliv
   }
 });
 
+test("rows an application writes with odd tags: other JSON values pass as text, a row whose tags are no object is skipped and the shard flows on", async () => {
+  const reader = broker({ table_prefix: "tags", outbox: { poll_interval: "20ms" } });
+  const seen = recorder();
+  await reader.start(seen.handler);
+  try {
+    await reader.subscribe(["t"]);
+    for (const tags of ['{"kind": "order", "n": 2}', "[1, 2]", '{"last": "yes"}']) {
+      await postgres.sql("SELECT * FROM tags_stream_publish('t', '{}', $1::jsonb)", [tags], database);
+    }
+    await waitUntil("the last row delivered", async () => seen.pubs.some((p) => p.pub.tags?.last === "yes"));
+    assert.deepEqual(
+      seen.pubs.map((p) => [p.pub.offset, p.pub.tags]),
+      [
+        [1, { kind: "order", n: "2" }],
+        [3, { last: "yes" }],
+      ],
+    );
+  } finally {
+    await reader.close();
+  }
+});
+
 test("with skip_schema_init a node starts while PostgreSQL is down, replays no old rows and asks for a position check", async () => {
   const writer = broker({ table_prefix: "skip", outbox: { poll_interval: "20ms" } });
   await writer.start(recorder().handler);
