@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { enginesWithRole } from "../core/engines.js";
 import { clientTlsSchema } from "./client-tls.js";
-import { parseDuration } from "./duration.js";
-import { duration } from "./schema-types.js";
+import { countOrDefault as count, duration, periodOrDefault as period } from "./schema-types.js";
 
 /** One address or several (client-side sharding); from the environment, space-separated. */
 export const addressList = (defaultValue: string[]) =>
@@ -58,18 +57,6 @@ const brokerNatsSchema = z
       .prefault({}),
   })
   .prefault({});
-/** A count where Centrifugo reads 0 as "the default" (its defaults replace zero values). */
-const count = (defaultValue: number) =>
-  z
-    .number()
-    .int()
-    .default(defaultValue)
-    .transform((n) => n || defaultValue);
-
-/** A duration where 0 means the default. */
-const period = (defaultValue: string) =>
-  duration(defaultValue).transform((ms) => ms || (parseDuration(defaultValue) as number));
-
 /**
  * The PostgreSQL stream broker: Centrifugo v6.8's `broker.postgres`. The
  * table prefix is spliced into SQL unquoted, so it must be a plain
@@ -100,7 +87,12 @@ const brokerPostgresSchema = z
     skip_schema_init: z.boolean().default(false),
     outbox: z.strictObject({ poll_interval: period("100ms"), batch_size: count(1000) }).prefault({}),
     partition_lookahead_days: count(2),
-    partition_retention_days: count(7),
+    /** Negative: never drop (0 is the default, as in Centrifugo). */
+    partition_retention_days: z
+      .number()
+      .int()
+      .default(7)
+      .transform((n) => n || 7),
   })
   .prefault({});
 const presenceRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
