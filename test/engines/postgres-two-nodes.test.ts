@@ -12,6 +12,7 @@ import {
   subscribed,
 } from "../helpers/centrifuge-clients.js";
 import { type PostgresProcess, startPostgres } from "../helpers/postgres-servers.js";
+import { assertEveryAcked, publishLoop } from "../helpers/publish-load.js";
 import { waitUntil } from "../helpers/redis-servers.js";
 import { startTestServers, type TestServer } from "../helpers/server.js";
 
@@ -175,31 +176,8 @@ describe("two nodes on one PostgreSQL", () => {
   });
 });
 
-/** Publishes n = 1, 2, … through alternating nodes until stopped; keeps what was acknowledged. */
-function publishLoop(channel: string) {
-  const acked: { n: number; offset: number }[] = [];
-  const codes: number[] = [];
-  let running = true;
-  const done = (async () => {
-    for (let n = 1; running; n++) {
-      const body = await api(nodes[n % 2]!, "publish", { channel, data: { n } });
-      if (body.result) acked.push({ n, offset: body.result.offset as number });
-      else codes.push(body.error!.code);
-      await sleep(5);
-    }
-  })();
-  return {
-    acked,
-    codes,
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
-}
-
 describe("PostgreSQL stopped under a publish load and started again", () => {
-  test("the API answers 100 meanwhile, clients stay connected and end up with every acknowledged publication, in order, once", async () => {
+  test("publish and history answer 100 meanwhile, clients stay connected and end up with every acknowledged publication, in order, once", async () => {
     const channel = "hist:load";
     const clients = nodes.flatMap((srv) => [
       centrifugeClient(srv.url, "json"),
@@ -209,12 +187,13 @@ describe("PostgreSQL stopped under a publish load and started again", () => {
       const collectors = await Promise.all(
         clients.map(async (client) => collectPublications((await subscribed(client, channel)).sub)),
       );
-      const load = publishLoop(channel);
+      const load = publishLoop(nodes, channel);
       await waitUntil("some publications before the outage", async () => load.acked.length >= 20);
       await postgres.kill();
       const ackedBefore = load.acked.length;
       await waitUntil("API errors during the outage", async () => load.codes.length >= 5);
       assert.deepEqual(new Set(load.codes), new Set([100]));
+      assert.equal((await api(a, "history", { channel, limit: 1 })).error?.code, 100);
       for (const client of clients) assert.equal(client.state, "connected");
       await postgres.restart();
       await waitUntil(
@@ -224,23 +203,7 @@ describe("PostgreSQL stopped under a publish load and started again", () => {
       );
       await load.stop();
 
-      const last = load.acked[load.acked.length - 1]!;
-      for (const [i, collector] of collectors.entries()) {
-        await waitUntil(
-          `subscriber ${i} caught up to offset ${last.offset}`,
-          async () => collector.received.some((p) => p.offset === last.offset),
-          20_000,
-        );
-        const offsets = collector.received.map((p) => p.offset!);
-        assert.deepEqual(
-          offsets,
-          [...offsets].sort((x, y) => x - y).filter((o, j, all) => j === 0 || all[j - 1] !== o),
-          `subscriber ${i}: strictly increasing offsets, no duplicates`,
-        );
-        const got = new Map(collector.received.map((p) => [p.offset, (p.data as { n: number }).n]));
-        for (const ack of load.acked)
-          assert.equal(got.get(ack.offset), ack.n, `subscriber ${i} has offset ${ack.offset}`);
-      }
+      await assertEveryAcked(collectors, load.acked);
       for (const client of clients) assert.equal(client.state, "connected");
     } finally {
       for (const client of clients) client.disconnect();

@@ -32,22 +32,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION ${n.base}_publish(
-  p_channel TEXT,
-  p_data ${d} DEFAULT NULL,
-  p_tags JSONB DEFAULT NULL,
-  p_history_ttl INTERVAL DEFAULT NULL,
-  p_history_size INTEGER DEFAULT NULL,
-  p_meta_ttl INTERVAL DEFAULT NULL,
-  p_version BIGINT DEFAULT NULL,
-  p_version_epoch TEXT DEFAULT NULL,
-  p_idempotency_key TEXT DEFAULT NULL,
-  p_idempotency_ttl INTERVAL DEFAULT NULL,
-  p_use_delta BOOLEAN DEFAULT FALSE,
-  p_client_id TEXT DEFAULT NULL,
-  p_user_id TEXT DEFAULT NULL,
-  p_conn_info ${d} DEFAULT NULL,
-  p_chan_info ${d} DEFAULT NULL,
-  p_num_shards INTEGER DEFAULT NULL
+${publishParams(d)}
 ) RETURNS TABLE (out_result_id BIGINT, out_channel_offset BIGINT, out_epoch TEXT, out_suppressed BOOLEAN, out_suppress_reason TEXT)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -115,22 +100,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION ${n.base}_publish_strict(
-  p_channel TEXT,
-  p_data ${d} DEFAULT NULL,
-  p_tags JSONB DEFAULT NULL,
-  p_history_ttl INTERVAL DEFAULT NULL,
-  p_history_size INTEGER DEFAULT NULL,
-  p_meta_ttl INTERVAL DEFAULT NULL,
-  p_version BIGINT DEFAULT NULL,
-  p_version_epoch TEXT DEFAULT NULL,
-  p_idempotency_key TEXT DEFAULT NULL,
-  p_idempotency_ttl INTERVAL DEFAULT NULL,
-  p_use_delta BOOLEAN DEFAULT FALSE,
-  p_client_id TEXT DEFAULT NULL,
-  p_user_id TEXT DEFAULT NULL,
-  p_conn_info ${d} DEFAULT NULL,
-  p_chan_info ${d} DEFAULT NULL,
-  p_num_shards INTEGER DEFAULT NULL
+${publishParams(d)}
 ) RETURNS TABLE (out_result_id BIGINT, out_channel_offset BIGINT, out_epoch TEXT)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -167,6 +137,26 @@ BEGIN
 END
 $fn$;
 `;
+}
+
+/** The parameters of `<base>_publish` and `_publish_strict`, Centrifugo's names and order. */
+function publishParams(d: StreamNames["dataType"]): string {
+  return `  p_channel TEXT,
+  p_data ${d} DEFAULT NULL,
+  p_tags JSONB DEFAULT NULL,
+  p_history_ttl INTERVAL DEFAULT NULL,
+  p_history_size INTEGER DEFAULT NULL,
+  p_meta_ttl INTERVAL DEFAULT NULL,
+  p_version BIGINT DEFAULT NULL,
+  p_version_epoch TEXT DEFAULT NULL,
+  p_idempotency_key TEXT DEFAULT NULL,
+  p_idempotency_ttl INTERVAL DEFAULT NULL,
+  p_use_delta BOOLEAN DEFAULT FALSE,
+  p_client_id TEXT DEFAULT NULL,
+  p_user_id TEXT DEFAULT NULL,
+  p_conn_info ${d} DEFAULT NULL,
+  p_chan_info ${d} DEFAULT NULL,
+  p_num_shards INTEGER DEFAULT NULL`;
 }
 
 /** `<base>_publish_join` / `_leave`: a row of that kind, no offset, no epoch, the channel's meta untouched. */
