@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { createMemoryBroker } from "../broker/memory/memory-broker.js";
 import { createNatsBroker } from "../broker/nats/nats-broker.js";
-import { createPostgresBroker } from "../broker/postgres/postgres-broker.js";
+import { createPostgresBroker, type PostgresBrokerReport } from "../broker/postgres/postgres-broker.js";
 import { createRedisBroker, type PubSubReport } from "../broker/redis/redis-broker.js";
 import type { RedisConnectionConfig, RedisPresenceConfig } from "../config/engine-schema.js";
 import type { Config } from "../config/schema.js";
@@ -28,11 +28,17 @@ export interface Engine {
   readonly controller: Controller;
 }
 
+/** Where brokers report what the metrics count: Redis PUB/SUB errors, PostgreSQL upkeep. */
+export interface EngineReports {
+  readonly pubSub?: PubSubReport | undefined;
+  readonly postgres?: PostgresBrokerReport | undefined;
+}
+
 /** What a factory builds parts with: the config, the log, and the connections parts on one config section share. */
 interface EngineContext {
   readonly config: Config;
   readonly log: Logger;
-  readonly pubSub: PubSubReport | undefined;
+  readonly reports: EngineReports;
   /** The connection object of a config section, made once: parts configured with the same section share it. */
   shared<T>(section: object, open: () => T): T;
 }
@@ -49,7 +55,7 @@ const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
   redis: (ctx, redis) => {
     const shards = redisShards(ctx, redis);
     return {
-      broker: createRedisBroker(shards, ctx.log, ctx.pubSub),
+      broker: createRedisBroker(shards, ctx.log, ctx.reports.pubSub),
       controller: createRedisController(shards),
     };
   },
@@ -60,7 +66,7 @@ const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
   },
   // Centrifugo's PostgreSQL broker is no controller: node-to-node commands stay on each node.
   postgres: (ctx) => ({
-    broker: createPostgresBroker(ctx.config.broker.postgres, ctx.log),
+    broker: createPostgresBroker(ctx.config.broker.postgres, ctx.log, ctx.reports.postgres),
     controller: createMemoryController(),
   }),
 };
@@ -84,12 +90,12 @@ const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
  * NATS broker and its controller share one NATS connection. Throws on an
  * unusable address.
  */
-export function createEngine(config: Config, log: Logger, pubSub?: PubSubReport): Engine {
+export function createEngine(config: Config, log: Logger, reports: EngineReports = {}): Engine {
   const connections = new Map<object, unknown>();
   const ctx: EngineContext = {
     config,
     log,
-    pubSub,
+    reports,
     shared<T>(section: object, open: () => T): T {
       if (!connections.has(section)) connections.set(section, open());
       return connections.get(section) as T;

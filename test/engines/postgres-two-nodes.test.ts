@@ -12,6 +12,7 @@ import {
   subscribed,
 } from "../helpers/centrifuge-clients.js";
 import { type PostgresProcess, startPostgres } from "../helpers/postgres-servers.js";
+import { sample, scrape } from "../helpers/prometheus.js";
 import { assertEveryAcked, publishLoop } from "../helpers/publish-load.js";
 import { waitUntil } from "../helpers/redis-servers.js";
 import { startTestServers, type TestServer } from "../helpers/server.js";
@@ -31,8 +32,15 @@ before(async () => {
     broker: {
       enabled: true,
       type: "postgres",
-      postgres: { dsn, num_shards: 4, use_notify: true, outbox: { poll_interval: "50ms" } },
+      postgres: {
+        dsn,
+        num_shards: 4,
+        use_notify: true,
+        cleanup_interval: "300ms",
+        outbox: { poll_interval: "50ms" },
+      },
     },
+    prometheus: { enabled: true },
     client: { insecure: true, presence_update_interval: "1s", channel_position_check_delay: "1s" },
     channel: {
       without_namespace: {
@@ -40,7 +48,10 @@ before(async () => {
         join_leave: true,
         allow_publish_for_client: true,
       },
-      namespaces: [{ name: "hist", history_size: 1000, history_ttl: "300s", force_recovery: true }],
+      namespaces: [
+        { name: "hist", history_size: 1000, history_ttl: "300s", force_recovery: true },
+        { name: "brief", history_size: 10, history_ttl: "1s", history_meta_ttl: "1s" },
+      ],
     },
   };
   nodes = await startTestServers([config, config]);
@@ -173,6 +184,30 @@ describe("two nodes on one PostgreSQL", () => {
       b64data: Buffer.from([0xff, 1]).toString("base64"),
     });
     assert.equal(res.error?.code, 100);
+  });
+});
+
+describe("the PostgreSQL broker's metrics", () => {
+  test("partitions and the rows each cleanup pass deleted, under Centrifugo's names", async () => {
+    await api(a, "publish", { channel: "brief:gone", data: {} });
+    const metric = async (name: string, labels: Record<string, string>, srv = a) =>
+      sample(await scrape(`${srv.url}/metrics`), name, labels);
+    // Today's partition and the two days ahead.
+    await waitUntil(
+      "the partitions counted",
+      async () => (await metric("centrifugo_broker_postgres_partitions", { broker_name: "" })) === 3,
+    );
+    // Both nodes clean up; whichever comes first deletes the row.
+    const removed = async () => {
+      const labels = { broker_name: "", pass: "meta" };
+      const counts = await Promise.all(
+        nodes.map((srv) => metric("centrifugo_broker_postgres_cleanup_removed_total", labels, srv)),
+      );
+      return counts.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    };
+    await waitUntil("the expired stream meta deleted and counted", async () => (await removed()) === 1);
+    const position = await api(a, "history", { channel: "brief:gone", limit: 0 });
+    assert.equal(position.result!.offset, 0, "a new stream starts at offset 0");
   });
 });
 

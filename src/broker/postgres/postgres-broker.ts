@@ -18,6 +18,18 @@ interface PublishRow {
   out_suppress_reason: string | null;
 }
 
+/**
+ * What the broker tells about its upkeep, in Centrifugo's
+ * `centrifugo_broker_postgres_*` terms: rows each cleanup pass deleted, and
+ * how many daily partitions the stream table has.
+ */
+export interface PostgresBrokerReport {
+  cleaned(pass: "meta" | "idempotency", rows: number): void;
+  partitions(count: number): void;
+}
+
+const ignoreReports: PostgresBrokerReport = { cleaned() {}, partitions() {} };
+
 /** PostgreSQL's `invalid_text_representation`: what a JSONB column says to bytes that are not JSON. */
 const notJson = "22P02";
 
@@ -33,7 +45,11 @@ const interval = (ms: number) => (ms > 0 ? `${Math.ceil(ms)} milliseconds` : nul
  * positions are re-checked (nothing committed is skipped, but publishes
  * that failed meanwhile left clients to compare).
  */
-export function createPostgresBroker(o: BrokerPostgresConfig, log: Logger): Broker {
+export function createPostgresBroker(
+  o: BrokerPostgresConfig,
+  log: Logger,
+  report: PostgresBrokerReport = ignoreReports,
+): Broker {
   const db = new PostgresClient(
     {
       dsn: o.dsn,
@@ -115,7 +131,7 @@ export function createPostgresBroker(o: BrokerPostgresConfig, log: Logger): Brok
           listening: () => pollers.wake(""),
         });
       }
-      stopCleanup = startStreamCleanup(db, names, o);
+      stopCleanup = startStreamCleanup(db, names, o, report);
     },
 
     async publish(channel, data, p): Promise<PublishResult> {
