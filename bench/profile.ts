@@ -11,7 +11,7 @@ import { summariseGcTrace } from "./lib/gc-trace.js";
 import { quantile } from "./lib/histogram.js";
 import { ask } from "./lib/ipc.js";
 import { parseOptions } from "./lib/options.js";
-import { cpuSeconds, freePort, spawnNode } from "./lib/processes.js";
+import { cpuSeconds, freePort, killAll, spawnNode } from "./lib/processes.js";
 import { startRedisServer, startRotorOnRedis } from "./lib/redis-server.js";
 import { apiProtocols, bodyFile, checkOnce } from "./load/api-requests.js";
 import { h2load } from "./load/h2load.js";
@@ -254,6 +254,8 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, "summary.md"), text);
   process.stdout.write(`${text}\nwritten: ${join(dir, "summary.md")}\n`);
 }
+
+process.once("exit", killAll);
 
 main().then(
   () => process.exit(0),

@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { useRotorNodeFlags } from "./lib/bench-server.js";
 import { parseOptions } from "./lib/options.js";
+import { killAll, stopAll } from "./lib/processes.js";
 import { type Report, toMarkdown } from "./lib/report.js";
 import { runApi } from "./scenarios/api.js";
 import { runCompression } from "./scenarios/compression.js";
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   const unknown = options.only.filter((s) => !Object.hasOwn(scenarios, s) && s !== "latency");
   if (unknown.length > 0)
     throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${Object.keys(scenarios).join(", ")}`);
+  useRotorNodeFlags(options.rotorNodeFlags);
   if (!options.noBuild) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   const started = new Date();
   const report: Report = {
@@ -68,6 +71,8 @@ async function main(): Promise<void> {
     } catch (err) {
       report.notes.push(`${name} failed: ${(err as Error).message}`);
       ctx.log(`${name} failed: ${(err as Error).stack}`);
+    } finally {
+      for (const what of await stopAll()) ctx.log(`${name}: stopped what it left running: ${what}`);
     }
   }
   report.machine["load average at end"] = loadavg()
@@ -83,6 +88,16 @@ async function main(): Promise<void> {
   process.stdout.write(markdown);
   process.stdout.write(`\nwritten: bench/results/${stamp}-${kind}.{md,json}\n`);
 }
+
+process.once("exit", killAll);
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const)
+  process.once(signal, () => {
+    killAll();
+    process.exit(code);
+  });
 
 main().then(
   () => process.exit(0),

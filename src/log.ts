@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
 import { type Logger, pino } from "pino";
-import pretty from "pino-pretty";
+import type pinoPretty from "pino-pretty";
+
+/** pino-pretty (CommonJS), required only when a terminal reads the log: servers writing JSON never load it. */
+const requirePretty = () => createRequire(import.meta.url)("pino-pretty") as typeof pinoPretty;
 
 /** A block of named values logged as one field: aligned lines for people, an object for machines. */
 export type LogTable = Readonly<Record<string, string>>;
@@ -21,7 +25,7 @@ export function createLogger(level: string, readable = process.stdout.isTTY === 
   const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
   if (file) return pino(options, pino.destination({ dest: file, append: true, mode: 0o644, sync: true }));
   if (!readable) return pino(options);
-  const stream = pretty({
+  const stream = requirePretty()({
     colorize: true,
     sync: true,
     translateTime: "SYS:HH:MM:ss.l",

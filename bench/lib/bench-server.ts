@@ -4,6 +4,14 @@ import { cpuCount, type Proc, spawnNode, spawnPinned, waitForHttp, waitForPort }
 const cli = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
 const baselines = fileURLToPath(new URL("../servers/", import.meta.url));
 
+/** Node flags for every rotor the harness starts (`--rotor-node-flag`), before the caller's own. */
+const rotorNodeFlags: string[] = [];
+
+/** Sets the node flags every rotor started from now on runs with. */
+export function useRotorNodeFlags(flags: readonly string[]): void {
+  rotorNodeFlags.splice(0, rotorNodeFlags.length, ...flags);
+}
+
 /** A server under test and where to reach it. */
 export interface BenchServer {
   readonly name: string;
@@ -25,6 +33,7 @@ export async function startRotor(
 ): Promise<BenchServer> {
   const proc = spawnNode(
     [
+      ...rotorNodeFlags,
       ...nodeFlags,
       cli,
       "--port",
@@ -53,6 +62,17 @@ export async function startBaseline(
   extra: readonly string[] = [],
 ): Promise<BenchServer> {
   const proc = spawnNode([`${baselines}${name}.ts`, "--port", String(port), ...extra], cpus, true);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, proc);
+  return { name, proc, url, port };
+}
+
+/**
+ * A baseline in plain JavaScript (bench/servers/<name>.mjs), run by node
+ * without the TypeScript loader, so that its memory is Node's own.
+ */
+export async function startPlainBaseline(name: string, port: number, cpus: string): Promise<BenchServer> {
+  const proc = spawnNode([`${baselines}${name}.mjs`, "--port", String(port)], cpus, false);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, proc);
   return { name, proc, url, port };

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ScenarioContext } from "../scenarios/context.js";
+import { aptLine, ensurePackages } from "./system-tools.js";
 
 const sourceDir = fileURLToPath(new URL("../go-centrifuge/", import.meta.url));
 
@@ -21,19 +22,18 @@ export const goPackages = [
   "golang-github-igm-sockjs-go-dev",
 ];
 
-const aptLine = `apt-get update && apt-get install -y --no-install-recommends ${goPackages.join(" ")}`;
-
 /** Built binaries and Go's build cache: outside the repository, shared by every checkout. */
 const cacheDir = join(tmpdir(), "rotor-bench-go");
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query expands these fields itself
 const statusFormat = "${Package} ${db:Status-Status}\\n";
 
-function missingPackages(): string[] | undefined {
+/** The Go packages dpkg does not list as installed (all of them without dpkg). */
+function missingPackages(): string[] {
   const r = spawnSync("dpkg-query", ["-W", "-f", statusFormat, ...goPackages], {
     encoding: "utf8",
   });
-  if (r.error) return undefined;
+  if (r.error) return [...goPackages];
   const installed = new Set(
     r.stdout
       .split("\n")
@@ -41,17 +41,6 @@ function missingPackages(): string[] | undefined {
       .map((line) => line.split(" ")[0]),
   );
   return goPackages.filter((p) => !installed.has(p));
-}
-
-function install(ctx: ScenarioContext, missing: readonly string[]): void {
-  ctx.log(`go-centrifuge: installing ${missing.join(" ")}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const stdio = ["ignore", 2, 2] as const;
-  execFileSync("apt-get", ["update", "-qq"], { env, stdio: [...stdio] });
-  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
-    env,
-    stdio: [...stdio],
-  });
 }
 
 /** Builds main.go once per (source, Go version); later runs reuse the binary. */
@@ -87,35 +76,19 @@ let found: Promise<string | undefined> | undefined;
 
 /**
  * The Go Centrifuge baseline's binary, or undefined (with a note in the
- * report saying why) when it cannot be had. A full run installs the missing
- * Debian packages when it runs as root; `--quick` never installs, so CI on a
- * fresh machine stays within its minute.
+ * report saying why) when it cannot be had: the packages come through
+ * `ensurePackages`, the binary from `go build`.
  */
 export function goCentrifugeBinary(ctx: ScenarioContext): Promise<string | undefined> {
   found ??= (async () => {
-    const missing = missingPackages();
-    const unavailable = (why: string) => {
-      ctx.report.notes.push(`go-centrifuge: not available: ${why}`);
-      ctx.log(`go-centrifuge: not available: ${why}`);
-      return undefined;
-    };
-    if (missing === undefined) return unavailable(`needs Debian's packages (${goPackages.join(" ")})`);
-    if (missing.length > 0) {
-      const asRoot = process.getuid?.() === 0 && !spawnSync("apt-get", ["--version"]).error;
-      if (ctx.options.quick || !asRoot) {
-        const why = ctx.options.quick ? "--quick does not install packages" : "not root";
-        return unavailable(`${missing.join(", ")} not installed (${why}); install with: ${aptLine}`);
-      }
-      try {
-        install(ctx, missing);
-      } catch (err) {
-        return unavailable(`${aptLine} failed: ${(err as Error).message}`);
-      }
-    }
+    if (!ensurePackages(ctx, "go-centrifuge", missingPackages)) return undefined;
     try {
       return build(ctx);
     } catch (err) {
-      return unavailable(`go build failed: ${(err as Error).message}`);
+      const why = `go build failed: ${(err as Error).message}; needs ${aptLine(goPackages)}`;
+      ctx.report.notes.push(`go-centrifuge: not available: ${why}`);
+      ctx.log(`go-centrifuge: not available: ${why}`);
+      return undefined;
     }
   })();
   return found;

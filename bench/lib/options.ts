@@ -13,12 +13,15 @@ export interface BenchOptions {
   readonly noBuild: boolean;
   /** Extra flags for every rotor under test, e.g. `--prometheus.enabled` to measure with metrics served. */
   readonly rotorFlags: readonly string[];
+  /** Flags for node itself running every rotor under test, e.g. `--max-semi-space-size=4`. */
+  readonly rotorNodeFlags: readonly string[];
   /** How long the soak runs, in seconds; its own default when absent. */
   readonly durationSeconds: number | undefined;
 }
 
 const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,compression,api,connections,redis,proxy,soak,workers] [--rounds N]
-                        [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]... [--duration 30m]`;
+                        [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]... [--rotor-node-flag FLAG]...
+                        [--duration 30m]`;
 
 function defaultCpus(count: number): { server: string; load: string } {
   if (count < 2) return { server: "", load: "" };
@@ -47,6 +50,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     loadCpus: cpus.load,
     noBuild: false,
     rotorFlags: [] as string[],
+    rotorNodeFlags: [] as string[],
     durationSeconds: undefined as number | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -63,6 +67,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     else if (flag === "--server-cpus") o.serverCpus = value();
     else if (flag === "--load-cpus") o.loadCpus = value();
     else if (flag === "--rotor-flag") o.rotorFlags.push(value());
+    else if (flag === "--rotor-node-flag") o.rotorNodeFlags.push(value());
     else if (flag === "--duration") o.durationSeconds = durationSeconds(value());
     else throw new Error(`unknown flag ${flag}\n${usage}`);
   }

@@ -9,6 +9,8 @@ const ticksPerSecond = 100;
 export interface Proc {
   readonly child: ChildProcess;
   readonly pid: number;
+  /** The command line, for messages. */
+  readonly what: string;
   /** The end of what it wrote (stdout and stderr), for the error message when it dies. */
   stderr(): string;
   stop(): Promise<void>;
@@ -62,6 +64,25 @@ export function spawnPinned(
   return track(child, `${file} ${args.join(" ")}`);
 }
 
+/**
+ * Every process spawned here and not yet exited: the disposer list that
+ * `stopAll` empties, so a scenario that throws halfway (or a server that
+ * never became ready) leaves nothing running behind it.
+ */
+const running = new Set<Proc>();
+
+/** Stops every process still running that this harness spawned; returns what each was. */
+export async function stopAll(): Promise<string[]> {
+  const left = [...running];
+  await Promise.all(left.map((p) => p.stop()));
+  return left.map((p) => p.what);
+}
+
+/** Kills what is still running at once, for when the harness itself is exiting. */
+export function killAll(): void {
+  for (const p of running) p.child.kill("SIGKILL");
+}
+
 function track(child: ChildProcess, what: string): Proc {
   let stderr = "";
   const keep = (chunk: Buffer) => {
@@ -72,9 +93,10 @@ function track(child: ChildProcess, what: string): Proc {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${what}`);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
+  const proc: Proc = {
     child,
     pid,
+    what,
     stderr: () => stderr,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -84,6 +106,9 @@ function track(child: ChildProcess, what: string): Proc {
       clearTimeout(timer);
     },
   };
+  running.add(proc);
+  void exited.then(() => running.delete(proc));
+  return proc;
 }
 
 /** The number of CPUs in a taskset list such as "0", "0-3" or "0,2-3". */

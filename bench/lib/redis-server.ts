@@ -1,11 +1,11 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type BenchServer, startRotor } from "./bench-server.js";
 import { sleep } from "./clock.js";
-import { freePort, pin } from "./processes.js";
+import { freePort, spawnPinned } from "./processes.js";
 
 const run = promisify(execFile);
 
@@ -20,25 +20,23 @@ export interface RedisServer {
 export async function startRedisServer(cpus: string): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "rotor-bench-redis-"));
-  const child = spawn(
+  const proc = spawnPinned(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""],
-    {
-      stdio: "ignore",
-    },
+    cpus,
+    {},
   );
-  if (child.pid) pin(child.pid, cpus);
   const cli = async (...args: string[]) =>
     (await run("redis-cli", ["-p", String(port), ...args], { maxBuffer: 1 << 24 })).stdout.trim();
   for (let i = 0; (await cli("ping").catch(() => "")) !== "PONG"; i++) {
-    if (i > 100) throw new Error("redis-server did not start");
+    if (i > 100) throw new Error(`redis-server did not start: ${proc.stderr()}`);
     await sleep(50);
   }
   return {
     url: `redis://127.0.0.1:${port}`,
     cli,
     async stop() {
-      child.kill("SIGKILL");
+      await proc.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -76,7 +76,8 @@ export async function h2load(spec: H2loadSpec): Promise<H2loadRun> {
   const cmd = spec.cpus ? "taskset" : "h2load";
   const cmdArgs = spec.cpus ? ["-c", spec.cpus, "h2load", ...args] : args;
   const { done } = run(cmd, cmdArgs);
-  await sleep(spec.warmUpMs);
+  // h2load failing to start (or exiting early) rejects here, not unhandled during the warm-up.
+  await Promise.race([sleep(spec.warmUpMs), done]);
   const cpu0 = cpuSeconds(spec.serverPid);
   const out = await done;
   const cpu = cpuSeconds(spec.serverPid) - cpu0;

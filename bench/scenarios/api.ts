@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { type BenchServer, startBaseline, startH2Baseline, startRotor } from "../lib/bench-server.js";
 import { freePort } from "../lib/processes.js";
 import { atLeast, makeRow } from "../lib/report.js";
+import { ensureCommands, tools } from "../lib/system-tools.js";
 import { apiProtocols, bodyFile, checkOnce } from "../load/api-requests.js";
 import { type H2loadRun, h2load } from "../load/h2load.js";
 import type { ScenarioContext } from "./context.js";
@@ -15,6 +16,7 @@ import type { ScenarioContext } from "./context.js";
  * checked (gRPC status, no error in the body) on every server.
  */
 export async function runApi(ctx: ScenarioContext): Promise<void> {
+  if (!ensureCommands(ctx, "api (h2load drives every protocol)", tools.h2load)) return;
   const levels = ctx.options.quick ? [16] : [1, 16, 64];
   const { serverCpus } = ctx.options;
   const servers: BenchServer[] = [];

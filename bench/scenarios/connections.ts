@@ -1,15 +1,15 @@
-import { type BenchServer, startBaseline, startGoCentrifuge, startRotor } from "../lib/bench-server.js";
+import { type BenchServer, startGoCentrifuge, startPlainBaseline, startRotor } from "../lib/bench-server.js";
 import { sleep } from "../lib/clock.js";
 import { openFleet, type SubscriberMode } from "../lib/fleet.js";
 import { goCentrifugeBinary } from "../lib/go-centrifuge.js";
 import { fileLimits, freePort, raiseFileLimit, rssBytes } from "../lib/processes.js";
-import { atMost, makeFigure, makeRow } from "../lib/report.js";
+import { atMost, type Goal, makeFigure, makeRow, type Row } from "../lib/report.js";
 import type { ScenarioContext } from "./context.js";
 
 /** Descriptors a server needs besides its connections (listeners, pipes, libuv). */
 const spareDescriptors = 200;
 
-type ServerName = "rotor" | "go-centrifuge" | "raw-ws";
+type ServerName = "rotor" | "go-centrifuge" | "bare-ws";
 
 interface Variant {
   readonly name: string;
@@ -17,18 +17,21 @@ interface Variant {
   readonly subscribe: boolean;
 }
 
+/** Node's floor: node:http and ws in plain JavaScript, nothing else loaded. */
+const bareName = "bare node:http + ws server (reference)";
+
 const variants: Variant[] = [
   { name: "rotor, connected, no subscription", server: "rotor", subscribe: false },
   { name: "rotor, one channel each", server: "rotor", subscribe: true },
   { name: "Go Centrifuge, connected, no subscription", server: "go-centrifuge", subscribe: false },
   { name: "Go Centrifuge, one channel each", server: "go-centrifuge", subscribe: true },
-  { name: "raw ws server (reference)", server: "raw-ws", subscribe: false },
+  { name: bareName, server: "bare-ws", subscribe: false },
 ];
 
 const modes: Record<ServerName, SubscriberMode> = {
   rotor: "centrifugo",
   "go-centrifuge": "centrifugo-v1",
-  "raw-ws": "raw",
+  "bare-ws": "raw",
 };
 
 /** RSS of the idle server before any connection (bytes), and what each connection added (KB). */
@@ -57,7 +60,7 @@ function start(
 ): Promise<BenchServer> {
   if (v.server === "rotor") return startRotor(port, cpus, rotorFlags);
   if (v.server === "go-centrifuge") return startGoCentrifuge(go!, port, cpus);
-  return startBaseline("raw-ws-server", port, cpus);
+  return startPlainBaseline("bare-ws-server", port, cpus);
 }
 
 async function measure(
@@ -96,6 +99,36 @@ async function measure(
   }
 }
 
+/** The idle server's RSS before any connection, rotor's beside a baseline's. */
+function baseRssRow(
+  baseline: string,
+  rotor: readonly Measured[],
+  base: readonly Measured[],
+  goal: Goal,
+): Row {
+  const mb = (m: Measured) => m.base / 2 ** 20;
+  return makeRow(
+    {
+      scenario: "connections",
+      case: "idle server, no connections",
+      metric: "base RSS",
+      unit: "MB",
+      baseline,
+      rotor: rotor.map(mb),
+      base: base.map(mb),
+    },
+    goal,
+  );
+}
+
+/** rotor's idle server ÷ the bare node:http + ws server's, measured in the same rounds. */
+function addBareRow(ctx: ScenarioContext, results: Map<string, Measured[]>): void {
+  const rotorIdle = results.get("rotor, connected, no subscription") ?? [];
+  const bare = results.get(bareName) ?? [];
+  if (rotorIdle.length === 0 || bare.length === 0) return;
+  ctx.report.rows.push(baseRssRow("bare node:http + ws", rotorIdle, bare, atMost(1.5)));
+}
+
 /** rotor ÷ Go: the idle server, and each kind of connection. */
 function addGoRows(
   ctx: ScenarioContext,
@@ -108,20 +141,7 @@ function addGoRows(
   const rotorIdle = of("rotor, connected, no subscription");
   const goIdle = of("Go Centrifuge, connected, no subscription");
   if (rotorIdle.length === 0 || goIdle.length === 0) return;
-  if (withBase)
-    ctx.report.rows.push(
-      makeRow(
-        {
-          ...common,
-          case: "idle server, no connections",
-          metric: "base RSS",
-          unit: "MB",
-          rotor: rotorIdle.map((m) => m.base / 2 ** 20),
-          base: goIdle.map((m) => m.base / 2 ** 20),
-        },
-        atMost(2),
-      ),
-    );
+  if (withBase) ctx.report.rows.push(baseRssRow("go-centrifuge", rotorIdle, goIdle, atMost(2)));
   for (const [what, rotorName, goName] of [
     [
       "connected, no subscription",
@@ -132,14 +152,17 @@ function addGoRows(
   ] as const) {
     if (of(rotorName).length === 0 || of(goName).length === 0) continue;
     ctx.report.rows.push(
-      makeRow({
-        ...common,
-        case: `${count.toLocaleString("en-US")} idle, ${what}`,
-        metric: "RSS per connection",
-        unit: "KB",
-        rotor: of(rotorName).map((m) => m.perConnection),
-        base: of(goName).map((m) => m.perConnection),
-      }),
+      makeRow(
+        {
+          ...common,
+          case: `${count.toLocaleString("en-US")} idle, ${what}`,
+          metric: "RSS per connection",
+          unit: "KB",
+          rotor: of(rotorName).map((m) => m.perConnection),
+          base: of(goName).map((m) => m.perConnection),
+        },
+        atMost(0.5),
+      ),
     );
   }
 }
@@ -148,33 +171,38 @@ function addGoRows(
  * Connections: how much resident memory one idle WebSocket connection adds to
  * the server, with and without a subscription to a channel of its own; a
  * fresh server for each measurement, RSS before and after opening them. The
- * RSS before is the idle server's own, compared with the Go engine's.
+ * RSS before is the idle server's own, compared with a bare node:http + ws
+ * server's (Node's floor) and the Go engine's.
  */
 export async function runConnections(ctx: ScenarioContext): Promise<void> {
   const counts = ctx.options.quick ? [1000] : [10_000, 50_000];
   const go = await goCentrifugeBinary(ctx);
   for (const count of counts) {
     const results = new Map<string, Measured[]>();
-    for (const v of variants) {
-      if (v.server === "go-centrifuge" && !go) continue;
-      // --quick keeps to a minute: connected-only is enough to see the scenario work.
-      if (ctx.options.quick && v.subscribe) continue;
-      const values: Measured[] = [];
-      for (let round = 0; round < ctx.options.rounds; round++) {
+    // --quick keeps to a minute: connected-only is enough to see the scenario work.
+    let running = variants.filter(
+      (v) => (v.server !== "go-centrifuge" || go) && !(ctx.options.quick && v.subscribe),
+    );
+    // Rounds alternate the servers (A, B, C, A, B, C…), so a change in the machine's load falls on all of them.
+    for (let round = 0; round < ctx.options.rounds; round++) {
+      for (const v of running) {
         const result = await measure(ctx, v, count, go);
         if (typeof result === "string") {
           ctx.report.notes.push(
             `connections ${count.toLocaleString("en-US")}, ${v.name}: not measured: ${result}`,
           );
-          break;
+          running = running.filter((r) => r !== v);
+          continue;
         }
         ctx.log(
           `connections ${count}, ${v.name}: ${result.perConnection.toFixed(1)} KB each, idle server ${(result.base / 2 ** 20).toFixed(1)} MB`,
         );
-        values.push(result);
+        results.set(v.name, [...(results.get(v.name) ?? []), result]);
       }
-      if (values.length === 0) continue;
-      results.set(v.name, values);
+    }
+    for (const v of variants) {
+      const values = results.get(v.name);
+      if (!values) continue;
       ctx.report.figures.push(
         makeFigure(
           {
@@ -188,6 +216,7 @@ export async function runConnections(ctx: ScenarioContext): Promise<void> {
         ),
       );
     }
+    if (count === counts[0]) addBareRow(ctx, results);
     addGoRows(ctx, count, results, count === counts[0]);
   }
 }

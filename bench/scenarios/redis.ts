@@ -9,6 +9,7 @@ import { ask } from "../lib/ipc.js";
 import { freePort, spawnNode } from "../lib/processes.js";
 import { type RedisServer, startRedisServer, startRotorOnRedis } from "../lib/redis-server.js";
 import { atLeast, atMost, makeRow } from "../lib/report.js";
+import { ensureCommands, tools } from "../lib/system-tools.js";
 import type { ScenarioContext } from "./context.js";
 
 const run = promisify(execFile);
@@ -151,6 +152,8 @@ async function latency(
  * one, publishes into the other) beside one node on the memory engine.
  */
 export async function runRedis(ctx: ScenarioContext): Promise<void> {
+  if (!ensureCommands(ctx, "redis (redis-server runs the engine)", tools.redis)) return;
+  const withLimit = ensureCommands(ctx, "redis: the redis-benchmark baseline", tools.redisBenchmark);
   const s = ctx.options.quick ? quick : full;
   const { serverCpus, loadCpus } = ctx.options;
   const limit: number[] = [];
@@ -161,7 +164,7 @@ export async function runRedis(ctx: ScenarioContext): Promise<void> {
     ctx.log(`redis: round ${round + 1}`);
     const redis = await startRedisServer(loadCpus);
     try {
-      limit.push(await redisBenchmark(redis, s, serverCpus));
+      if (withLimit) limit.push(await redisBenchmark(redis, s, serverCpus));
       rotor.push(await rotorThroughput(redis, s, ctx, round));
       const single = await startRotor(await freePort(), serverCpus);
       try {

@@ -7,6 +7,7 @@ import { ask } from "../lib/ipc.js";
 import { childPids, cpuCount, freePort, type Proc, pin, spawnNode } from "../lib/processes.js";
 import { type RedisServer, startRedisServer } from "../lib/redis-server.js";
 import { atLeast, makeFigure, makeRow } from "../lib/report.js";
+import { ensureCommands, tools } from "../lib/system-tools.js";
 import type { ScenarioContext } from "./context.js";
 
 const publisherFile = fileURLToPath(new URL("../load/publisher.ts", import.meta.url));
@@ -261,6 +262,7 @@ export async function runWorkers(ctx: ScenarioContext): Promise<void> {
   const s = ctx.options.quick ? quick : full;
   const { serverCpus, loadCpus } = ctx.options;
   const cores = serverCpus ? cpuCount(serverCpus) : 1;
+  if (!ensureCommands(ctx, "workers (redis-server joins the workers)", tools.redis)) return;
   const publisher = spawnNode([publisherFile], loadCpus, true);
   try {
     ctx.log("workers: 2-worker correctness check");

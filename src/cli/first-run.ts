@@ -34,13 +34,21 @@ export function isFirstRun(line: CommandLine, env: Record<string, string | undef
   return true;
 }
 
+const loopback = "127.0.0.1";
+
 /**
  * The first run's configuration: the starter config `rotor genconfig` would
  * write (an API key, a token HMAC key, channels open to subscribers) with the
  * admin UI enabled and its password generated, kept in memory for this run.
+ * It listens on loopback only: secrets made up a moment ago guard nothing
+ * worth exposing; an address given by flag or environment still wins.
  */
 export function firstRunConfig(port: unknown): Record<string, unknown> {
-  return starterConfig({ adminEnabled: true, port: typeof port === "number" && port > 0 ? port : 8000 });
+  const config = starterConfig({
+    adminEnabled: true,
+    port: typeof port === "number" && port > 0 ? port : 8000,
+  });
+  return { ...config, http_server: { ...(config.http_server as object), address: loopback } };
 }
 
 /** How to run this same rotor again, for a command line people can paste. */
@@ -61,6 +69,11 @@ export function firstRunNotes(config: Config, server: RotorServer): LogTable {
     "client token": `${envName("client.token.hmac_secret_key")}=${config.client.token.hmac_secret_key} ${selfCommand()} gentoken --user alice`,
     publish: `curl -X POST -H "X-API-Key: ${key}" -d '{"channel":"news","data":{"text":"hello"}}' ${api}/api/publish`,
     "admin UI": `${server.internalPort === undefined ? base : api}/  password ${config.admin.password}`,
+    ...(config.http_server.address === loopback
+      ? {
+          listening: `on ${loopback} only, as the secrets are generated; --address 0.0.0.0 to accept other machines`,
+        }
+      : {}),
     "keep them": `${selfCommand()} genconfig${config.admin.enabled ? " --admin" : ""} --port ${server.port} writes config.json with secrets of your own, this port and the admin UI; then ${selfCommand()} starts with it (config.json in this directory is read by default)`,
   };
 }

@@ -6,7 +6,7 @@ import type { Config } from "../config/schema.js";
 import { exitOnUnhandledRejection } from "../lifecycle/unhandled-rejections.js";
 import { createLogger } from "../log.js";
 import { resolveApiKeys } from "../server/api-keys.js";
-import { type RotorServer, startRotorServer } from "../server/rotor-server.js";
+import { type RotorServer, reportGeneratedKey, startRotorServer } from "../server/rotor-server.js";
 import { runPrimary } from "../workers/primary.js";
 import { planWorkers } from "../workers/worker-plan.js";
 import { receiveRole } from "../workers/worker-role.js";
@@ -60,7 +60,7 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
   if (plan.count > 1) {
     for (const warning of plan.warnings) logger.warn(warning);
     const apiKey = resolveApiKeys(config).generated;
-    if (apiKey) logger.warn(`no API key configured: generated one for this run: ${apiKey}`);
+    if (apiKey) reportGeneratedKey(logger, apiKey, config.log.file);
     runPrimary({ count: plan.count, shutdownTimeoutMs: config.shutdown.timeout, apiKey, log: logger });
     return -1;
   }

@@ -46,10 +46,10 @@ export async function settleMap(
   } else {
     const limit = flow.paging.liveTransitionLimit;
     const read = await maps.readStream(sub.channel, { since: start.since, limit: limit + 1 });
-    const outcome = recover(start.since, read);
+    const outcome = recover(start.since, read, p.tagsFilter);
     if (!outcome.recovered || read.publications.length > limit) throw errors.unrecoverablePosition();
     position = read.position;
-    publications = read.publications;
+    publications = outcome.publications as MapPublication[];
   }
   const result: MessageInitShape<typeof SubscribeResultSchema> = {
     type: 1,

@@ -6,10 +6,11 @@ import { errors } from "../errors/rotor-error.js";
 import type { MapMode } from "../map-broker/types.js";
 import { mapPaging, mapStorage } from "../node/map-channels.js";
 import { resolveSubscribeOptions } from "../node/subscribe-options.js";
+import { matchesFilter } from "../tags-filter/match-filter.js";
 import { detachMapFlow, endMapFlow, type MapFlow, mapFlow, pageSize, startMapFlow } from "./map-flow.js";
 import { type LiveStart, mapPhases, settleMap } from "./map-live.js";
 import type { ClientSession } from "./session.js";
-import { authorize } from "./subscribe-command.js";
+import { authorize, checkTagsFilter } from "./subscribe-command.js";
 import { type SubscribeParams, subscribeChannel } from "./subscribe-flow.js";
 import { wirePublication } from "./wire.js";
 
@@ -52,7 +53,7 @@ async function beginMapFlow(s: ClientSession, req: SubscribeRequest): Promise<Ma
     if (!isMapNamespace(ns) || subscriptionTypes[ns.subscription_type] !== req.type) {
       throw errors.permissionDenied();
     }
-    if (req.tf) throw errors.badRequest();
+    if (req.tf) checkTagsFilter(s, req.tf, ns);
     if (req.phase === mapPhases.state ? req.cursor !== "" : req.phase === mapPhases.stream && !req.recover) {
       throw errors.permissionDenied();
     }
@@ -95,6 +96,7 @@ function mapParams(
     recoverable: streamed,
     delta: req.delta === "fossil" && ns.allowed_delta_types.includes("fossil"),
     keyed: true,
+    tagsFilter: req.tf,
     removeClientOnUnsubscribe: ns.map.remove_client_on_unsubscribe,
     serverSide: false,
     chanInfo: claims?.info,
@@ -137,10 +139,11 @@ async function statePage(s: ClientSession, id: number, req: SubscribeRequest, fl
   flow.position ??= page.position;
   const frozen = flow.position;
   if (page.position.epoch !== frozen.epoch) throw errors.unrecoverablePosition();
-  const entries =
-    flow.mode === "ephemeral"
-      ? page.publications
-      : page.publications.filter((p) => p.offset <= frozen.offset);
+  const filter = flow.params.tagsFilter;
+  const entries = page.publications.filter(
+    (p) =>
+      (flow.mode === "ephemeral" || p.offset <= frozen.offset) && (!filter || matchesFilter(filter, p.tags)),
+  );
   if (page.cursor === "" && (flow.mode === "ephemeral" || frozen.offset + limit >= page.position.offset)) {
     return goLive(s, id, flow, { since: frozen, state: entries, recovering: false });
   }
@@ -179,6 +182,7 @@ async function streamPage(s: ClientSession, id: number, req: SubscribeRequest, f
   }
   const read = await maps.readStream(flow.channel, { since, limit });
   const pubs = read.publications;
+  const filter = flow.params.tagsFilter;
   if (pubs[0]?.offset !== since.offset + 1) throw errors.unrecoverablePosition();
   s.reply(id, {
     subscribe: {
@@ -186,7 +190,9 @@ async function streamPage(s: ClientSession, id: number, req: SubscribeRequest, f
       phase: mapPhases.stream,
       epoch: read.position.epoch,
       offset: BigInt(pubs[pubs.length - 1]!.offset),
-      publications: pubs.map((p) => wirePublication(s, p, flow.params.delta)),
+      publications: pubs
+        .filter((p) => !filter || matchesFilter(filter, p.tags))
+        .map((p) => wirePublication(s, p, flow.params.delta)),
     },
   });
 }

@@ -104,11 +104,11 @@ function requestedParams(
 }
 
 /**
- * A client's tags filter is refused with 107, as Centrifugo does, where the
- * namespace does not set `allow_tags_filter` or the filter is not valid (the
- * reason is logged, not sent).
+ * A client's tags filter (on a stream or a map subscription) is refused with
+ * 107, as Centrifugo does, where the namespace does not set
+ * `allow_tags_filter` or the filter is not valid (the reason is logged, not sent).
  */
-function checkTagsFilter(s: ClientSession, filter: FilterNode, ns: ChannelOptions): void {
+export function checkTagsFilter(s: ClientSession, filter: FilterNode, ns: ChannelOptions): void {
   const invalid = ns.allow_tags_filter ? validateFilter(filter) : "allow_tags_filter is off";
   if (invalid === undefined) return;
   s.ctx.log.debug({ client: s.id, reason: invalid }, "tags filter refused");

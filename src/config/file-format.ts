@@ -1,7 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { extname } from "node:path";
-import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import type * as Toml from "smol-toml";
+import type * as Yaml from "yaml";
+
+/** The YAML and TOML libraries, required when a file of that format is read or written: JSON configs never load them. */
+const require = createRequire(import.meta.url);
+const yaml = () => require("yaml") as typeof Yaml;
+const toml = () => require("smol-toml") as typeof Toml;
 
 /** The config file formats rotor reads and writes, chosen by the file's extension as Centrifugo does. */
 export type ConfigFormat = "json" | "yaml" | "toml";
@@ -28,9 +34,9 @@ function parseText(format: ConfigFormat, text: string): unknown {
     case "json":
       return JSON.parse(text);
     case "yaml":
-      return parseYaml(text) ?? {};
+      return yaml().parse(text) ?? {};
     case "toml":
-      return parseToml(text);
+      return toml().parse(text);
   }
 }
 
@@ -68,9 +74,9 @@ export function formatConfig(format: ConfigFormat, value: Record<string, unknown
     case "json":
       return `${JSON.stringify(value, null, 2)}\n`;
     case "yaml":
-      return stringifyYaml(value);
+      return yaml().stringify(value);
     case "toml":
-      return `${stringifyToml(value)}\n`;
+      return `${toml().stringify(value)}\n`;
   }
 }
 

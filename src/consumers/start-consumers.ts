@@ -5,23 +5,27 @@ import type { ConsumerConfig } from "../config/consumers-schema.js";
 import type { Metrics } from "../metrics/create-metrics.js";
 import type { Consumer, ConsumerContext } from "./consumer.js";
 import { createConsumerDispatcher } from "./consumer-dispatcher.js";
-import { createJetStreamConsumer } from "./nats-jetstream/jetstream-consumer.js";
-import { createOutboxConsumer } from "./postgresql/outbox-consumer.js";
-import { createRedisStreamConsumer } from "./redis-stream/redis-stream-consumer.js";
 
 /** The consumers of one server, started together and stopped together. */
 export interface RunningConsumers {
   close(): Promise<void>;
 }
 
-function create(config: ConsumerConfig, ctx: ConsumerContext): Consumer {
+/** A consumer of `config`'s type; its client library (pg, ioredis, NATS) is loaded only when one is configured. */
+async function create(config: ConsumerConfig, ctx: ConsumerContext): Promise<Consumer> {
   switch (config.type) {
     case "postgresql":
-      return createOutboxConsumer(config.postgresql, ctx);
+      return (await import("./postgresql/outbox-consumer.js")).createOutboxConsumer(config.postgresql, ctx);
     case "redis_stream":
-      return createRedisStreamConsumer(config.redis_stream, ctx);
+      return (await import("./redis-stream/redis-stream-consumer.js")).createRedisStreamConsumer(
+        config.redis_stream,
+        ctx,
+      );
     case "nats_jetstream":
-      return createJetStreamConsumer(config.nats_jetstream, ctx);
+      return (await import("./nats-jetstream/jetstream-consumer.js")).createJetStreamConsumer(
+        config.nats_jetstream,
+        ctx,
+      );
     default:
       // Validation refuses an enabled consumer of any other type before a server starts.
       throw new Error(`${ctx.where}: rotor does not run ${config.type} consumers`);
@@ -46,7 +50,7 @@ export async function startConsumers(
   for (const [i, config] of configs.entries()) {
     if (!config.enabled) continue;
     const consumerLog = log.child({ consumer: config.name });
-    const consumer = create(config, {
+    const consumer = await create(config, {
       name: config.name,
       dispatcher: createConsumerDispatcher(counted, consumerLog),
       metrics: metrics.consumers.of(config.name),

@@ -1,24 +1,18 @@
 import type { Logger } from "pino";
 import { createMemoryBroker } from "../broker/memory/memory-broker.js";
-import { createNatsBroker } from "../broker/nats/nats-broker.js";
-import { createPostgresBroker, type PostgresBrokerReport } from "../broker/postgres/postgres-broker.js";
-import { createRedisBroker, type PubSubReport } from "../broker/redis/redis-broker.js";
+import type { PostgresBrokerReport } from "../broker/postgres/postgres-broker.js";
+import type { PubSubReport } from "../broker/redis/redis-broker.js";
 import type { RedisConnectionConfig, RedisPresenceConfig } from "../config/engine-schema.js";
 import type { Config } from "../config/schema.js";
 import { createMemoryController } from "../controller/memory/memory-controller.js";
-import { createNatsController } from "../controller/nats/nats-controller.js";
-import { createRedisController } from "../controller/redis/redis-controller.js";
 import type { Broker } from "../core/broker.js";
 import type { Controller } from "../core/controller.js";
 import type { EngineWithRole } from "../core/engines.js";
 import type { PresenceManager } from "../core/presence-manager.js";
 import { createMemoryMapBroker } from "../map-broker/memory/memory-map-broker.js";
-import { createRedisMapBroker } from "../map-broker/redis/redis-map-broker.js";
 import type { MapBroker, MapChannelResolver } from "../map-broker/types.js";
-import { NatsClient } from "../nats/nats-client.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
-import { createRedisPresence } from "../presence/redis/redis-presence.js";
-import { RedisShards } from "../redis/redis-shards.js";
+import type { RedisShards } from "../redis/redis-shards.js";
 
 /** The three parts a node runs on: publications and history, presence, node-to-node control. */
 export interface Engine {
@@ -34,51 +28,77 @@ export interface EngineReports {
   readonly postgres?: PostgresBrokerReport | undefined;
 }
 
-/** What a factory builds parts with: the config, the log, and the connections parts on one config section share. */
+/**
+ * What a factory builds parts with: the config, the log, and the connections parts on one config section share.
+ * Factories import their engine's modules when called, so a server on the memory engine never loads the
+ * Redis or NATS clients.
+ */
 interface EngineContext {
   readonly config: Config;
   readonly log: Logger;
   readonly reports: EngineReports;
   /** The connection object of a config section, made once: parts configured with the same section share it. */
-  shared<T>(section: object, open: () => T): T;
+  shared<T>(section: object, open: () => Promise<T>): Promise<T>;
 }
 
-type BrokerFactory = (ctx: EngineContext, redis: RedisConnectionConfig) => Omit<Engine, "presence">;
-type PresenceFactory = (ctx: EngineContext, redis: RedisPresenceConfig) => PresenceManager;
+type BrokerFactory = (ctx: EngineContext, redis: RedisConnectionConfig) => Promise<Omit<Engine, "presence">>;
+type PresenceFactory = (ctx: EngineContext, redis: RedisPresenceConfig) => Promise<PresenceManager>;
 
-const redisShards = (ctx: EngineContext, redis: RedisConnectionConfig) =>
-  ctx.shared(redis, () => new RedisShards(redis, ctx.log));
+const redisShards = (ctx: EngineContext, redis: RedisConnectionConfig): Promise<RedisShards> =>
+  ctx.shared(redis, async () => {
+    const { RedisShards } = await import("../redis/redis-shards.js");
+    return new RedisShards(redis, ctx.log);
+  });
 
 /** How each engine that can be the broker builds it and its controller (one entry per engine of the registry). */
 const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
-  memory: () => ({ broker: createMemoryBroker(), controller: createMemoryController() }),
-  redis: (ctx, redis) => {
-    const shards = redisShards(ctx, redis);
+  memory: async () => ({ broker: createMemoryBroker(), controller: createMemoryController() }),
+  redis: async (ctx, redis) => {
+    const [{ createRedisBroker }, { createRedisController }, shards] = await Promise.all([
+      import("../broker/redis/redis-broker.js"),
+      import("../controller/redis/redis-controller.js"),
+      redisShards(ctx, redis),
+    ]);
     return {
       broker: createRedisBroker(shards, ctx.log, ctx.reports.pubSub),
       controller: createRedisController(shards),
     };
   },
-  nats: (ctx) => {
+  nats: async (ctx) => {
     const nats = ctx.config.broker.nats;
-    const client = ctx.shared(nats, () => new NatsClient(nats, ctx.log));
+    const [{ createNatsBroker }, { createNatsController }, client] = await Promise.all([
+      import("../broker/nats/nats-broker.js"),
+      import("../controller/nats/nats-controller.js"),
+      ctx.shared(nats, async () => {
+        const { NatsClient } = await import("../nats/nats-client.js");
+        return new NatsClient(nats, ctx.log);
+      }),
+    ]);
     return { broker: createNatsBroker(client, ctx.log), controller: createNatsController(client) };
   },
   // Centrifugo's PostgreSQL broker is no controller: node-to-node commands stay on each node.
-  postgres: (ctx) => ({
-    broker: createPostgresBroker(ctx.config.broker.postgres, ctx.log, ctx.reports.postgres),
-    controller: createMemoryController(),
-  }),
+  postgres: async (ctx) => {
+    const { createPostgresBroker } = await import("../broker/postgres/postgres-broker.js");
+    return {
+      broker: createPostgresBroker(ctx.config.broker.postgres, ctx.log, ctx.reports.postgres),
+      controller: createMemoryController(),
+    };
+  },
 };
 
 /** How each engine that can hold presence builds its presence manager. */
 const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
-  memory: () => createMemoryPresence(),
-  redis: (ctx, redis) =>
-    createRedisPresence(redisShards(ctx, redis), {
+  memory: async () => createMemoryPresence(),
+  redis: async (ctx, redis) => {
+    const [{ createRedisPresence }, shards] = await Promise.all([
+      import("../presence/redis/redis-presence.js"),
+      redisShards(ctx, redis),
+    ]);
+    return createRedisPresence(shards, {
       ttl: redis.presence_ttl,
       userMapping: redis.presence_user_mapping,
-    }),
+    });
+  },
 };
 
 /**
@@ -87,43 +107,57 @@ const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
  * `broker` or `presence_manager` replaces its half (NATS only as a broker,
  * so presence then comes from the engine: memory, or Redis for a cluster).
  * Parts configured with the same Redis section share its connections; the
- * NATS broker and its controller share one NATS connection. Throws on an
+ * NATS broker and its controller share one NATS connection. Rejects on an
  * unusable address.
  */
-export function createEngine(config: Config, log: Logger, reports: EngineReports = {}): Engine {
-  const connections = new Map<object, unknown>();
+export async function createEngine(
+  config: Config,
+  log: Logger,
+  reports: EngineReports = {},
+): Promise<Engine> {
+  const connections = new Map<object, Promise<unknown>>();
   const ctx: EngineContext = {
     config,
     log,
     reports,
-    shared<T>(section: object, open: () => T): T {
+    shared<T>(section: object, open: () => Promise<T>): Promise<T> {
       if (!connections.has(section)) connections.set(section, open());
-      return connections.get(section) as T;
+      return connections.get(section) as Promise<T>;
     },
   };
   const { engine, broker: b, presence_manager: p } = config;
-  const presence = p.enabled ? presences[p.type](ctx, p.redis) : presences[engine.type](ctx, engine.redis);
-  const parts = b.enabled ? brokers[b.type](ctx, b.redis) : brokers[engine.type](ctx, engine.redis);
+  const presence = await (p.enabled
+    ? presences[p.type](ctx, p.redis)
+    : presences[engine.type](ctx, engine.redis));
+  const parts = await (b.enabled ? brokers[b.type](ctx, b.redis) : brokers[engine.type](ctx, engine.redis));
   return { ...parts, presence };
 }
 
+/** Builds the map broker once the node says which channels are maps. */
+export type MapBrokerFactory = (channels: MapChannelResolver) => MapBroker;
+
 /**
- * The map broker `map_broker` names: the in-process memory broker (the
- * default), or Redis on connections of its own, as Centrifugo opens them.
- * `channels` tells it which channels are maps and how each keeps its keys.
+ * How to build the map broker `map_broker` names: the in-process memory
+ * broker (the default), or Redis on connections of its own, as Centrifugo
+ * opens them; the Redis modules are loaded only then.
  */
-export function createMapBroker(config: Config, channels: MapChannelResolver, log: Logger): MapBroker {
+export async function mapBrokerFactory(config: Config, log: Logger): Promise<MapBrokerFactory> {
   const m = config.map_broker;
-  if (m.type === "memory") return createMemoryMapBroker({ channels });
-  return createRedisMapBroker(
-    new RedisShards(m.redis, log),
-    {
-      channels,
-      cleanupIntervalMs: m.redis.cleanup_interval || 1000,
-      cleanupBatchSize: m.redis.cleanup_batch_size || 100,
-      idempotentResultTtlMs: m.redis.idempotent_result_ttl || 300_000,
-      skipPubSub: m.redis.skip_pub_sub,
-    },
-    log,
-  );
+  if (m.type === "memory") return (channels) => createMemoryMapBroker({ channels });
+  const [{ createRedisMapBroker }, { RedisShards }] = await Promise.all([
+    import("../map-broker/redis/redis-map-broker.js"),
+    import("../redis/redis-shards.js"),
+  ]);
+  return (channels) =>
+    createRedisMapBroker(
+      new RedisShards(m.redis, log),
+      {
+        channels,
+        cleanupIntervalMs: m.redis.cleanup_interval || 1000,
+        cleanupBatchSize: m.redis.cleanup_batch_size || 100,
+        idempotentResultTtlMs: m.redis.idempotent_result_ttl || 300_000,
+        skipPubSub: m.redis.skip_pub_sub,
+      },
+      log,
+    );
 }

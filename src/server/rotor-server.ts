@@ -10,6 +10,7 @@ import type { Config } from "../config/schema.js";
 import { startConsumers } from "../consumers/start-consumers.js";
 import { disconnects } from "../errors/disconnect.js";
 import { createParts } from "../lifecycle/parts.js";
+import { logOnTerminal, reportSecrets } from "../log/report-secrets.js";
 import { createChannelTally } from "../metrics/channel-tally.js";
 import { createMetrics, type Metrics } from "../metrics/create-metrics.js";
 import { createInfoMetrics } from "../metrics/info-metrics.js";
@@ -25,7 +26,7 @@ import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
 import { answerGrpcUnaryFirst } from "./api-routes.js";
 import { banner, type ListeningPorts } from "./banner.js";
 import { countedBroker, countedController, countedPresence } from "./counted-engine.js";
-import { createEngine, createMapBroker, type Engine } from "./engine.js";
+import { createEngine, type Engine, mapBrokerFactory } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
 import { placeSurfaces } from "./listeners.js";
 import { rotorVersion } from "./package-info.js";
@@ -94,7 +95,7 @@ async function start(
   const tokens = await createTokenVerifier(config.client);
   for (const warning of tokens.warnings) logger.warn(warning);
   const pubSub = { error: (kind: string) => metrics.broker.pubSubError("", kind) };
-  const engine = given ?? createEngine(config, logger, { pubSub, postgres: metrics.broker.postgres });
+  const engine = given ?? (await createEngine(config, logger, { pubSub, postgres: metrics.broker.postgres }));
   let port = config.http_server.port;
   const nodeName = () => `${config.node.name || `${hostname()}_${port}`}${role ? `_w${role.number}` : ""}`;
   const node = new Node({
@@ -103,7 +104,7 @@ async function start(
     broker: countedBroker(engine.broker, metrics.node, metrics.broker),
     presence: countedPresence(engine.presence, metrics.node),
     controller: countedController(engine.controller, metrics.node),
-    mapBroker: (channels) => createMapBroker(config, channels, logger),
+    mapBroker: await mapBrokerFactory(config, logger),
     logger,
     name: nodeName,
     version: rotorVersion,
@@ -198,13 +199,22 @@ async function start(
   return { node, metrics, port, internalPort, grpcPort, uniGrpcPort, apiKeys, close: () => parts.stop() };
 }
 
+/** A server API key generated for this run, told as every generated secret is (not into a log that is not a terminal). */
+export function reportGeneratedKey(logger: Logger, key: string, logFile: string): void {
+  reportSecrets(
+    logger,
+    "no API key configured: generated one for this run",
+    { "API key": `${key}  (X-API-Key header; gRPC metadata authorization: apikey <key>)` },
+    logOnTerminal(logFile),
+    "rotor-api-key",
+  );
+}
+
 /** The banner, the generated API key and the warnings about open surfaces: logged once per run. */
 function announce(config: Config, ports: ListeningPorts, apiKeys: ApiKeys, logger: Logger, workers: number) {
   const { title, surfaces } = banner(config, ports, rotorVersion, workers);
   logger.info({ surfaces }, title);
-  if (apiKeys.generated) {
-    logger.warn(`no API key configured: generated one for this run: ${apiKeys.generated}`);
-  }
+  if (apiKeys.generated) reportGeneratedKey(logger, apiKeys.generated, config.log.file);
   if (config.http_api.insecure)
     logger.warn("http_api.insecure is set: the server API on the main port needs no key");
   if (config.grpc_api.enabled && config.grpc_api.insecure) {

@@ -4,7 +4,6 @@ import { mountAdmin } from "../admin/mount-admin.js";
 import type { ApiRoutesOptions } from "../api/connect-routes.js";
 import type { ClientContext } from "../client/client-context.js";
 import type { Config } from "../config/schema.js";
-import { mountSwagger } from "../swagger/swagger-routes.js";
 import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
 import { type ApiContext, mountApi } from "./api-routes.js";
 import { mountClientTransports } from "./client-transports.js";
@@ -63,6 +62,8 @@ export async function buildListeners(
   mountClientTransports(main, clientCtx);
   mountOpsRoutes(internal ?? main, config, metrics);
   if (config.swagger.enabled) {
+    // Loaded only when asked for, with the static file serving it brings.
+    const { mountSwagger } = await import("../swagger/swagger-routes.js");
     await mountSwagger(
       internal ?? main,
       config.swagger.handler_prefix,

@@ -130,4 +130,25 @@ describe("admin web UI in Chromium", () => {
     await page.waitForSelector("#live-events li.publication:has-text('sent with curl')");
     await page.screenshot({ path: join(shots, "live.png") });
   });
+
+  test("the live view of a map channel shows its keys and keeps them current", async () => {
+    const write = (method: string, body: unknown) =>
+      httpApi(srv.url, method, body, { "X-API-Key": srv.apiKey }).then((r) =>
+        assert.equal(r.status, 200, r.text),
+      );
+    await write("map_publish", { channel: "scoreboard:live", key: "alice", data: { score: 3 } });
+    await page.click("nav a[href='#live']");
+    await page.fill("#live-channel", "scoreboard:live");
+    await page.click("#live-form button");
+    await page.waitForSelector("#live-map tr[data-key='alice']:has-text('3')");
+    await write("map_publish", { channel: "scoreboard:live", key: "bob", data: { score: 7 } });
+    await write("map_publish", { channel: "scoreboard:live", key: "alice", data: { score: 4 } });
+    await page.waitForSelector("#live-map tr[data-key='bob']:has-text('7')");
+    await page.waitForSelector("#live-map tr[data-key='alice']:has-text('4')");
+    await write("map_remove", { channel: "scoreboard:live", key: "bob" });
+    await page.waitForSelector("#live-map tr[data-key='bob']", { state: "detached" });
+    assert.equal(await page.locator("#live-map caption").textContent(), "1 key");
+    await page.waitForSelector("#live-events li.publication:has-text('key \"bob\" removed')");
+    await page.screenshot({ path: join(shots, "live-map.png") });
+  });
 });

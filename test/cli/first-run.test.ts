@@ -3,6 +3,7 @@ import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, rmSync } from "node:fs";
 import { get } from "node:http";
+import { networkInterfaces } from "node:os";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -59,6 +60,17 @@ test("a zero-config npm start prints a gentoken line and an API key that work to
   try {
     const notes = await firstRunNotes(npm.stdout, () => output);
     assert.match(notes["admin UI"] ?? "", new RegExp(`^http://localhost:${port}/ {2}password \\S+$`));
+    assert.match(notes.listening ?? "", /^on 127\.0\.0\.1 only, .* --address 0\.0\.0\.0 /);
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === "IPv4" && !a.internal);
+    if (outside) {
+      const reached = await fetch(`http://${outside.address}:${port}/health`).then(
+        () => true,
+        () => false,
+      );
+      assert.equal(reached, false, `the generated-secret server is not reachable on ${outside.address}`);
+    }
     const apiKey = notes["API key"]!.split(" ")[0]!;
     assert.ok(!output.includes(apiKey), "the generated API key is not in the log");
     assert.match(

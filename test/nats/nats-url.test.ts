@@ -59,11 +59,11 @@ test("broker.nats options are checked with their path; NATS is a broker, never a
   assert.equal(config?.broker.nats.prefix, "centrifugo");
 });
 
-test("an unreadable broker.nats.url stops the start with the option named", () => {
+test("an unreadable broker.nats.url stops the start with the option named", async () => {
   const { config } = loadConfig({
     object: { broker: { enabled: true, type: "nats", nats: { url: "http://nats:4222" } } },
   });
-  assert.throws(
+  await assert.rejects(
     () => createEngine(config!, pino({ level: "silent" })),
     /NATS configuration: broker\.nats\.url: malformed NATS URL "http:\/\/nats:4222"/,
   );

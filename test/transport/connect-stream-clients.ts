@@ -10,6 +10,10 @@ export interface SeenPush {
   /** Publication data as text. */
   readonly data?: string;
   readonly offset?: number;
+  /** A map change's key and removal, and a publication's version, when it carries them. */
+  readonly key?: string;
+  readonly removed?: boolean;
+  readonly version?: number;
   /** The connect push's client id and subscribed channels; the disconnect's code. */
   readonly client?: string;
   readonly subs?: string[];
@@ -18,6 +22,11 @@ export interface SeenPush {
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** The optional publication fields, present only when set (so pushes without them compare as before). */
+function extras(key: string, removed: boolean, version: number): Partial<SeenPush> {
+  return { ...(key ? { key } : {}), ...(removed ? { removed } : {}), ...(version ? { version } : {}) };
+}
 
 /** A Push decoded by protobuf-es (connect-node, connect-web). */
 export function seenFromMessage(p: Push): SeenPush {
@@ -28,7 +37,16 @@ export function seenFromMessage(p: Push): SeenPush {
       subs: Object.keys(p.connect.subs),
       ping: p.connect.ping,
     };
-  if (p.pub) return { kind: "pub", channel: p.channel, data: text(p.pub.data), offset: Number(p.pub.offset) };
+  if (p.pub) {
+    const { key, removed, version } = p.pub;
+    const base = {
+      kind: "pub",
+      channel: p.channel,
+      data: text(p.pub.data),
+      offset: Number(p.pub.offset),
+    } as const;
+    return { ...base, ...extras(key, removed, Number(version)) };
+  }
   if (p.disconnect) return { kind: "disconnect", code: p.disconnect.code };
   if (p.join) return { kind: "join", channel: p.channel };
   if (p.leave) return { kind: "leave", channel: p.channel };
@@ -48,7 +66,15 @@ export function seenFromGrpcJs(p: GrpcJsPush): SeenPush {
     const subs = Object.keys(connect.subs as object);
     return { kind: "connect", client: connect.client as string, subs, ping: connect.ping as number };
   }
-  if (pub) return { kind: "pub", channel, data: text(pub.data as Buffer), offset: Number(pub.offset) };
+  if (pub) {
+    const base = {
+      kind: "pub",
+      channel,
+      data: text(pub.data as Buffer),
+      offset: Number(pub.offset),
+    } as const;
+    return { ...base, ...extras(pub.key as string, pub.removed as boolean, Number(pub.version ?? 0)) };
+  }
   if (disconnect) return { kind: "disconnect", code: disconnect.code as number };
   if (field("join")) return { kind: "join", channel };
   if (field("leave")) return { kind: "leave", channel };

@@ -28,6 +28,7 @@ before(async () => {
       namespaces: [
         { name: "feed", history_size: 10, history_ttl: "60s" },
         { name: "replay", history_size: 10, history_ttl: "60s", force_recovery: true },
+        { name: "board", subscription_type: "map", map: { mode: "persistent" } },
       ],
     },
   });
@@ -113,6 +114,34 @@ describe("Connect uni stream", () => {
       for (const [, c] of consumers) c.cancel();
     }
     await clientsBecome(0);
+  });
+
+  test("map changes (key, removal) and a publication's version reach every protocol's stream", async () => {
+    const token = await tokenFor("carol", ["board:live", "feed:versioned"]);
+    const consumers: [string, StreamConsumer][] = [
+      ["grpc-js", consumeWithGrpcJs(srv.port, { token })],
+      ...connectProtocols.map((p): [string, StreamConsumer] => [
+        p,
+        consumeWithConnect(p, srv.url, { token }),
+      ]),
+    ];
+    try {
+      await Promise.all(consumers.map(([, c]) => connected(c.log)));
+      await api("map_publish", { channel: "board:live", key: "a", data: { v: 1 } });
+      await api("map_remove", { channel: "board:live", key: "a" });
+      await api("publish", { channel: "feed:versioned", data: { n: 1 }, version: 5 });
+      await Promise.all(
+        consumers.map(([name, c]) => c.log.until((l) => l.of("pub").length === 3, `${name} pubs`)),
+      );
+      const expected = [
+        { kind: "pub", channel: "board:live", data: JSON.stringify({ v: 1 }), offset: 1, key: "a" },
+        { kind: "pub", channel: "board:live", data: "", offset: 2, key: "a", removed: true },
+        { kind: "pub", channel: "feed:versioned", data: JSON.stringify({ n: 1 }), offset: 1, version: 5 },
+      ];
+      for (const [name, { log }] of consumers) assert.deepEqual(log.of("pub"), expected, name);
+    } finally {
+      for (const [, c] of consumers) c.cancel();
+    }
   });
 
   test("uni_grpc also has its own port, as in Centrifugo: grpc-js consumes there, the API is not served", async () => {

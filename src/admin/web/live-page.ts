@@ -7,6 +7,7 @@ import {
   PushSchema,
 } from "../../../gen/centrifugal/centrifugo/unistream/unistream_pb.js";
 import { h, show } from "./dom.js";
+import { mapStateTable } from "./map-state-table.js";
 import { liveBaseUrl, liveToken } from "./session.js";
 
 const stream = createClient(CentrifugoUniStream, createGrpcWebTransport({ baseUrl: liveBaseUrl }));
@@ -16,7 +17,9 @@ const decoder = new TextDecoder();
 function describe(push: Push): [string, string] | undefined {
   if (push.pub) {
     const offset = push.pub.offset > 0n ? `offset ${push.pub.offset}: ` : "";
-    return ["publication", `${offset}${decoder.decode(push.pub.data)}`];
+    const key = push.pub.key ? `key "${push.pub.key}" ` : "";
+    const value = push.pub.removed ? "removed" : decoder.decode(push.pub.data);
+    return ["publication", `${offset}${key}${value}`];
   }
   if (push.join) return ["join", `user "${push.join.info?.user}" (client ${push.join.info?.client})`];
   if (push.leave) return ["leave", `user "${push.leave.info?.user}" (client ${push.leave.info?.client})`];
@@ -27,12 +30,14 @@ function describe(push: Push): [string, string] | undefined {
 
 /**
  * Watches a channel live through the Connect stream (gRPC-Web): every
- * publication, join and leave as it arrives. Returns how to stop watching.
+ * publication, join and leave as it arrives, and for a map channel its keys
+ * kept current. Returns how to stop watching.
  */
 export function livePage(root: HTMLElement, onError: (err: unknown) => void): () => void {
   const channel = h("input", { id: "live-channel", placeholder: "channel", required: "" });
   const state = h("span", { id: "live-state", class: "muted" }, "not watching");
   const events = h("ol", { id: "live-events" });
+  const map = mapStateTable();
   let abort = new AbortController();
   const form = h(
     "form",
@@ -47,11 +52,16 @@ export function livePage(root: HTMLElement, onError: (err: unknown) => void): ()
     abort = new AbortController();
     const signal = abort.signal;
     show(events);
+    map.reset();
     try {
       const token = await liveToken(channel.value);
       state.textContent = `watching ${channel.value}`;
       for await (const push of stream.consume({ token }, { signal })) {
-        if (push.connect) state.textContent = `watching ${channel.value}: live`;
+        if (push.connect) {
+          state.textContent = `watching ${channel.value}: live`;
+          await map.load(channel.value);
+        }
+        if (push.pub?.key) map.change(push.pub.key, push.pub.removed, push.pub.data);
         const line = describe(push);
         if (line) events.prepend(h("li", { class: line[0] }, h("b", {}, line[0]), " ", line[1]));
       }
@@ -62,6 +72,6 @@ export function livePage(root: HTMLElement, onError: (err: unknown) => void): ()
       onError(err);
     }
   });
-  show(root, h("h2", {}, "Live channel view"), form, events);
+  show(root, h("h2", {}, "Live channel view"), form, map.table, events);
   return () => abort.abort();
 }

@@ -1,5 +1,5 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { Pool } from "undici";
+import type { Pool } from "undici";
 import type { ProxyOptions } from "../../config/proxy-schema.js";
 import { decodeJsonMessage } from "../../protocol/json/json-decode.js";
 import { encodeJsonMessage } from "../../protocol/json/json-encode.js";
@@ -35,13 +35,18 @@ function headerObject(headers: Headers): Record<string, string> {
  * raw JSON) to the endpoint itself and reads the response message from a 200
  * answer. Connections are kept alive in one undici pool of at most
  * `http.max_connections` sockets; calls beyond it wait in the pool, bounded
- * by the proxy's `max_in_flight` and their timeout.
+ * by the proxy's `max_in_flight` and their timeout. undici is loaded here,
+ * when an HTTP proxy is configured, not by every server.
  */
 export function createHttpBackend(p: ProxyOptions, where: string): ProxyBackend {
   const url = new URL(p.endpoint);
   const path = `${url.pathname}${url.search}`;
   const connect = url.protocol === "https:" ? tlsConnectOptions(p.http.tls, `${where}.http.tls`) : undefined;
-  const pool = new Pool(url.origin, { connections: p.http.max_connections, connect });
+  const pool: Promise<Pool> = import("undici").then(
+    ({ Pool }) => new Pool(url.origin, { connections: p.http.max_connections, connect }),
+  );
+  // A pool that could not be made fails each call (below), not the process.
+  pool.catch(() => {});
   const transform = createStatusTransforms(p.http.status_to_code_transforms);
   return {
     protocol: "http",
@@ -50,7 +55,7 @@ export function createHttpBackend(p: ProxyOptions, where: string): ProxyBackend 
       if ("error" in body) return { failure: `request cannot be JSON: ${body.error}` };
       call.headers.set("content-type", "application/json");
       try {
-        const res = await pool.request({
+        const res = await (await pool).request({
           method: "POST",
           path,
           headers: headerObject(call.headers),
@@ -82,7 +87,7 @@ export function createHttpBackend(p: ProxyOptions, where: string): ProxyBackend 
       return { failure: "subscribe streams need a gRPC or Connect backend" };
     },
     async close() {
-      await pool.destroy();
+      await (await pool.catch(() => undefined))?.destroy();
     },
   };
 }
