@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run: system packages, generated code, lint, types, then every
 # test against real servers, then the suites that hold for every engine once
-# more on the Redis engine. Arguments narrow the run to the given test files
+# more on the Redis engine (and the history ones on PostgreSQL). Arguments narrow the run to the given test files
 # (on the engine ROTOR_TEST_ENGINE names, memory by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,3 +52,16 @@ engine_suites=(
 )
 echo "# the same suites on the Redis engine"
 ROTOR_TEST_ENGINE=redis run "${engine_suites[@]}"
+
+# The history, recovery and join/leave suites once more on the PostgreSQL stream broker
+# (each test file on a PostgreSQL cluster of its own).
+postgres_suites=(
+  test/api/history-surfaces.test.ts
+  test/client/cache-recovery.test.ts
+  test/client/fossil-delta.test.ts
+  test/client/pubsub.test.ts
+  test/client/recovery-reject.test.ts
+  test/client/recovery.test.ts
+)
+echo "# the history and recovery suites on the PostgreSQL stream broker"
+ROTOR_TEST_ENGINE=postgres run "${postgres_suites[@]}"

@@ -1,21 +1,7 @@
 import { z } from "zod";
 import { clientTlsSchema } from "./client-tls.js";
-import { parseDuration } from "./duration.js";
 import { redisConnectionShape } from "./engine-schema.js";
-import { duration } from "./schema-types.js";
-
-/** A count where Centrifugo reads 0 as "the default". */
-const count = (defaultValue: number) =>
-  z
-    .number()
-    .int()
-    .min(0)
-    .default(defaultValue)
-    .transform((n) => n || defaultValue);
-
-/** A duration where 0 means the default, as for Centrifugo's consumers. */
-const period = (defaultValue: string) =>
-  duration(defaultValue).transform((ms) => ms || (parseDuration(defaultValue) as number));
+import { countOrDefault as count, periodOrDefault as period } from "./schema-types.js";
 
 const list = z.array(z.string()).default([]);
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { enginesWithRole } from "../core/engines.js";
 import { clientTlsSchema } from "./client-tls.js";
-import { duration } from "./schema-types.js";
+import { countOrDefault as count, duration, periodOrDefault as period } from "./schema-types.js";
 
 /** One address or several (client-side sharding); from the environment, space-separated. */
 export const addressList = (defaultValue: string[]) =>
@@ -57,6 +57,44 @@ const brokerNatsSchema = z
       .prefault({}),
   })
   .prefault({});
+/**
+ * The PostgreSQL stream broker: Centrifugo v6.8's `broker.postgres`. The
+ * table prefix is spliced into SQL unquoted, so it must be a plain
+ * identifier; PostgreSQL folds it to lower case, and rotor does too.
+ */
+const brokerPostgresSchema = z
+  .strictObject({
+    dsn: z.string().default(""),
+    tls: clientTlsSchema,
+    pool_size: count(16),
+    num_shards: count(8).pipe(z.number().int().min(1).max(32767)),
+    cleanup_interval: period("1m"),
+    idempotent_result_ttl: period("5m"),
+    binary_data: z.boolean().default(false),
+    table_prefix: z
+      .string()
+      .default("cf")
+      .transform((p) => p.replace(/_+$/, "") || "cf")
+      .pipe(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain SQL identifier (letters, digits, _)")
+          .transform((p) => p.toLowerCase()),
+      ),
+    stream_retention: period("24h"),
+    use_notify: z.boolean().default(false),
+    notify_dsn: z.string().default(""),
+    skip_schema_init: z.boolean().default(false),
+    outbox: z.strictObject({ poll_interval: period("100ms"), batch_size: count(1000) }).prefault({}),
+    partition_lookahead_days: count(2),
+    /** Negative: never drop (0 is the default, as in Centrifugo). */
+    partition_retention_days: z
+      .number()
+      .int()
+      .default(7)
+      .transform((n) => n || 7),
+  })
+  .prefault({});
 const presenceRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
 const engineRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
 
@@ -78,6 +116,7 @@ export const engineConfigShape = {
       type: z.enum(enginesWithRole("broker")).default("memory"),
       redis: brokerRedisSchema,
       nats: brokerNatsSchema,
+      postgres: brokerPostgresSchema,
     })
     .prefault({}),
   presence_manager: z
@@ -93,5 +132,7 @@ export const engineConfigShape = {
 export type RedisConnectionConfig = z.output<typeof brokerRedisSchema>;
 /** The NATS broker's connection and subjects. */
 export type NatsConfig = z.output<typeof brokerNatsSchema>;
+/** The PostgreSQL stream broker's connection, tables and polling. */
+export type BrokerPostgresConfig = z.output<typeof brokerPostgresSchema>;
 /** A Redis setup that also holds presence. */
 export type RedisPresenceConfig = z.output<typeof presenceRedisSchema>;

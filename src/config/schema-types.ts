@@ -19,6 +19,19 @@ export function duration(defaultValue: string) {
     });
 }
 
+/** A count where Centrifugo reads 0 as "the default" (its defaults replace zero values). */
+export const countOrDefault = (defaultValue: number) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .default(defaultValue)
+    .transform((n) => n || defaultValue);
+
+/** A duration where 0 means the default, as Centrifugo's defaults replace zero values. */
+export const periodOrDefault = (defaultValue: string) =>
+  duration(defaultValue).transform((ms) => ms || (parseDuration(defaultValue) as number));
+
 /** A TCP port number. */
 export const port = (defaultValue: number) => z.number().int().min(0).max(65535).default(defaultValue);
 

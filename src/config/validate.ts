@@ -61,6 +61,9 @@ export function checkConfig(config: Config): string[] {
       out.push(`${where}: enabled without a certificate (cert_pem or cert_pem_file) and key`);
     }
   }
+  if (config.broker.enabled && config.broker.type === "postgres" && !config.broker.postgres.dsn) {
+    out.push("broker.postgres.dsn: postgres stream broker: DSN is required");
+  }
   out.push(...checkProxyConfig(config));
   out.push(...checkConsumers(config.consumers));
   out.push(...checkMaps(config));

@@ -9,6 +9,13 @@ export interface BrokerCapabilities {
   readonly idempotency: boolean;
   /** A publication whose version is not newer than the last is suppressed. */
   readonly versions: boolean;
+  /**
+   * A publication keeps its publish details on the way: its version reaches
+   * subscribers and history, and without history it carries no offset.
+   * PostgreSQL's stream table (Centrifugo's columns) keeps no version, and
+   * every row there has an offset, history or not.
+   */
+  readonly publicationDetails: boolean;
 }
 
 /** One engine rotor runs on. */
@@ -20,7 +27,12 @@ export interface EngineKind {
   readonly broker?: BrokerCapabilities;
 }
 
-const full: BrokerCapabilities = { history: true, idempotency: true, versions: true };
+const full: BrokerCapabilities = {
+  history: true,
+  idempotency: true,
+  versions: true,
+  publicationDetails: true,
+};
 
 /**
  * Every engine, in one place. The config accepts an engine's name where it
@@ -35,7 +47,13 @@ export const engineKinds = {
   nats: {
     roles: ["broker"],
     sharedByProcesses: true,
-    broker: { history: false, idempotency: false, versions: false },
+    broker: { history: false, idempotency: false, versions: false, publicationDetails: true },
+  },
+  postgres: {
+    roles: ["broker"],
+    // Node-to-node commands stay in each process without a PostgreSQL controller: workers would not act as one.
+    sharedByProcesses: false,
+    broker: { history: true, idempotency: true, versions: true, publicationDetails: false },
   },
 } as const satisfies Record<string, EngineKind>;
 

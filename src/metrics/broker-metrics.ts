@@ -1,10 +1,10 @@
-import type { Registry } from "prom-client";
+import type { Counter, Gauge, Registry } from "prom-client";
 import { metricKinds } from "./metric-kinds.js";
 
 /**
  * The `centrifugo_broker_*` metrics a broker reports about itself: publishes
  * it suppressed (an idempotency key seen before, a stale version), and for
- * Redis, PUB/SUB errors by kind. Dropped and buffered messages are
+ * Redis, PUB/SUB errors by kind; for PostgreSQL, cleanup and partitions. Dropped and buffered messages are
  * Centrifugo's per-processor buffers, which rotor does not have: they are
  * reported as 0.
  */
@@ -27,6 +27,21 @@ export function createBrokerMetrics(registry: Registry) {
     "channel_type",
     "pub_sub_processor",
   ]);
+  // Declared when a PostgreSQL broker first reports, so servers on other brokers do not list empty families.
+  let postgres: { removed: Counter<"broker_name" | "pass">; partitions: Gauge<"broker_name"> } | undefined;
+  const postgresMetrics = () => {
+    postgres ??= {
+      removed: m.counter(
+        "postgres_cleanup_removed_total",
+        "Rows deleted by the PostgreSQL broker's cleanup.",
+        ["broker_name", "pass"],
+      ),
+      partitions: m.gauge("postgres_partitions", "Child partitions of the PostgreSQL stream table.", [
+        "broker_name",
+      ]),
+    };
+    return postgres;
+  };
   // PUB/SUB messages go to the node as they arrive: rotor buffers none, so none is dropped for a full buffer.
   dropped.inc({ broker_name: "", channel_type: "client" }, 0);
   buffered.set({ broker_name: "", channel_type: "client", pub_sub_processor: "0" }, 0);
@@ -36,6 +51,15 @@ export function createBrokerMetrics(registry: Registry) {
     },
     pubSubError(brokerName: string, error: string): void {
       pubSubErrors.inc({ broker_name: brokerName, error });
+    },
+    /** The PostgreSQL broker's upkeep (`broker_name` is "", as in Centrifugo OSS). */
+    postgres: {
+      cleaned(pass: "meta" | "idempotency", rows: number): void {
+        postgresMetrics().removed.inc({ broker_name: "", pass }, rows);
+      },
+      partitions(count: number): void {
+        postgresMetrics().partitions.set({ broker_name: "" }, count);
+      },
     },
   };
 }

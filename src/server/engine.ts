@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { createMemoryBroker } from "../broker/memory/memory-broker.js";
+import type { PostgresBrokerReport } from "../broker/postgres/postgres-broker.js";
 import type { PubSubReport } from "../broker/redis/redis-broker.js";
 import type { RedisConnectionConfig, RedisPresenceConfig } from "../config/engine-schema.js";
 import type { Config } from "../config/schema.js";
@@ -21,6 +22,12 @@ export interface Engine {
   readonly controller: Controller;
 }
 
+/** Where brokers report what the metrics count: Redis PUB/SUB errors, PostgreSQL upkeep. */
+export interface EngineReports {
+  readonly pubSub?: PubSubReport | undefined;
+  readonly postgres?: PostgresBrokerReport | undefined;
+}
+
 /**
  * What a factory builds parts with: the config, the log, and the connections parts on one config section share.
  * Factories import their engine's modules when called, so a server on the memory engine never loads the
@@ -29,7 +36,7 @@ export interface Engine {
 interface EngineContext {
   readonly config: Config;
   readonly log: Logger;
-  readonly pubSub: PubSubReport | undefined;
+  readonly reports: EngineReports;
   /** The connection object of a config section, made once: parts configured with the same section share it. */
   shared<T>(section: object, open: () => Promise<T>): Promise<T>;
 }
@@ -53,7 +60,7 @@ const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
       redisShards(ctx, redis),
     ]);
     return {
-      broker: createRedisBroker(shards, ctx.log, ctx.pubSub),
+      broker: createRedisBroker(shards, ctx.log, ctx.reports.pubSub),
       controller: createRedisController(shards),
     };
   },
@@ -68,6 +75,14 @@ const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
       }),
     ]);
     return { broker: createNatsBroker(client, ctx.log), controller: createNatsController(client) };
+  },
+  // Centrifugo's PostgreSQL broker is no controller: node-to-node commands stay on each node.
+  postgres: async (ctx) => {
+    const { createPostgresBroker } = await import("../broker/postgres/postgres-broker.js");
+    return {
+      broker: createPostgresBroker(ctx.config.broker.postgres, ctx.log, ctx.reports.postgres),
+      controller: createMemoryController(),
+    };
   },
 };
 
@@ -95,12 +110,16 @@ const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
  * NATS broker and its controller share one NATS connection. Rejects on an
  * unusable address.
  */
-export async function createEngine(config: Config, log: Logger, pubSub?: PubSubReport): Promise<Engine> {
+export async function createEngine(
+  config: Config,
+  log: Logger,
+  reports: EngineReports = {},
+): Promise<Engine> {
   const connections = new Map<object, Promise<unknown>>();
   const ctx: EngineContext = {
     config,
     log,
-    pubSub,
+    reports,
     shared<T>(section: object, open: () => Promise<T>): Promise<T> {
       if (!connections.has(section)) connections.set(section, open());
       return connections.get(section) as Promise<T>;

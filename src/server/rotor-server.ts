@@ -96,7 +96,7 @@ async function start(
   const tokens = await createTokenVerifier(config.client);
   for (const warning of tokens.warnings) logger.warn(warning);
   const pubSub = { error: (kind: string) => metrics.broker.pubSubError("", kind) };
-  const engine = given ?? (await createEngine(config, logger, pubSub));
+  const engine = given ?? (await createEngine(config, logger, { pubSub, postgres: metrics.broker.postgres }));
   let port = config.http_server.port;
   const nodeName = () => `${config.node.name || `${hostname()}_${port}`}${role ? `_w${role.number}` : ""}`;
   const makeMapBroker = await mapBrokerFactory(config, logger, metrics.mapBroker.cleanup);

@@ -51,9 +51,10 @@ export function brokerContract(
   caps: BrokerCapabilities,
   o: { readonly ttlUnitMs: number },
 ): void {
-  const needs = (capability: keyof BrokerCapabilities) => ({
-    skip: caps[capability] ? false : `the ${name} broker keeps no ${capability}`,
-  });
+  const needs = (...capabilities: (keyof BrokerCapabilities)[]) => {
+    const missing = capabilities.find((capability) => !caps[capability]);
+    return { skip: missing ? `the ${name} broker keeps no ${missing}` : false };
+  };
   describe(`broker contract: ${name}`, () => {
     test(
       "publish with history assigns increasing offsets within one epoch and trims to history_size",
@@ -156,7 +157,7 @@ export function brokerContract(
 
     test(
       "a publish's version reaches subscribers and history; none stays none",
-      needs("history"),
+      needs("history", "publicationDetails"),
       async () => {
         const recorded = recordingBroker(open);
         const broker = await recorded.start();
@@ -175,18 +176,22 @@ export function brokerContract(
       },
     );
 
-    test("without history a publish's version still reaches subscribers", async () => {
-      const recorded = recordingBroker(open);
-      const broker = await recorded.start();
-      const none = { historySize: 0, historyTtl: 0, historyMetaTtl: 1000 };
-      await broker.publish("ch", bytes("a"), { ...none, version: 9 });
-      await broker.publish("ch", bytes("b"), { ...none, version: 10, idempotencyKey: "k" });
-      assert.deepEqual(
-        (await recorded.delivered(2)).map((d) => d.pub.version),
-        [9, 10],
-      );
-      await broker.close();
-    });
+    test(
+      "without history a publish's version still reaches subscribers",
+      needs("publicationDetails"),
+      async () => {
+        const recorded = recordingBroker(open);
+        const broker = await recorded.start();
+        const none = { historySize: 0, historyTtl: 0, historyMetaTtl: 1000 };
+        await broker.publish("ch", bytes("a"), { ...none, version: 9 });
+        await broker.publish("ch", bytes("b"), { ...none, version: 10, idempotencyKey: "k" });
+        assert.deepEqual(
+          (await recorded.delivered(2)).map((d) => d.pub.version),
+          [9, 10],
+        );
+        await broker.close();
+      },
+    );
 
     test("delta publishes carry the previous publication", needs("history"), async () => {
       const recorded = recordingBroker(open);
@@ -200,18 +205,22 @@ export function brokerContract(
       await broker.close();
     });
 
-    test("without history a publication is delivered with no position", async () => {
-      const recorded = recordingBroker(open);
-      const broker = await recorded.start();
-      const r = await broker.publish("ch", bytes("x"), {
-        historySize: 0,
-        historyTtl: 0,
-        historyMetaTtl: 1000,
-      });
-      assert.deepEqual([r.offset, r.epoch], [0, ""]);
-      assert.equal((await recorded.delivered(1))[0]!.pub.offset, 0);
-      await broker.close();
-    });
+    test(
+      "without history a publication is delivered with no position",
+      needs("publicationDetails"),
+      async () => {
+        const recorded = recordingBroker(open);
+        const broker = await recorded.start();
+        const r = await broker.publish("ch", bytes("x"), {
+          historySize: 0,
+          historyTtl: 0,
+          historyMetaTtl: 1000,
+        });
+        assert.deepEqual([r.offset, r.epoch], [0, ""]);
+        assert.equal((await recorded.delivered(1))[0]!.pub.offset, 0);
+        await broker.close();
+      },
+    );
 
     test(
       "items expire after history_ttl while the position stays; the stream is forgotten after the meta ttl",

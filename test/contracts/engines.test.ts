@@ -2,6 +2,7 @@ import { after } from "node:test";
 import pino from "pino";
 import { createMemoryBroker } from "../../src/broker/memory/memory-broker.js";
 import { createNatsBroker } from "../../src/broker/nats/nats-broker.js";
+import { createPostgresBroker } from "../../src/broker/postgres/postgres-broker.js";
 import { createRedisBroker } from "../../src/broker/redis/redis-broker.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
@@ -13,6 +14,7 @@ import { createMemoryPresence } from "../../src/presence/memory/memory-presence.
 import { createRedisPresence } from "../../src/presence/redis/redis-presence.js";
 import { RedisShards } from "../../src/redis/redis-shards.js";
 import { type NatsProcess, startNats } from "../helpers/nats-servers.js";
+import { type PostgresProcess, startPostgres } from "../helpers/postgres-servers.js";
 import { type RedisProcess, startRedis } from "../helpers/redis-servers.js";
 import { brokerContract } from "./broker-contract.js";
 import { presenceContract } from "./presence-contract.js";
@@ -26,16 +28,28 @@ import { presenceContract } from "./presence-contract.js";
 const log = pino({ level: "silent" });
 let redis: Promise<RedisProcess> | undefined;
 let nats: Promise<NatsProcess> | undefined;
+let postgres: Promise<PostgresProcess> | undefined;
 let opened = 0;
 after(async () => {
   await (await redis)?.stop();
   await (await nats)?.stop();
+  await (await postgres)?.stop();
 });
 
 /** A config for a fresh part: its own Redis prefix or NATS subject prefix. */
-async function configFor(engine: "redis" | "nats"): Promise<Config> {
+async function configFor(engine: "redis" | "nats" | "postgres"): Promise<Config> {
   opened += 1;
   const prefix = `c${opened}`;
+  if (engine === "postgres") {
+    postgres ??= startPostgres();
+    const dsn = (await postgres).url();
+    // The contract's payloads are not JSON: the BYTEA tables keep any bytes.
+    const pg = { dsn, table_prefix: prefix, binary_data: true, num_shards: 2, use_notify: true };
+    const fast = { cleanup_interval: "200ms", outbox: { poll_interval: "50ms" } };
+    return loadConfig({
+      object: { broker: { enabled: true, type: "postgres", postgres: { ...pg, ...fast } } },
+    }).config!;
+  }
   if (engine === "redis") {
     redis ??= startRedis();
     const address = (await redis).url;
@@ -50,6 +64,7 @@ const brokers: Record<EngineWithRole<"broker">, () => Promise<Broker>> = {
   memory: async () => createMemoryBroker(),
   redis: async () => createRedisBroker(new RedisShards((await configFor("redis")).engine.redis, log), log),
   nats: async () => createNatsBroker(new NatsClient((await configFor("nats")).broker.nats, log), log),
+  postgres: async () => createPostgresBroker((await configFor("postgres")).broker.postgres, log),
 };
 
 const presences: Record<EngineWithRole<"presence">, () => Promise<PresenceManager>> = {
@@ -63,7 +78,12 @@ const presences: Record<EngineWithRole<"presence">, () => Promise<PresenceManage
 };
 
 /** The shortest time to live each engine counts in: Redis counts whole seconds. */
-const ttlUnitMs: Record<EngineWithRole<"broker">, number> = { memory: 20, redis: 1000, nats: 20 };
+const ttlUnitMs: Record<EngineWithRole<"broker">, number> = {
+  memory: 20,
+  redis: 1000,
+  nats: 20,
+  postgres: 1000,
+};
 
 for (const name of enginesWithRole("broker")) {
   brokerContract(name, brokers[name], engineKinds[name].broker, { ttlUnitMs: ttlUnitMs[name] });

@@ -37,10 +37,12 @@ async function runAs(): Promise<{ uid?: number; gid?: number }> {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-/** Every server this test process started, killed when it exits however it exits. */
+/** Every server this test process started, killed when it exits however it exits, and the directories to remove then. */
 const started = new Set<ChildProcess>();
+const dirs = new Set<string>();
 process.on("exit", () => {
   for (const child of started) child.kill("SIGKILL");
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A real PostgreSQL cluster on a free port, in a temp dir of its own. */
@@ -74,6 +76,7 @@ let databases = 0;
 export async function startPostgres(): Promise<PostgresProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "rotor-postgres-"));
+  dirs.add(dir);
   const data = join(dir, "data");
   mkdirSync(data);
   const user = await runAs();
@@ -135,6 +138,7 @@ export async function startPostgres(): Promise<PostgresProcess> {
     async stop() {
       await kill();
       rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
     },
   };
 }

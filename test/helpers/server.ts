@@ -4,6 +4,7 @@ import type { Config } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log.js";
 import type { Engine } from "../../src/server/engine.js";
 import { type RotorServer, startRotorServer } from "../../src/server/rotor-server.js";
+import { type PostgresProcess, startPostgres } from "./postgres-servers.js";
 import { type RedisProcess, startRedis } from "./redis-servers.js";
 
 /** The API key test servers use unless a test configures its own. */
@@ -24,20 +25,42 @@ export interface TestServer {
 
 /**
  * The engine the engine-dependent suites run on: `ROTOR_TEST_ENGINE=redis`
- * runs them on a redis-server of this test file's own.
+ * runs them on a redis-server of this test file's own, `postgres` on the
+ * PostgreSQL stream broker over a PostgreSQL cluster of the file's own.
  */
-export const testEngine = process.env.ROTOR_TEST_ENGINE === "redis" ? "redis" : "memory";
+export const testEngine =
+  (["redis", "postgres"] as const).find((e) => e === process.env.ROTOR_TEST_ENGINE) ?? "memory";
 
 let redis: Promise<RedisProcess> | undefined;
+let postgres: Promise<PostgresProcess> | undefined;
 let servers = 0;
 
-/** The engine config a test server gets unless the test chose one: each server has a Redis prefix of its own. */
+/**
+ * The engine config a test server gets unless the test chose one: each
+ * server has a Redis prefix, or PostgreSQL tables, of its own. The BYTEA
+ * tables keep payloads byte for byte, as the suites expect.
+ */
 async function engineConfig(config: Record<string, unknown>): Promise<Record<string, unknown>> {
-  if (testEngine !== "redis" || config.engine || config.broker || config.presence_manager) return {};
+  if (testEngine === "memory" || config.engine || config.broker || config.presence_manager) return {};
+  servers += 1;
+  const prefix = `test${process.pid}s${servers}`;
+  if (testEngine === "postgres") {
+    postgres ??= startPostgres();
+    const dsn = (await postgres).url();
+    const options = {
+      dsn,
+      table_prefix: prefix,
+      binary_data: true,
+      num_shards: 2,
+      pool_size: 4,
+      use_notify: true,
+    };
+    const fast = { cleanup_interval: "1s", outbox: { poll_interval: "50ms" } };
+    return { broker: { enabled: true, type: "postgres", postgres: { ...options, ...fast } } };
+  }
   redis ??= startRedis();
   const { url } = await redis;
-  servers += 1;
-  return { engine: { type: "redis", redis: { address: url, prefix: `test${process.pid}s${servers}` } } };
+  return { engine: { type: "redis", redis: { address: url, prefix } } };
 }
 
 /** What a test may put in place of the server's own: an engine (a scripted broker), a logger to read. */

@@ -1,0 +1,197 @@
+import type { Logger } from "pino";
+import type { BrokerPostgresConfig } from "../../config/engine-schema.js";
+import { type Broker, type BrokerEventHandler, keepsHistory, type PublishResult } from "../../core/broker.js";
+import type { ClientInfo } from "../../core/publication.js";
+import { malformedMessages } from "../../lifecycle/log-limits.js";
+import { PostgresClient } from "../../postgres/postgres-client.js";
+import { ensureSchema } from "./ensure-schema.js";
+import { createShardPollers } from "./shard-pollers.js";
+import { startStreamCleanup } from "./stream-cleanup.js";
+import { readHistory } from "./stream-history.js";
+import { dispatchRow, payloadParam } from "./stream-rows.js";
+import { streamNames } from "./stream-tables.js";
+
+interface PublishRow {
+  out_channel_offset: string;
+  out_epoch: string;
+  out_suppressed: boolean;
+  out_suppress_reason: string | null;
+}
+
+/**
+ * What the broker tells about its upkeep, in Centrifugo's
+ * `centrifugo_broker_postgres_*` terms: rows each cleanup pass deleted, and
+ * how many daily partitions the stream table has.
+ */
+export interface PostgresBrokerReport {
+  cleaned(pass: "meta" | "idempotency", rows: number): void;
+  partitions(count: number): void;
+}
+
+const ignoreReports: PostgresBrokerReport = { cleaned() {}, partitions() {} };
+
+/** PostgreSQL's `invalid_text_representation`: what a JSONB column says to bytes that are not JSON. */
+const notJson = "22P02";
+
+const interval = (ms: number) => (ms > 0 ? `${Math.ceil(ms)} milliseconds` : null);
+
+/**
+ * The PostgreSQL stream broker, on Centrifugo's tables and SQL functions:
+ * a publish is one call of `<prefix>_stream_publish` (offset, epoch,
+ * history, idempotency, version, delta, all under the channel's shard
+ * lock), and every node learns of it by polling the stream table shard by
+ * shard, woken early by NOTIFY when `use_notify` is on. History is read
+ * from the same table. When polling fails and works again, subscribers'
+ * positions are re-checked (nothing committed is skipped, but publishes
+ * that failed meanwhile left clients to compare).
+ */
+export function createPostgresBroker(
+  o: BrokerPostgresConfig,
+  log: Logger,
+  report: PostgresBrokerReport = ignoreReports,
+): Broker {
+  const db = new PostgresClient(
+    {
+      dsn: o.dsn,
+      tls: o.tls,
+      poolSize: o.pool_size,
+      notifyDsn: o.notify_dsn || undefined,
+      where: "broker.postgres",
+    },
+    log,
+  );
+  const names = streamNames(o.table_prefix, o.binary_data);
+  const malformed = malformedMessages(log, "stream row");
+  const subscribed = new Set<string>();
+  let handler: BrokerEventHandler | undefined;
+  let stopListening: (() => void) | undefined;
+  let stopCleanup: (() => Promise<void>) | undefined;
+  const pollers = createShardPollers(
+    db,
+    {
+      table: names.base,
+      shards: o.num_shards,
+      pollIntervalMs: o.outbox.poll_interval,
+      batchSize: o.outbox.batch_size,
+    },
+    {
+      rows(rows) {
+        for (const row of rows) {
+          if (!handler || !subscribed.has(row.channel)) continue;
+          try {
+            dispatchRow(row, handler);
+          } catch (err) {
+            // One row the node cannot take (tags that are not an object, say) is skipped, not a stalled shard.
+            malformed({ channel: row.channel, id: row.id, error: (err as Error).message });
+          }
+        }
+      },
+      resumed() {
+        handler?.onDeliveryGap([...subscribed]);
+      },
+    },
+  );
+  const payload = (bytes: Uint8Array | undefined) => payloadParam(bytes, o.binary_data);
+
+  async function call<R extends object>(sql: string, values: unknown[]): Promise<R[]> {
+    try {
+      return (await db.query<R>(sql, values)).rows;
+    } catch (err) {
+      if ((err as { code?: string }).code !== notJson) throw err;
+      throw new Error(
+        `broker.postgres: ${(err as Error).message}: the JSONB tables keep JSON payloads only ` +
+          "(broker.postgres.binary_data: true keeps any bytes)",
+      );
+    }
+  }
+
+  async function presenceEvent(kind: "join" | "leave", channel: string, info: ClientInfo) {
+    await call(`SELECT ${names.base}_publish_${kind}($1, $2, $3, $4, $5, $6)`, [
+      channel,
+      info.client,
+      info.user,
+      payload(info.connInfo),
+      payload(info.chanInfo),
+      o.num_shards,
+    ]);
+  }
+
+  return {
+    async start(h) {
+      if (!o.skip_schema_init) {
+        await ensureSchema(db, o).catch((err: Error) => {
+          throw new Error(`broker.postgres: cannot set up the stream schema at ${db.label}: ${err.message}`);
+        });
+      }
+      handler = h;
+      await pollers.start();
+      if (o.use_notify) {
+        stopListening = db.listen(names.notify, {
+          notify: (shard) => pollers.wake(shard),
+          listening: () => pollers.wake(""),
+        });
+      }
+      stopCleanup = startStreamCleanup(db, names, o, report);
+    },
+
+    async publish(channel, data, p): Promise<PublishResult> {
+      const [row] = await call<PublishRow>(
+        `SELECT out_channel_offset, out_epoch, out_suppressed, out_suppress_reason FROM ${names.base}_publish(
+           p_channel => $1, p_data => $2, p_tags => $3, p_history_ttl => $4::interval, p_history_size => $5,
+           p_meta_ttl => $6::interval, p_version => $7, p_version_epoch => $8, p_idempotency_key => $9,
+           p_idempotency_ttl => $10::interval, p_use_delta => $11, p_client_id => $12, p_user_id => $13,
+           p_conn_info => $14, p_chan_info => $15, p_num_shards => $16)`,
+        [
+          channel,
+          payload(data) ?? (o.binary_data ? Buffer.alloc(0) : null),
+          p.tags && Object.keys(p.tags).length > 0 ? JSON.stringify(p.tags) : null,
+          interval(p.historyTtl),
+          p.historySize > 0 ? p.historySize : null,
+          interval(p.historyMetaTtl || o.stream_retention),
+          p.version || null,
+          p.version && p.versionEpoch ? p.versionEpoch : null,
+          p.idempotencyKey || null,
+          interval(p.idempotentResultTtl ?? o.idempotent_result_ttl),
+          p.delta === true,
+          p.info?.client ?? null,
+          p.info?.user ?? null,
+          payload(p.info?.connInfo),
+          payload(p.info?.chanInfo),
+          o.num_shards,
+        ],
+      );
+      const history = keepsHistory(p.historySize, p.historyTtl);
+      const position = history
+        ? { offset: Number(row!.out_channel_offset), epoch: row!.out_epoch }
+        : { offset: 0, epoch: "" };
+      if (row!.out_suppress_reason === "idempotency")
+        return { ...position, suppressed: false, repeated: true };
+      return { ...position, suppressed: row!.out_suppressed };
+    },
+
+    publishJoin: (channel, info) => presenceEvent("join", channel, info),
+    publishLeave: (channel, info) => presenceEvent("leave", channel, info),
+
+    async subscribe(channels) {
+      for (const channel of channels) subscribed.add(channel);
+    },
+
+    async unsubscribe(channels) {
+      for (const channel of channels) subscribed.delete(channel);
+    },
+
+    history: (channel, filter) => readHistory(db, names, channel, filter),
+
+    async removeHistory(channel) {
+      await db.query(`SELECT ${names.base}_remove_history($1, $2)`, [channel, o.num_shards]);
+    },
+
+    async close() {
+      handler = undefined;
+      stopListening?.();
+      await pollers.close();
+      await stopCleanup?.();
+      await db.close();
+    },
+  };
+}

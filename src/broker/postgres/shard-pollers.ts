@@ -1,0 +1,98 @@
+import { Wakeup } from "../../consumers/wakeup.js";
+import type { PostgresClient } from "../../postgres/postgres-client.js";
+import { type StreamRow, streamRowColumns } from "./stream-rows.js";
+
+/** What the pollers hand on: the rows of a shard in id order, and the moments delivery may have missed something. */
+export interface ShardRows {
+  rows(rows: StreamRow[]): void;
+  /** Polling failed and works again (or the start position was found late): positions are worth re-checking. */
+  resumed(): void;
+}
+
+export interface ShardPollerOptions {
+  readonly table: string;
+  readonly shards: number;
+  readonly pollIntervalMs: number;
+  readonly batchSize: number;
+}
+
+const pollFailed = "stream poll failed";
+
+/**
+ * One poller per shard, every node polling every shard: each reads rows
+ * `id > cursor` of its shard in id order (the shard lock makes ids of one
+ * shard visible in that order), hands them on and moves its cursor. The
+ * cursor starts at the shard's newest row when the node starts; when the
+ * database cannot be reached then, the poller keeps asking for that start
+ * instead of replaying the table from 0. Idle pollers wait for
+ * `pollIntervalMs` or a wake-up of their shard. A failed read is retried
+ * from the same cursor, so nothing committed is skipped.
+ */
+export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, out: ShardRows) {
+  const wakeups = Array.from({ length: o.shards }, () => new Wakeup());
+  let closed = false;
+  const running: Promise<void>[] = [];
+
+  async function poll(shard: number, tried: () => void): Promise<void> {
+    const wakeup = wakeups[shard]!;
+    let cursor: string | undefined;
+    let failed = false;
+    while (!closed) {
+      let rows: StreamRow[];
+      try {
+        if (cursor === undefined) {
+          const top = await db
+            .query<{ top: string }>(
+              `SELECT COALESCE(MAX(id), 0) AS top FROM ${o.table} WHERE shard_id = $1`,
+              [shard],
+            )
+            .finally(tried);
+          cursor = top.rows[0]!.top;
+        }
+        rows = (
+          await db.query<StreamRow>(
+            `SELECT ${streamRowColumns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+            [shard, cursor, o.batchSize],
+          )
+        ).rows;
+      } catch (err) {
+        if (closed) return;
+        failed = true;
+        db.warn(err as Error, pollFailed);
+        await wakeup.wait(o.pollIntervalMs);
+        continue;
+      }
+      if (failed) {
+        failed = false;
+        db.recovered(pollFailed);
+        out.resumed();
+      }
+      if (rows.length > 0) {
+        cursor = rows[rows.length - 1]!.id;
+        out.rows(rows);
+      }
+      if (rows.length < o.batchSize) await wakeup.wait(o.pollIntervalMs);
+    }
+  }
+
+  return {
+    /** Resolves once every shard has read its start position, or failed to and keeps trying. */
+    async start(): Promise<void> {
+      const tried = wakeups.map(
+        (_, shard) => new Promise<void>((resolve) => running.push(poll(shard, resolve))),
+      );
+      await Promise.all(tried);
+    },
+    /** A NOTIFY: its payload names the shard; an empty or foreign one (a Centrifugo node's) wakes all. */
+    wake(payload: string): void {
+      const shard = /^\d+$/.test(payload) ? wakeups[Number(payload)] : undefined;
+      if (shard) shard.wake();
+      else for (const w of wakeups) w.wake();
+    },
+    async close(): Promise<void> {
+      closed = true;
+      for (const w of wakeups) w.wake();
+      await Promise.all(running);
+    },
+  };
+}
