@@ -8,6 +8,7 @@ import { ask } from "../lib/ipc.js";
 import { cpuSeconds, freePort, type Proc, raiseFileLimit, spawnNode } from "../lib/processes.js";
 import { atLeast, makeFigure, makeRow } from "../lib/report.js";
 import type { ScenarioContext } from "./context.js";
+import { runSharedPoll } from "./shared-poll.js";
 
 const publisherFile = fileURLToPath(new URL("../load/publisher.ts", import.meta.url));
 
@@ -219,16 +220,14 @@ function addResults(ctx: ScenarioContext, c: MapsCase, r: Session): void {
       base: r.stream.map((b) => b.perSecond),
     }),
   );
-  ctx.report.notes.push(
-    "maps: shared-poll backend calls per second against subscriber count is not measured (shared poll subscriptions are refused for now)",
-  );
 }
 
 /**
  * Map subscriptions: how long a map's state takes to reach many subscribers
  * paging through it at once, and live map updates (`/api/map_publish`) fanned
  * out beside a stream channel's publications (`/api/publish`) with the same
- * 100-byte payloads to the same connections, bursts alternating in one run.
+ * 100-byte payloads to the same connections, bursts alternating in one run;
+ * then shared poll's backend load against its subscriber count.
  */
 export async function runMaps(ctx: ScenarioContext): Promise<void> {
   const c = ctx.options.quick ? quickCase : fullCase;
@@ -237,6 +236,7 @@ export async function runMaps(ctx: ScenarioContext): Promise<void> {
   try {
     ctx.log(`maps: ${c.keys} keys, ${c.subscribers} subscribers`);
     addResults(ctx, c, await session(ctx, c, publisher, writeConfig(dir)));
+    await runSharedPoll(ctx);
   } finally {
     await publisher.stop();
     rmSync(dir, { recursive: true, force: true });
