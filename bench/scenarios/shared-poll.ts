@@ -68,7 +68,7 @@ function tracker(url: string): Promise<WebSocket> {
 }
 
 /** Keys rotor asked the backend for per second while `subscribers` connections tracked the same 100 keys. */
-async function measure(ctx: ScenarioContext, subscribers: number, windowMs: number, config: string) {
+async function measure(ctx: ScenarioContext, subscribers: number, cycles: number, config: string) {
   const backend = await startBackend();
   writeFileSync(
     config,
@@ -99,10 +99,14 @@ async function measure(ctx: ScenarioContext, subscribers: number, windowMs: numb
       const batch = Math.min(50, subscribers - i);
       sockets.push(...(await Promise.all(Array.from({ length: batch }, () => tracker(rotor.url)))));
     }
+    // Let the polls of newly tracked keys pass, then count whole refresh cycles: start just after one,
+    // stop half an interval after the last counted.
+    await new Promise((resolve) => setTimeout(resolve, 1.5 * intervalMs));
+    const seen = backend.counts.calls;
+    while (backend.counts.calls === seen) await new Promise((resolve) => setTimeout(resolve, 10));
     const before = { ...backend.counts };
-    const started = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, windowMs));
-    const seconds = (Date.now() - started) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, (cycles + 0.5) * intervalMs));
+    const seconds = (cycles * intervalMs) / 1000;
     return {
       keysPerSecond: (backend.counts.keys - before.keys) / seconds,
       callsPerSecond: (backend.counts.calls - before.calls) / seconds,
@@ -122,13 +126,13 @@ async function measure(ctx: ScenarioContext, subscribers: number, windowMs: numb
  */
 export async function runSharedPoll(ctx: ScenarioContext): Promise<void> {
   const counts = ctx.options.quick ? [50, 200] : [100, 500, 1000];
-  const windowMs = ctx.options.quick ? 3000 : 5000;
+  const cycles = ctx.options.quick ? 3 : 5;
   const dir = mkdtempSync(join(tmpdir(), "rotor-bench-poll-"));
   try {
     const results = [];
     for (const n of counts) {
       ctx.log(`maps: shared poll, ${n} subscribers tracking ${keys.length} keys`);
-      results.push({ n, ...(await measure(ctx, n, windowMs, join(dir, "poll.json"))) });
+      results.push({ n, ...(await measure(ctx, n, cycles, join(dir, "poll.json"))) });
     }
     for (const r of results) {
       ctx.report.figures.push(
