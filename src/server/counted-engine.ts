@@ -1,27 +1,33 @@
 import type { Broker, BrokerEventHandler } from "../core/broker.js";
 import type { Controller } from "../core/controller.js";
 import type { PresenceManager } from "../core/presence-manager.js";
-import type { Publication } from "../core/publication.js";
+import type { Publication, StreamPosition } from "../core/publication.js";
 import type { MapBroker, MapBrokerEventHandler } from "../map-broker/types.js";
 import type { BrokerMetrics } from "../metrics/broker-metrics.js";
 import type { MapBrokerMetrics } from "../metrics/map-broker-metrics.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 
-/** Counts a publication arriving from a broker and its PUB/SUB lag; returns when its fan-out starts. */
-function arrived(m: NodeMetrics, pub: Publication): number {
-  m.received("publication");
-  if (pub.time > 0) m.pubSubLag(Math.max(0, Date.now() - pub.time) / 1000);
-  return performance.now();
+/**
+ * Counts each publication a broker (stream or map) hands the node, its
+ * PUB/SUB lag, and how long its fan-out took.
+ */
+function countedPublications<P extends Publication>(
+  deliver: (channel: string, pub: P, position: StreamPosition, delta: boolean, prev?: P) => void,
+  m: NodeMetrics,
+) {
+  return (channel: string, pub: P, position: StreamPosition, delta: boolean, prev?: P): void => {
+    m.received("publication");
+    if (pub.time > 0) m.pubSubLag(Math.max(0, Date.now() - pub.time) / 1000);
+    const started = performance.now();
+    deliver(channel, pub, position, delta, prev);
+    m.broadcast((performance.now() - started) / 1000);
+  };
 }
 
 /** The node's side of the broker, counting what arrives and timing each publication's fan-out. */
 function countedHandler(handler: BrokerEventHandler, m: NodeMetrics): BrokerEventHandler {
   return {
-    onPublication(channel, pub, position, delta, prev) {
-      const started = arrived(m, pub);
-      handler.onPublication(channel, pub, position, delta, prev);
-      m.broadcast((performance.now() - started) / 1000);
-    },
+    onPublication: countedPublications(handler.onPublication.bind(handler), m),
     onJoin(channel, info) {
       m.received("join");
       handler.onJoin(channel, info);
@@ -85,11 +91,7 @@ export function countedBroker(broker: Broker, m: NodeMetrics, b: BrokerMetrics):
 /** The node's side of the map broker: map changes arrive and fan out as publications do. */
 function countedMapHandler(handler: MapBrokerEventHandler, m: NodeMetrics): MapBrokerEventHandler {
   return {
-    onPublication(channel, pub, position, delta, prev) {
-      const started = arrived(m, pub);
-      handler.onPublication(channel, pub, position, delta, prev);
-      m.broadcast((performance.now() - started) / 1000);
-    },
+    onPublication: countedPublications(handler.onPublication.bind(handler), m),
     onDeliveryGap(channels) {
       handler.onDeliveryGap(channels);
     },
