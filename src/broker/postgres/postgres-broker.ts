@@ -3,13 +3,15 @@ import type { BrokerPostgresConfig } from "../../config/engine-schema.js";
 import { type Broker, type BrokerEventHandler, keepsHistory, type PublishResult } from "../../core/broker.js";
 import type { ClientInfo } from "../../core/publication.js";
 import { malformedMessages } from "../../lifecycle/log-limits.js";
+import { type OutboxCleanupReport, startOutboxCleanup } from "../../postgres/outbox-cleanup.js";
+import { installSchema } from "../../postgres/outbox-schema.js";
+import { interval, jsonOnly, payloadParam, tagsParam } from "../../postgres/payload-columns.js";
 import { PostgresClient } from "../../postgres/postgres-client.js";
-import { ensureSchema } from "./ensure-schema.js";
-import { createShardPollers } from "./shard-pollers.js";
-import { startStreamCleanup } from "./stream-cleanup.js";
+import { createShardPollers } from "../../postgres/shard-pollers.js";
+import { streamFunctionsSql } from "./stream-functions.js";
 import { readHistory } from "./stream-history.js";
-import { dispatchRow, payloadParam } from "./stream-rows.js";
-import { streamNames } from "./stream-tables.js";
+import { dispatchRow, type StreamRow, streamRowColumns } from "./stream-rows.js";
+import { type StreamNames, streamNames, streamTablesSql } from "./stream-tables.js";
 
 interface PublishRow {
   out_channel_offset: string;
@@ -18,22 +20,20 @@ interface PublishRow {
   out_suppress_reason: string | null;
 }
 
-/**
- * What the broker tells about its upkeep, in Centrifugo's
- * `centrifugo_broker_postgres_*` terms: rows each cleanup pass deleted, and
- * how many daily partitions the stream table has.
- */
-export interface PostgresBrokerReport {
-  cleaned(pass: "meta" | "idempotency", rows: number): void;
-  partitions(count: number): void;
-}
+/** What the broker tells about its upkeep (`centrifugo_broker_postgres_*`). */
+export type PostgresBrokerReport = OutboxCleanupReport;
 
 const ignoreReports: PostgresBrokerReport = { cleaned() {}, partitions() {} };
 
-/** PostgreSQL's `invalid_text_representation`: what a JSONB column says to bytes that are not JSON. */
-const notJson = "22P02";
+/** The advisory locks of the stream schema's installation and of its partition upkeep (fixed numbers; they name no row). */
+const schemaLockId = 5_067_066_999;
+const partitionLockId = 5_067_066_998;
 
-const interval = (ms: number) => (ms > 0 ? `${Math.ceil(ms)} milliseconds` : null);
+const variant = (n: StreamNames) => ({
+  ...n,
+  tablesSql: streamTablesSql(n),
+  functionsSql: streamFunctionsSql(n),
+});
 
 /**
  * The PostgreSQL stream broker, on Centrifugo's tables and SQL functions:
@@ -66,10 +66,11 @@ export function createPostgresBroker(
   let handler: BrokerEventHandler | undefined;
   let stopListening: (() => void) | undefined;
   let stopCleanup: (() => Promise<void>) | undefined;
-  const pollers = createShardPollers(
+  const pollers = createShardPollers<StreamRow>(
     db,
     {
       table: names.base,
+      columns: streamRowColumns,
       shards: o.num_shards,
       pollIntervalMs: o.outbox.poll_interval,
       batchSize: o.outbox.batch_size,
@@ -94,15 +95,7 @@ export function createPostgresBroker(
   const payload = (bytes: Uint8Array | undefined) => payloadParam(bytes, o.binary_data);
 
   async function call<R extends object>(sql: string, values: unknown[]): Promise<R[]> {
-    try {
-      return (await db.query<R>(sql, values)).rows;
-    } catch (err) {
-      if ((err as { code?: string }).code !== notJson) throw err;
-      throw new Error(
-        `broker.postgres: ${(err as Error).message}: the JSONB tables keep JSON payloads only ` +
-          "(broker.postgres.binary_data: true keeps any bytes)",
-      );
-    }
+    return (await db.query<R>(sql, values).catch(jsonOnly("broker.postgres"))).rows;
   }
 
   async function presenceEvent(kind: "join" | "leave", channel: string, info: ClientInfo) {
@@ -119,7 +112,16 @@ export function createPostgresBroker(
   return {
     async start(h) {
       if (!o.skip_schema_init) {
-        await ensureSchema(db, o).catch((err: Error) => {
+        await installSchema(db, {
+          what: "stream",
+          where: "broker.postgres",
+          lockId: schemaLockId,
+          variants: [variant(streamNames(o.table_prefix, false)), variant(streamNames(o.table_prefix, true))],
+          active: variant(names),
+          numShards: o.num_shards,
+          lookaheadDays: o.partition_lookahead_days,
+          retentionDays: o.partition_retention_days,
+        }).catch((err: Error) => {
           throw new Error(`broker.postgres: cannot set up the stream schema at ${db.label}: ${err.message}`);
         });
       }
@@ -131,7 +133,12 @@ export function createPostgresBroker(
           listening: () => pollers.wake(""),
         });
       }
-      stopCleanup = startStreamCleanup(db, names, o, report);
+      stopCleanup = startOutboxCleanup(
+        db,
+        names,
+        { ...o, partitionLockId, what: "stream cleanup failed" },
+        report,
+      );
     },
 
     async publish(channel, data, p): Promise<PublishResult> {
@@ -144,7 +151,7 @@ export function createPostgresBroker(
         [
           channel,
           payload(data) ?? (o.binary_data ? Buffer.alloc(0) : null),
-          p.tags && Object.keys(p.tags).length > 0 ? JSON.stringify(p.tags) : null,
+          tagsParam(p.tags),
           interval(p.historyTtl),
           p.historySize > 0 ? p.historySize : null,
           interval(p.historyMetaTtl || o.stream_retention),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import pino from "pino";
-import { maintainPartitions } from "../../../src/broker/postgres/partitions.js";
+import { maintainPartitions } from "../../../src/postgres/partitions.js";
 import { createPostgresBroker } from "../../../src/broker/postgres/postgres-broker.js";
 import { loadConfig } from "../../../src/config/load.js";
 import type { Broker, BrokerEventHandler } from "../../../src/core/broker.js";

@@ -1,29 +1,53 @@
-import type { BrokerPostgresConfig } from "../../config/engine-schema.js";
-import { Wakeup } from "../../consumers/wakeup.js";
-import type { PostgresClient } from "../../postgres/postgres-client.js";
+import { Wakeup } from "../consumers/wakeup.js";
 import { maintainPartitions } from "./partitions.js";
-import type { PostgresBrokerReport } from "./postgres-broker.js";
-import type { StreamNames } from "./stream-tables.js";
+import type { PostgresClient } from "./postgres-client.js";
 
 /** Rows one delete removes; a full batch is followed by another after a short pause. */
 const batchSize = 1000;
 const batchPauseMs = 100;
-/** The lock one node holds while it keeps partitions, so nodes do not create the same table at once. */
-const partitionLockId = 5_067_066_998;
-const cleanupFailed = "stream cleanup failed";
+
+/** The tables of one outbox schema (a stream broker's or a map broker's) its cleanup keeps. */
+export interface OutboxTables {
+  /** The partitioned outbox table. */
+  readonly base: string;
+  /** Per-channel rows with an `expires_at` (NULL = never). */
+  readonly meta: string;
+  /** Idempotency results keyed `(channel, idempotency_key)`, with an `expires_at`. */
+  readonly idempotency: string;
+}
+
+export interface OutboxCleanupOptions {
+  readonly cleanup_interval: number;
+  readonly partition_lookahead_days: number;
+  readonly partition_retention_days: number;
+  /** The advisory lock one node holds while it keeps partitions, so nodes do not create the same table at once. */
+  readonly partitionLockId: number;
+  /** What failed, for the log line (`stream cleanup failed`). */
+  readonly what: string;
+}
+
+/**
+ * What a PostgreSQL broker tells about its upkeep, in Centrifugo's
+ * `centrifugo_(map_)broker_postgres_*` terms: rows each cleanup pass
+ * deleted, and how many daily partitions the outbox table has.
+ */
+export interface OutboxCleanupReport {
+  cleaned(pass: "meta" | "idempotency", rows: number): void;
+  partitions(count: number): void;
+}
 
 /**
  * Every `cleanup_interval`: deletes expired channel meta rows (the next
- * publish starts a new epoch) and expired idempotency results, in batches,
+ * write starts a new epoch) and expired idempotency results, in batches,
  * then keeps the daily partitions (lookahead created, those past retention
- * dropped), reporting the rows deleted and the partitions there are. A failure is logged and the next round tries again. Returns how
- * to stop it.
+ * dropped), reporting the rows deleted and the partitions there are. A
+ * failure is logged and the next round tries again. Returns how to stop it.
  */
-export function startStreamCleanup(
+export function startOutboxCleanup(
   db: PostgresClient,
-  n: StreamNames,
-  o: BrokerPostgresConfig,
-  report: PostgresBrokerReport,
+  n: OutboxTables,
+  o: OutboxCleanupOptions,
+  report: OutboxCleanupReport,
 ): () => Promise<void> {
   const wakeup = new Wakeup();
   let closed = false;
@@ -45,7 +69,7 @@ export function startStreamCleanup(
     await deleteExpired("idempotency", n.idempotency, "channel, idempotency_key");
     await db.transaction(async (tx) => {
       const { rows } = await tx.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS locked", [
-        partitionLockId,
+        o.partitionLockId,
       ]);
       if (rows[0]?.locked) {
         report.partitions(
@@ -61,9 +85,9 @@ export function startStreamCleanup(
       if (closed) return;
       try {
         await round();
-        db.recovered(cleanupFailed);
+        db.recovered(o.what);
       } catch (err) {
-        db.warn(err as Error, cleanupFailed);
+        db.warn(err as Error, o.what);
       }
     }
   })();

@@ -1,22 +1,24 @@
-import { Wakeup } from "../../consumers/wakeup.js";
-import type { PostgresClient } from "../../postgres/postgres-client.js";
-import { type StreamRow, streamRowColumns } from "./stream-rows.js";
+import { Wakeup } from "../consumers/wakeup.js";
+import type { PostgresClient } from "./postgres-client.js";
 
 /** What the pollers hand on: the rows of a shard in id order, and the moments delivery may have missed something. */
-export interface ShardRows {
-  rows(rows: StreamRow[]): void;
+export interface ShardRows<R extends { id: string }> {
+  rows(rows: R[]): void;
   /** Polling failed and works again (or the start position was found late): positions are worth re-checking. */
   resumed(): void;
 }
 
 export interface ShardPollerOptions {
+  /** An outbox table with `id` (BIGSERIAL) and `shard_id` columns. */
   readonly table: string;
+  /** The select list a row is read with (it includes `id`). */
+  readonly columns: string;
   readonly shards: number;
   readonly pollIntervalMs: number;
   readonly batchSize: number;
 }
 
-const pollFailed = "stream poll failed";
+const pollFailed = "outbox poll failed";
 
 /**
  * One poller per shard, every node polling every shard: each reads rows
@@ -28,7 +30,11 @@ const pollFailed = "stream poll failed";
  * `pollIntervalMs` or a wake-up of their shard. A failed read is retried
  * from the same cursor, so nothing committed is skipped.
  */
-export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, out: ShardRows) {
+export function createShardPollers<R extends { id: string }>(
+  db: PostgresClient,
+  o: ShardPollerOptions,
+  out: ShardRows<R>,
+) {
   const wakeups = Array.from({ length: o.shards }, () => new Wakeup());
   let closed = false;
   const running: Promise<void>[] = [];
@@ -38,7 +44,7 @@ export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, ou
     let cursor: string | undefined;
     let failed = false;
     while (!closed) {
-      let rows: StreamRow[];
+      let rows: R[];
       try {
         if (cursor === undefined) {
           const top = await db
@@ -50,8 +56,8 @@ export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, ou
           cursor = top.rows[0]!.top;
         }
         rows = (
-          await db.query<StreamRow>(
-            `SELECT ${streamRowColumns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+          await db.query<R>(
+            `SELECT ${o.columns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
             [shard, cursor, o.batchSize],
           )
         ).rows;

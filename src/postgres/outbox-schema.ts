@@ -1,0 +1,83 @@
+import { maintainPartitions } from "./partitions.js";
+import type { PostgresClient, Queryable } from "./postgres-client.js";
+
+/** The schema version rotor writes and reads (Centrifugo's, for the stream and the map objects alike). */
+export const schemaVersion = 1;
+
+/** One variant of an outbox schema (JSONB or BYTEA payloads): the names EnsureSchema needs and its SQL. */
+export interface SchemaVariant {
+  /** The partitioned outbox table. */
+  readonly base: string;
+  readonly shardLock: string;
+  readonly schemaVersion: string;
+  /** Tables and indexes, each created only when missing. */
+  readonly tablesSql: string;
+  /** `CREATE OR REPLACE` of the variant's functions. */
+  readonly functionsSql: string;
+}
+
+export interface SchemaInstall {
+  /** What the schema is for, in errors: `stream`, `map`. */
+  readonly what: string;
+  /** The config section, in errors: `broker.postgres`. */
+  readonly where: string;
+  /** The advisory lock nodes take in turn to change this schema (any fixed number; it names no row). */
+  readonly lockId: number;
+  readonly variants: readonly SchemaVariant[];
+  /** The variant this node uses, whose version decides. */
+  readonly active: SchemaVariant;
+  readonly numShards: number;
+  readonly lookaheadDays: number;
+  readonly retentionDays: number;
+}
+
+/** The version a variant's tables say they are, none when they are not there (asked first: a failed read would end the transaction). */
+async function versionOf(db: Queryable, n: SchemaVariant): Promise<number | undefined> {
+  const exists = await db.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [
+    n.schemaVersion,
+  ]);
+  if (!exists.rows[0]?.found) return undefined;
+  const { rows } = await db.query<{ v: number }>(
+    `SELECT schema_version AS v FROM ${n.schemaVersion} WHERE id = 1`,
+  );
+  return rows[0]?.v;
+}
+
+/** Exactly the rows 0 … shards-1: a missing row would let writers of that shard skip the lock. */
+async function reconcileShards(db: Queryable, n: SchemaVariant, shards: number): Promise<void> {
+  await db.query(
+    `INSERT INTO ${n.shardLock} (shard_id) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING`,
+    [shards],
+  );
+  await db.query(`DELETE FROM ${n.shardLock} WHERE shard_id >= $1`, [shards]);
+}
+
+/**
+ * Creates or completes every variant of an outbox schema (tables, then
+ * functions), fills the shard locks to `num_shards` and makes the lookahead
+ * partitions, in one transaction under an advisory lock, so nodes starting
+ * together take turns and a failed start leaves nothing half made. Refuses
+ * a database whose schema is newer than this version.
+ */
+export async function installSchema(db: PostgresClient, s: SchemaInstall): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [s.lockId]);
+    const found = await versionOf(tx, s.active);
+    if (found !== undefined && found > schemaVersion) {
+      throw new Error(
+        `${s.where}: the database's ${s.what} schema_version is ${found}, rotor supports up to ${schemaVersion}`,
+      );
+    }
+    for (const n of s.variants) await tx.query(n.tablesSql);
+    for (const n of s.variants) await tx.query(n.functionsSql);
+    for (const n of s.variants) {
+      await reconcileShards(tx, n, s.numShards);
+      await maintainPartitions(tx, n.base, s.lookaheadDays, s.retentionDays);
+      await tx.query(
+        `INSERT INTO ${n.schemaVersion} (id, schema_version) VALUES (1, $1)
+         ON CONFLICT (id) DO UPDATE SET schema_version = EXCLUDED.schema_version`,
+        [schemaVersion],
+      );
+    }
+  });
+}
