@@ -58,43 +58,45 @@ const brokerNatsSchema = z
   })
   .prefault({});
 /**
- * The PostgreSQL stream broker: Centrifugo v6.8's `broker.postgres`. The
- * table prefix is spliced into SQL unquoted, so it must be a plain
+ * How a PostgreSQL broker (stream or map) reaches its database and keeps its
+ * outbox: Centrifugo v6.8's `broker.postgres` / `map_broker.postgres` keys.
+ * The table prefix is spliced into SQL unquoted, so it must be a plain
  * identifier; PostgreSQL folds it to lower case, and rotor does too.
  */
-const brokerPostgresSchema = z
-  .strictObject({
-    dsn: z.string().default(""),
-    tls: clientTlsSchema,
-    pool_size: count(16),
-    num_shards: count(8).pipe(z.number().int().min(1).max(32767)),
-    cleanup_interval: period("1m"),
-    idempotent_result_ttl: period("5m"),
-    binary_data: z.boolean().default(false),
-    table_prefix: z
-      .string()
-      .default("cf")
-      .transform((p) => p.replace(/_+$/, "") || "cf")
-      .pipe(
-        z
-          .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain SQL identifier (letters, digits, _)")
-          .transform((p) => p.toLowerCase()),
-      ),
-    stream_retention: period("24h"),
-    use_notify: z.boolean().default(false),
-    notify_dsn: z.string().default(""),
-    skip_schema_init: z.boolean().default(false),
-    outbox: z.strictObject({ poll_interval: period("100ms"), batch_size: count(1000) }).prefault({}),
-    partition_lookahead_days: count(2),
-    /** Negative: never drop (0 is the default, as in Centrifugo). */
-    partition_retention_days: z
-      .number()
-      .int()
-      .default(7)
-      .transform((n) => n || 7),
-  })
-  .prefault({});
+export const postgresOutboxShape = {
+  dsn: z.string().default(""),
+  tls: clientTlsSchema,
+  pool_size: count(16),
+  num_shards: count(8).pipe(z.number().int().min(1).max(32767)),
+  cleanup_interval: period("1m"),
+  idempotent_result_ttl: period("5m"),
+  binary_data: z.boolean().default(false),
+  table_prefix: z
+    .string()
+    .default("cf")
+    .transform((p) => p.replace(/_+$/, "") || "cf")
+    .pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain SQL identifier (letters, digits, _)")
+        .transform((p) => p.toLowerCase()),
+    ),
+  stream_retention: period("24h"),
+  use_notify: z.boolean().default(false),
+  notify_dsn: z.string().default(""),
+  skip_schema_init: z.boolean().default(false),
+  outbox: z.strictObject({ poll_interval: period("100ms"), batch_size: count(1000) }).prefault({}),
+  partition_lookahead_days: count(2),
+  /** Negative: never drop (0 is the default, as in Centrifugo). */
+  partition_retention_days: z
+    .number()
+    .int()
+    .default(7)
+    .transform((n) => n || 7),
+};
+
+/** The PostgreSQL stream broker (`broker.postgres`). */
+const brokerPostgresSchema = z.strictObject(postgresOutboxShape).prefault({});
 const presenceRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
 const engineRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
 

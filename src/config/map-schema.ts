@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { redisConnectionShape } from "./engine-schema.js";
-import { duration, signedDuration } from "./schema-types.js";
+import { postgresOutboxShape, redisConnectionShape } from "./engine-schema.js";
+import { duration, periodOrDefault, signedDuration } from "./schema-types.js";
 
 /**
  * A namespace's `map{}` block: how a map channel keeps its keys (mode, key
@@ -50,7 +50,7 @@ export const subscriptionTypes = ["", "stream", "map", "map_clients", "map_users
 /** Where map channels keep their keys: `map_broker` (`{}` is the in-process memory broker). */
 export const mapBrokerSchema = z
   .strictObject({
-    type: z.enum(["memory", "redis"]).default("memory"),
+    type: z.enum(["memory", "redis", "postgres"]).default("memory"),
     redis: z
       .strictObject({
         ...redisConnectionShape,
@@ -61,11 +61,17 @@ export const mapBrokerSchema = z
         replica_client: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
       })
       .prefault({}),
+    /** The PostgreSQL map broker: the stream broker's keys plus how often expired keys are removed. */
+    postgres: z
+      .strictObject({ ...postgresOutboxShape, ttl_check_interval: periodOrDefault("1s") })
+      .prefault({}),
   })
   .prefault({});
 
 /** The resolved `map_broker` section. */
 export type MapBrokerConfig = z.output<typeof mapBrokerSchema>;
+/** The PostgreSQL map broker's connection, tables, polling and expiry. */
+export type MapBrokerPostgresConfig = MapBrokerConfig["postgres"];
 
 /** A namespace's `shared_poll{}` block: how the server polls the backend for the keys its subscribers track. */
 export const namespaceSharedPollSchema = z

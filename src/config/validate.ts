@@ -64,6 +64,9 @@ export function checkConfig(config: Config): string[] {
   if (config.broker.enabled && config.broker.type === "postgres" && !config.broker.postgres.dsn) {
     out.push("broker.postgres.dsn: postgres stream broker: DSN is required");
   }
+  if (config.map_broker.type === "postgres" && !config.map_broker.postgres.dsn) {
+    out.push("map_broker.postgres.dsn: postgres map broker: DSN is required");
+  }
   out.push(...checkProxyConfig(config));
   out.push(...checkConsumers(config.consumers));
   out.push(...checkMaps(config));

@@ -1,3 +1,4 @@
+import { lockShardSql, newEpochSql } from "../../postgres/shard-lock-sql.js";
 import type { StreamNames } from "./stream-tables.js";
 
 /**
@@ -5,31 +6,13 @@ import type { StreamNames } from "./stream-tables.js";
  * result columns, so an application can publish inside its own transaction
  * (`SELECT * FROM cf_stream_publish('news', '{"text":"hi"}')`) and rotor
  * delivers it exactly when that transaction commits. Every writer takes the
- * channel's shard row lock before its row gets an id and keeps it until
- * commit: ids of one shard become visible in increasing order, which is
- * what lets pollers read `id > cursor` without skipping. The NOTIFY payload
+ * channel's shard lock first (see lockShardSql). The NOTIFY payload
  * is the shard number, so a poller wakes the one shard that has work.
  */
 export function streamFunctionsSql(n: StreamNames): string {
   const d = n.dataType;
   return `
-CREATE OR REPLACE FUNCTION ${n.base}_lock_shard(p_channel TEXT, p_num_shards INTEGER)
-RETURNS SMALLINT LANGUAGE plpgsql AS $fn$
-DECLARE
-  v_shards INTEGER := p_num_shards;
-  v_shard SMALLINT;
-BEGIN
-  IF v_shards IS NULL OR v_shards <= 0 THEN
-    SELECT count(*) INTO v_shards FROM ${n.shardLock};
-  END IF;
-  IF v_shards <= 0 THEN
-    RAISE EXCEPTION 'shard_lock table is empty — run EnsureSchema first';
-  END IF;
-  v_shard := abs(hashtext(p_channel)::bigint) % v_shards;
-  PERFORM 1 FROM ${n.shardLock} WHERE shard_id = v_shard FOR UPDATE;
-  RETURN v_shard;
-END
-$fn$;
+${lockShardSql(`${n.base}_lock_shard`, n.shardLock)}
 
 CREATE OR REPLACE FUNCTION ${n.base}_publish(
 ${publishParams(d)}
@@ -47,7 +30,7 @@ DECLARE
 BEGIN
   v_shard := ${n.base}_lock_shard(p_channel, p_num_shards);
   INSERT INTO ${n.meta} AS m (channel, epoch)
-    VALUES (p_channel, substr(md5(random()::text || clock_timestamp()::text), 1, 8))
+    VALUES (p_channel, ${newEpochSql})
     ON CONFLICT (channel) DO UPDATE SET channel = EXCLUDED.channel
     RETURNING m.* INTO v_meta;
   IF p_idempotency_key IS NOT NULL THEN

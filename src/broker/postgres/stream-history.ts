@@ -1,5 +1,6 @@
 import type { HistoryFilter, HistoryResult } from "../../core/broker.js";
 import type { Queryable } from "../../postgres/postgres-client.js";
+import { newEpochSql } from "../../postgres/shard-lock-sql.js";
 import { rowPublication, type StreamRow, streamRowColumns } from "./stream-rows.js";
 import type { StreamNames } from "./stream-tables.js";
 
@@ -73,7 +74,7 @@ async function startStream(
 ): Promise<MetaRow> {
   await db.query(
     `INSERT INTO ${n.meta} (channel, epoch, expires_at)
-     VALUES ($1, substr(md5(random()::text || clock_timestamp()::text), 1, 8), NOW() + $2::bigint * INTERVAL '1 millisecond')
+     VALUES ($1, ${newEpochSql}, NOW() + $2::bigint * INTERVAL '1 millisecond')
      ON CONFLICT (channel) DO NOTHING`,
     [channel, metaTtl > 0 ? metaTtl : weekMs],
   );
