@@ -1,4 +1,4 @@
-import type { Registry } from "prom-client";
+import type { Gauge, Registry } from "prom-client";
 import type { SuppressReason } from "../map-broker/types.js";
 import { metricKinds } from "./metric-kinds.js";
 
@@ -26,6 +26,8 @@ export function createMapBrokerMetrics(registry: Registry) {
   ]);
   // Failures are rare: the family is there from the start, as the dropped-messages counter of the stream broker.
   errors.inc({ broker_name: "" }, 0);
+  // Declared when a PostgreSQL map broker first reports, so servers on other map brokers do not list it.
+  let partitions: Gauge<"broker_name"> | undefined;
   return {
     publishSuppressed(reason: SuppressReason): void {
       publishSuppressed.inc({ reason, channel_namespace: "" });
@@ -38,6 +40,18 @@ export function createMapBrokerMetrics(registry: Registry) {
       removed: (count: number) => removed.inc({ broker_name: "" }, count),
       failed: () => errors.inc({ broker_name: "" }),
       lag: (seconds: number) => lag.set({ broker_name: "" }, seconds),
+    },
+    /** The PostgreSQL map broker's upkeep: its partitions (meta and idempotency cleanup are not counted, as in Centrifugo). */
+    postgres: {
+      cleaned(): void {},
+      partitions(count: number): void {
+        partitions ??= m.gauge(
+          "postgres_partitions",
+          "Child partitions of the PostgreSQL map stream table.",
+          ["broker_name"],
+        );
+        partitions.set({ broker_name: "" }, count);
+      },
     },
   };
 }

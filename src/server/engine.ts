@@ -11,6 +11,7 @@ import type { EngineWithRole } from "../core/engines.js";
 import type { PresenceManager } from "../core/presence-manager.js";
 import { createMemoryMapBroker } from "../map-broker/memory/memory-map-broker.js";
 import type { MapBroker, MapChannelResolver, MapCleanupObserver } from "../map-broker/types.js";
+import type { OutboxCleanupReport } from "../postgres/outbox-cleanup.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
 import type { RedisShards } from "../redis/redis-shards.js";
 
@@ -136,18 +137,30 @@ export async function createEngine(
 /** Builds the map broker once the node says which channels are maps. */
 export type MapBrokerFactory = (channels: MapChannelResolver) => MapBroker;
 
+/** Where map brokers report what the metrics count: key expiry, and the PostgreSQL broker's upkeep. */
+export interface MapBrokerReports {
+  readonly cleanup?: MapCleanupObserver | undefined;
+  readonly postgres?: OutboxCleanupReport | undefined;
+}
+
 /**
  * How to build the map broker `map_broker` names: the in-process memory
- * broker (the default), or Redis on connections of its own, as Centrifugo
- * opens them; the Redis modules are loaded only then.
+ * broker (the default), or Redis or PostgreSQL on connections of its own, as
+ * Centrifugo opens them; their modules are loaded only then.
  */
 export async function mapBrokerFactory(
   config: Config,
   log: Logger,
-  cleanup?: MapCleanupObserver,
+  reports: MapBrokerReports = {},
 ): Promise<MapBrokerFactory> {
   const m = config.map_broker;
+  const { cleanup } = reports;
   if (m.type === "memory") return (channels) => createMemoryMapBroker({ channels, cleanup });
+  if (m.type === "postgres") {
+    const { createPostgresMapBroker } = await import("../map-broker/postgres/postgres-map-broker.js");
+    return (channels) =>
+      createPostgresMapBroker(m.postgres, { channels, cleanup, report: reports.postgres }, log);
+  }
   const [{ createRedisMapBroker }, { RedisShards }] = await Promise.all([
     import("../map-broker/redis/redis-map-broker.js"),
     import("../redis/redis-shards.js"),

@@ -99,7 +99,7 @@ async function start(
   const engine = given ?? (await createEngine(config, logger, { pubSub, postgres: metrics.broker.postgres }));
   let port = config.http_server.port;
   const nodeName = () => `${config.node.name || `${hostname()}_${port}`}${role ? `_w${role.number}` : ""}`;
-  const makeMapBroker = await mapBrokerFactory(config, logger, metrics.mapBroker.cleanup);
+  const makeMapBroker = await mapBrokerFactory(config, logger, metrics.mapBroker);
   const node = new Node({
     config,
     ...engine,

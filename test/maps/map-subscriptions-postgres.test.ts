@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import WebSocket from "ws";
+import { centrifugeClient, nextEvent } from "../helpers/centrifuge-clients.js";
+import { waitUntil } from "../helpers/redis-servers.js";
+import { startTestServers, type TestServer } from "../helpers/server.js";
+import { mapPostgres, postgresMapBroker, stopMapBrokers } from "./map-brokers.js";
+import { mapSuite, mapSuiteNamespaces } from "./map-suite.js";
+import { mapView, putKey } from "./map-view.js";
+
+let nodeA: TestServer;
+let nodeB: TestServer;
+before(async () => {
+  // The JSONB tables, the default: the suite's values are JSON.
+  const config = {
+    client: { insecure: true },
+    channel: { namespaces: mapSuiteNamespaces },
+    map_broker: await postgresMapBroker(),
+  };
+  [nodeA, nodeB] = await startTestServers([config, config]);
+});
+after(async () => {
+  await Promise.all([nodeA?.close(), nodeB?.close()]);
+  await stopMapBrokers();
+});
+
+mapSuite("postgres", () => nodeA);
+mapSuite(
+  "two-nodes",
+  () => nodeA,
+  () => nodeB,
+);
+
+describe("map subscriptions across nodes on one PostgreSQL", () => {
+  test("a subscriber that reconnects to the other node resumes from its position", async () => {
+    const ch = "recov:moving";
+    for (let i = 0; i < 5; i++) await putKey(nodeA, ch, `k${i}`, { i });
+    let target = nodeA;
+    // One SDK client whose WebSocket goes to whichever node `target` is when it (re)connects.
+    class Routed extends WebSocket {
+      constructor(_url: string, protocols?: string | string[]) {
+        super(`${target.url.replace(/^http/, "ws")}/connection/websocket`, protocols);
+      }
+    }
+    const c = centrifugeClient(nodeA.url, "json", { websocket: Routed });
+    try {
+      const view = mapView(c, ch);
+      view.sub.subscribe();
+      c.connect();
+      await view.until("the initial sync", (v) => v.syncs === 1);
+      const gone = nextEvent(c, "disconnected");
+      c.disconnect();
+      await gone;
+      await putKey(nodeB, ch, "k1", { i: 11 });
+      await putKey(nodeB, ch, "k5", { i: 5 });
+      target = nodeB;
+      const back = nextEvent<{ recovered: boolean }>(view.sub, "subscribed");
+      c.connect();
+      assert.equal((await back).recovered, true);
+      await view.until("the changes made on node B", (v) => v.updates.length === 2);
+      assert.equal(view.syncs, 1);
+      assert.deepEqual(view.entries.get("k1"), { i: 11 });
+      assert.equal(view.entries.size, 6);
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  test("PostgreSQL down and back: writes fail meanwhile, subscribers stay connected and get the later changes", async () => {
+    const ch = "persist:outage";
+    const pg = (await mapPostgres())!;
+    const clients = [nodeA, nodeB].map((srv) => centrifugeClient(srv.url, "protobuf"));
+    try {
+      const views = clients.map((c) => mapView(c, ch));
+      for (const [i, c] of clients.entries()) {
+        views[i]!.sub.subscribe();
+        c.connect();
+      }
+      await putKey(nodeB, ch, "before", { v: 1 });
+      for (const view of views) await view.until("the first change", (v) => v.entries.has("before"));
+      await pg.kill();
+      await assert.rejects(
+        putKey(nodeA, ch, "during", { v: 2 }),
+        (err: { code?: number }) => err.code === 100,
+      );
+      await pg.restart();
+      await waitUntil(
+        "a map write to reach PostgreSQL again",
+        () =>
+          putKey(nodeB, ch, "after", { v: 3 }).then(
+            () => true,
+            () => false,
+          ),
+        20_000,
+      );
+      for (const view of views)
+        await view.until("the change after the outage", (v) => v.entries.has("after"), 10_000);
+      for (const c of clients) assert.equal(c.state, "connected");
+      for (const view of views) assert.deepEqual([...view.entries.keys()].sort(), ["after", "before"]);
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+  });
+});
