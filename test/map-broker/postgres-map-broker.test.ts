@@ -38,7 +38,10 @@ async function pgConfig(options: Record<string, unknown> = {}): Promise<MapBroke
   return loaded.config.map_broker.postgres;
 }
 
-async function startBroker(config: MapBrokerPostgresConfig, handler: MapBrokerEventHandler): Promise<MapBroker> {
+async function startBroker(
+  config: MapBrokerPostgresConfig,
+  handler: MapBrokerEventHandler,
+): Promise<MapBroker> {
   const broker = createPostgresMapBroker(config, { channels: testChannels }, log);
   await broker.start(handler);
   return broker;
@@ -101,11 +104,13 @@ describe("postgres map broker", () => {
       );
       await broker.subscribe(["per:app"]);
       // Rolled back: never delivered. Committed: delivered with its offset.
-      await pg.sql(
-        `DO $$ BEGIN PERFORM app_map_publish('per:app', 'gone', '{"v":0}'); RAISE EXCEPTION 'rollback'; END $$`,
-        [],
-        db,
-      ).catch(() => {});
+      await pg
+        .sql(
+          `DO $$ BEGIN PERFORM app_map_publish('per:app', 'gone', '{"v":0}'); RAISE EXCEPTION 'rollback'; END $$`,
+          [],
+          db,
+        )
+        .catch(() => {});
       const [row] = await pg.sql<{ channel_offset: string }>(
         `SELECT * FROM app_map_publish_strict('per:app', 'k', '{"v":1}', p_key_mode => 'if_new')`,
         [],
@@ -115,7 +120,11 @@ describe("postgres map broker", () => {
       const [d] = await rec.wait("per:app", 1);
       assert.deepEqual([d!.pub.key, d!.pub.offset], ["k", 1]);
       await assert.rejects(
-        pg.sql(`SELECT * FROM app_map_publish_strict('per:app', 'k', '{"v":2}', p_key_mode => 'if_new')`, [], db),
+        pg.sql(
+          `SELECT * FROM app_map_publish_strict('per:app', 'k', '{"v":2}', p_key_mode => 'if_new')`,
+          [],
+          db,
+        ),
         (err: { code?: string }) => err.code === "23505",
       );
       await assert.rejects(

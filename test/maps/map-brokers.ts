@@ -48,7 +48,8 @@ export const mapPostgres = (): Promise<PostgresProcess> | undefined => postgres;
  */
 export async function mapBrokerConfig(kind: MapBrokerKind): Promise<Record<string, unknown>> {
   if (kind === "memory") return {};
-  if (kind === "postgres") return postgresMapBroker();
+  // The BYTEA tables keep values byte for byte, as these suites compare them.
+  if (kind === "postgres") return postgresMapBroker({ binary_data: true });
   redis ??= startRedis();
   const { url } = await redis;
   servers += 1;
