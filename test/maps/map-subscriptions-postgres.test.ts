@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { centrifugeClient, nextEvent } from "../helpers/centrifuge-clients.js";
+import { sample, scrape } from "../helpers/prometheus.js";
 import { waitUntil } from "../helpers/redis-servers.js";
 import { startTestServers, type TestServer } from "../helpers/server.js";
 import { mapPostgres, postgresMapBroker, stopMapBrokers } from "./map-brokers.js";
@@ -14,6 +15,7 @@ before(async () => {
   // The JSONB tables, the default: the suite's values are JSON.
   const config = {
     client: { insecure: true },
+    prometheus: { enabled: true },
     channel: { namespaces: mapSuiteNamespaces },
     map_broker: await postgresMapBroker(),
   };
@@ -100,5 +102,27 @@ describe("map subscriptions across nodes on one PostgreSQL", () => {
     } finally {
       for (const c of clients) c.disconnect();
     }
+  });
+});
+
+describe("the PostgreSQL map broker's metrics", () => {
+  test("keys removed by expiry and partitions, under Centrifugo's names", async () => {
+    const metric = async (name: string, srv: TestServer) =>
+      sample(await scrape(`${srv.url}/metrics`), name, { broker_name: "" }) ?? 0;
+    const removed = async () =>
+      (await metric("centrifugo_map_broker_cleanup_removed_count", nodeA)) +
+      (await metric("centrifugo_map_broker_cleanup_removed_count", nodeB));
+    const before = await removed();
+    for (let i = 0; i < 3; i++) await putKey(nodeA, "expiring:metrics", `k${i}`, { i });
+    // Keys of earlier tests may expire meanwhile; that each key is removed once is the broker tests' part.
+    await waitUntil("three expired keys counted", async () => (await removed()) >= before + 3, 8000);
+    // Today's partition and the two days ahead, counted by whichever node kept them.
+    await waitUntil("the partitions counted", async () => {
+      const counts = await Promise.all(
+        [nodeA, nodeB].map((srv) => metric("centrifugo_map_broker_postgres_partitions", srv)),
+      );
+      return counts.includes(3);
+    });
+    assert.equal(await metric("centrifugo_map_broker_cleanup_errors_count", nodeA), 0);
   });
 });
