@@ -23,12 +23,17 @@ export interface SchemaInstall {
   readonly where: string;
   /** The advisory lock nodes take in turn to change this schema (any fixed number; it names no row). */
   readonly lockId: number;
-  readonly variants: readonly SchemaVariant[];
-  /** The variant this node uses, whose version decides. */
-  readonly active: SchemaVariant;
-  readonly numShards: number;
-  readonly lookaheadDays: number;
-  readonly retentionDays: number;
+  /** The JSONB (false) or BYTEA (true) variant. */
+  readonly variant: (binary: boolean) => SchemaVariant;
+}
+
+/** The options of a PostgreSQL broker section the schema depends on. */
+export interface SchemaOptions {
+  readonly binary_data: boolean;
+  readonly skip_schema_init: boolean;
+  readonly num_shards: number;
+  readonly partition_lookahead_days: number;
+  readonly partition_retention_days: number;
 }
 
 /** The version a variant's tables say they are, none when they are not there (asked first: a failed read would end the transaction). */
@@ -53,31 +58,38 @@ async function reconcileShards(db: Queryable, n: SchemaVariant, shards: number):
 }
 
 /**
- * Creates or completes every variant of an outbox schema (tables, then
+ * Creates or completes both variants of an outbox schema (tables, then
  * functions), fills the shard locks to `num_shards` and makes the lookahead
  * partitions, in one transaction under an advisory lock, so nodes starting
- * together take turns and a failed start leaves nothing half made. Refuses
- * a database whose schema is newer than this version.
+ * together take turns and a failed start leaves nothing half made; nothing
+ * with `skip_schema_init`. Refuses a database whose schema (of the variant
+ * in use) is newer than this version.
  */
-export async function installSchema(db: PostgresClient, s: SchemaInstall): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock($1)", [s.lockId]);
-    const found = await versionOf(tx, s.active);
-    if (found !== undefined && found > schemaVersion) {
-      throw new Error(
-        `${s.where}: the database's ${s.what} schema_version is ${found}, rotor supports up to ${schemaVersion}`,
-      );
-    }
-    for (const n of s.variants) await tx.query(n.tablesSql);
-    for (const n of s.variants) await tx.query(n.functionsSql);
-    for (const n of s.variants) {
-      await reconcileShards(tx, n, s.numShards);
-      await maintainPartitions(tx, n.base, s.lookaheadDays, s.retentionDays);
-      await tx.query(
-        `INSERT INTO ${n.schemaVersion} (id, schema_version) VALUES (1, $1)
+export async function installSchema(db: PostgresClient, s: SchemaInstall, o: SchemaOptions): Promise<void> {
+  if (o.skip_schema_init) return;
+  const variants = [s.variant(false), s.variant(true)];
+  await db
+    .transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock($1)", [s.lockId]);
+      const found = await versionOf(tx, variants[o.binary_data ? 1 : 0]!);
+      if (found !== undefined && found > schemaVersion) {
+        throw new Error(
+          `the database's ${s.what} schema_version is ${found}, rotor supports up to ${schemaVersion}`,
+        );
+      }
+      for (const n of variants) await tx.query(n.tablesSql);
+      for (const n of variants) await tx.query(n.functionsSql);
+      for (const n of variants) {
+        await reconcileShards(tx, n, o.num_shards);
+        await maintainPartitions(tx, n.base, o.partition_lookahead_days, o.partition_retention_days);
+        await tx.query(
+          `INSERT INTO ${n.schemaVersion} (id, schema_version) VALUES (1, $1)
          ON CONFLICT (id) DO UPDATE SET schema_version = EXCLUDED.schema_version`,
-        [schemaVersion],
-      );
-    }
-  });
+          [schemaVersion],
+        );
+      }
+    })
+    .catch((err: Error) => {
+      throw new Error(`${s.where}: cannot set up the ${s.what} schema at ${db.label}: ${err.message}`);
+    });
 }

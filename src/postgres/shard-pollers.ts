@@ -81,6 +81,12 @@ export function createShardPollers<R extends { id: string }>(
     }
   }
 
+  function wake(payload: string): void {
+    const shard = /^\d+$/.test(payload) ? wakeups[Number(payload)] : undefined;
+    if (shard) shard.wake();
+    else for (const w of wakeups) w.wake();
+  }
+
   return {
     /** Resolves once every shard has read its start position, or failed to and keeps trying. */
     async start(): Promise<void> {
@@ -89,11 +95,13 @@ export function createShardPollers<R extends { id: string }>(
       );
       await Promise.all(tried);
     },
-    /** A NOTIFY: its payload names the shard; an empty or foreign one (a Centrifugo node's) wakes all. */
-    wake(payload: string): void {
-      const shard = /^\d+$/.test(payload) ? wakeups[Number(payload)] : undefined;
-      if (shard) shard.wake();
-      else for (const w of wakeups) w.wake();
+    /**
+     * Wakes pollers on each NOTIFY on `channel`: its payload names the shard; an
+     * empty or foreign one (a Centrifugo node's) wakes all, as does (re)starting
+     * to listen. Returns how to stop.
+     */
+    listen(channel: string): () => void {
+      return db.listen(channel, { notify: wake, listening: () => wake("") });
     },
     async close(): Promise<void> {
       closed = true;

@@ -11,7 +11,7 @@ import { createShardPollers } from "../../postgres/shard-pollers.js";
 import { streamFunctionsSql } from "./stream-functions.js";
 import { readHistory } from "./stream-history.js";
 import { dispatchRow, type StreamRow, streamRowColumns } from "./stream-rows.js";
-import { type StreamNames, streamNames, streamTablesSql } from "./stream-tables.js";
+import { streamNames, streamTablesSql } from "./stream-tables.js";
 
 interface PublishRow {
   out_channel_offset: string;
@@ -29,11 +29,11 @@ const ignoreReports: PostgresBrokerReport = { cleaned() {}, partitions() {} };
 const schemaLockId = 5_067_066_999;
 const partitionLockId = 5_067_066_998;
 
-const variant = (n: StreamNames) => ({
-  ...n,
-  tablesSql: streamTablesSql(n),
-  functionsSql: streamFunctionsSql(n),
-});
+/** The stream schema's variants of a prefix, as the schema installation takes them. */
+const streamVariant = (prefix: string) => (binary: boolean) => {
+  const n = streamNames(prefix, binary);
+  return { ...n, tablesSql: streamTablesSql(n), functionsSql: streamFunctionsSql(n) };
+};
 
 /**
  * The PostgreSQL stream broker, on Centrifugo's tables and SQL functions:
@@ -111,27 +111,20 @@ export function createPostgresBroker(
 
   return {
     async start(h) {
-      if (!o.skip_schema_init) {
-        await installSchema(db, {
+      await installSchema(
+        db,
+        {
           what: "stream",
           where: "broker.postgres",
           lockId: schemaLockId,
-          variants: [variant(streamNames(o.table_prefix, false)), variant(streamNames(o.table_prefix, true))],
-          active: variant(names),
-          numShards: o.num_shards,
-          lookaheadDays: o.partition_lookahead_days,
-          retentionDays: o.partition_retention_days,
-        }).catch((err: Error) => {
-          throw new Error(`broker.postgres: cannot set up the stream schema at ${db.label}: ${err.message}`);
-        });
-      }
+          variant: streamVariant(o.table_prefix),
+        },
+        o,
+      );
       handler = h;
       await pollers.start();
       if (o.use_notify) {
-        stopListening = db.listen(names.notify, {
-          notify: (shard) => pollers.wake(shard),
-          listening: () => pollers.wake(""),
-        });
+        stopListening = pollers.listen(names.notify);
       }
       stopCleanup = startOutboxCleanup(
         db,

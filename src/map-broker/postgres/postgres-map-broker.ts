@@ -20,7 +20,7 @@ import { startExpiryCleanup } from "./expiry-cleanup.js";
 import { mapFunctionsSql } from "./map-functions.js";
 import { readMapState, readMapStream } from "./map-reads.js";
 import { dispatchMapRow, type MapStreamRow, mapStreamColumns } from "./map-rows.js";
-import { type MapNames, mapNames, mapTablesSql } from "./map-tables.js";
+import { mapNames, mapTablesSql } from "./map-tables.js";
 
 export interface PostgresMapBrokerOptions {
   readonly channels: MapChannelResolver;
@@ -44,7 +44,11 @@ const partitionLockId = 4_067_066_998;
 /** An ephemeral channel's meta row outlives its last key by this much, so expiry still finds its epoch. */
 const ephemeralMetaGraceMs = 60_000;
 
-const variant = (n: MapNames) => ({ ...n, tablesSql: mapTablesSql(n), functionsSql: mapFunctionsSql(n) });
+/** The map schema's variants of a prefix, as the schema installation takes them. */
+const mapVariant = (prefix: string) => (binary: boolean) => {
+  const n = mapNames(prefix, binary);
+  return { ...n, tablesSql: mapTablesSql(n), functionsSql: mapFunctionsSql(n) };
+};
 
 /**
  * How long a channel's meta row outlives its last write: never for
@@ -128,30 +132,21 @@ export function createPostgresMapBroker(
 
   return {
     async start(h) {
-      if (!o.skip_schema_init) {
-        await installSchema(db, {
+      await installSchema(
+        db,
+        {
           what: "map",
           where: "map_broker.postgres",
           lockId: schemaLockId,
-          variants: [variant(mapNames(o.table_prefix, false)), variant(mapNames(o.table_prefix, true))],
-          active: variant(names),
-          numShards: o.num_shards,
-          lookaheadDays: o.partition_lookahead_days,
-          retentionDays: o.partition_retention_days,
-        }).catch((err: Error) => {
-          throw new Error(`map_broker.postgres: cannot set up the map schema at ${db.label}: ${err.message}`);
-        });
-      }
+          variant: mapVariant(o.table_prefix),
+        },
+        o,
+      );
       handler = h;
       await pollers.start();
       stops.push(() => pollers.close());
       if (o.use_notify) {
-        stops.push(
-          db.listen(names.notify, {
-            notify: (shard) => pollers.wake(shard),
-            listening: () => pollers.wake(""),
-          }),
-        );
+        stops.push(pollers.listen(names.notify));
       }
       const report = options.report ?? { cleaned() {}, partitions() {} };
       stops.push(
