@@ -101,7 +101,9 @@ export async function readMapState(
  * Changes of the current epoch after (or, reversed, before) `since`, as
  * the namespace keeps them: the last `stream_size` offsets, younger than
  * `stream_ttl` (applied when reading; rows stay until their partition is
- * dropped). Ephemeral channels keep no stream.
+ * dropped). Ephemeral channels keep no stream. The position is read first
+ * (alone, for a position check): rows up to it are committed, and a change
+ * of epoch meanwhile shows as missing rows, which callers treat as a gap.
  */
 export async function readMapStream(
   db: PostgresClient,
@@ -111,25 +113,26 @@ export async function readMapStream(
   request: MapStreamRequest,
 ): Promise<MapStreamResult> {
   const stream = hasStream(options);
-  if (stream) await startMap(db, n, channel, options.metaTtl);
-  return db.transaction(async (tx) => {
-    const position = await readPosition(tx, n, channel, stream);
-    unrecoverableUnless(request.since, position);
-    if (request.limit === 0 || !stream || position.offset === 0) return { publications: [], position };
-    const top = position.offset;
-    const windowStart = options.streamSize > 0 ? Math.max(1, top - options.streamSize + 1) : 1;
-    const since = request.since?.offset ?? 0;
-    const [from, to] = request.reverse
-      ? [windowStart, since > 0 ? since - 1 : top]
-      : [Math.max(since + 1, windowStart), top];
-    if (from > to) return { publications: [], position };
-    const { rows } = await tx.query<MapStreamRow>(
-      `SELECT ${mapStreamColumns} FROM ${n.base}
-       WHERE channel = $1 AND epoch = $2 AND channel_offset BETWEEN $3 AND $4
-         AND ($5::bigint <= 0 OR created_at > NOW() - $5::bigint * INTERVAL '1 millisecond')
-       ORDER BY channel_offset ${request.reverse ? "DESC" : "ASC"} LIMIT $6`,
-      [channel, position.epoch, from, to, options.streamTtl, request.limit > 0 ? request.limit : null],
-    );
-    return { publications: rows.map((row) => streamPublication(row, true)), position };
-  }, snapshot);
+  let position = await readPosition(db, n, channel, stream);
+  if (stream && position.epoch === "") {
+    await startMap(db, n, channel, options.metaTtl);
+    position = await readPosition(db, n, channel, stream);
+  }
+  unrecoverableUnless(request.since, position);
+  if (request.limit === 0 || !stream || position.offset === 0) return { publications: [], position };
+  const top = position.offset;
+  const windowStart = options.streamSize > 0 ? Math.max(1, top - options.streamSize + 1) : 1;
+  const since = request.since?.offset ?? 0;
+  const [from, to] = request.reverse
+    ? [windowStart, since > 0 ? since - 1 : top]
+    : [Math.max(since + 1, windowStart), top];
+  if (from > to) return { publications: [], position };
+  const { rows } = await db.query<MapStreamRow>(
+    `SELECT ${mapStreamColumns} FROM ${n.base}
+     WHERE channel = $1 AND epoch = $2 AND channel_offset BETWEEN $3 AND $4
+       AND ($5::bigint <= 0 OR created_at > NOW() - $5::bigint * INTERVAL '1 millisecond')
+     ORDER BY channel_offset ${request.reverse ? "DESC" : "ASC"} LIMIT $6`,
+    [channel, position.epoch, from, to, options.streamTtl, request.limit > 0 ? request.limit : null],
+  );
+  return { publications: rows.map((row) => streamPublication(row, true)), position };
 }
