@@ -19,6 +19,7 @@ import {
   streamPublication,
 } from "./map-rows.js";
 import type { MapNames } from "./map-tables.js";
+import { metaTtlOf } from "./meta-ttl.js";
 
 /** Most keys one state read returns (Centrifugo's cap for "all"); the cursor continues from there. */
 const maxStatePage = 100_000;
@@ -42,7 +43,8 @@ async function readPosition(db: Queryable, n: MapNames, channel: string, stream:
  * epoch its first change will carry. Keys left from a forgotten epoch go
  * with it, as a write that makes the row drops them.
  */
-async function startMap(db: PostgresClient, n: MapNames, channel: string, metaTtl: number): Promise<void> {
+async function startMap(db: PostgresClient, n: MapNames, channel: string, options: MapChannelOptions) {
+  const metaTtl = metaTtlOf(options);
   const { rows } = await db.query(`SELECT 1 FROM ${n.meta} WHERE channel = $1`, [channel]);
   if (rows.length > 0) return;
   await db.query(
@@ -73,7 +75,7 @@ export async function readMapState(
   request: MapStateRequest,
 ): Promise<MapStateResult> {
   const stream = hasStream(options);
-  if (stream) await startMap(db, n, channel, options.metaTtl);
+  if (stream) await startMap(db, n, channel, options);
   return db.transaction(async (tx) => {
     const position = await readPosition(tx, n, channel, stream);
     if (request.revision && request.revision.epoch !== position.epoch) throw errors.unrecoverablePosition();
@@ -115,7 +117,7 @@ export async function readMapStream(
   const stream = hasStream(options);
   let position = await readPosition(db, n, channel, stream);
   if (stream && position.epoch === "") {
-    await startMap(db, n, channel, options.metaTtl);
+    await startMap(db, n, channel, options);
     position = await readPosition(db, n, channel, stream);
   }
   unrecoverableUnless(request.since, position);

@@ -9,7 +9,6 @@ import { createShardPollers } from "../../postgres/shard-pollers.js";
 import type {
   MapBroker,
   MapBrokerEventHandler,
-  MapChannelOptions,
   MapChannelResolver,
   MapCleanupObserver,
   MapUpdateResult,
@@ -21,6 +20,7 @@ import { mapFunctionsSql } from "./map-functions.js";
 import { readMapState, readMapStream } from "./map-reads.js";
 import { dispatchMapRow, type MapStreamRow, mapStreamColumns } from "./map-rows.js";
 import { mapNames, mapTablesSql } from "./map-tables.js";
+import { metaTtlOf } from "./meta-ttl.js";
 
 export interface PostgresMapBrokerOptions {
   readonly channels: MapChannelResolver;
@@ -41,27 +41,11 @@ interface WriteRow {
 const schemaLockId = 4_067_066_999;
 const partitionLockId = 4_067_066_998;
 
-/** An ephemeral channel's meta row outlives its last key by this much, so expiry still finds its epoch. */
-const ephemeralMetaGraceMs = 60_000;
-
 /** The map schema's variants of a prefix, as the schema installation takes them. */
 const mapVariant = (prefix: string) => (binary: boolean) => {
   const n = mapNames(prefix, binary);
   return { ...n, tablesSql: mapTablesSql(n), functionsSql: mapFunctionsSql(n) };
 };
-
-/**
- * How long a channel's meta row outlives its last write: never for
- * persistent keys (they never expire, so neither may the epoch they are
- * in), at least the key TTL otherwise, and for an ephemeral channel (no
- * position to keep) a little longer than its keys, so the table does not
- * keep a row for every ephemeral channel ever written.
- */
-export function metaTtlOf(options: MapChannelOptions | undefined): number {
-  if (!options || options.keyTtl <= 0) return 0;
-  if (!hasStream(options)) return options.keyTtl + ephemeralMetaGraceMs;
-  return Math.max(options.metaTtl, options.keyTtl);
-}
 
 /**
  * The PostgreSQL map broker, on Centrifugo's tables and SQL functions: a
