@@ -176,4 +176,20 @@ describe("admin web UI: channels, presence and history", () => {
     assert.equal(await page.locator("#history tbody tr").count(), 0);
     assert.equal(new URL(page.url()).hash, "#live/news");
   });
+
+  test("markup in channel names, user names and payloads is shown as text", async () => {
+    const markup = "<img src=x onerror=window.injected=1>";
+    await subscriber(markup, `chat:${markup}`);
+    await publish(`chat:${markup}`, markup);
+    await page.click("nav a[href='#channels']");
+    await page.fill("#channels-pattern", "chat:<*");
+    await page.click("#channels-form button");
+    await page.click(`#channels a:text-is('chat:${markup}')`);
+    await page.waitForSelector("#history tbody tr");
+    await page.waitForSelector("#presence tbody tr");
+    assert.equal(await page.textContent("#presence td[data-field=user]"), markup);
+    assert.equal(await page.textContent("#history td[data-field=data]"), JSON.stringify(markup));
+    assert.equal(await page.locator("#page img").count(), 0);
+    assert.equal(await page.evaluate(() => (window as { injected?: number }).injected), undefined);
+  });
 });
