@@ -25,7 +25,7 @@ export interface Point {
 }
 
 /** What the page remembers of one node: its name and, per series key, the samples in the window. */
-export interface NodeTrend {
+interface NodeTrend {
   name: string;
   readonly points: Map<string, Point[]>;
 }
@@ -67,5 +67,3 @@ export function createNodeHistory() {
     },
   };
 }
-
-export type NodeHistory = ReturnType<typeof createNodeHistory>;

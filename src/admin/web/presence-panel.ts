@@ -53,12 +53,13 @@ export function presencePanel(onError: (err: unknown) => void) {
     const error = counts.error ?? list.error;
     note.textContent = error ? `${error.code}: ${error.message}` : "";
     const s = counts.result;
-    stats.textContent = s
-      ? `${s.numClients} client${s.numClients === 1 ? "" : "s"}, ${s.numUsers} user${s.numUsers === 1 ? "" : "s"}`
-      : "";
     const clients = Object.values(list.result?.presence ?? {}).sort((a, b) =>
       a.user === b.user ? (a.client < b.client ? -1 : 1) : a.user < b.user ? -1 : 1,
     );
+    const shown = clients.length > maxRows ? `, first ${maxRows} shown` : "";
+    stats.textContent = s
+      ? `${s.numClients} client${s.numClients === 1 ? "" : "s"}, ${s.numUsers} user${s.numUsers === 1 ? "" : "s"}${shown}`
+      : "";
     show(
       body,
       ...clients
