@@ -113,7 +113,7 @@ describe("admin web UI: channels, presence and history", () => {
   });
 
   test("the presence panel shows who is in the channel and follows joins", async () => {
-    await page.waitForSelector("#presence-stats:text-is('2 clients, 2 users')");
+    await page.waitForSelector("#presence-summary:text-is('2 clients, 2 users')");
     const users = () =>
       page.$$eval("#presence td[data-field=user]", (tds) => tds.map((td) => td.textContent));
     assert.deepEqual(await users(), ["alice", "bob"]);
@@ -131,7 +131,7 @@ describe("admin web UI: channels, presence and history", () => {
     const shown = await page.$$eval("#presence tbody tr", (trs) => trs.map((tr) => tr.dataset.client).sort());
     assert.deepEqual(shown, ids);
     await subscriber("erin", "chat:room1");
-    await page.waitForSelector("#presence-stats:text-is('3 clients, 3 users')");
+    await page.waitForSelector("#presence-summary:text-is('3 clients, 3 users')");
     assert.deepEqual(await users(), ["alice", "bob", "erin"]);
   });
 
@@ -145,7 +145,7 @@ describe("admin web UI: channels, presence and history", () => {
       { "X-API-Key": srv.apiKey },
     );
     const { epoch } = (history.body as { result: { epoch: string } }).result;
-    assert.equal(await page.textContent("#history-position"), `offset 3, epoch ${epoch}`);
+    assert.equal(await page.textContent("#history-summary"), `offset 3, epoch ${epoch}`);
     assert.deepEqual(
       await page.$$eval("#history tbody tr", (trs) =>
         trs.map((tr) => [tr.dataset.offset, tr.children[1]?.textContent]),
