@@ -24,6 +24,7 @@ const clients: ReturnType<typeof centrifugeClient>[] = [];
 before(async () => {
   srv = await startTestServer({
     admin: { enabled: true, password, secret: "ui-admin-secret" },
+    node: { info_metrics_aggregate_interval: "1s" },
     client: { token: { hmac_secret_key: secret } },
     channel: {
       without_namespace: { allow_subscribe_for_client: true, join_leave: true },
@@ -70,6 +71,75 @@ describe("admin web UI in Chromium", () => {
       assert.equal(await cell(field), String(node[field] ?? 0), field);
     }
     await page.screenshot({ path: join(shots, "status.png") });
+  });
+
+  test("the status page charts each node's clients, subscriptions and message rates over the last minutes", async () => {
+    const api = (method: string, body: unknown) =>
+      httpApi(srv.url, method, body, { "X-API-Key": srv.apiKey });
+    const info = async () =>
+      ((await api("info", {})).body as { result: { nodes: Record<string, unknown>[] } }).result.nodes[0]!;
+    // A page of its own (logged in: the same storage) on a paused fake clock: each refresh (every 5 s) happens
+    // when the test moves the clock on.
+    const context = await browser.newContext({
+      storageState: await page.context().storageState(),
+      viewport: { width: 1280, height: 900 },
+    });
+    const charts = await context.newPage();
+    const start = Date.now();
+    await charts.clock.install({ time: start });
+    await charts.clock.pauseAt(start + 1000);
+    await charts.goto(`${srv.url}/#status`);
+    const node = String((await info()).uid);
+    const chart = (series: string) =>
+      charts.locator(`.node-trends[data-node='${node}'] figure[data-series=${series}]`);
+    const samples = async (n: number) => {
+      for (const series of ["clients", "subscriptions", "messages_out"]) {
+        await chart(series)
+          .and(charts.locator(`[data-samples='${n}']`))
+          .waitFor();
+      }
+    };
+    await samples(1);
+    const before = await info();
+    assert.equal(await chart("clients").getAttribute("data-last"), String(before.num_clients));
+    assert.equal(await chart("subscriptions").getAttribute("data-last"), String(before.num_subs));
+
+    // Publications to "news" go out to its subscribers all the while the clock moves on.
+    let publishing = true;
+    const publisher = (async () => {
+      while (publishing) {
+        await api("publish", { channel: "news", data: { tick: Date.now() } });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    await subscribed(await client("frank"), "news");
+    const sent = "centrifugo.transport.messages_sent.";
+    const outRate = (n: Record<string, unknown>) =>
+      Object.entries((n.metrics as { items: Record<string, number> }).items)
+        .filter(([key]) => key.startsWith(sent))
+        .reduce((sum, [, v]) => sum + v, 0);
+    while (outRate(await info()) === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    // Two minutes of refreshes, a client joining every 20 s.
+    const steps = 24;
+    for (let n = 2; n <= steps; n++) {
+      if (n % 4 === 0) await subscribed(await client(`watcher${n}`), "news");
+      await charts.clock.runFor(5000);
+      await samples(n);
+    }
+    publishing = false;
+    await publisher;
+
+    const after = await info();
+    assert.equal(await chart("clients").getAttribute("data-last"), String(after.num_clients));
+    assert.equal(Number(after.num_clients), Number(before.num_clients) + 1 + steps / 4);
+    assert.ok(Number(await chart("messages_out").getAttribute("data-last")) > 0);
+    // One unbroken line through every sample.
+    const path = (await chart("messages_out").locator("path.line").getAttribute("d")) ?? "";
+    assert.match(path, /^M[\d.]+ [\d.]+( L[\d.]+ [\d.]+)+$/);
+    assert.equal(path.split(" L").length, steps);
+    assert.equal(await chart("clients").locator("figcaption b").textContent(), String(after.num_clients));
+    await charts.screenshot({ path: join(shots, "status-charts.png"), fullPage: true });
+    await context.close();
   });
 
   test("a publish from the actions page reaches a centrifuge-js subscriber", async () => {

@@ -16,3 +16,15 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export function show(parent: Element, ...children: Child[]): void {
   parent.replaceChildren(...children.filter((c): c is Node | string => Boolean(c)));
 }
+
+/** Creates an SVG element: values go through setAttribute and text through text nodes, never markup. */
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string | number> = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
+  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  for (const child of children) if (child) element.append(child);
+  return element;
+}

@@ -7,7 +7,9 @@ import {
   PushSchema,
 } from "../../../gen/centrifugal/centrifugo/unistream/unistream_pb.js";
 import { h, show } from "./dom.js";
+import { historyPanel } from "./history-panel.js";
 import { mapStateTable } from "./map-state-table.js";
+import { presencePanel } from "./presence-panel.js";
 import { liveBaseUrl, liveToken } from "./session.js";
 
 const stream = createClient(CentrifugoUniStream, createGrpcWebTransport({ baseUrl: liveBaseUrl }));
@@ -28,16 +30,56 @@ function describe(push: Push): [string, string] | undefined {
   return undefined;
 }
 
+/** Where a channel's live view is: the live page with the channel in the hash. */
+export function liveHref(channel: string): string {
+  return `#live/${encodeURIComponent(channel)}`;
+}
+
+/**
+ * Runs `task` at once, or — when asked again while it runs or within `gapMs`
+ * after — once more after that: a burst of joins or publications costs the
+ * panels one API read per `gapMs`, not one per event.
+ */
+function throttled(task: () => Promise<void>, gapMs: number): () => void {
+  let busy = false;
+  let again = false;
+  const run = async () => {
+    busy = true;
+    again = false;
+    await task();
+    setTimeout(() => {
+      busy = false;
+      if (again) void run();
+    }, gapMs);
+  };
+  return () => {
+    if (busy) again = true;
+    else void run();
+  };
+}
+
 /**
  * Watches a channel live through the Connect stream (gRPC-Web): every
- * publication, join and leave as it arrives, and for a map channel its keys
- * kept current. Returns how to stop watching.
+ * publication, join and leave as it arrives, for a map channel its keys
+ * kept current, and the channel's presence and history read through the
+ * API and read again as joins, leaves and publications arrive. The channel
+ * given in the hash (`#live/<channel>`, as the channels page links) is
+ * watched at once. Returns how to stop watching.
  */
-export function livePage(root: HTMLElement, onError: (err: unknown) => void): () => void {
+export function livePage(
+  root: HTMLElement,
+  onError: (err: unknown) => void,
+  initialChannel = "",
+): () => void {
   const channel = h("input", { id: "live-channel", placeholder: "channel", required: "" });
+  channel.value = initialChannel;
   const state = h("span", { id: "live-state", class: "muted" }, "not watching");
   const events = h("ol", { id: "live-events" });
   const map = mapStateTable();
+  const presence = presencePanel(onError);
+  const history = historyPanel(onError);
+  const presenceChanged = throttled(presence.load, 1000);
+  const historyChanged = throttled(history.load, 1000);
   let abort = new AbortController();
   const form = h(
     "form",
@@ -46,22 +88,25 @@ export function livePage(root: HTMLElement, onError: (err: unknown) => void): ()
     h("button", { type: "submit" }, "Watch"),
     state,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const watch = async (name: string) => {
     abort.abort();
     abort = new AbortController();
     const signal = abort.signal;
     show(events);
     map.reset();
+    presence.element.hidden = true;
+    history.element.hidden = true;
     try {
-      const token = await liveToken(channel.value);
-      state.textContent = `watching ${channel.value}`;
+      const token = await liveToken(name);
+      state.textContent = `watching ${name}`;
       for await (const push of stream.consume({ token }, { signal })) {
         if (push.connect) {
-          state.textContent = `watching ${channel.value}: live`;
-          await map.load(channel.value);
+          state.textContent = `watching ${name}: live`;
+          await Promise.all([map.load(name), presence.watch(name), history.watch(name)]);
         }
         if (push.pub?.key) map.change(push.pub.key, push.pub.removed, push.pub.data);
+        if (push.join || push.leave) presenceChanged();
+        if (push.pub) historyChanged();
         const line = describe(push);
         if (line) events.prepend(h("li", { class: line[0] }, h("b", {}, line[0]), " ", line[1]));
       }
@@ -71,7 +116,20 @@ export function livePage(root: HTMLElement, onError: (err: unknown) => void): ()
       state.textContent = "stream failed";
       onError(err);
     }
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    window.history.replaceState(null, "", liveHref(channel.value));
+    void watch(channel.value);
   });
-  show(root, h("h2", {}, "Live channel view"), form, map.table, events);
+  show(
+    root,
+    h("h2", {}, "Live channel view"),
+    form,
+    h("div", { class: "panels" }, presence.element, history.element),
+    map.table,
+    events,
+  );
+  if (initialChannel) void watch(initialChannel);
   return () => abort.abort();
 }

@@ -1,13 +1,19 @@
 import { actionsPage } from "./actions-page.js";
+import { channelsPage } from "./channels-page.js";
 import { h, show } from "./dom.js";
 import { livePage } from "./live-page.js";
 import { forget, init, LoggedOut, login } from "./session.js";
 import { statusPage } from "./status-page.js";
 
-/** The admin UI: a login form unless insecure or logged in, then three pages chosen by the URL hash. */
+/**
+ * The admin UI: a login form unless insecure or logged in, then four pages
+ * chosen by the URL hash, `#<page>` or `#<page>/<argument>` (the channel of
+ * the live view, the pattern of the channels page).
+ */
 const app = document.getElementById("app")!;
 const pages = {
   status: statusPage,
+  channels: channelsPage,
   actions: (root: HTMLElement, onError: (err: unknown) => void) => {
     actionsPage(root, onError);
     return () => {};
@@ -56,14 +62,20 @@ function showLogin(message = ""): void {
 
 function showPage(): void {
   leavePage();
-  const name: PageName =
-    (location.hash.slice(1) as PageName) in pages ? (location.hash.slice(1) as PageName) : "status";
+  const [first, ...rest] = location.hash.slice(1).split("/");
+  const name: PageName = first && Object.hasOwn(pages, first) ? (first as PageName) : "status";
+  let argument = "";
+  try {
+    argument = decodeURIComponent(rest.join("/"));
+  } catch {
+    // A malformed escape in a hand-typed URL: the page starts empty.
+  }
   document.querySelectorAll("nav a").forEach((link) => {
     link.classList.toggle("active", link.getAttribute("href") === `#${name}`);
   });
   const main = document.getElementById("page")!;
   document.getElementById("error")!.textContent = "";
-  leavePage = pages[name](main, failed);
+  leavePage = pages[name](main, failed, argument);
 }
 
 function showApp(): void {
@@ -78,6 +90,7 @@ function showApp(): void {
     {},
     h("strong", {}, "rotor"),
     h("a", { href: "#status" }, "Status"),
+    h("a", { href: "#channels" }, "Channels"),
     h("a", { href: "#actions" }, "Actions"),
     h("a", { href: "#live" }, "Live"),
     insecure ? null : logout,

@@ -1,16 +1,17 @@
 import type { NodeResult } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { api } from "./api-client.js";
 import { h, show } from "./dom.js";
+import { createNodeHistory, series, windowMs } from "./node-history.js";
+import { perSecond, ratePrefix } from "./node-rates.js";
+import { trendChart } from "./trend-chart.js";
 
 const refreshMs = 5000;
 
-/** Sum of the aggregated counts whose key starts with `prefix`, per second of the node's interval. */
+/** The trends outlive the page: coming back to Status shows the minutes before. */
+const history = createNodeHistory();
+
 function rate(node: NodeResult, prefix: string): string {
-  const m = node.metrics;
-  if (!m || m.interval <= 0) return "–";
-  let total = 0;
-  for (const [key, value] of Object.entries(m.items)) if (key.startsWith(prefix)) total += value;
-  return (total / m.interval).toFixed(2);
+  return perSecond(node, prefix)?.toFixed(2) ?? "–";
 }
 
 function uptime(seconds: number): string {
@@ -29,34 +30,48 @@ const columns: [string, string, (n: NodeResult) => string][] = [
   ["Users", "num_users", (n) => String(n.numUsers)],
   ["Subscriptions", "num_subs", (n) => String(n.numSubs)],
   ["Channels", "num_channels", (n) => String(n.numChannels)],
-  [
-    "Connects/s",
-    "connect_rate",
-    (n) => rate(n, "centrifugo.client.command_duration_seconds.count.method.connect"),
-  ],
-  [
-    "Subscribes/s",
-    "subscribe_rate",
-    (n) => rate(n, "centrifugo.client.command_duration_seconds.count.method.subscribe"),
-  ],
-  ["API calls/s", "api_rate", (n) => rate(n, "centrifugo.api.command_duration_seconds.count.")],
-  ["Messages in/s", "received_rate", (n) => rate(n, "centrifugo.transport.messages_received.")],
-  ["Messages out/s", "sent_rate", (n) => rate(n, "centrifugo.transport.messages_sent.")],
-  [
-    "Publications/s",
-    "publication_rate",
-    (n) => rate(n, "centrifugo.node.messages_sent_count.type.publication"),
-  ],
+  ["Connects/s", "connect_rate", (n) => rate(n, ratePrefix.connect)],
+  ["Subscribes/s", "subscribe_rate", (n) => rate(n, ratePrefix.subscribe)],
+  ["API calls/s", "api_rate", (n) => rate(n, ratePrefix.api)],
+  ["Messages in/s", "received_rate", (n) => rate(n, ratePrefix.received)],
+  ["Messages out/s", "sent_rate", (n) => rate(n, ratePrefix.sent)],
+  ["Publications/s", "publication_rate", (n) => rate(n, ratePrefix.publication)],
 ];
+
+/** Each node's series as small charts over the window, from the samples kept so far. */
+function renderTrends(root: HTMLElement, now: number): void {
+  show(
+    root,
+    ...[...history.nodes].map(([uid, trend]) =>
+      h(
+        "section",
+        { class: "node-trends", "data-node": uid },
+        h("h3", {}, trend.name),
+        h(
+          "div",
+          { class: "trend-row" },
+          ...series.map((s) => {
+            const chart = trendChart(s.title, trend.points.get(s.key) ?? [], now, windowMs, 3 * refreshMs);
+            chart.dataset.series = s.key;
+            return chart;
+          }),
+        ),
+      ),
+    ),
+  );
+}
 
 /**
  * Every node of the cluster with its counts, uptime and message rates (from
  * the metrics each node aggregates over its interval), refreshed every few
- * seconds. Returns how to stop refreshing.
+ * seconds, and below the table each node's clients, subscriptions and
+ * message rates charted over the last minutes from those refreshes.
+ * Returns how to stop refreshing.
  */
 export function statusPage(root: HTMLElement, onError: (err: unknown) => void): () => void {
   const body = h("tbody");
   const updated = h("p", { class: "muted", id: "status-updated" });
+  const trends = h("div", { id: "trends" });
   show(
     root,
     h("h2", {}, "Status"),
@@ -71,7 +86,10 @@ export function statusPage(root: HTMLElement, onError: (err: unknown) => void): 
       ),
     ),
     updated,
+    h("h2", {}, `Last ${windowMs / 60_000} minutes`),
+    trends,
   );
+  renderTrends(trends, Date.now());
   const refresh = async () => {
     try {
       const reply = await api.info({});
@@ -87,6 +105,9 @@ export function statusPage(root: HTMLElement, onError: (err: unknown) => void): 
           ),
         ),
       );
+      const now = Date.now();
+      history.add(nodes, now);
+      renderTrends(trends, now);
       updated.textContent = `${nodes.length} node${nodes.length === 1 ? "" : "s"}, updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
       onError(err);
