@@ -1,10 +1,8 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nowMs } from "./lib/clock.js";
 import { openFleet } from "./lib/fleet.js";
-import { ask } from "./lib/ipc.js";
-import { cpuSeconds, type Proc, spawnNode } from "./lib/processes.js";
+import { cpuSeconds, spawnNode } from "./lib/processes.js";
+import { liveKeys, mapChannel, type Publish, send, writeConfig } from "./scenarios/maps.js";
 
 const publisherFile = fileURLToPath(new URL("./load/publisher.ts", import.meta.url));
 
@@ -15,37 +13,11 @@ export interface ProfileWindow {
   readonly to: number;
 }
 
-const mapChannel = "board:main";
 const streamChannel = "bench0";
-/** Keys the map bursts write, round-robin, as the bench's maps scenario. */
-const liveKeys = 100;
 
-/** A recoverable map namespace as the bench's maps scenario runs it; its rotor flags. */
+/** The maps scenario's recoverable map namespace; rotor's flags to run with it. */
 export function mapsConfig(dir: string): string[] {
-  const file = join(dir, "maps.json");
-  const namespace = { name: "board", subscription_type: "map", map: { mode: "recoverable", key_ttl: "1h" } };
-  writeFileSync(file, JSON.stringify({ channel: { namespaces: [namespace] } }));
-  return ["--config", file];
-}
-
-interface Publish {
-  readonly path: string;
-  readonly channel: string;
-  readonly keys?: number;
-}
-
-async function send(publisher: Proc, url: string, p: Publish, count: number, inFlight: number) {
-  const sent = await ask<{ errors: number; firstError: string }>(publisher.child, {
-    type: "run",
-    url,
-    path: p.path,
-    channels: [p.channel],
-    count,
-    rate: 0,
-    concurrency: inFlight,
-    ...(p.keys ? { keys: p.keys } : {}),
-  });
-  if (sent.errors > 0) throw new Error(`${p.path}: ${sent.errors} refused: ${sent.firstError}`);
+  return ["--config", writeConfig(dir)];
 }
 
 /**
@@ -73,7 +45,7 @@ export async function profileMaps(
   try {
     const map: Publish = { path: "/api/map_publish", channel: mapChannel, keys: liveKeys };
     const stream: Publish = { path: "/api/publish", channel: streamChannel };
-    await send(publisher, url, map, liveKeys, 4);
+    await send(publisher, { url }, map, liveKeys, 4);
     await fleet.mapSubscribe(mapChannel, 1000);
     const count = a.publications || 600;
     const inFlight = a.inFlight || 4;
@@ -87,7 +59,7 @@ export async function profileMaps(
       await fleet.reset();
       const cpu0 = cpuSeconds(pid);
       const from = nowMs();
-      await send(publisher, url, p, count, inFlight);
+      await send(publisher, { url }, p, count, inFlight);
       const got = await fleet.waitFor(count * a.subscribers, 5000);
       const to = nowMs();
       const cpu = cpuSeconds(pid) - cpu0;
