@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeF
 import { loadavg, cpus as machineCpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startRotor } from "./lib/bench-server.js";
+import { startRotor, useRotorNodeFlags } from "./lib/bench-server.js";
 import { nowMs } from "./lib/clock.js";
 import { summariseProfile } from "./lib/cpu-profile.js";
 import { openFleet } from "./lib/fleet.js";
@@ -15,6 +15,7 @@ import { cpuSeconds, freePort, killAll, spawnNode } from "./lib/processes.js";
 import { startRedisServer, startRotorOnRedis } from "./lib/redis-server.js";
 import { apiProtocols, bodyFile, checkOnce } from "./load/api-requests.js";
 import { h2load } from "./load/h2load.js";
+import { mapsConfig, type ProfileWindow, profileMaps } from "./profile-maps.js";
 
 /**
  * Profiles rotor under one bench workload: rotor runs with `--cpu-prof` and
@@ -25,7 +26,7 @@ import { h2load } from "./load/h2load.js";
  */
 const usage = `usage: npm run bench:profile -- <workload> [--subscribers N] [--publications N] [--in-flight N]
                         [--seconds S] [--server-cpus LIST] [--load-cpus LIST] [--no-build]
-workloads: fanout, latency (publish→deliver at 50 msg/s), redis (batched publishes through the Redis
+workloads: fanout, latency (publish→deliver at 50 msg/s), maps (a map burst beside a stream burst), redis (batched publishes through the Redis
            engine with history on, as the bench's redis scenario), and Publish over h2load:
            ${apiProtocols()
              .map((p) => apiWorkload(p.name))
@@ -172,6 +173,7 @@ const ms = (v: number) => v.toFixed(1);
 async function main(): Promise<void> {
   const { args, rest } = parseArgs(process.argv.slice(2));
   const options = parseOptions(rest, machineCpus().length);
+  useRotorNodeFlags(options.rotorNodeFlags);
   if (!options.noBuild) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = join(root, ".tmp", "profiles", `${args.workload}-${stamp}`);
@@ -191,23 +193,31 @@ async function main(): Promise<void> {
   const redis = args.workload === "redis" ? await startRedisServer(options.loadCpus) : undefined;
   const server = redis
     ? await startRotorOnRedis(redis, "profile", options.serverCpus, nodeFlags)
-    : await startRotor(await freePort(), options.serverCpus, [], nodeFlags);
+    : await startRotor(
+        await freePort(),
+        options.serverCpus,
+        args.workload === "maps" ? mapsConfig(dir) : [],
+        nodeFlags,
+      );
   const stdout = server.proc.child.stdout!;
   stdout.on("data", (chunk: Buffer) => {
     gcText += chunk.toString();
     gcLog.write(chunk);
   });
   const drained = new Promise((resolve) => stdout.once("close", resolve));
-  let window: { from: number; to: number };
+  let windows: ProfileWindow[];
+  const whole = (w: { from: number; to: number }) => [{ label: "the load", ...w }];
   try {
-    window =
+    windows =
       args.workload === "fanout"
-        ? await fanout(server.url, server.proc.pid, args, 0, options.loadCpus, out)
+        ? whole(await fanout(server.url, server.proc.pid, args, 0, options.loadCpus, out))
         : args.workload === "latency"
-          ? await fanout(server.url, server.proc.pid, args, 50, options.loadCpus, out)
-          : args.workload === "redis"
-            ? await redisBatches(server.url, server.proc.pid, args, options.loadCpus, out)
-            : await api(server.url, server.proc.pid, args, options.loadCpus, out);
+          ? whole(await fanout(server.url, server.proc.pid, args, 50, options.loadCpus, out))
+          : args.workload === "maps"
+            ? await profileMaps(server.url, server.proc.pid, args, options.loadCpus, out)
+            : args.workload === "redis"
+              ? whole(await redisBatches(server.url, server.proc.pid, args, options.loadCpus, out))
+              : whole(await api(server.url, server.proc.pid, args, options.loadCpus, out));
   } finally {
     await server.proc.stop();
     await redis?.stop();
@@ -222,34 +232,36 @@ async function main(): Promise<void> {
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error(`rotor wrote no .cpuprofile in ${dir}`);
   const profile = JSON.parse(readFileSync(join(dir, file), "utf8"));
-  const summary = summariseProfile(profile, window.from * 1000, window.to * 1000);
   // --trace-gc stamps each line with ms since the isolate started, which is about when profiling started.
   const isolateStartMs = profile.startTime / 1000;
-  out.push(
-    "",
-    `## CPU while the load ran: ${ms(summary.busyMs)} ms busy of ${ms(summary.windowMs)} ms sampled`,
-    "",
-    "| self time by area | ms | % of busy |",
-    "|---|---|---|",
-    ...summary.areas.slice(0, 15).map((a) => `| ${a.name} | ${ms(a.ms)} | ${a.percent.toFixed(1)} |`),
-    "",
-    "| top functions by self time | where | ms | % of busy |",
-    "|---|---|---|---|",
-    ...summary.functions
-      .slice(0, 30)
-      .map((f) => `| ${f.name} | ${f.where} | ${ms(f.ms)} | ${f.percent.toFixed(1)} |`),
-    "",
-    "## GC pauses while the load ran (--trace-gc)",
-    "",
-    "| kind | count | total ms | max ms | p99 ms | incremental marking ms |",
-    "|---|---|---|---|---|---|",
-    ...summariseGcTrace(gcText, window.from - isolateStartMs, window.to - isolateStartMs).map(
-      (g) =>
-        `| ${g.kind} | ${g.count} | ${ms(g.totalMs)} | ${g.maxMs.toFixed(2)} | ${g.p99Ms.toFixed(2)} | ${ms(g.incrementalMs)} |`,
-    ),
-    "",
-    `Raw data: ${file} (Chrome DevTools → Performance → load), gc.log.`,
-  );
+  for (const w of windows) {
+    const summary = summariseProfile(profile, w.from * 1000, w.to * 1000);
+    const during = windows.length > 1 ? w.label : "the load ran";
+    out.push(
+      "",
+      `## CPU while ${during}: ${ms(summary.busyMs)} ms busy of ${ms(summary.windowMs)} ms sampled`,
+      "",
+      "| self time by area | ms | % of busy |",
+      "|---|---|---|",
+      ...summary.areas.slice(0, 15).map((a) => `| ${a.name} | ${ms(a.ms)} | ${a.percent.toFixed(1)} |`),
+      "",
+      "| top functions by self time | where | ms | % of busy |",
+      "|---|---|---|---|",
+      ...summary.functions
+        .slice(0, 30)
+        .map((f) => `| ${f.name} | ${f.where} | ${ms(f.ms)} | ${f.percent.toFixed(1)} |`),
+      "",
+      `## GC pauses while ${during} (--trace-gc)`,
+      "",
+      "| kind | count | total ms | max ms | p99 ms | incremental marking ms |",
+      "|---|---|---|---|---|---|",
+      ...summariseGcTrace(gcText, w.from - isolateStartMs, w.to - isolateStartMs).map(
+        (g) =>
+          `| ${g.kind} | ${g.count} | ${ms(g.totalMs)} | ${g.maxMs.toFixed(2)} | ${g.p99Ms.toFixed(2)} | ${ms(g.incrementalMs)} |`,
+      ),
+    );
+  }
+  out.push("", `Raw data: ${file} (Chrome DevTools → Performance → load), gc.log.`);
   const text = `${out.join("\n")}\n`;
   writeFileSync(join(dir, "summary.md"), text);
   process.stdout.write(`${text}\nwritten: ${join(dir, "summary.md")}\n`);

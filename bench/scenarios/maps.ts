@@ -28,8 +28,8 @@ const quickCase: MapsCase = { subscribers: 200, keys: 2000, publications: 200, i
 /** The page size the subscribers ask for: the default `map.max_page_size`, the largest page rotor serves. */
 const pageSize = 1000;
 /** Keys the live bursts write, round-robin: updates of existing keys, as a scoreboard or a cursor list sees. */
-const liveKeys = 100;
-const mapChannel = "board:main";
+export const liveKeys = 100;
+export const mapChannel = "board:main";
 const streamChannel = "bench";
 
 /**
@@ -40,7 +40,7 @@ const streamChannel = "bench";
  * the same reason: the load process parses about a gigabyte of pages on one
  * core, and a pong queued behind them would miss the default 8 s.
  */
-function writeConfig(dir: string): string {
+export function writeConfig(dir: string): string {
   const file = join(dir, "maps.json");
   const config = {
     client: { ping_interval: "120s", pong_timeout: "60s" },
@@ -58,7 +58,8 @@ function writeConfig(dir: string): string {
   return file;
 }
 
-interface Publish {
+/** Where a burst goes: the API path, the channel, and for a map the number of keys written round-robin. */
+export interface Publish {
   readonly path: string;
   readonly channel: string;
   readonly keys?: number;
@@ -67,9 +68,10 @@ interface Publish {
 const streamPublish: Publish = { path: "/api/publish", channel: streamChannel };
 const mapPublish: Publish = { path: "/api/map_publish", channel: mapChannel, keys: liveKeys };
 
-async function send(
+/** Sends `count` publish requests through the publisher process, `inFlight` at a time; any refusal fails the run. */
+export async function send(
   publisher: Proc,
-  server: BenchServer,
+  server: Pick<BenchServer, "url">,
   p: Publish,
   count: number,
   inFlight: number,

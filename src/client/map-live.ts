@@ -1,14 +1,12 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { SubscribeResultSchema } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import type { StreamPosition } from "../core/publication.js";
 import { errors } from "../errors/rotor-error.js";
 import type { MapPublication } from "../map-broker/types.js";
+import { mapResult } from "./map-entries.js";
 import type { MapFlow } from "./map-flow.js";
 import { recover } from "./recovery.js";
 import type { ClientSession } from "./session.js";
 import { enterPresence, goLive, type Subscribed, type SubscribeParams } from "./subscribe-flow.js";
 import type { Subscription } from "./subscription.js";
-import { wirePublication } from "./wire.js";
 
 /** `SubscribeRequest.phase` / `SubscribeResult.phase` of a map subscription. */
 export const mapPhases = { live: 0, stream: 1, state: 2 } as const;
@@ -51,17 +49,20 @@ export async function settleMap(
     position = read.position;
     publications = outcome.publications as MapPublication[];
   }
-  const result: MessageInitShape<typeof SubscribeResultSchema> = {
-    type: 1,
-    epoch: position.epoch,
-    offset: BigInt(position.offset),
-    recoverable: p.recoverable,
-    state: start.state.map((pub) => wirePublication(s, pub, p.delta)),
-    publications: publications.map((pub) => wirePublication(s, pub, p.delta)),
-    wasRecovering: start.recovering,
-    recovered: start.recovering,
-    delta: p.delta,
-    data: p.data,
-  };
+  const result = mapResult(
+    s,
+    {
+      type: 1,
+      epoch: position.epoch,
+      offset: BigInt(position.offset),
+      recoverable: p.recoverable,
+      wasRecovering: start.recovering,
+      recovered: start.recovering,
+      delta: p.delta,
+      data: p.data,
+    },
+    { state: start.state, publications },
+    p.delta,
+  );
   return { result, commit: () => goLive(s, sub, p, position, -1) };
 }

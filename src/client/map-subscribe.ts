@@ -7,12 +7,12 @@ import type { MapMode } from "../map-broker/types.js";
 import { mapPaging, mapStorage } from "../node/map-channels.js";
 import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import { matchesFilter } from "../tags-filter/match-filter.js";
+import { mapResult } from "./map-entries.js";
 import { detachMapFlow, endMapFlow, type MapFlow, mapFlow, pageSize, startMapFlow } from "./map-flow.js";
 import { type LiveStart, mapPhases, settleMap } from "./map-live.js";
 import type { ClientSession } from "./session.js";
 import { authorize, checkTagsFilter } from "./subscribe-command.js";
 import { type SubscribeParams, subscribeChannel } from "./subscribe-flow.js";
-import { wirePublication } from "./wire.js";
 
 /** The client `type` each map namespace kind expects. */
 const subscriptionTypes: Readonly<Record<string, number>> = { map: 1, map_clients: 2, map_users: 3 };
@@ -148,14 +148,18 @@ async function statePage(s: ClientSession, id: number, req: SubscribeRequest, fl
     return goLive(s, id, flow, { since: frozen, state: entries, recovering: false });
   }
   s.reply(id, {
-    subscribe: {
-      type: 1,
-      phase: mapPhases.state,
-      cursor: page.cursor,
-      epoch: frozen.epoch,
-      offset: BigInt(frozen.offset),
-      state: entries.map((p) => wirePublication(s, p, flow.params.delta)),
-    },
+    subscribe: mapResult(
+      s,
+      {
+        type: 1,
+        phase: mapPhases.state,
+        cursor: page.cursor,
+        epoch: frozen.epoch,
+        offset: BigInt(frozen.offset),
+      },
+      { state: entries },
+      flow.params.delta,
+    ),
   });
 }
 
@@ -185,15 +189,17 @@ async function streamPage(s: ClientSession, id: number, req: SubscribeRequest, f
   const filter = flow.params.tagsFilter;
   if (pubs[0]?.offset !== since.offset + 1) throw errors.unrecoverablePosition();
   s.reply(id, {
-    subscribe: {
-      type: 1,
-      phase: mapPhases.stream,
-      epoch: read.position.epoch,
-      offset: BigInt(pubs[pubs.length - 1]!.offset),
-      publications: pubs
-        .filter((p) => !filter || matchesFilter(filter, p.tags))
-        .map((p) => wirePublication(s, p, flow.params.delta)),
-    },
+    subscribe: mapResult(
+      s,
+      {
+        type: 1,
+        phase: mapPhases.stream,
+        epoch: read.position.epoch,
+        offset: BigInt(pubs[pubs.length - 1]!.offset),
+      },
+      { publications: pubs.filter((p) => !filter || matchesFilter(filter, p.tags)) },
+      flow.params.delta,
+    ),
   });
 }
 

@@ -77,6 +77,18 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
   private pending: Pending[] | undefined;
   /** The last payload this subscriber got in full, base of its next delta. */
   private deltaBase = -1;
+  /*
+   * The options every delivery reads, copied into fields of this class once.
+   * Options objects are built by spreading the resolved options, and each
+   * such object gets a hidden class of its own: read per delivery, they made
+   * the fan-out loop's property loads megamorphic (a stub-cache lookup, often
+   * a miss, per subscriber and per option).
+   */
+  private readonly positioned: boolean;
+  private readonly keyed: boolean;
+  private readonly delta: boolean;
+  private readonly pushJoinLeave: boolean;
+  private readonly tagsFilter: FilterNode | undefined;
 
   constructor(
     readonly client: ClientSession,
@@ -84,6 +96,11 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
     readonly options: SubscriptionOptions,
   ) {
     this.chanInfo = options.chanInfo;
+    this.positioned = options.positioned;
+    this.keyed = options.keyed === true;
+    this.delta = options.delta;
+    this.pushJoinLeave = options.pushJoinLeave;
+    this.tagsFilter = options.tagsFilter;
   }
 
   get info(): ClientInfo {
@@ -118,7 +135,7 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
       this.pending.push({ pub, position, delta, prev, late });
       return;
     }
-    if (this.options.positioned && pub.offset > 0) {
+    if (this.positioned && pub.offset > 0) {
       if (position.epoch !== this.epoch || pub.offset > this.offset + 1) {
         this.client.insufficientState(this);
         return;
@@ -131,7 +148,7 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
       this.offset = pub.offset;
       this.checkedAt = pub.time;
     }
-    if (this.options.tagsFilter && !this.passesFilter(pub, frames)) return;
+    if (this.tagsFilter && !this.passesFilter(pub, frames)) return;
     const form = this.payloadForm(pub, delta, prev, frames);
     const slot = publicationSlot(this.client.encodingKind, form);
     let message = frames[slot] as Uint8Array | NotJsonError | undefined;
@@ -145,7 +162,7 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
           pub,
           form,
           payload,
-          this.options.keyed && pub.offset === 1 ? position.epoch : "",
+          this.keyed && pub.offset === 1 ? position.epoch : "",
         ),
       );
       frames[slot] = message;
@@ -162,25 +179,23 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
    * against.
    */
   private passesFilter(pub: Publication, frames: FrameCache): boolean {
-    if (matchesFilter(this.options.tagsFilter!, pub.tags)) return true;
+    if (matchesFilter(this.tagsFilter!, pub.tags)) return true;
     frames.filteredOut = (frames.filteredOut ?? 0) + 1;
-    return this.options.delta;
+    return this.delta;
   }
 
   recheckPosition(): void {
-    if (!this.options.positioned) return;
+    if (!this.positioned) return;
     this.checkedAt = 0;
     this.client.upkeepSoon();
   }
 
   deliverJoin(info: ClientInfo, frames: FrameCache): void {
-    if (this.active && this.options.pushJoinLeave)
-      this.client.sendJoinLeave(this.channel, "join", info, frames);
+    if (this.active && this.pushJoinLeave) this.client.sendJoinLeave(this.channel, "join", info, frames);
   }
 
   deliverLeave(info: ClientInfo, frames: FrameCache): void {
-    if (this.active && this.options.pushJoinLeave)
-      this.client.sendJoinLeave(this.channel, "leave", info, frames);
+    if (this.active && this.pushJoinLeave) this.client.sendJoinLeave(this.channel, "leave", info, frames);
   }
 
   private payloadForm(
@@ -189,8 +204,8 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
     prev: Publication | undefined,
     frames: FrameCache,
   ): PayloadForm {
-    if (!this.options.delta) return PayloadForm.Plain;
-    if (this.options.keyed) return keyedPayloadForm(pub, delta, prev, frames);
+    if (!this.delta) return PayloadForm.Plain;
+    if (this.keyed) return keyedPayloadForm(pub, delta, prev, frames);
     const base = this.deltaBase;
     this.deltaBase = pub.offset;
     if (!delta || !prev || base !== prev.offset || base < 0) return PayloadForm.DeltaFull;

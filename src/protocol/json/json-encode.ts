@@ -83,9 +83,24 @@ function writeScalar(w: JsonWriter, type: ScalarType, value: unknown): void {
   }
 }
 
+/**
+ * A message already written as JSON, embedded as it is wherever a message
+ * goes: one encoding shared by many replies (a map's state entries).
+ * `json` undefined: the message cannot be JSON (a binary payload).
+ */
+export class EncodedJson {
+  constructor(readonly json: Uint8Array | undefined) {}
+}
+
+function writeEncoded(w: JsonWriter, value: EncodedJson): void {
+  if (!value.json) throw new NotEncodableError("a payload is not JSON");
+  w.bytes(value.json);
+}
+
 function writeValue(w: JsonWriter, field: DescField, value: unknown): void {
   if (field.message) {
     if (value === undefined) w.ascii("null");
+    else if (value instanceof EncodedJson) writeEncoded(w, value);
     else writeMessage(w, field.message, value as Fields);
   } else {
     writeScalar(w, field.scalar ?? ScalarType.INT32, value);
