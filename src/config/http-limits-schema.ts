@@ -21,6 +21,14 @@ export const http2Schema = z
     ping_interval: duration("20s"),
     /** …and closed when the answer takes longer than this. */
     ping_timeout: duration("10s"),
+    /**
+     * WebSocket over HTTP/2 (RFC 8441): the main listener advertises extended
+     * CONNECT and its WebSocket endpoints accept it. Off by default, as in
+     * Centrifugo (Go's HTTP/2 server needs `GODEBUG=http2xconnect=1`): a
+     * browser that sees the setting opens its WebSockets to the origin as
+     * streams of its HTTP/2 connection instead of connections of their own.
+     */
+    extended_connect: z.boolean().default(false),
   })
   .prefault({});
 

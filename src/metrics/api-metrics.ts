@@ -27,7 +27,8 @@ export function apiMethodLabel(name: string): string {
  * `centrifugo_api_command_duration_seconds` (summary and histogram) and
  * `centrifugo_api_command_errors_total`: every server API call, by protocol
  * and method, once per call; errors when the reply carries one (`error` is
- * its numeric code).
+ * its numeric code). `centrifugo_api_rpc_duration_seconds` (summary and
+ * histogram) is declared as Centrifugo declares it.
  */
 export function createApiMetrics(registry: Registry) {
   const m = metricKinds(registry, "api");
@@ -39,6 +40,11 @@ export function createApiMetrics(registry: Registry) {
     "method",
     "error",
   ]);
+  // Centrifugo times an `rpc` call here only when a server-API RPC extension serves its method. Neither
+  // Centrifugo OSS nor rotor registers one, so the families are declared with Centrifugo's types and labels
+  // and stay empty: an unknown method answers 104 and never becomes a label value.
+  m.summary("rpc_duration_seconds", "Duration of API per command.", labels);
+  m.histogram("rpc_duration_seconds_histogram", "Duration of API per command.", labels);
   return {
     call(protocol: ApiProtocol, method: string, seconds: number, error?: number | string): void {
       const callLabels = { protocol, method };

@@ -13,12 +13,15 @@ import { createSseRoute } from "../transport/sse/sse-route.js";
 import { createUniHttpStreamRoute } from "../transport/uni-http-stream/uni-http-stream-route.js";
 import { createUniSseRoute } from "../transport/uni-sse/uni-sse-route.js";
 import { createUniWebSocketHandler } from "../transport/uni-websocket/uni-websocket-handler.js";
-import { routeUpgrades, type UpgradeHandler } from "../transport/upgrade-router.js";
+import { routeUpgrades, type UpgradeHandler, upgradeRouter } from "../transport/upgrade-router.js";
+import { acceptExtendedConnect } from "../transport/websocket/extended-connect.js";
 import { createWebSocketHandler } from "../transport/websocket/websocket-handler.js";
+import { answerExtendedConnect } from "./http-app.js";
 
 /**
  * Mounts the client transports the config enables on the main port:
- * WebSocket upgrades by path, and the HTTP transports (emulation, uni SSE and
+ * WebSocket upgrades by path (and, with `http_server.http2.extended_connect`,
+ * WebSocket over HTTP/2 streams to the same handlers), and the HTTP transports (emulation, uni SSE and
  * HTTP streaming) in a Fastify scope with their own body and origin rules.
  */
 export function mountClientTransports(app: FastifyInstance, ctx: ClientContext): void {
@@ -31,7 +34,9 @@ export function mountClientTransports(app: FastifyInstance, ctx: ClientContext):
   if (config.uni_websocket.enabled) {
     upgrades.set(config.uni_websocket.handler_prefix, admitUpgrades(admit, createUniWebSocketHandler(ctx)));
   }
-  routeUpgrades(app.server as Server, upgrades);
+  const route = upgradeRouter(upgrades);
+  routeUpgrades(app.server as Server, route);
+  if (config.http_server.http2.extended_connect) answerExtendedConnect(app, acceptExtendedConnect(route));
 
   const sessions = createSessionRegistry();
   const routes: TransportRoute[] = [];

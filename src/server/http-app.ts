@@ -55,6 +55,16 @@ export function answerStreamsFirst(app: FastifyInstance, answer: StreamAnswer): 
 }
 
 /**
+ * Has the app's HTTP/2 server advertise RFC 8441's extended CONNECT and offer
+ * every new stream to `answer` first (see `answerStreamsFirst`).
+ */
+export function answerExtendedConnect(app: FastifyInstance, answer: StreamAnswer): void {
+  const h2 = h2Limits.get(app);
+  h2?.enableConnectProtocol();
+  h2?.answerFirst(answer);
+}
+
+/**
  * A Fastify instance that answers HTTP/1.1 and HTTP/2 on one port: cleartext
  * h1 + h2c by sniffing the connection preface, or with TLS, ALPN h2 + http/1.1 —
  * both under the limits and timeouts of `http_server` (`limits`).

@@ -18,6 +18,8 @@ export interface Http2Limits {
    * Fastify: a stream `answer` takes never becomes one.
    */
   answerFirst(answer: StreamAnswer): void;
+  /** Advertises SETTINGS_ENABLE_CONNECT_PROTOCOL to every later connection: RFC 8441's extended CONNECT. */
+  enableConnectProtocol(): void;
 }
 
 function ignore(): void {}
@@ -88,7 +90,7 @@ export function applyHttp2Limits(
     const batch = waiting;
     waiting = [];
     for (const [stream, session, rest] of batch) {
-      if (!sessions.follow(stream, session)) continue;
+      if (!sessions.follow(stream, session, rest[0] as http2.IncomingHttpHeaders)) continue;
       admission.admit(stream, () => serve(stream, rest));
     }
   };
@@ -106,5 +108,9 @@ export function applyHttp2Limits(
     if (req.httpVersionMajor === 2 && req.stream.readableEnded) req.push(null);
     for (const handler of handlers) handler.call(server, req, res);
   });
-  return { closeAll: sessions.closeAll, answerFirst: (answer) => answers.push(answer) };
+  return {
+    closeAll: sessions.closeAll,
+    answerFirst: (answer) => answers.push(answer),
+    enableConnectProtocol: () => server.updateSettings({ enableConnectProtocol: true }),
+  };
 }

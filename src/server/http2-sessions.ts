@@ -132,8 +132,14 @@ export function watchSessions(
      * Follows a stream about to be served (its session's open streams, its
      * request body's deadline, its reset); false when it was closed before it
      * could be — reset by the peer, or gone with its session — and must not be.
+     * An extended CONNECT (RFC 8441) has no body to wait for: once answered,
+     * what follows its headers is the tunnelled protocol, for as long as it lasts.
      */
-    follow(stream: ServerHttp2Stream, session: Http2Session | undefined): boolean {
+    follow(
+      stream: ServerHttp2Stream,
+      session: Http2Session | undefined,
+      headers: http2.IncomingHttpHeaders,
+    ): boolean {
       const w = session ? watched.get(session) : undefined;
       const now = Date.now();
       if (stream.closed || stream.destroyed) {
@@ -144,7 +150,7 @@ export function watchSessions(
       }
       if (!w) return true;
       w.openStreams++;
-      if (!stream.endAfterHeaders) w.receiving.set(stream, now);
+      if (!stream.endAfterHeaders && headers[":protocol"] === undefined) w.receiving.set(stream, now);
       stream.once("close", () => {
         w.receiving.delete(stream);
         if (--w.openStreams === 0) w.idleSince = Date.now();

@@ -4,11 +4,11 @@ import type { Duplex } from "node:stream";
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /**
- * Routes HTTP/1.1 upgrade requests (WebSocket) by path to the transport that
- * owns it; anything else is answered 404 and closed.
+ * One handler for every WebSocket opening, whatever carried it: the path picks
+ * the transport that owns it; anything else is answered 404 and closed.
  */
-export function routeUpgrades(server: Server, routes: ReadonlyMap<string, UpgradeHandler>): void {
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+export function upgradeRouter(routes: ReadonlyMap<string, UpgradeHandler>): UpgradeHandler {
+  return (req, socket, head) => {
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const handler = routes.get(path);
     if (handler) {
@@ -16,7 +16,12 @@ export function routeUpgrades(server: Server, routes: ReadonlyMap<string, Upgrad
       return;
     }
     socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-  });
+  };
+}
+
+/** Routes the HTTP/1.1 upgrade requests (WebSocket) of a server by path. */
+export function routeUpgrades(server: Server, route: UpgradeHandler): void {
+  server.on("upgrade", route);
 }
 
 /** Refuses an upgrade with a status and a short plain-text reason. */
