@@ -51,11 +51,9 @@ export class ClientSession implements Connection {
   state: ConnectionState = "connecting";
   /** Set after a failed connect (by `fail` only): every later command is a protocol violation. */
   unusable = false;
-  /** A position check saw the stream ahead of a subscription and waits for the publication to arrive. */
   awaitingPositions = false;
   /** The connection request's headers that some proxy forwards (none unless configured). */
   forwarded: ForwardedHeaders | undefined;
-  /** The user `client.user_id_http_header` names on the connection request, "" when none. */
   readonly headerUser: string;
   private ended: AbortController | undefined;
   private readonly createdAt = Date.now();
