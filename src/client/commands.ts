@@ -11,12 +11,12 @@ import { errors } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import { type PublishGrant, publishViaProxy } from "../proxy/calls/publish.js";
 import { rpcViaProxy } from "../proxy/calls/rpc.js";
+import type { Connection } from "./connection.js";
 import { canUse } from "./permissions.js";
-import type { ClientSession } from "./session.js";
 import { wirePublication } from "./wire.js";
 
 /** Resolves a channel named in a command; empty names are protocol violations. */
-export function channelOf(s: ClientSession, name: string): ChannelInfo {
+export function channelOf(s: Connection, name: string): ChannelInfo {
   if (name === "") throw disconnects.badRequest;
   const info = s.ctx.node.channel(name);
   if (!s.ctx.node.rules.isValidName(name, info)) throw errors.badRequest();
@@ -29,7 +29,7 @@ export function channelOf(s: ClientSession, name: string): ChannelInfo {
  * bidirectional subscribe stream takes the data, or the namespace's
  * permissions allow it.
  */
-export async function handlePublish(s: ClientSession, id: number, req: PublishRequest): Promise<void> {
+export async function handlePublish(s: Connection, id: number, req: PublishRequest): Promise<void> {
   if (req.data.length === 0) throw disconnects.badRequest;
   const channel = channelOf(s, req.channel);
   const format = channel.options.publication_data_format;
@@ -67,20 +67,20 @@ export async function handlePublish(s: ClientSession, id: number, req: PublishRe
 }
 
 /** Checks that presence may be read on a channel. */
-function checkPresence(s: ClientSession, name: string): void {
+function checkPresence(s: Connection, name: string): void {
   const channel = channelOf(s, name);
   if (!channel.options.presence) throw errors.notAvailable();
   if (!canUse("presence", s, channel.options, s.subscriptions.has(name))) throw errors.permissionDenied();
 }
 
-export async function handlePresence(s: ClientSession, id: number, req: PresenceRequest): Promise<void> {
+export async function handlePresence(s: Connection, id: number, req: PresenceRequest): Promise<void> {
   checkPresence(s, req.channel);
   const members = await s.ctx.node.presence(req.channel);
   s.reply(id, { presence: { presence: Object.fromEntries(members) } });
 }
 
 export async function handlePresenceStats(
-  s: ClientSession,
+  s: Connection,
   id: number,
   req: PresenceStatsRequest,
 ): Promise<void> {
@@ -90,7 +90,7 @@ export async function handlePresenceStats(
 }
 
 /** Client `history`: limit capped by client.history_max_publication_limit; a foreign epoch is 112. */
-export async function handleHistory(s: ClientSession, id: number, req: HistoryRequest): Promise<void> {
+export async function handleHistory(s: Connection, id: number, req: HistoryRequest): Promise<void> {
   const channel = channelOf(s, req.channel);
   const ns = channel.options;
   if (!keepsHistory(ns.history_size, ns.history_ttl)) throw errors.notAvailable();
@@ -115,7 +115,7 @@ export async function handleHistory(s: ClientSession, id: number, req: HistoryRe
  * unavailable (108) — centrifuge-js expects that code, not "method not
  * found" (104), which is for an rpc namespace that does not exist.
  */
-export async function handleRpc(s: ClientSession, id: number, req: RPCRequest): Promise<void> {
+export async function handleRpc(s: Connection, id: number, req: RPCRequest): Promise<void> {
   const { rpc } = s.ctx.config;
   if (rpc.ping.enabled && req.method === rpc.ping.method) {
     s.reply(id, { rpc: {} });
@@ -127,6 +127,6 @@ export async function handleRpc(s: ClientSession, id: number, req: RPCRequest): 
 }
 
 /** Client `send`: asynchronous messages need a handler, which rotor does not have (3508). */
-export async function handleSend(_s: ClientSession): Promise<void> {
+export async function handleSend(_s: Connection): Promise<void> {
   throw disconnects.notAvailable;
 }

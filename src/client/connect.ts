@@ -10,9 +10,9 @@ import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import type { ChannelInfo } from "../node/channel-rules.js";
 import { connectViaProxy } from "../proxy/calls/connect.js";
+import type { Connection } from "./connection.js";
 import { canSubscribeWithoutToken } from "./permissions.js";
 import { personalChannel } from "./personal-channel.js";
-import type { ClientSession } from "./session.js";
 import { serverSideParams } from "./subscribe-command.js";
 import { type SubscribeParams, subscribeChannels } from "./subscribe-flow.js";
 import { ttlUntil } from "./wire.js";
@@ -50,7 +50,7 @@ function headerCredentials(user: string): Credentials {
  * for an anonymous connection where allowed, then the user named by
  * `client.user_id_http_header`, and 3501 when there is none.
  */
-async function credentials(s: ClientSession, req: ConnectRequest): Promise<Credentials | null> {
+async function credentials(s: Connection, req: ConnectRequest): Promise<Credentials | null> {
   const client = s.ctx.config.client;
   if (req.token === "") {
     const proxy = s.ctx.proxies.connect;
@@ -80,7 +80,7 @@ async function credentials(s: ClientSession, req: ConnectRequest): Promise<Crede
 }
 
 /** Server-side subscriptions: the token's `subs`/`channels`, plus recoverable ones the client names and may subscribe to. */
-function serverSubscriptions(s: ClientSession, claims: ConnectionClaims | null, req: ConnectRequest) {
+function serverSubscriptions(s: Connection, claims: ConnectionClaims | null, req: ConnectRequest) {
   const subs = new Map<string, ServerSub>();
   for (const channel of claims?.channels ?? []) subs.set(channel, {});
   for (const [channel, sub] of Object.entries(claims?.subs ?? {})) subs.set(channel, sub);
@@ -100,21 +100,18 @@ function serverSubscriptions(s: ClientSession, claims: ConnectionClaims | null, 
  * subscribes its server-side channels and answers with the connect result
  * (a reply on bidirectional transports, a connect push on the others).
  */
-export async function handleConnect(s: ClientSession, id: number, req: ConnectRequest): Promise<void> {
+export async function handleConnect(s: Connection, id: number, req: ConnectRequest): Promise<void> {
   if (s.state !== "connecting") throw disconnects.badRequest;
   const { config, node, proxies } = s.ctx;
   if (Object.keys(req.headers).length > 0) s.forwarded = proxies.withEmulated(s.forwarded, req.headers);
   const claims = await credentials(s, req);
   if (s.closed) return;
-  s.user = claims?.user ?? "";
-  s.connInfo = claims?.info;
-  s.meta = claims?.meta;
-  s.expireAt = claims?.expireAt ?? 0;
+  s.identity.establish(claims);
   const limit = config.client.user_connection_limit;
   if (limit > 0 && s.user !== "" && [...node.hub.targets({ user: s.user })].length >= limit) {
     throw disconnects.connectionLimit;
   }
-  if (s.expireAt > 0 && s.expireAt < Date.now() / 1000) throw errors.expired();
+  if (s.identity.expiredAt(Date.now() / 1000)) throw errors.expired();
   const wanted = serverSubscriptions(s, claims, req);
   const personal = claims && !claims.fromHeader ? await personalChannel(s, claims.user) : undefined;
   if (s.closed) return;
@@ -148,13 +145,13 @@ export async function handleConnect(s: ClientSession, id: number, req: ConnectRe
   resolved.forEach(([channel], i) => {
     subs[channel] = done[i]!.result;
   });
-  const clientRefreshes = s.expireAt > 0 && !proxies.refresh;
+  const clientRefreshes = s.identity.expireAt > 0 && !proxies.refresh;
   const result: MessageInitShape<typeof ConnectResultSchema> = {
     client: s.id,
     version: s.ctx.version,
     // With a refresh proxy the server refreshes the connection itself: the client is not asked to.
     expires: clientRefreshes,
-    ttl: clientRefreshes ? ttlUntil(s.expireAt) : 0,
+    ttl: clientRefreshes ? ttlUntil(s.identity.expireAt) : 0,
     data: claims?.data,
     subs,
     ping: Math.floor(config.client.ping_interval / 1000),

@@ -10,9 +10,9 @@ import {
   handleSend,
 } from "./commands.js";
 import { handleConnect } from "./connect.js";
+import type { Connection } from "./connection.js";
 import { handleMapWrite } from "./map-write.js";
 import { handleRefresh, handleSubRefresh } from "./refresh.js";
-import type { ClientSession } from "./session.js";
 import { handleSubscribe, handleUnsubscribe } from "./subscribe-command.js";
 
 function isEmpty(c: Command): boolean {
@@ -38,7 +38,7 @@ function isEmpty(c: Command): boolean {
  * with no known request, is a protocol violation (3501). Handlers fail by
  * throwing a `Disconnect` or a `RotorError`; the session handles both.
  */
-export async function dispatch(s: ClientSession, c: Command): Promise<void> {
+export async function dispatch(s: Connection, c: Command): Promise<void> {
   if (s.unusable) throw disconnects.badRequest;
   if (c.connect) return handleConnect(s, c.id, c.connect);
   if (s.state !== "connected") throw disconnects.badRequest;

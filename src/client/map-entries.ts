@@ -9,7 +9,7 @@ import {
 import type { Publication } from "../core/publication.js";
 import { EncodedJson, encodeJsonMessage } from "../protocol/json/json-encode.js";
 import { lengthPrefixed } from "../protocol/varint.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 import { wirePublication } from "./wire.js";
 
 type Encoded = EncodedJson | Uint8Array;
@@ -28,7 +28,7 @@ function slotOf(json: boolean, deltaMode: boolean): number {
 }
 
 /** One entry as a JSON client (EncodedJson) or a protobuf client (length-prefixed bytes) receives it. */
-function encodedEntry(s: ClientSession, pub: Publication, deltaMode: boolean): Encoded {
+function encodedEntry(s: Connection, pub: Publication, deltaMode: boolean): Encoded {
   const json = s.codec.name === "json";
   const slot = slotOf(json, deltaMode);
   let slots = encodings.get(pub);
@@ -65,7 +65,7 @@ export interface MapEntries {
  * reply's encoding, so the connection is closed as before (3506).
  */
 export function mapResult(
-  s: ClientSession,
+  s: Connection,
   init: MessageInitShape<typeof SubscribeResultSchema>,
   entries: MapEntries,
   deltaMode: boolean,

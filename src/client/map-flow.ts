@@ -2,7 +2,7 @@ import type { StreamPosition } from "../core/publication.js";
 import { disconnects } from "../errors/disconnect.js";
 import type { MapMode } from "../map-broker/types.js";
 import type { MapPaging } from "../node/map-channels.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 import type { SubscribeParams } from "./subscribe-flow.js";
 import type { Reservation } from "./subscription-registry.js";
 
@@ -30,9 +30,9 @@ export interface MapFlow {
 
 export type MapFlowStart = Pick<MapFlow, "channel" | "reservation" | "params" | "paging" | "mode">;
 
-const flows = new WeakMap<ClientSession, Map<string, MapFlow>>();
+const flows = new WeakMap<Connection, Map<string, MapFlow>>();
 
-function flowsOf(s: ClientSession): Map<string, MapFlow> {
+function flowsOf(s: Connection): Map<string, MapFlow> {
   let own = flows.get(s);
   if (!own) {
     own = new Map();
@@ -42,7 +42,7 @@ function flowsOf(s: ClientSession): Map<string, MapFlow> {
 }
 
 /** The connection's map subscribe in progress on this channel. */
-export function mapFlow(s: ClientSession, channel: string): MapFlow | undefined {
+export function mapFlow(s: Connection, channel: string): MapFlow | undefined {
   return flows.get(s)?.get(channel);
 }
 
@@ -51,7 +51,7 @@ export function mapFlow(s: ClientSession, channel: string): MapFlow | undefined 
  * namespace's `subscribe_catch_up_timeout`: a client that stops paging is
  * disconnected with 3008, so a held reservation cannot outlive it.
  */
-export function startMapFlow(s: ClientSession, start: MapFlowStart): MapFlow {
+export function startMapFlow(s: Connection, start: MapFlowStart): MapFlow {
   const flow: MapFlow = { ...start, position: undefined, streamStart: -1, busy: false, timer: undefined };
   const timeout = start.paging.catchUpTimeout;
   if (timeout > 0) {
@@ -65,14 +65,14 @@ export function startMapFlow(s: ClientSession, start: MapFlowStart): MapFlow {
 }
 
 /** Takes the flow off the connection (it goes live, or failed); the reservation stays with the caller. */
-export function detachMapFlow(s: ClientSession, flow: MapFlow): void {
+export function detachMapFlow(s: Connection, flow: MapFlow): void {
   clearTimeout(flow.timer);
   const own = flows.get(s);
   if (own?.get(flow.channel) === flow) own.delete(flow.channel);
 }
 
 /** Ends a flow that will not go live, giving its channel back. */
-export function endMapFlow(s: ClientSession, flow: MapFlow): void {
+export function endMapFlow(s: Connection, flow: MapFlow): void {
   detachMapFlow(s, flow);
   s.subscriptions.release(flow.reservation);
 }

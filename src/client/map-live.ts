@@ -1,10 +1,10 @@
 import type { StreamPosition } from "../core/publication.js";
 import { errors } from "../errors/rotor-error.js";
 import type { MapPublication } from "../map-broker/types.js";
+import type { Connection } from "./connection.js";
 import { mapResult } from "./map-entries.js";
 import type { MapFlow } from "./map-flow.js";
 import { recover } from "./recovery.js";
-import type { ClientSession } from "./session.js";
 import { enterPresence, goLive, type Subscribed, type SubscribeParams } from "./subscribe-flow.js";
 import type { Subscription } from "./subscription.js";
 
@@ -29,7 +29,7 @@ export interface LiveStart {
  * below it are not delivered twice.
  */
 export async function settleMap(
-  s: ClientSession,
+  s: Connection,
   sub: Subscription,
   p: SubscribeParams,
   flow: MapFlow,

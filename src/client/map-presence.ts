@@ -1,5 +1,5 @@
 import { logFailure } from "../lifecycle/background.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 import type { Subscription } from "./subscription.js";
 
 const noData = new Uint8Array(0);
@@ -8,7 +8,7 @@ const noData = new Uint8Array(0);
 const written = new WeakMap<Subscription, Promise<void>>();
 
 /** The namespace's presence prefixes for a subscription's channel ("" where the namespace has none). */
-function prefixes(s: ClientSession, channel: string) {
+function prefixes(s: Connection, channel: string) {
   const options = s.ctx.node.rules.resolve(channel)?.options;
   return {
     clients: options?.map_clients_presence_channel_prefix ?? "",
@@ -25,7 +25,7 @@ function prefixes(s: ClientSession, channel: string) {
  * a publication: called when the subscription goes live and on every upkeep.
  * Never rejects: a failed write is logged, and the next upkeep writes again.
  */
-export function writeMapPresence(s: ClientSession, sub: Subscription): Promise<void> {
+export function writeMapPresence(s: Connection, sub: Subscription): Promise<void> {
   const { clients, users } = prefixes(s, sub.channel);
   if (sub.phase === "closed" || (clients === "" && users === "")) return Promise.resolve();
   const { maps } = s.ctx.node;
@@ -48,7 +48,7 @@ export function writeMapPresence(s: ClientSession, sub: Subscription): Promise<v
  * channel at once (subscribers see the removal). The user entry stays until
  * its key_ttl: a user who comes back soon never appears to leave.
  */
-export async function removeMapPresence(s: ClientSession, sub: Subscription): Promise<void> {
+export async function removeMapPresence(s: Connection, sub: Subscription): Promise<void> {
   const pending = written.get(sub);
   if (!pending) return;
   written.delete(sub);

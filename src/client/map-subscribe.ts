@@ -7,11 +7,11 @@ import type { MapMode } from "../map-broker/types.js";
 import { mapPaging, mapStorage } from "../node/map-channels.js";
 import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import { matchesFilter } from "../tags-filter/match-filter.js";
+import type { Connection } from "./connection.js";
 import { mapResult } from "./map-entries.js";
 import { detachMapFlow, endMapFlow, type MapFlow, mapFlow, pageSize, startMapFlow } from "./map-flow.js";
 import { type LiveStart, mapPhases, settleMap } from "./map-live.js";
-import type { ClientSession } from "./session.js";
-import { authorize, checkTagsFilter } from "./subscribe-command.js";
+import { authorize, checkTagsFilter } from "./subscribe-authorization.js";
 import { type SubscribeParams, subscribeChannel } from "./subscribe-flow.js";
 
 /** The client `type` each map namespace kind expects. */
@@ -24,7 +24,7 @@ const subscriptionTypes: Readonly<Record<string, number>> = { map: 1, map_client
  * ends the flow, except 113 for a request sent while the previous one of the
  * same flow is still being answered.
  */
-export async function handleMapSubscribe(s: ClientSession, id: number, req: SubscribeRequest): Promise<void> {
+export async function handleMapSubscribe(s: Connection, id: number, req: SubscribeRequest): Promise<void> {
   let flow = mapFlow(s, req.channel);
   if (flow?.busy) throw errors.concurrentPagination();
   if (flow && req.phase === mapPhases.state && req.cursor === "") throw errors.alreadySubscribed();
@@ -42,7 +42,7 @@ export async function handleMapSubscribe(s: ClientSession, id: number, req: Subs
 }
 
 /** Checks and authorises the first request of a flow; undefined when the connection closed meanwhile. */
-async function beginMapFlow(s: ClientSession, req: SubscribeRequest): Promise<MapFlow | undefined> {
+async function beginMapFlow(s: Connection, req: SubscribeRequest): Promise<MapFlow | undefined> {
   const { node, config } = s.ctx;
   if (req.phase < mapPhases.live || req.phase > mapPhases.state) throw errors.badRequest();
   const reservation = s.subscriptions.reserve(req.channel, config.client.channel_limit);
@@ -107,7 +107,7 @@ function mapParams(
   };
 }
 
-function answer(s: ClientSession, id: number, req: SubscribeRequest, flow: MapFlow): Promise<void> {
+function answer(s: Connection, id: number, req: SubscribeRequest, flow: MapFlow): Promise<void> {
   switch (req.phase) {
     case mapPhases.state:
       return statePage(s, id, req, flow);
@@ -132,7 +132,7 @@ function answer(s: ClientSession, id: number, req: SubscribeRequest, flow: MapFl
  * left out (the stream brings them). The last page goes live at once when
  * the stream holds at most a page more (and always in ephemeral mode).
  */
-async function statePage(s: ClientSession, id: number, req: SubscribeRequest, flow: MapFlow): Promise<void> {
+async function statePage(s: Connection, id: number, req: SubscribeRequest, flow: MapFlow): Promise<void> {
   const limit = pageSize(flow.paging, req.limit);
   const revision = req.epoch !== "" ? { offset: Number(req.offset), epoch: req.epoch } : undefined;
   const page = await s.ctx.node.maps.readState(flow.channel, { cursor: req.cursor, limit, revision });
@@ -168,7 +168,7 @@ async function statePage(s: ClientSession, id: number, req: SubscribeRequest, fl
  * seen by the flow's first STREAM request, it goes live instead. A client
  * that recovers after a reconnect starts its flow here.
  */
-async function streamPage(s: ClientSession, id: number, req: SubscribeRequest, flow: MapFlow): Promise<void> {
+async function streamPage(s: Connection, id: number, req: SubscribeRequest, flow: MapFlow): Promise<void> {
   const maps = s.ctx.node.maps;
   if (flow.position && req.epoch !== "" && req.epoch !== flow.position.epoch) {
     throw errors.unrecoverablePosition();
@@ -204,7 +204,7 @@ async function streamPage(s: ClientSession, id: number, req: SubscribeRequest, f
 }
 
 /** Registers the subscription (live changes are buffered from here), settles it, replies, then delivers. */
-async function goLive(s: ClientSession, id: number, flow: MapFlow, start: LiveStart): Promise<void> {
+async function goLive(s: Connection, id: number, flow: MapFlow, start: LiveStart): Promise<void> {
   detachMapFlow(s, flow);
   const subscribed = await subscribeChannel(s, flow.reservation, flow.params, (s, sub, p) =>
     settleMap(s, sub, p, flow, start),

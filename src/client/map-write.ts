@@ -5,11 +5,11 @@ import type { MapPublishOptions, MapRemoveOptions } from "../map-broker/types.js
 import { mapPublishViaProxy } from "../proxy/calls/map-publish.js";
 import { mapRemoveViaProxy } from "../proxy/calls/map-remove.js";
 import { channelOf } from "./commands.js";
+import type { Connection } from "./connection.js";
 import { canWriteMap } from "./permissions.js";
-import type { ClientSession } from "./session.js";
 
 /** The key a client writes, after the namespace's `client_key` rule: its connection, its user, or its own choice. */
-function resolveKey(s: ClientSession, m: NamespaceMapConfig, key: string): string {
+function resolveKey(s: Connection, m: NamespaceMapConfig, key: string): string {
   if (m.client_key === "client_id") return s.id;
   if (m.client_key === "user_id") {
     if (s.user === "") throw errors.permissionDenied();
@@ -28,7 +28,7 @@ function resolveKey(s: ClientSession, m: NamespaceMapConfig, key: string): strin
  * (key mode, version, idempotency) is still answered with an empty result;
  * a namespace that holds no maps fails in the broker (100), as there.
  */
-export async function handleMapWrite(s: ClientSession, id: number, req: PublishRequest): Promise<void> {
+export async function handleMapWrite(s: Connection, id: number, req: PublishRequest): Promise<void> {
   const channel = channelOf(s, req.channel);
   const ns = channel.options;
   const verb = req.removed ? "remove" : "publish";

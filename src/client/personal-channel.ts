@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.js";
 import { disconnects } from "../errors/disconnect.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 
 /**
  * The personal channel of `user` under `client.subscribe_to_user_personal_channel`:
@@ -23,7 +23,7 @@ export function personalChannelName(config: Config, user: string): string {
  * other connections closed with 3504 (SDKs do not reconnect after it); the
  * close is not awaited, and a presence failure fails the connect with 3004.
  */
-export async function personalChannel(s: ClientSession, user: string): Promise<string | undefined> {
+export async function personalChannel(s: Connection, user: string): Promise<string | undefined> {
   const personal = s.ctx.config.client.subscribe_to_user_personal_channel;
   if (!personal.enabled || user === "") return undefined;
   const channel = personalChannelName(s.ctx.config, user);

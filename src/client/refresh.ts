@@ -4,7 +4,7 @@ import type {
 } from "../../gen/centrifugal/centrifuge/protocol/client_pb.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 import { handleTrackRefresh } from "./shared-poll-track.js";
 import { ttlUntil } from "./wire.js";
 
@@ -13,21 +13,22 @@ import { ttlUntil } from "./wire.js";
  * connection's life. With a refresh proxy the server refreshes connections
  * itself, so a client refresh is a protocol violation.
  */
-export async function handleRefresh(s: ClientSession, id: number, req: RefreshRequest): Promise<void> {
+export async function handleRefresh(s: Connection, id: number, req: RefreshRequest): Promise<void> {
   if (req.token === "" || s.ctx.proxies.refresh) throw disconnects.badRequest;
   const verified = await s.ctx.tokens.verifyConnectToken(req.token);
   if ("error" in verified)
     throw verified.error === "expired" ? disconnects.expired : disconnects.invalidToken;
   if (verified.claims.user !== s.user) throw disconnects.invalidToken;
-  s.expireAt = s.insecure ? 0 : verified.claims.expireAt;
-  if (verified.claims.info) s.connInfo = verified.claims.info;
+  const identity = s.identity;
+  identity.refresh(s.insecure ? 0 : verified.claims.expireAt, { info: verified.claims.info });
+  const { expireAt } = identity;
   s.reply(id, {
-    refresh: { client: s.id, version: s.ctx.version, expires: s.expireAt > 0, ttl: ttlUntil(s.expireAt) },
+    refresh: { client: s.id, version: s.ctx.version, expires: expireAt > 0, ttl: ttlUntil(expireAt) },
   });
 }
 
 /** Client `sub_refresh`: a fresh subscription token extends the subscription (types 1 and 2 track keys). */
-export async function handleSubRefresh(s: ClientSession, id: number, req: SubRefreshRequest): Promise<void> {
+export async function handleSubRefresh(s: Connection, id: number, req: SubRefreshRequest): Promise<void> {
   if (req.type !== 0) return handleTrackRefresh(s, id, req);
   const sub = s.subscriptions.get(req.channel);
   if (!sub) throw errors.permissionDenied();
@@ -45,7 +46,7 @@ export async function handleSubRefresh(s: ClientSession, id: number, req: SubRef
 
 /** API Refresh on this connection: expire it now, move its expiry, or make it non-expiring. */
 export function refreshByServer(
-  s: ClientSession,
+  s: Connection,
   expired: boolean,
   expireAt: number,
   info: Uint8Array | undefined,
@@ -54,7 +55,6 @@ export function refreshByServer(
     s.close(disconnects.expired);
     return;
   }
-  s.expireAt = expireAt;
-  if (info && info.length > 0) s.connInfo = info;
+  s.identity.refresh(expireAt, { info: info && info.length > 0 ? info : undefined });
   s.push({ refresh: { expires: expireAt > 0, ttl: expireAt > 0 ? ttlUntil(expireAt) : 0 } });
 }

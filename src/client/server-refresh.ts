@@ -2,7 +2,7 @@ import { disconnects, unsubscribes } from "../errors/disconnect.js";
 import type { BackendProxy } from "../proxy/backend-proxy.js";
 import { refreshViaProxy } from "../proxy/calls/refresh.js";
 import { subRefreshViaProxy } from "../proxy/calls/sub-refresh.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 import { unsubscribeChannel } from "./subscribe-flow.js";
 import type { Subscription } from "./subscription.js";
 
@@ -11,8 +11,8 @@ import type { Subscription } from "./subscription.js";
  * the connection lives on (a new expiry, maybe new info and meta) or ends with
  * 3005. The client is not involved: its connect reply said `expires: false`.
  */
-export async function refreshByProxy(s: ClientSession, proxy: BackendProxy): Promise<void> {
-  s.refreshing = true;
+export async function refreshByProxy(s: Connection, proxy: BackendProxy): Promise<void> {
+  s.identity.refreshing = true;
   try {
     const decision = await refreshViaProxy(proxy, s);
     if (s.closed) return;
@@ -20,13 +20,9 @@ export async function refreshByProxy(s: ClientSession, proxy: BackendProxy): Pro
       s.close(disconnects.expired);
       return;
     }
-    s.expireAt = decision.expireAt;
-    if (decision.kind === "extended") {
-      if (decision.info) s.connInfo = decision.info;
-      if (decision.meta) s.meta = decision.meta;
-    }
+    s.identity.refresh(decision.expireAt, decision.kind === "extended" ? decision : {});
   } finally {
-    s.refreshing = false;
+    s.identity.refreshing = false;
   }
 }
 
@@ -36,7 +32,7 @@ export async function refreshByProxy(s: ClientSession, proxy: BackendProxy): Pro
  * it — 2501 for a client-side subscription (the SDK resubscribes), 3006 for a
  * server-side one.
  */
-export async function subRefreshByProxy(s: ClientSession, sub: Subscription): Promise<void> {
+export async function subRefreshByProxy(s: Connection, sub: Subscription): Promise<void> {
   const info = s.ctx.node.rules.resolve(sub.channel);
   const proxy = info && s.ctx.proxies.channel("sub_refresh", info.options);
   if (!proxy) return;

@@ -11,20 +11,22 @@ import { EngineError } from "../errors/engine-error.js";
 import { RotorError } from "../errors/rotor-error.js";
 import { background } from "../lifecycle/background.js";
 import type { ServerSubscribeOptions } from "../node/control.js";
-import type { FrameCache, HubClient } from "../node/hub.js";
+import type { FrameCache } from "../node/hub.js";
 import type { ClientCodec, PushInit, ReplyInit } from "../protocol/client-codec.js";
 import { NotJsonError } from "../protocol/embedded-json.js";
-import type { ProxyClient } from "../proxy/backend-proxy.js";
 import { type ConnectionHeaders, type ForwardedHeaders, headerUser } from "../proxy/forwarded-headers.js";
 import type { ClientContext } from "./client-context.js";
 import { warnUncarriedCloseCode } from "./close-code-warning.js";
+import type { Connection, ConnectionState } from "./connection.js";
 import { dispatch } from "./dispatch.js";
 import { scheduleFlush } from "./flush-scheduler.js";
 import { encodingKind, joinSlot, leaveSlot } from "./frame-slots.js";
 import { commandMethod, pushFrameType, replyFrameType } from "./frame-types.js";
+import { Identity } from "./identity.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
 import { refreshByServer } from "./refresh.js";
 import { subscribeByServer, unsubscribeAll, unsubscribeChannel } from "./subscribe-command.js";
+import type { LostPosition } from "./subscriber-client.js";
 import type { Subscription } from "./subscription.js";
 import { SubscriptionRegistry } from "./subscription-registry.js";
 import { ticker } from "./ticker.js";
@@ -32,14 +34,12 @@ import { expireConnection, expireSubscriptions } from "./token-expiry.js";
 import type { SessionTransport } from "./transport.js";
 import { settleAwaited, upkeep } from "./upkeep.js";
 
-type State = "connecting" | "connected" | "closed";
-
 /**
  * One client connection: the protocol state machine between a transport and
  * the node. Commands are handled in arrival order; everything queued before
  * the connection's turn in the shared flush leaves as one batch.
  */
-export class ClientSession implements HubClient, ProxyClient {
+export class ClientSession implements Connection {
   readonly id = randomUUID();
   readonly session = randomUUID();
   readonly codec: ClientCodec;
@@ -47,23 +47,14 @@ export class ClientSession implements HubClient, ProxyClient {
   /** Which shared encoding this connection receives (see frame-slots). */
   readonly encodingKind: number;
   readonly subscriptions = new SubscriptionRegistry<Subscription>();
-  state: State = "connecting";
-  user = "";
-  connInfo: Uint8Array | undefined;
-  /** Unix seconds when the connection expires unless refreshed; 0 never. */
-  expireAt = 0;
+  readonly identity = new Identity();
+  state: ConnectionState = "connecting";
   /** Set after a failed connect (by `fail` only): every later command is a protocol violation. */
   unusable = false;
-  /** A position check saw the stream ahead of a subscription and waits for the publication to arrive. */
   awaitingPositions = false;
-  /** Server-only metadata from the connect proxy, sent to proxies with `include_connection_meta`. */
-  meta: Uint8Array | undefined;
   /** The connection request's headers that some proxy forwards (none unless configured). */
   forwarded: ForwardedHeaders | undefined;
-  /** The user `client.user_id_http_header` names on the connection request, "" when none. */
   readonly headerUser: string;
-  /** A refresh proxy call for this connection is in flight. */
-  refreshing = false;
   private ended: AbortController | undefined;
   private readonly createdAt = Date.now();
   private readonly output: OutgoingQueue;
@@ -95,6 +86,14 @@ export class ClientSession implements HubClient, ProxyClient {
     return this.state === "closed";
   }
 
+  get user(): string {
+    return this.identity.user;
+  }
+
+  get meta(): Uint8Array | undefined {
+    return this.identity.meta;
+  }
+
   get insecure(): boolean {
     return this.ctx.config.client.insecure;
   }
@@ -115,7 +114,7 @@ export class ClientSession implements HubClient, ProxyClient {
   }
 
   clientInfo(chanInfo?: Uint8Array): ClientInfo {
-    return { user: this.user, client: this.id, connInfo: this.connInfo, chanInfo };
+    return this.identity.clientInfo(this.id, chanInfo);
   }
 
   /** Decodes a frame and handles its commands in order, after any still running. */
@@ -283,7 +282,7 @@ export class ClientSession implements HubClient, ProxyClient {
   }
 
   /** A positioned subscription saw a gap: client-side ones resubscribe, server-side ones reconnect. */
-  insufficientState(sub: Subscription): void {
+  insufficientState(sub: LostPosition): void {
     if (sub.options.serverSide) {
       this.close(disconnects.insufficientState);
       return;

@@ -7,7 +7,8 @@ import type { ChannelInfo } from "../node/channel-rules.js";
 import { isJsonValue } from "../protocol/embedded-json.js";
 import type { PolledChannel } from "../shared-poll/polled-channel.js";
 import type { PollSubscriber, PollUpdate, TrackedKey, UpdateFrames } from "../shared-poll/types.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
+import type { SubscriberClient } from "./subscriber-client.js";
 import { Subscription } from "./subscription.js";
 import type { Reservation } from "./subscription-registry.js";
 import { ttlUntil } from "./wire.js";
@@ -37,7 +38,7 @@ export class SharedPollTracker implements PollSubscriber {
     private readonly expiredExtraDelay: number,
   ) {}
 
-  get client(): ClientSession {
+  get client(): SubscriberClient {
     return this.sub.client;
   }
 
@@ -119,7 +120,7 @@ export function releaseSharedPoll(sub: Subscription): void {
  * Keys come later, with `sub_refresh` track requests.
  */
 export function subscribeSharedPoll(
-  s: ClientSession,
+  s: Connection,
   id: number,
   reservation: Reservation,
   channel: ChannelInfo,

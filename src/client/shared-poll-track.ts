@@ -2,14 +2,14 @@ import type { SubRefreshRequest } from "../../gen/centrifugal/centrifuge/protoco
 import { errors } from "../errors/rotor-error.js";
 import { verifyTrackSignature } from "../shared-poll/track-signature.js";
 import type { TrackItem } from "../shared-poll/types.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 import { type SharedPollTracker, sharedPollTracker } from "./shared-poll-subscription.js";
 import { ttlUntil } from "./wire.js";
 
 const track = 1;
 const untrack = 2;
 
-function trackerOf(s: ClientSession, channel: string): SharedPollTracker {
+function trackerOf(s: Connection, channel: string): SharedPollTracker {
   const sub = s.subscriptions.get(channel);
   const tracker = sub && sharedPollTracker(sub);
   if (!tracker || sub.phase !== "live") throw errors.permissionDenied();
@@ -23,7 +23,7 @@ function trackerOf(s: ClientSession, channel: string): SharedPollTracker {
  * signature does not match, 109 for one that expired. Its reply comes before
  * any update of the keys it adds; an inline untrack list applies after it.
  */
-export function handleTrackRefresh(s: ClientSession, id: number, req: SubRefreshRequest): void {
+export function handleTrackRefresh(s: Connection, id: number, req: SubRefreshRequest): void {
   if (req.type !== track && req.type !== untrack) throw errors.badRequest();
   const tracker = trackerOf(s, req.channel);
   if (req.type === untrack) {

@@ -7,7 +7,7 @@ import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import type { SubscribeGrant } from "../proxy/calls/subscribe.js";
 import { subscribeViaProxy } from "../proxy/calls/subscribe.js";
 import { openSubscribeStream, type SubscribeStream } from "../proxy/calls/subscribe-stream.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 import type { SubscribeParams } from "./subscribe-flow.js";
 import { unsubscribeChannel } from "./subscribe-flow.js";
 
@@ -23,7 +23,7 @@ export type BackendGrant =
  * backend.
  */
 export async function authorizeByBackend(
-  s: ClientSession,
+  s: Connection,
   req: SubscribeRequest,
   channel: ChannelInfo,
 ): Promise<BackendGrant | undefined> {
@@ -77,7 +77,7 @@ const noPosition = { offset: 0, epoch: "" };
  * the backend sent them. When the backend ends the stream the client is
  * unsubscribed: 2000 for a clean end, 2500 for an error (the SDK resubscribes).
  */
-export function runStream(s: ClientSession, channel: string, stream: SubscribeStream): void {
+export function runStream(s: Connection, channel: string, stream: SubscribeStream): void {
   const sub = s.subscriptions.get(channel);
   if (!sub || sub.options.stream !== stream) {
     stream.cancel();

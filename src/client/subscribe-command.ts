@@ -8,17 +8,16 @@ import type { SubscribeOverride } from "../core/subscribe-override.js";
 import { disconnects } from "../errors/disconnect.js";
 import { errors } from "../errors/rotor-error.js";
 import { logFailure } from "../lifecycle/background.js";
-import type { ChannelInfo } from "../node/channel-rules.js";
 import type { ServerSubscribeOptions } from "../node/control.js";
 import { resolveSubscribeOptions } from "../node/subscribe-options.js";
 import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
-import { type FilterNode, validateFilter } from "../tags-filter/filter-node.js";
+import type { Connection } from "./connection.js";
 import { endMapFlow, mapFlow } from "./map-flow.js";
 import { handleMapSubscribe } from "./map-subscribe.js";
-import { canSubscribeWithoutToken, canUse } from "./permissions.js";
-import type { ClientSession } from "./session.js";
+import { canUse } from "./permissions.js";
 import { isSharedPollSubscribe, sharedPollType, subscribeSharedPoll } from "./shared-poll-subscription.js";
-import { authorizeByBackend, type BackendGrant, grantedParams, runStream } from "./subscribe-backend.js";
+import { authorize, checkTagsFilter } from "./subscribe-authorization.js";
+import { grantedParams, runStream } from "./subscribe-backend.js";
 import { type SubscribeParams, subscribeChannel, unsubscribeChannel } from "./subscribe-flow.js";
 
 export { unsubscribeAll, unsubscribeChannel } from "./subscribe-flow.js";
@@ -38,47 +37,9 @@ export function serverSideParams(ns: ChannelOptions, o: SubscribeOverride | unde
   };
 }
 
-/** Why a client may subscribe: its token, the backend, or the namespace's permissions. */
-type Authorization =
-  | { readonly via: "token"; readonly claims: SubscriptionClaims }
-  | BackendGrant
-  | { readonly via: "permission" };
-
-/**
- * Centrifugo's order: a token is verified; a private channel needs one; a
- * user-limited channel admits its users; then the namespace's subscribe or
- * stream proxy decides; then the namespace's permissions.
- */
-export async function authorize(
-  s: ClientSession,
-  req: SubscribeRequest,
-  channel: ChannelInfo,
-): Promise<Authorization> {
-  if (req.token !== "") {
-    const verified = await s.ctx.tokens.verifySubscriptionToken(req.token);
-    if ("error" in verified)
-      throw verified.error === "expired" ? errors.tokenExpired() : errors.permissionDenied();
-    const claims = verified.claims;
-    if (
-      claims.channel !== req.channel ||
-      claims.user !== s.user ||
-      (claims.client && claims.client !== s.id)
-    ) {
-      throw disconnects.invalidToken;
-    }
-    return { via: "token", claims };
-  }
-  if (channel.isPrivate) throw errors.permissionDenied();
-  const userLimited = channel.options.allow_user_limited_channels && channel.allowedUsers;
-  const granted = userLimited ? undefined : await authorizeByBackend(s, req, channel);
-  if (granted) return granted;
-  if (!canSubscribeWithoutToken(s, channel)) throw errors.permissionDenied();
-  return { via: "permission" };
-}
-
 /** Options for a token or permission subscription: forced ones, and those the client asks for and may have. */
 function requestedParams(
-  s: ClientSession,
+  s: Connection,
   req: SubscribeRequest,
   ns: ChannelOptions,
   claims: SubscriptionClaims | undefined,
@@ -104,20 +65,8 @@ function requestedParams(
   };
 }
 
-/**
- * A client's tags filter (on a stream or a map subscription) is refused with
- * 107, as Centrifugo does, where the namespace does not set
- * `allow_tags_filter` or the filter is not valid (the reason is logged, not sent).
- */
-export function checkTagsFilter(s: ClientSession, filter: FilterNode, ns: ChannelOptions): void {
-  const invalid = ns.allow_tags_filter ? validateFilter(filter) : "allow_tags_filter is off";
-  if (invalid === undefined) return;
-  s.ctx.log.debug({ client: s.id, reason: invalid }, "tags filter refused");
-  throw errors.badRequest();
-}
-
 /** Client `subscribe`: validation, permission, then subscription with the options the client may have. */
-export async function handleSubscribe(s: ClientSession, id: number, req: SubscribeRequest): Promise<void> {
+export async function handleSubscribe(s: Connection, id: number, req: SubscribeRequest): Promise<void> {
   const { node, config } = s.ctx;
   if (req.channel === "" || (req.delta !== "" && req.delta !== "fossil")) throw disconnects.badRequest;
   if (req.channel.length > config.channel.max_length) throw errors.badRequest();
@@ -158,11 +107,7 @@ export async function handleSubscribe(s: ClientSession, id: number, req: Subscri
 }
 
 /** Client `unsubscribe`: always `{}`, also when not subscribed; a map subscribe in progress ends. */
-export async function handleUnsubscribe(
-  s: ClientSession,
-  id: number,
-  req: UnsubscribeRequest,
-): Promise<void> {
+export async function handleUnsubscribe(s: Connection, id: number, req: UnsubscribeRequest): Promise<void> {
   const flow = mapFlow(s, req.channel);
   if (flow) endMapFlow(s, flow);
   await unsubscribeChannel(s, req.channel);
@@ -171,7 +116,7 @@ export async function handleUnsubscribe(
 
 /** API Subscribe on this connection: subscribes and tells the client with a subscribe push. */
 export async function subscribeByServer(
-  s: ClientSession,
+  s: Connection,
   channel: string,
   o: ServerSubscribeOptions,
 ): Promise<void> {

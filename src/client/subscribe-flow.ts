@@ -3,9 +3,9 @@ import type { SubscribeResultSchema } from "../../gen/centrifugal/centrifuge/pro
 import type { StreamPosition } from "../core/publication.js";
 import { errors } from "../errors/rotor-error.js";
 import { background, logFailure } from "../lifecycle/background.js";
+import type { Connection } from "./connection.js";
 import { removeMapPresence, writeMapPresence } from "./map-presence.js";
 import { recover, recoverLatest } from "./recovery.js";
-import type { ClientSession } from "./session.js";
 import { releaseSharedPoll } from "./shared-poll-subscription.js";
 import { Subscription, type SubscriptionOptions } from "./subscription.js";
 import type { Reservation } from "./subscription-registry.js";
@@ -42,7 +42,7 @@ export interface Subscribed {
  * subscribe with a temporary 100.
  */
 export async function subscribeChannels(
-  s: ClientSession,
+  s: Connection,
   requests: readonly (readonly [Reservation, SubscribeParams])[],
   settleWith: Settle = settle,
 ): Promise<Subscribed[] | undefined> {
@@ -73,7 +73,7 @@ export async function subscribeChannels(
 
 /** Subscribes a connection to one reserved channel (see subscribeChannels). */
 export async function subscribeChannel(
-  s: ClientSession,
+  s: Connection,
   reservation: Reservation,
   p: SubscribeParams,
   settleWith: Settle = settle,
@@ -86,12 +86,12 @@ export async function subscribeChannel(
  * missed) while its live publications are buffered: a channel stream's from
  * history, a map's from its stream.
  */
-export type Settle = (s: ClientSession, sub: Subscription, p: SubscribeParams) => Promise<Subscribed>;
+export type Settle = (s: Connection, sub: Subscription, p: SubscribeParams) => Promise<Subscribed>;
 
 const isClosed = (sub: Subscription) => sub.phase === "closed";
 
 /** Closes a batch one of whose subscriptions closed before going live, undoing what each reached. */
-async function abandon(s: ClientSession, subs: readonly Subscription[]): Promise<undefined> {
+async function abandon(s: Connection, subs: readonly Subscription[]): Promise<undefined> {
   await Promise.all(subs.map((sub) => close(s, sub)));
   if (!s.closed) throw errors.internal();
   return undefined;
@@ -100,7 +100,7 @@ async function abandon(s: ClientSession, subs: readonly Subscription[]): Promise
 /** Where a client that never saw the channel stands: before every publication. */
 const nothingSeen: StreamPosition = { offset: 0, epoch: "" };
 
-async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): Promise<Subscribed> {
+async function settle(s: Connection, sub: Subscription, p: SubscribeParams): Promise<Subscribed> {
   const { node, config } = s.ctx;
   const channel = sub.channel;
   await enterPresence(s, sub, p);
@@ -158,7 +158,7 @@ async function settle(s: ClientSession, sub: Subscription, p: SubscribeParams): 
 }
 
 /** The first step of settling: the subscription enters channel presence when its options say so. */
-export async function enterPresence(s: ClientSession, sub: Subscription, p: SubscribeParams): Promise<void> {
+export async function enterPresence(s: Connection, sub: Subscription, p: SubscribeParams): Promise<void> {
   if (sub.phase === "registering") sub.phase = "settling";
   if (!p.presence) return;
   await s.ctx.node.addPresence(sub.channel, s.id, sub.info);
@@ -167,7 +167,7 @@ export async function enterPresence(s: ClientSession, sub: Subscription, p: Subs
 
 /** Commits a settled subscription at `position`: it delivers from there on, and its join is published. */
 export function goLive(
-  s: ClientSession,
+  s: Connection,
   sub: Subscription,
   p: SubscribeParams,
   position: StreamPosition,
@@ -185,7 +185,7 @@ export function goLive(
 
 /** Ends a subscription, server-initiated with `why` (the client is told). */
 export async function unsubscribeChannel(
-  s: ClientSession,
+  s: Connection,
   channel: string,
   why?: { readonly code: number; readonly reason: string },
 ): Promise<void> {
@@ -196,7 +196,7 @@ export async function unsubscribeChannel(
 }
 
 /** Leaves every channel when the connection goes away, in whatever phase each is. */
-export async function unsubscribeAll(s: ClientSession): Promise<void> {
+export async function unsubscribeAll(s: Connection): Promise<void> {
   await Promise.all(s.subscriptions.removeAll().map((sub) => close(s, sub)));
 }
 
@@ -209,7 +209,7 @@ export async function unsubscribeAll(s: ClientSession): Promise<void> {
  * flow closes it again then, and only that step is undone. A failed undo is
  * logged and the next one still runs.
  */
-async function close(s: ClientSession, sub: Subscription): Promise<void> {
+async function close(s: Connection, sub: Subscription): Promise<void> {
   const { node, log } = s.ctx;
   s.subscriptions.remove(sub);
   sub.phase = "closed";

@@ -10,7 +10,7 @@ import type { SubscribeStream } from "../proxy/calls/subscribe-stream.js";
 import type { FilterNode } from "../tags-filter/filter-node.js";
 import { matchesFilter } from "../tags-filter/match-filter.js";
 import { patchSlot, publicationSlot } from "./frame-slots.js";
-import type { ClientSession } from "./session.js";
+import type { SubscriberClient } from "./subscriber-client.js";
 import type { RegisteredSubscription, SubscriptionPhase } from "./subscription-registry.js";
 
 /** What a subscription does, settled when it is created: the resolved channel options and where it came from. */
@@ -91,7 +91,7 @@ export class Subscription implements HubSubscriber, RegisteredSubscription {
   private readonly tagsFilter: FilterNode | undefined;
 
   constructor(
-    readonly client: ClientSession,
+    readonly client: SubscriberClient,
     readonly channel: string,
     readonly options: SubscriptionOptions,
   ) {

@@ -1,7 +1,7 @@
 import { disconnects, unsubscribes } from "../errors/disconnect.js";
 import { background } from "../lifecycle/background.js";
+import type { Connection } from "./connection.js";
 import { refreshByProxy, subRefreshByProxy } from "./server-refresh.js";
-import type { ClientSession } from "./session.js";
 import { unsubscribeChannel } from "./subscribe-command.js";
 
 /**
@@ -9,15 +9,15 @@ import { unsubscribeChannel } from "./subscribe-command.js";
  * the refresh proxy when there is one, else closed with 3005 once
  * `client.expired_close_delay` has passed. True when the connection closed.
  */
-export function expireConnection(s: ClientSession, now: number): boolean {
-  if (s.expireAt <= 0) return false;
+export function expireConnection(s: Connection, now: number): boolean {
+  const { expireAt, refreshing } = s.identity;
+  if (expireAt <= 0) return false;
   const refresh = s.ctx.proxies.refresh;
   if (refresh) {
-    if (now >= s.expireAt * 1000 && !s.refreshing)
-      background(s.ctx.log, "refresh", refreshByProxy(s, refresh));
+    if (now >= expireAt * 1000 && !refreshing) background(s.ctx.log, "refresh", refreshByProxy(s, refresh));
     return false;
   }
-  if (now <= s.expireAt * 1000 + s.ctx.config.client.expired_close_delay) return false;
+  if (now <= expireAt * 1000 + s.ctx.config.client.expired_close_delay) return false;
   s.close(disconnects.expired);
   return true;
 }
@@ -29,7 +29,7 @@ export function expireConnection(s: ClientSession, now: number): boolean {
  * client-side one unsubscribed with 2501, a server-side one by closing the
  * connection, since the client cannot resubscribe to it alone.
  */
-export function expireSubscriptions(s: ClientSession, now: number): void {
+export function expireSubscriptions(s: Connection, now: number): void {
   const closeDelayMs = s.ctx.config.client.expired_sub_close_delay;
   for (const sub of s.subscriptions.values()) {
     if (sub.expireAt <= 0) continue;

@@ -1,5 +1,5 @@
+import type { Connection } from "./connection.js";
 import { writeMapPresence } from "./map-presence.js";
-import type { ClientSession } from "./session.js";
 import type { Subscription } from "./subscription.js";
 
 /** How long a stream top seen ahead of a subscription may stay in flight before it counts as lost. */
@@ -13,7 +13,7 @@ const inFlightGraceMs = 1000;
  * `client.channel_position_check_delay` with the stream top, so a lost
  * publication is noticed even when no later one reveals the gap.
  */
-export async function upkeep(s: ClientSession, now: number): Promise<void> {
+export async function upkeep(s: Connection, now: number): Promise<void> {
   const { node, config } = s.ctx;
   const checkDelay = config.client.channel_position_check_delay;
   const work: Promise<void>[] = [];
@@ -40,7 +40,7 @@ export async function upkeep(s: ClientSession, now: number): Promise<void> {
  * awaited for a moment (see settleAwaited). A failed read is no verdict: the
  * next round checks again.
  */
-async function checkPosition(s: ClientSession, sub: Subscription, now: number): Promise<void> {
+async function checkPosition(s: Connection, sub: Subscription, now: number): Promise<void> {
   const { node } = s.ctx;
   let top: { offset: number; epoch: string };
   try {
@@ -63,7 +63,7 @@ async function checkPosition(s: ClientSession, sub: Subscription, now: number): 
  * Subscriptions whose awaited publication has not arrived within the grace
  * period lost it. Returns whether some are still waiting.
  */
-export function settleAwaited(s: ClientSession, now: number): boolean {
+export function settleAwaited(s: Connection, now: number): boolean {
   let waiting = false;
   for (const sub of [...s.subscriptions.values()]) {
     if (sub.awaitedOffset === 0) continue;

@@ -3,7 +3,7 @@ import type { PublicationSchema } from "../../gen/centrifugal/centrifuge/protoco
 import type { Publication } from "../core/publication.js";
 import type { MapPublication } from "../map-broker/types.js";
 import { jsonStringOf } from "../protocol/embedded-json.js";
-import type { ClientSession } from "./session.js";
+import type { Connection } from "./connection.js";
 
 const maxTtl = 365 * 24 * 3600;
 
@@ -19,7 +19,7 @@ export function ttlUntil(expireAt: number): number {
  * recovered publications without it; a map change keeps its `key` and `removed`.
  */
 export function wirePublication(
-  s: ClientSession,
+  s: Connection,
   pub: Publication,
   deltaMode = false,
 ): MessageInitShape<typeof PublicationSchema> {

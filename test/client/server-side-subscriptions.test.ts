@@ -181,11 +181,12 @@ for (const protocol of clientProtocols) {
       });
       try {
         const { client: id } = await connected(client);
-        const session = () => srv.server.node.hub.client(id) as unknown as { expireAt: number } | undefined;
-        assert.ok(session()!.expireAt <= unix(61));
+        const session = () =>
+          srv.server.node.hub.client(id) as unknown as { identity: { expireAt: number } } | undefined;
+        assert.ok(session()!.identity.expireAt <= unix(61));
         const expireAt = unix(7200);
         await api(srv, "refresh", { user, client: id, expire_at: expireAt });
-        assert.equal(session()?.expireAt, expireAt);
+        assert.equal(session()?.identity.expireAt, expireAt);
         const reconnecting = nextEvent<{ code: number; reason: string }>(client, "connecting");
         await api(srv, "refresh", { user, client: id, expired: true });
         assert.deepEqual(await reconnecting, { code: 3005, reason: "connection expired" });

@@ -63,12 +63,12 @@ for (const protocol of clientProtocols) {
       });
       try {
         const { client: id } = await connected(client);
-        const session = srv.server.node.hub.client(id) as unknown as { expireAt: number };
-        const before = session.expireAt;
+        const session = srv.server.node.hub.client(id) as unknown as { identity: { expireAt: number } };
+        const before = session.identity.expireAt;
         assert.ok(before > 0);
-        await waitFor(() => session.expireAt > before);
+        await waitFor(() => session.identity.expireAt > before);
         assert.equal(asked, 1);
-        assert.ok(session.expireAt >= unix(3000));
+        assert.ok(session.identity.expireAt >= unix(3000));
         assert.equal(client.state, "connected");
       } finally {
         client.disconnect();

@@ -6,7 +6,11 @@ import { createPostgresBroker } from "../../src/broker/postgres/postgres-broker.
 import { createRedisBroker } from "../../src/broker/redis/redis-broker.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
+import { createMemoryController } from "../../src/controller/memory/memory-controller.js";
+import { createNatsController } from "../../src/controller/nats/nats-controller.js";
+import { createRedisController } from "../../src/controller/redis/redis-controller.js";
 import type { Broker } from "../../src/core/broker.js";
+import type { Controller } from "../../src/core/controller.js";
 import { type EngineWithRole, engineKinds, enginesWithRole } from "../../src/core/engines.js";
 import type { PresenceManager } from "../../src/core/presence-manager.js";
 import { NatsClient } from "../../src/nats/nats-client.js";
@@ -17,6 +21,7 @@ import { type NatsProcess, startNats } from "../helpers/nats-servers.js";
 import { type PostgresProcess, startPostgres } from "../helpers/postgres-servers.js";
 import { type RedisProcess, startRedis } from "../helpers/redis-servers.js";
 import { brokerContract } from "./broker-contract.js";
+import { controllerContract } from "./controller-contract.js";
 import { presenceContract } from "./presence-contract.js";
 
 /**
@@ -77,6 +82,19 @@ const presences: Record<EngineWithRole<"presence">, () => Promise<PresenceManage
   },
 };
 
+/** The engines with a controller of their own (a PostgreSQL broker runs with the memory one): one cluster each. */
+const controllers: Record<"memory" | "redis" | "nats", () => Promise<() => Controller>> = {
+  memory: async () => createMemoryController,
+  redis: async () => {
+    const config = (await configFor("redis")).engine.redis;
+    return () => createRedisController(new RedisShards(config, log));
+  },
+  nats: async () => {
+    const config = (await configFor("nats")).broker.nats;
+    return () => createNatsController(new NatsClient(config, log));
+  },
+};
+
 /** The shortest time to live each engine counts in: Redis counts whole seconds. */
 const ttlUnitMs: Record<EngineWithRole<"broker">, number> = {
   memory: 20,
@@ -89,3 +107,6 @@ for (const name of enginesWithRole("broker")) {
   brokerContract(name, brokers[name], engineKinds[name].broker, { ttlUnitMs: ttlUnitMs[name] });
 }
 for (const name of enginesWithRole("presence")) presenceContract(name, presences[name]);
+for (const name of Object.keys(controllers) as (keyof typeof controllers)[]) {
+  controllerContract(name, controllers[name], { cluster: engineKinds[name].sharedByProcesses });
+}

@@ -97,7 +97,7 @@ for (const transport of backendTransports) {
           );
 
           const session = sessionOf(server, ctx.client);
-          assert.equal(session.expireAt, expireAt);
+          assert.equal(session.identity.expireAt, expireAt);
 
           const request = (await script.waitForCall((c) => c.caseName === name && c.method === "Connect"))
             .request;

@@ -65,7 +65,10 @@ export const connectionOutcomes: readonly OutcomeCase[] = [
     async run(r) {
       const { client, id } = await refreshed(r);
       const session = sessionOf(r.server, id);
-      await waitUntil(() => session.expireAt > unixNow() + 1000, "the refresh proxy extends the connection");
+      await waitUntil(
+        () => session.identity.expireAt > unixNow() + 1000,
+        "the refresh proxy extends the connection",
+      );
       assert.equal(client.state, "connected");
       const call = await r.env.script.waitForCall((c) => c.caseName === r.caseName && c.method === "Refresh");
       assert.equal(call.request.user, r.caseName);
