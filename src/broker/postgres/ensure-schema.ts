@@ -1,6 +1,6 @@
 import type { BrokerPostgresConfig } from "../../config/engine-schema.js";
+import { maintainPartitions } from "../../postgres/partitions.js";
 import type { PostgresClient, Queryable } from "../../postgres/postgres-client.js";
-import { maintainPartitions } from "./partitions.js";
 import { streamFunctionsSql } from "./stream-functions.js";
 import { type StreamNames, streamNames, streamTablesSql } from "./stream-tables.js";
 

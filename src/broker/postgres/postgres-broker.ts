@@ -4,11 +4,11 @@ import { type Broker, type BrokerEventHandler, keepsHistory, type PublishResult 
 import type { ClientInfo } from "../../core/publication.js";
 import { malformedMessages } from "../../lifecycle/log-limits.js";
 import { PostgresClient } from "../../postgres/postgres-client.js";
+import { createShardPollers } from "../../postgres/shard-pollers.js";
 import { ensureSchema } from "./ensure-schema.js";
-import { createShardPollers } from "./shard-pollers.js";
 import { startStreamCleanup } from "./stream-cleanup.js";
 import { readHistory } from "./stream-history.js";
-import { dispatchRow, payloadParam } from "./stream-rows.js";
+import { dispatchRow, payloadParam, type StreamRow, streamRowColumns } from "./stream-rows.js";
 import { streamNames } from "./stream-tables.js";
 
 interface PublishRow {
@@ -66,10 +66,11 @@ export function createPostgresBroker(
   let handler: BrokerEventHandler | undefined;
   let stopListening: (() => void) | undefined;
   let stopCleanup: (() => Promise<void>) | undefined;
-  const pollers = createShardPollers(
+  const pollers = createShardPollers<StreamRow>(
     db,
     {
       table: names.base,
+      columns: streamRowColumns,
       shards: o.num_shards,
       pollIntervalMs: o.outbox.poll_interval,
       batchSize: o.outbox.batch_size,

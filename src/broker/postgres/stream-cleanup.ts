@@ -1,7 +1,7 @@
 import type { BrokerPostgresConfig } from "../../config/engine-schema.js";
 import { Wakeup } from "../../consumers/wakeup.js";
+import { maintainPartitions } from "../../postgres/partitions.js";
 import type { PostgresClient } from "../../postgres/postgres-client.js";
-import { maintainPartitions } from "./partitions.js";
 import type { PostgresBrokerReport } from "./postgres-broker.js";
 import type { StreamNames } from "./stream-tables.js";
 

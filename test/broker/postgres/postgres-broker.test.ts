@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import pino from "pino";
-import { maintainPartitions } from "../../../src/broker/postgres/partitions.js";
 import { createPostgresBroker } from "../../../src/broker/postgres/postgres-broker.js";
 import { loadConfig } from "../../../src/config/load.js";
 import type { Broker, BrokerEventHandler } from "../../../src/core/broker.js";
 import type { Publication } from "../../../src/core/publication.js";
+import { maintainPartitions } from "../../../src/postgres/partitions.js";
 import { type PostgresProcess, startPostgres } from "../../helpers/postgres-servers.js";
 import { waitUntil } from "../../helpers/redis-servers.js";
 

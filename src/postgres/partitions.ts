@@ -1,4 +1,4 @@
-import type { Queryable } from "../../postgres/postgres-client.js";
+import type { Queryable } from "./postgres-client.js";
 
 const dayMs = 86_400_000;
 

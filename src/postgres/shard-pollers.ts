@@ -1,34 +1,39 @@
-import { Wakeup } from "../../consumers/wakeup.js";
-import type { PostgresClient } from "../../postgres/postgres-client.js";
-import { type StreamRow, streamRowColumns } from "./stream-rows.js";
+import { Wakeup } from "../consumers/wakeup.js";
+import type { PostgresClient } from "./postgres-client.js";
 
 /** What the pollers hand on: the rows of a shard in id order, and the moments delivery may have missed something. */
-export interface ShardRows {
-  rows(rows: StreamRow[]): void;
+export interface ShardRows<Row> {
+  rows(rows: Row[]): void;
   /** Polling failed and works again (or the start position was found late): positions are worth re-checking. */
   resumed(): void;
 }
 
 export interface ShardPollerOptions {
   readonly table: string;
+  /** The select list of a row (it must include `id`). */
+  readonly columns: string;
   readonly shards: number;
   readonly pollIntervalMs: number;
   readonly batchSize: number;
 }
 
-const pollFailed = "stream poll failed";
-
 /**
- * One poller per shard, every node polling every shard: each reads rows
- * `id > cursor` of its shard in id order (the shard lock makes ids of one
- * shard visible in that order), hands them on and moves its cursor. The
+ * One poller per shard of an outbox table (`id`, `shard_id`), every node
+ * polling every shard: each reads rows `id > cursor` of its shard in id
+ * order (the shard lock makes ids of one shard visible in that order),
+ * hands them on and moves its cursor. The
  * cursor starts at the shard's newest row when the node starts; when the
  * database cannot be reached then, the poller keeps asking for that start
  * instead of replaying the table from 0. Idle pollers wait for
  * `pollIntervalMs` or a wake-up of their shard. A failed read is retried
  * from the same cursor, so nothing committed is skipped.
  */
-export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, out: ShardRows) {
+export function createShardPollers<Row extends { id: string }>(
+  db: PostgresClient,
+  o: ShardPollerOptions,
+  out: ShardRows<Row>,
+) {
+  const pollFailed = `${o.table} poll failed`;
   const wakeups = Array.from({ length: o.shards }, () => new Wakeup());
   let closed = false;
   const running: Promise<void>[] = [];
@@ -38,7 +43,7 @@ export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, ou
     let cursor: string | undefined;
     let failed = false;
     while (!closed) {
-      let rows: StreamRow[];
+      let rows: Row[];
       try {
         if (cursor === undefined) {
           const top = await db
@@ -50,8 +55,8 @@ export function createShardPollers(db: PostgresClient, o: ShardPollerOptions, ou
           cursor = top.rows[0]!.top;
         }
         rows = (
-          await db.query<StreamRow>(
-            `SELECT ${streamRowColumns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+          await db.query<Row>(
+            `SELECT ${o.columns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
             [shard, cursor, o.batchSize],
           )
         ).rows;
