@@ -1,3 +1,4 @@
+import { enginesWithRole } from "../core/engines.js";
 import { checkClientConnection } from "./client-connection-checks.js";
 import { checkConsumers } from "./consumers-checks.js";
 import { checkMaps } from "./map-checks.js";
@@ -63,6 +64,12 @@ export function checkConfig(config: Config): string[] {
   }
   if (config.broker.enabled && config.broker.type === "postgres" && !config.broker.postgres.dsn) {
     out.push("broker.postgres.dsn: postgres stream broker: DSN is required");
+  }
+  const controllers: readonly string[] = enginesWithRole("controller");
+  if (config.controller.enabled && !controllers.includes(config.controller.type)) {
+    out.push(
+      `controller.type: unknown controller type: "${config.controller.type}" (rotor runs ${controllers.join(", ")})`,
+    );
   }
   out.push(...checkProxyConfig(config));
   out.push(...checkConsumers(config.consumers));

@@ -6,8 +6,17 @@ import { createPostgresBroker } from "../../src/broker/postgres/postgres-broker.
 import { createRedisBroker } from "../../src/broker/redis/redis-broker.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
+import { createNatsController } from "../../src/controller/nats/nats-controller.js";
+import { createPostgresController } from "../../src/controller/postgres/postgres-controller.js";
+import { createRedisController } from "../../src/controller/redis/redis-controller.js";
 import type { Broker } from "../../src/core/broker.js";
-import { type EngineWithRole, engineKinds, enginesWithRole } from "../../src/core/engines.js";
+import type { Controller } from "../../src/core/controller.js";
+import {
+  type EngineName,
+  type EngineWithRole,
+  engineKinds,
+  enginesWithRole,
+} from "../../src/core/engines.js";
 import type { PresenceManager } from "../../src/core/presence-manager.js";
 import { NatsClient } from "../../src/nats/nats-client.js";
 import { createMemoryPresence } from "../../src/presence/memory/memory-presence.js";
@@ -17,6 +26,7 @@ import { type NatsProcess, startNats } from "../helpers/nats-servers.js";
 import { type PostgresProcess, startPostgres } from "../helpers/postgres-servers.js";
 import { type RedisProcess, startRedis } from "../helpers/redis-servers.js";
 import { brokerContract } from "./broker-contract.js";
+import { controllerContract } from "./controller-contract.js";
 import { presenceContract } from "./presence-contract.js";
 
 /**
@@ -36,10 +46,15 @@ after(async () => {
   await (await postgres)?.stop();
 });
 
-/** A config for a fresh part: its own Redis prefix or NATS subject prefix. */
-async function configFor(engine: "redis" | "nats" | "postgres"): Promise<Config> {
+/** A config for a fresh part: its own Redis prefix, NATS subject prefix or PostgreSQL table prefix. */
+async function configFor(engine: "redis" | "nats" | "postgres" | "postgres-controller"): Promise<Config> {
   opened += 1;
   const prefix = `c${opened}`;
+  if (engine === "postgres-controller") {
+    postgres ??= startPostgres();
+    const pg = { dsn: (await postgres).url(), table_prefix: prefix, num_shards: 2, use_notify: true };
+    return loadConfig({ object: { controller: { enabled: true, type: "postgres", postgres: pg } } }).config!;
+  }
   if (engine === "postgres") {
     postgres ??= startPostgres();
     const dsn = (await postgres).url();
@@ -77,6 +92,31 @@ const presences: Record<EngineWithRole<"presence">, () => Promise<PresenceManage
   },
 };
 
+/** The engines that link nodes: their broker carries control, or they are a controller of their own. */
+type Linking = {
+  [K in EngineName]: (typeof engineKinds)[K]["brokerControls"] extends true
+    ? K
+    : "controller" extends (typeof engineKinds)[K]["roles"][number]
+      ? K
+      : never;
+}[EngineName];
+
+/** A fresh cluster of each: one prefix, any number of controllers on it. */
+const controllers: Record<Linking, () => Promise<() => Controller>> = {
+  redis: async () => {
+    const redis = (await configFor("redis")).engine.redis;
+    return () => createRedisController(new RedisShards(redis, log));
+  },
+  nats: async () => {
+    const nats = (await configFor("nats")).broker.nats;
+    return () => createNatsController(new NatsClient(nats, log));
+  },
+  postgres: async () => {
+    const pg = (await configFor("postgres-controller")).controller.postgres;
+    return () => createPostgresController(pg, log);
+  },
+};
+
 /** The shortest time to live each engine counts in: Redis counts whole seconds. */
 const ttlUnitMs: Record<EngineWithRole<"broker">, number> = {
   memory: 20,
@@ -89,3 +129,4 @@ for (const name of enginesWithRole("broker")) {
   brokerContract(name, brokers[name], engineKinds[name].broker, { ttlUnitMs: ttlUnitMs[name] });
 }
 for (const name of enginesWithRole("presence")) presenceContract(name, presences[name]);
+for (const name of Object.keys(controllers) as Linking[]) controllerContract(name, controllers[name]);
