@@ -30,8 +30,14 @@ test("controller.postgres takes Centrifugo's defaults; a zero means the default,
 
 test("an unknown controller type is refused when enabled and ignored when not, as in Centrifugo", () => {
   const redis = loadConfig({ object: { controller: { enabled: true, type: "redis" } } });
-  assert.match(redis.error ?? "", /controller\.type: unknown controller type: "redis" \(rotor runs postgres\)/);
-  assert.match(loadConfig({ object: { controller: { enabled: true } } }).error ?? "", /unknown controller type/);
+  assert.match(
+    redis.error ?? "",
+    /controller\.type: unknown controller type: "redis" \(rotor runs postgres\)/,
+  );
+  assert.match(
+    loadConfig({ object: { controller: { enabled: true } } }).error ?? "",
+    /unknown controller type/,
+  );
   assert.equal(loadConfig({ object: { controller: { type: "redis" } } }).error, undefined);
 });
 

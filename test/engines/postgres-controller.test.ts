@@ -161,3 +161,16 @@ describe("two nodes on one PostgreSQL with its controller act as one server", ()
     }
   });
 });
+
+test("--workers 2 on PostgreSQL alone: both workers join the cluster", async () => {
+  const port = await freePort();
+  writeFileSync(join(dir, "workers.json"), JSON.stringify({ ...config, http_server: { port } }));
+  const workers = await startCli(["--config", join(dir, "workers.json"), "--workers", "2"], [port]);
+  try {
+    await waitUntil("both workers in Info", async () => (await uids(a)).length === 4, 15_000);
+    assert.match(workers.output(), /broker postgres, controller postgres, 2 workers/);
+  } finally {
+    await workers.stop();
+  }
+  await waitUntil("the workers gone from Info", async () => (await uids(a)).length === 2, 5000);
+});

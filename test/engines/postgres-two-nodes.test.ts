@@ -18,7 +18,7 @@ import { waitUntil } from "../helpers/redis-servers.js";
 import { startTestServers, type TestServer } from "../helpers/server.js";
 
 let postgres: PostgresProcess;
-/** Two rotor nodes on one PostgreSQL database and nothing else. */
+/** Two rotor nodes on one PostgreSQL database and nothing else: its stream broker and its controller. */
 let nodes: TestServer[];
 let a: TestServer;
 let b: TestServer;
@@ -40,6 +40,7 @@ before(async () => {
         outbox: { poll_interval: "50ms" },
       },
     },
+    controller: { enabled: true, type: "postgres", postgres: { dsn, num_shards: 2, use_notify: true } },
     prometheus: { enabled: true },
     client: { insecure: true, presence_update_interval: "1s", channel_position_check_delay: "1s" },
     channel: {
@@ -212,7 +213,7 @@ describe("the PostgreSQL broker's metrics", () => {
 });
 
 describe("PostgreSQL stopped under a publish load and started again", () => {
-  test("publish and history answer 100 meanwhile, clients stay connected and end up with every acknowledged publication, in order, once", async () => {
+  test("publish and history answer 100 meanwhile, clients stay connected and end up with every acknowledged publication, in order, once; the nodes find each other again", async () => {
     const channel = "hist:load";
     const clients = nodes.flatMap((srv) => [
       centrifugeClient(srv.url, "json"),
@@ -240,6 +241,11 @@ describe("PostgreSQL stopped under a publish load and started again", () => {
 
       await assertEveryAcked(collectors, load.acked);
       for (const client of clients) assert.equal(client.state, "connected");
+      await waitUntil(
+        "both nodes in Info again",
+        async () => ((await api(a, "info", {})).result!.nodes as unknown[]).length === 2,
+        10_000,
+      );
     } finally {
       for (const client of clients) client.disconnect();
     }
