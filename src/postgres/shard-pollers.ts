@@ -35,29 +35,29 @@ export function createShardPollers<Row extends { id: string }>(
 ) {
   const pollFailed = `${o.table} poll failed`;
   const wakeups = Array.from({ length: o.shards }, () => new Wakeup());
+  const cursors: (string | undefined)[] = wakeups.map(() => undefined);
   let closed = false;
   const running: Promise<void>[] = [];
 
   async function poll(shard: number, tried: () => void): Promise<void> {
     const wakeup = wakeups[shard]!;
-    let cursor: string | undefined;
     let failed = false;
     while (!closed) {
       let rows: Row[];
       try {
-        if (cursor === undefined) {
+        if (cursors[shard] === undefined) {
           const top = await db
             .query<{ top: string }>(
               `SELECT COALESCE(MAX(id), 0) AS top FROM ${o.table} WHERE shard_id = $1`,
               [shard],
             )
             .finally(tried);
-          cursor = top.rows[0]!.top;
+          cursors[shard] = top.rows[0]!.top;
         }
         rows = (
           await db.query<Row>(
             `SELECT ${o.columns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-            [shard, cursor, o.batchSize],
+            [shard, cursors[shard], o.batchSize],
           )
         ).rows;
       } catch (err) {
@@ -73,7 +73,7 @@ export function createShardPollers<Row extends { id: string }>(
         out.resumed();
       }
       if (rows.length > 0) {
-        cursor = rows[rows.length - 1]!.id;
+        cursors[shard] = rows[rows.length - 1]!.id;
         out.rows(rows);
       }
       if (rows.length < o.batchSize) await wakeup.wait(o.pollIntervalMs);
@@ -87,6 +87,10 @@ export function createShardPollers<Row extends { id: string }>(
         (_, shard) => new Promise<void>((resolve) => running.push(poll(shard, resolve))),
       );
       await Promise.all(tried);
+    },
+    /** The id each shard's poller read last (its start position until then; none before it is known). */
+    cursors(): readonly (string | undefined)[] {
+      return cursors;
     },
     /** A NOTIFY: its payload names the shard; an empty or foreign one (a Centrifugo node's) wakes all. */
     wake(payload: string): void {

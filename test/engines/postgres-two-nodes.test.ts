@@ -189,7 +189,7 @@ describe("two nodes on one PostgreSQL", () => {
 });
 
 describe("the PostgreSQL broker's metrics", () => {
-  test("partitions and the rows each cleanup pass deleted, under Centrifugo's names", async () => {
+  test("partitions, the rows each cleanup pass deleted and each shard's cursor lag, under Centrifugo's names", async () => {
     await api(a, "publish", { channel: "brief:gone", data: {} });
     const metric = async (name: string, labels: Record<string, string>, srv = a) =>
       sample(await scrape(`${srv.url}/metrics`), name, labels);
@@ -207,6 +207,25 @@ describe("the PostgreSQL broker's metrics", () => {
       return counts.reduce<number>((sum, n) => sum + (n ?? 0), 0);
     };
     await waitUntil("the expired stream meta deleted and counted", async () => (await removed()) === 1);
+    // Each shard's cursor lag: the age of the row its poller read last, 0 for a shard that has none.
+    const lags = async () =>
+      Promise.all(
+        [0, 1, 2, 3].map((shard) =>
+          metric("centrifugo_broker_postgres_outbox_cursor_lag_seconds", {
+            broker_name: "",
+            shard: `${shard}`,
+          }),
+        ),
+      );
+    await waitUntil("every shard's lag sampled", async () =>
+      (await lags()).every((lag) => lag !== undefined),
+    );
+    const sampled = (await lags()) as number[];
+    assert.ok(sampled.every((lag) => lag >= 0));
+    assert.ok(
+      sampled.some((lag) => lag > 0),
+      `lags ${sampled}`,
+    );
     const position = await api(a, "history", { channel: "brief:gone", limit: 0 });
     assert.equal(position.result!.offset, 0, "a new stream starts at offset 0");
   });

@@ -20,15 +20,18 @@ interface PublishRow {
 
 /**
  * What the broker tells about its upkeep, in Centrifugo's
- * `centrifugo_broker_postgres_*` terms: rows each cleanup pass deleted, and
- * how many daily partitions the stream table has.
+ * `centrifugo_broker_postgres_*` terms: rows each cleanup pass deleted, how
+ * many daily partitions the stream table has, and how far behind each
+ * shard's poller is.
  */
 export interface PostgresBrokerReport {
   cleaned(pass: "meta" | "idempotency", rows: number): void;
   partitions(count: number): void;
+  /** Seconds since the row at a shard's cursor was written (0 when there is none). */
+  cursorLag(shard: number, seconds: number): void;
 }
 
-const ignoreReports: PostgresBrokerReport = { cleaned() {}, partitions() {} };
+const ignoreReports: PostgresBrokerReport = { cleaned() {}, partitions() {}, cursorLag() {} };
 
 /** PostgreSQL's `invalid_text_representation`: what a JSONB column says to bytes that are not JSON. */
 const notJson = "22P02";
@@ -132,7 +135,7 @@ export function createPostgresBroker(
           listening: () => pollers.wake(""),
         });
       }
-      stopCleanup = startStreamCleanup(db, names, o, report);
+      stopCleanup = startStreamCleanup(db, names, o, report, () => pollers.cursors());
     },
 
     async publish(channel, data, p): Promise<PublishResult> {

@@ -16,14 +16,16 @@ const cleanupFailed = "stream cleanup failed";
  * Every `cleanup_interval`: deletes expired channel meta rows (the next
  * publish starts a new epoch) and expired idempotency results, in batches,
  * then keeps the daily partitions (lookahead created, those past retention
- * dropped), reporting the rows deleted and the partitions there are. A failure is logged and the next round tries again. Returns how
- * to stop it.
+ * dropped), reporting the rows deleted, the partitions there are and each
+ * shard's cursor lag. A failure is logged and the next round tries again.
+ * Returns how to stop it.
  */
 export function startStreamCleanup(
   db: PostgresClient,
   n: StreamNames,
   o: BrokerPostgresConfig,
   report: PostgresBrokerReport,
+  cursors: () => readonly (string | undefined)[],
 ): () => Promise<void> {
   const wakeup = new Wakeup();
   let closed = false;
@@ -40,6 +42,20 @@ export function startStreamCleanup(
     }
   }
 
+  /** Centrifugo's cursor lag: now minus the write time of the row each shard's poller read last. */
+  async function sampleLag(): Promise<void> {
+    const all = cursors();
+    for (let shard = 0; shard < all.length; shard++) {
+      const cursor = all[shard];
+      if (cursor === undefined) continue;
+      const { rows } = await db.query<{ lag: number }>(
+        `SELECT EXTRACT(EPOCH FROM NOW() - created_at)::float8 AS lag FROM ${n.base} WHERE id = $1 AND shard_id = $2`,
+        [cursor, shard],
+      );
+      report.cursorLag(shard, Math.max(rows[0]?.lag ?? 0, 0));
+    }
+  }
+
   async function round(): Promise<void> {
     await deleteExpired("meta", n.meta, "channel");
     await deleteExpired("idempotency", n.idempotency, "channel, idempotency_key");
@@ -53,6 +69,7 @@ export function startStreamCleanup(
         );
       }
     });
+    await sampleLag();
   }
 
   const running = (async () => {
