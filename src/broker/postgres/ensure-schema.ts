@@ -1,6 +1,7 @@
 import type { BrokerPostgresConfig } from "../../config/engine-schema.js";
 import { maintainPartitions } from "../../postgres/partitions.js";
 import type { PostgresClient, Queryable } from "../../postgres/postgres-client.js";
+import { schemaVersionOf } from "../../postgres/schema-version.js";
 import { streamFunctionsSql } from "./stream-functions.js";
 import { type StreamNames, streamNames, streamTablesSql } from "./stream-tables.js";
 
@@ -9,18 +10,6 @@ export const schemaVersion = 1;
 
 /** The advisory lock nodes take in turn to change the schema (any fixed number; it names no row). */
 const schemaLockId = 5_067_066_999;
-
-/** The version a variant's tables say they are, none when they are not there (asked first: a failed read would end the transaction). */
-async function versionOf(db: Queryable, n: StreamNames): Promise<number | undefined> {
-  const exists = await db.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [
-    n.schemaVersion,
-  ]);
-  if (!exists.rows[0]?.found) return undefined;
-  const { rows } = await db.query<{ v: number }>(
-    `SELECT schema_version AS v FROM ${n.schemaVersion} WHERE id = 1`,
-  );
-  return rows[0]?.v;
-}
 
 /** Exactly the rows 0 … shards-1: a missing row would let writers of that shard skip the lock. */
 async function reconcileShards(db: Queryable, n: StreamNames, shards: number): Promise<void> {
@@ -42,7 +31,7 @@ export async function ensureSchema(db: PostgresClient, o: BrokerPostgresConfig):
   const variants = [streamNames(o.table_prefix, false), streamNames(o.table_prefix, true)];
   await db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [schemaLockId]);
-    const found = await versionOf(tx, streamNames(o.table_prefix, o.binary_data));
+    const found = await schemaVersionOf(tx, streamNames(o.table_prefix, o.binary_data).schemaVersion);
     if (found !== undefined && found > schemaVersion) {
       throw new Error(
         `broker.postgres: the database's stream schema_version is ${found}, rotor supports up to ${schemaVersion}`,

@@ -1,6 +1,7 @@
 import type { ControllerPostgresConfig } from "../../config/engine-schema.js";
 import { maintainPartitions } from "../../postgres/partitions.js";
-import type { PostgresClient, Queryable } from "../../postgres/postgres-client.js";
+import type { PostgresClient } from "../../postgres/postgres-client.js";
+import { schemaVersionOf } from "../../postgres/schema-version.js";
 
 /** The controller schema version rotor writes and reads (Centrifugo's). */
 export const controllerSchemaVersion = 1;
@@ -91,7 +92,7 @@ export async function ensureControllerSchema(db: PostgresClient, o: ControllerPo
   const n = controllerNames(o.table_prefix);
   await db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [schemaLockId]);
-    const found = await versionOf(tx, n);
+    const found = await schemaVersionOf(tx, n.schemaVersion);
     if (found !== undefined && found > controllerSchemaVersion) {
       throw new Error(
         `the database's controller schema_version is ${found}, rotor supports up to ${controllerSchemaVersion}`,
@@ -110,16 +111,4 @@ export async function ensureControllerSchema(db: PostgresClient, o: ControllerPo
       [controllerSchemaVersion],
     );
   });
-}
-
-/** The version the tables say they are, none when they are not there (asked first: a failed read would end the transaction). */
-async function versionOf(db: Queryable, n: ControllerNames): Promise<number | undefined> {
-  const exists = await db.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [
-    n.schemaVersion,
-  ]);
-  if (!exists.rows[0]?.found) return undefined;
-  const { rows } = await db.query<{ v: number }>(
-    `SELECT schema_version AS v FROM ${n.schemaVersion} WHERE id = 1`,
-  );
-  return rows[0]?.v;
 }
