@@ -58,29 +58,37 @@ const brokerNatsSchema = z
   })
   .prefault({});
 /**
+ * The prefix of PostgreSQL table and function names, without trailing `_`.
+ * It is spliced into SQL unquoted, so it must be a plain identifier;
+ * PostgreSQL folds it to lower case, and rotor does too.
+ */
+const tablePrefix = z
+  .string()
+  .default("cf")
+  .transform((p) => p.replace(/_+$/, "") || "cf")
+  .pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain SQL identifier (letters, digits, _)")
+      .transform((p) => p.toLowerCase()),
+  );
+
+/** A shard count PostgreSQL's SMALLINT `shard_id` can hold; 0 means the default. */
+const shardCount = (defaultValue: number) => count(defaultValue).pipe(z.number().int().min(1).max(32767));
+
+/**
  * How a PostgreSQL broker (stream or map) reaches its database and keeps its
  * outbox: Centrifugo v6.8's `broker.postgres` / `map_broker.postgres` keys.
- * The table prefix is spliced into SQL unquoted, so it must be a plain
- * identifier; PostgreSQL folds it to lower case, and rotor does too.
  */
 export const postgresOutboxShape = {
   dsn: z.string().default(""),
   tls: clientTlsSchema,
   pool_size: count(16),
-  num_shards: count(8).pipe(z.number().int().min(1).max(32767)),
+  num_shards: shardCount(8),
   cleanup_interval: period("1m"),
   idempotent_result_ttl: period("5m"),
   binary_data: z.boolean().default(false),
-  table_prefix: z
-    .string()
-    .default("cf")
-    .transform((p) => p.replace(/_+$/, "") || "cf")
-    .pipe(
-      z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain SQL identifier (letters, digits, _)")
-        .transform((p) => p.toLowerCase()),
-    ),
+  table_prefix: tablePrefix,
   stream_retention: period("24h"),
   use_notify: z.boolean().default(false),
   notify_dsn: z.string().default(""),
@@ -97,6 +105,32 @@ export const postgresOutboxShape = {
 
 /** The PostgreSQL stream broker (`broker.postgres`). */
 const brokerPostgresSchema = z.strictObject(postgresOutboxShape).prefault({});
+/**
+ * The PostgreSQL controller: Centrifugo v6.8's `controller.postgres`, an
+ * outbox table of node-to-node messages every node polls. A retention below
+ * one day is one day (the table must not keep messages forever).
+ */
+const controllerPostgresSchema = z
+  .strictObject({
+    dsn: z.string().default(""),
+    tls: clientTlsSchema,
+    pool_size: count(8),
+    num_shards: shardCount(1),
+    table_prefix: tablePrefix,
+    poll_interval: period("50ms"),
+    use_notify: z.boolean().default(false),
+    notify_dsn: z.string().default(""),
+    partition_retention_days: z
+      .number()
+      .int()
+      .default(1)
+      .transform((n) => Math.max(n, 1)),
+    partition_lookahead_days: count(2),
+    partition_cleanup_interval: period("1m"),
+    batch_size: count(1000),
+    skip_schema_init: z.boolean().default(false),
+  })
+  .prefault({});
 const presenceRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
 const engineRedisSchema = z.strictObject({ ...redisConnectionShape, ...presenceShape }).prefault({});
 
@@ -128,6 +162,18 @@ export const engineConfigShape = {
       redis: presenceRedisSchema,
     })
     .prefault({}),
+  /**
+   * Node-to-node control apart from the broker (Centrifugo OSS knows only
+   * `postgres`); off, the broker carries it when it can. The type is checked
+   * only when enabled, as Centrifugo does.
+   */
+  controller: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      type: z.string().default(""),
+      postgres: controllerPostgresSchema,
+    })
+    .prefault({}),
 };
 
 /** Connection options of one Redis setup (one or several shards). */
@@ -136,5 +182,7 @@ export type RedisConnectionConfig = z.output<typeof brokerRedisSchema>;
 export type NatsConfig = z.output<typeof brokerNatsSchema>;
 /** The PostgreSQL stream broker's connection, tables and polling. */
 export type BrokerPostgresConfig = z.output<typeof brokerPostgresSchema>;
+/** The PostgreSQL controller's connection, tables and polling. */
+export type ControllerPostgresConfig = z.output<typeof controllerPostgresSchema>;
 /** A Redis setup that also holds presence. */
 export type RedisPresenceConfig = z.output<typeof presenceRedisSchema>;

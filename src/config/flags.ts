@@ -30,7 +30,7 @@ const shortcuts: Record<string, { paths: string[]; kind: LeafKind; short?: strin
   workers: {
     paths: ["server.workers"],
     kind: "string",
-    text: 'rotor nodes sharing the ports: a number or "auto" (one per CPU); needs Redis or NATS',
+    text: 'rotor nodes sharing the ports: a number or "auto" (one per CPU); needs Redis, NATS, or PostgreSQL with its controller',
   },
 };
 

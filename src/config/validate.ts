@@ -1,3 +1,4 @@
+import { enginesWithRole } from "../core/engines.js";
 import { checkClientConnection } from "./client-connection-checks.js";
 import { checkConsumers } from "./consumers-checks.js";
 import { checkMaps } from "./map-checks.js";
@@ -66,6 +67,12 @@ export function checkConfig(config: Config): string[] {
   }
   if (config.map_broker.type === "postgres" && !config.map_broker.postgres.dsn) {
     out.push("map_broker.postgres.dsn: postgres map broker: DSN is required");
+  }
+  const controllers: readonly string[] = enginesWithRole("controller");
+  if (config.controller.enabled && !controllers.includes(config.controller.type)) {
+    out.push(
+      `controller.type: unknown controller type: "${config.controller.type}" (rotor runs ${controllers.join(", ")})`,
+    );
   }
   out.push(...checkProxyConfig(config));
   out.push(...checkConsumers(config.consumers));

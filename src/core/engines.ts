@@ -1,5 +1,8 @@
-/** The parts of the config an engine may fill: `engine.type` (broker and presence together), `broker.type`, `presence_manager.type`. */
-export type EngineRole = "engine" | "broker" | "presence";
+/**
+ * The parts of the config an engine may fill: `engine.type` (broker and
+ * presence together), `broker.type`, `presence_manager.type`, `controller.type`.
+ */
+export type EngineRole = "engine" | "broker" | "presence" | "controller";
 
 /** What a broker keeps beyond delivering publications, so callers and the contract tests know what to expect. */
 export interface BrokerCapabilities {
@@ -21,8 +24,14 @@ export interface BrokerCapabilities {
 /** One engine rotor runs on. */
 export interface EngineKind {
   readonly roles: readonly EngineRole[];
-  /** Several processes on it act as one server (what `--workers` needs from the broker). */
+  /** Several processes on it share publications and state (what `--workers` needs from the broker). */
   readonly sharedByProcesses: boolean;
+  /**
+   * Its broker also carries node-to-node control (heartbeats, commands by
+   * user, surveys). Without it nodes act as one only with an enabled
+   * `controller`; alone each node knows only itself.
+   */
+  readonly brokerControls: boolean;
   /** Set when it can be the broker. */
   readonly broker?: BrokerCapabilities;
 }
@@ -42,17 +51,29 @@ const full: BrokerCapabilities = {
  * its capabilities say it lacks. A new engine starts with its entry here.
  */
 export const engineKinds = {
-  memory: { roles: ["engine", "broker", "presence"], sharedByProcesses: false, broker: full },
-  redis: { roles: ["engine", "broker", "presence"], sharedByProcesses: true, broker: full },
+  memory: {
+    roles: ["engine", "broker", "presence"],
+    sharedByProcesses: false,
+    brokerControls: false,
+    broker: full,
+  },
+  redis: {
+    roles: ["engine", "broker", "presence"],
+    sharedByProcesses: true,
+    brokerControls: true,
+    broker: full,
+  },
   nats: {
     roles: ["broker"],
     sharedByProcesses: true,
+    brokerControls: true,
     broker: { history: false, idempotency: false, versions: false, publicationDetails: true },
   },
   postgres: {
-    roles: ["broker"],
-    // Node-to-node commands stay in each process without a PostgreSQL controller: workers would not act as one.
-    sharedByProcesses: false,
+    roles: ["broker", "controller"],
+    sharedByProcesses: true,
+    // As in Centrifugo, the stream broker is no controller: `controller.type: postgres` is its own section.
+    brokerControls: false,
     broker: { history: true, idempotency: true, versions: true, publicationDetails: false },
   },
 } as const satisfies Record<string, EngineKind>;

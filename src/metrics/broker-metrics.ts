@@ -4,7 +4,7 @@ import { metricKinds } from "./metric-kinds.js";
 /**
  * The `centrifugo_broker_*` metrics a broker reports about itself: publishes
  * it suppressed (an idempotency key seen before, a stale version), and for
- * Redis, PUB/SUB errors by kind; for PostgreSQL, cleanup and partitions. Dropped and buffered messages are
+ * Redis, PUB/SUB errors by kind; for PostgreSQL, cleanup, partitions and cursor lag. Dropped and buffered messages are
  * Centrifugo's per-processor buffers, which rotor does not have: they are
  * reported as 0.
  */
@@ -28,7 +28,13 @@ export function createBrokerMetrics(registry: Registry) {
     "pub_sub_processor",
   ]);
   // Declared when a PostgreSQL broker first reports, so servers on other brokers do not list empty families.
-  let postgres: { removed: Counter<"broker_name" | "pass">; partitions: Gauge<"broker_name"> } | undefined;
+  let postgres:
+    | {
+        removed: Counter<"broker_name" | "pass">;
+        partitions: Gauge<"broker_name">;
+        lag: Gauge<"broker_name" | "shard">;
+      }
+    | undefined;
   const postgresMetrics = () => {
     postgres ??= {
       removed: m.counter(
@@ -39,6 +45,11 @@ export function createBrokerMetrics(registry: Registry) {
       partitions: m.gauge("postgres_partitions", "Child partitions of the PostgreSQL stream table.", [
         "broker_name",
       ]),
+      lag: m.gauge(
+        "postgres_outbox_cursor_lag_seconds",
+        "Seconds since the stream row at each shard poller's cursor was written.",
+        ["broker_name", "shard"],
+      ),
     };
     return postgres;
   };
@@ -59,6 +70,9 @@ export function createBrokerMetrics(registry: Registry) {
       },
       partitions(count: number): void {
         postgresMetrics().partitions.set({ broker_name: "" }, count);
+      },
+      cursorLag(shard: number, seconds: number): void {
+        postgresMetrics().lag.set({ broker_name: "", shard: String(shard) }, seconds);
       },
     },
   };

@@ -157,7 +157,7 @@ export class Cluster {
         return;
       }
       case "shutdown":
-        this.registry.forget(from);
+        this.registry.forget(from, Date.now());
         return;
       case "surveyRequest": {
         const { id, op, data: request } = command.value;

@@ -36,18 +36,27 @@ export interface OutboxCleanupReport {
   partitions(count: number): void;
 }
 
+/** Centrifugo's cursor lag of an outbox's shard pollers: their cursors, and where each shard's lag goes. */
+export interface CursorLag {
+  cursors(): readonly (string | undefined)[];
+  /** Seconds since the row at a shard's cursor was written (0 when there is none). */
+  report(shard: number, seconds: number): void;
+}
+
 /**
  * Every `cleanup_interval`: deletes expired channel meta rows (the next
  * write starts a new epoch) and expired idempotency results, in batches,
  * then keeps the daily partitions (lookahead created, those past retention
- * dropped), reporting the rows deleted and the partitions there are. A
- * failure is logged and the next round tries again. Returns how to stop it.
+ * dropped), reporting the rows deleted, the partitions there are and, when
+ * the caller gives its pollers' cursors, each shard's cursor lag. A failure
+ * is logged and the next round tries again. Returns how to stop it.
  */
 export function startOutboxCleanup(
   db: PostgresClient,
   n: OutboxTables,
   o: OutboxCleanupOptions,
   report: OutboxCleanupReport,
+  lag?: CursorLag,
 ): () => Promise<void> {
   const wakeup = new Wakeup();
   let closed = false;
@@ -64,6 +73,20 @@ export function startOutboxCleanup(
     }
   }
 
+  /** Centrifugo's cursor lag: now minus the write time of the row each shard's poller read last. */
+  async function sampleLag(lag: CursorLag): Promise<void> {
+    const all = lag.cursors();
+    for (let shard = 0; shard < all.length; shard++) {
+      const cursor = all[shard];
+      if (cursor === undefined) continue;
+      const { rows } = await db.query<{ lag: number }>(
+        `SELECT EXTRACT(EPOCH FROM NOW() - created_at)::float8 AS lag FROM ${n.base} WHERE id = $1 AND shard_id = $2`,
+        [cursor, shard],
+      );
+      lag.report(shard, Math.max(rows[0]?.lag ?? 0, 0));
+    }
+  }
+
   async function round(): Promise<void> {
     await deleteExpired("meta", n.meta, "channel");
     await deleteExpired("idempotency", n.idempotency, "channel, idempotency_key");
@@ -77,6 +100,7 @@ export function startOutboxCleanup(
         );
       }
     });
+    if (lag) await sampleLag(lag);
   }
 
   const running = (async () => {

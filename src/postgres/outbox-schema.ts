@@ -1,5 +1,6 @@
 import { maintainPartitions } from "./partitions.js";
 import type { PostgresClient, Queryable } from "./postgres-client.js";
+import { schemaVersionOf } from "./schema-version.js";
 
 /** The schema version rotor writes and reads (Centrifugo's, for the stream and the map objects alike). */
 export const schemaVersion = 1;
@@ -36,18 +37,6 @@ export interface SchemaOptions {
   readonly partition_retention_days: number;
 }
 
-/** The version a variant's tables say they are, none when they are not there (asked first: a failed read would end the transaction). */
-async function versionOf(db: Queryable, n: SchemaVariant): Promise<number | undefined> {
-  const exists = await db.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [
-    n.schemaVersion,
-  ]);
-  if (!exists.rows[0]?.found) return undefined;
-  const { rows } = await db.query<{ v: number }>(
-    `SELECT schema_version AS v FROM ${n.schemaVersion} WHERE id = 1`,
-  );
-  return rows[0]?.v;
-}
-
 /** Exactly the rows 0 … shards-1: a missing row would let writers of that shard skip the lock. */
 async function reconcileShards(db: Queryable, n: SchemaVariant, shards: number): Promise<void> {
   await db.query(
@@ -71,7 +60,7 @@ export async function installSchema(db: PostgresClient, s: SchemaInstall, o: Sch
   await db
     .transaction(async (tx) => {
       await tx.query("SELECT pg_advisory_xact_lock($1)", [s.lockId]);
-      const found = await versionOf(tx, variants[o.binary_data ? 1 : 0]!);
+      const found = await schemaVersionOf(tx, variants[o.binary_data ? 1 : 0]!.schemaVersion);
       if (found !== undefined && found > schemaVersion) {
         throw new Error(
           `the database's ${s.what} schema_version is ${found}, rotor supports up to ${schemaVersion}`,

@@ -21,9 +21,10 @@ export interface ShardPollerOptions {
 const pollFailed = "outbox poll failed";
 
 /**
- * One poller per shard, every node polling every shard: each reads rows
- * `id > cursor` of its shard in id order (the shard lock makes ids of one
- * shard visible in that order), hands them on and moves its cursor. The
+ * One poller per shard of an outbox table (`id`, `shard_id`), every node
+ * polling every shard: each reads rows `id > cursor` of its shard in id
+ * order (the shard lock makes ids of one shard visible in that order),
+ * hands them on and moves its cursor. The
  * cursor starts at the shard's newest row when the node starts; when the
  * database cannot be reached then, the poller keeps asking for that start
  * instead of replaying the table from 0. Idle pollers wait for
@@ -36,29 +37,29 @@ export function createShardPollers<R extends { id: string }>(
   out: ShardRows<R>,
 ) {
   const wakeups = Array.from({ length: o.shards }, () => new Wakeup());
+  const cursors: (string | undefined)[] = wakeups.map(() => undefined);
   let closed = false;
   const running: Promise<void>[] = [];
 
   async function poll(shard: number, tried: () => void): Promise<void> {
     const wakeup = wakeups[shard]!;
-    let cursor: string | undefined;
     let failed = false;
     while (!closed) {
       let rows: R[];
       try {
-        if (cursor === undefined) {
+        if (cursors[shard] === undefined) {
           const top = await db
             .query<{ top: string }>(
               `SELECT COALESCE(MAX(id), 0) AS top FROM ${o.table} WHERE shard_id = $1`,
               [shard],
             )
             .finally(tried);
-          cursor = top.rows[0]!.top;
+          cursors[shard] = top.rows[0]!.top;
         }
         rows = (
           await db.query<R>(
             `SELECT ${o.columns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-            [shard, cursor, o.batchSize],
+            [shard, cursors[shard], o.batchSize],
           )
         ).rows;
       } catch (err) {
@@ -74,7 +75,7 @@ export function createShardPollers<R extends { id: string }>(
         out.resumed();
       }
       if (rows.length > 0) {
-        cursor = rows[rows.length - 1]!.id;
+        cursors[shard] = rows[rows.length - 1]!.id;
         out.rows(rows);
       }
       if (rows.length < o.batchSize) await wakeup.wait(o.pollIntervalMs);
@@ -94,6 +95,10 @@ export function createShardPollers<R extends { id: string }>(
         (_, shard) => new Promise<void>((resolve) => running.push(poll(shard, resolve))),
       );
       await Promise.all(tried);
+    },
+    /** The id each shard's poller read last (its start position until then; none before it is known). */
+    cursors(): readonly (string | undefined)[] {
+      return cursors;
     },
     /**
      * Wakes pollers on each NOTIFY on `channel`: its payload names the shard; an

@@ -31,7 +31,8 @@ export function banner(config: Config, ports: ListeningPorts, version: string, w
   const ws = main.replace(/^http/, "ws");
   const api = placement.apiOnMain ? main : internal;
   const broker = config.broker.enabled ? `, broker ${config.broker.type}` : "";
-  const title = `rotor ${version} listening on ${main} (HTTP/1.1 and ${tls ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}${broker}${workers > 1 ? `, ${workers} workers` : ""}`;
+  const controller = config.controller.enabled ? `, controller ${config.controller.type}` : "";
+  const title = `rotor ${version} listening on ${main} (HTTP/1.1 and ${tls ? "HTTP/2 over TLS" : "h2c"}), engine ${config.engine.type}${broker}${controller}${workers > 1 ? `, ${workers} workers` : ""}`;
   const surfaces: Record<string, string> = {};
   const row = (what: string, where: string) => {
     surfaces[what] = where;

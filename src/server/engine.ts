@@ -19,7 +19,10 @@ import type { RedisShards } from "../redis/redis-shards.js";
 export interface Engine {
   readonly broker: Broker;
   readonly presence: PresenceManager;
-  /** Comes with the broker: the nodes that share a broker are the ones to talk to. */
+  /**
+   * Comes with the broker (the nodes that share a broker are the ones to
+   * talk to), or from an enabled `controller` section, which replaces it.
+   */
   readonly controller: Controller;
 }
 
@@ -44,6 +47,7 @@ interface EngineContext {
 
 type BrokerFactory = (ctx: EngineContext, redis: RedisConnectionConfig) => Promise<Omit<Engine, "presence">>;
 type PresenceFactory = (ctx: EngineContext, redis: RedisPresenceConfig) => Promise<PresenceManager>;
+type ControllerFactory = (ctx: EngineContext) => Promise<Controller>;
 
 const redisShards = (ctx: EngineContext, redis: RedisConnectionConfig): Promise<RedisShards> =>
   ctx.shared(redis, async () => {
@@ -77,7 +81,7 @@ const brokers: Record<EngineWithRole<"broker">, BrokerFactory> = {
     ]);
     return { broker: createNatsBroker(client, ctx.log), controller: createNatsController(client) };
   },
-  // Centrifugo's PostgreSQL broker is no controller: node-to-node commands stay on each node.
+  // Centrifugo's PostgreSQL broker is no controller: without `controller.type: postgres` commands stay on each node.
   postgres: async (ctx) => {
     const { createPostgresBroker } = await import("../broker/postgres/postgres-broker.js");
     return {
@@ -102,12 +106,21 @@ const presences: Record<EngineWithRole<"presence">, PresenceFactory> = {
   },
 };
 
+/** How each engine that can be the controller on its own (`controller.type`) builds it. */
+const controllers: Record<EngineWithRole<"controller">, ControllerFactory> = {
+  postgres: async (ctx) => {
+    const { createPostgresController } = await import("../controller/postgres/postgres-controller.js");
+    return createPostgresController(ctx.config.controller.postgres, ctx.log);
+  },
+};
+
 /**
  * The broker, presence manager and controller the config asks for, in
  * Centrifugo's composition: `engine.type` picks both halves, an enabled
  * `broker` or `presence_manager` replaces its half (NATS only as a broker,
- * so presence then comes from the engine: memory, or Redis for a cluster).
- * Parts configured with the same Redis section share its connections; the
+ * so presence then comes from the engine: memory, or Redis for a cluster);
+ * an enabled `controller` carries node-to-node control instead of the
+ * broker (PostgreSQL's broker carries none). Parts configured with the same Redis section share its connections; the
  * NATS broker and its controller share one NATS connection. Rejects on an
  * unusable address.
  */
@@ -131,7 +144,10 @@ export async function createEngine(
     ? presences[p.type](ctx, p.redis)
     : presences[engine.type](ctx, engine.redis));
   const parts = await (b.enabled ? brokers[b.type](ctx, b.redis) : brokers[engine.type](ctx, engine.redis));
-  return { ...parts, presence };
+  const c = config.controller;
+  if (!c.enabled) return { ...parts, presence };
+  // The broker's own controller is left unstarted: it has opened nothing.
+  return { ...parts, presence, controller: await controllers[c.type as EngineWithRole<"controller">](ctx) };
 }
 
 /** Builds the map broker once the node says which channels are maps. */

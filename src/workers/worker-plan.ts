@@ -7,9 +7,11 @@ export type WorkerPlan = { readonly count: number; readonly warnings: string[] }
 
 /**
  * Reads `server.workers` ("auto" = one per CPU) against the engine. Workers
- * are separate processes: only a shared broker (Redis, NATS) makes them one
- * server, so several workers on the memory broker are refused. Presence kept
- * in memory stays per worker, which is worth a warning.
+ * are separate processes: only a shared broker (Redis, NATS, PostgreSQL)
+ * and a shared control plane (the broker's own, or `controller`) make them
+ * one server, so several workers on the memory broker, or on PostgreSQL
+ * without its controller, are refused. Presence kept in memory stays per
+ * worker, which is worth a warning.
  */
 export function planWorkers(config: Config, cpus = availableParallelism()): WorkerPlan {
   const wanted = config.server.workers;
@@ -23,6 +25,14 @@ export function planWorkers(config: Config, cpus = availableParallelism()): Work
         `server.workers asks for ${count} workers, but the engine is "${brokerType}": each worker would be a ` +
         "separate server, and clients on one would not see publications made on another. " +
         `Run them over a shared broker (${sharedChoices("broker").join(", or ")}), or run one worker.`,
+    };
+  }
+  if (!config.controller.enabled && !engineKinds[brokerType].brokerControls) {
+    return {
+      error:
+        `server.workers asks for ${count} workers, but broker.type "${brokerType}" carries no node-to-node ` +
+        "commands: each worker would know only itself (Info, disconnects by user, surveys). " +
+        `Add a controller (controller.enabled: true, controller.type: ${enginesWithRole("controller").join(" or ")}), or run one worker.`,
     };
   }
   const presenceType = presence.enabled ? presence.type : engine.type;

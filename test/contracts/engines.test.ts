@@ -6,12 +6,17 @@ import { createPostgresBroker } from "../../src/broker/postgres/postgres-broker.
 import { createRedisBroker } from "../../src/broker/redis/redis-broker.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
-import { createMemoryController } from "../../src/controller/memory/memory-controller.js";
 import { createNatsController } from "../../src/controller/nats/nats-controller.js";
+import { createPostgresController } from "../../src/controller/postgres/postgres-controller.js";
 import { createRedisController } from "../../src/controller/redis/redis-controller.js";
 import type { Broker } from "../../src/core/broker.js";
 import type { Controller } from "../../src/core/controller.js";
-import { type EngineWithRole, engineKinds, enginesWithRole } from "../../src/core/engines.js";
+import {
+  type EngineName,
+  type EngineWithRole,
+  engineKinds,
+  enginesWithRole,
+} from "../../src/core/engines.js";
 import type { PresenceManager } from "../../src/core/presence-manager.js";
 import { NatsClient } from "../../src/nats/nats-client.js";
 import { createMemoryPresence } from "../../src/presence/memory/memory-presence.js";
@@ -41,10 +46,15 @@ after(async () => {
   await (await postgres)?.stop();
 });
 
-/** A config for a fresh part: its own Redis prefix or NATS subject prefix. */
-async function configFor(engine: "redis" | "nats" | "postgres"): Promise<Config> {
+/** A config for a fresh part: its own Redis prefix, NATS subject prefix or PostgreSQL table prefix. */
+async function configFor(engine: "redis" | "nats" | "postgres" | "postgres-controller"): Promise<Config> {
   opened += 1;
   const prefix = `c${opened}`;
+  if (engine === "postgres-controller") {
+    postgres ??= startPostgres();
+    const pg = { dsn: (await postgres).url(), table_prefix: prefix, num_shards: 2, use_notify: true };
+    return loadConfig({ object: { controller: { enabled: true, type: "postgres", postgres: pg } } }).config!;
+  }
   if (engine === "postgres") {
     postgres ??= startPostgres();
     const dsn = (await postgres).url();
@@ -82,16 +92,28 @@ const presences: Record<EngineWithRole<"presence">, () => Promise<PresenceManage
   },
 };
 
-/** The engines with a controller of their own (a PostgreSQL broker runs with the memory one): one cluster each. */
-const controllers: Record<"memory" | "redis" | "nats", () => Promise<() => Controller>> = {
-  memory: async () => createMemoryController,
+/** The engines that link nodes: their broker carries control, or they are a controller of their own. */
+type Linking = {
+  [K in EngineName]: (typeof engineKinds)[K]["brokerControls"] extends true
+    ? K
+    : "controller" extends (typeof engineKinds)[K]["roles"][number]
+      ? K
+      : never;
+}[EngineName];
+
+/** A fresh cluster of each: one prefix, any number of controllers on it. */
+const controllers: Record<Linking, () => Promise<() => Controller>> = {
   redis: async () => {
-    const config = (await configFor("redis")).engine.redis;
-    return () => createRedisController(new RedisShards(config, log));
+    const redis = (await configFor("redis")).engine.redis;
+    return () => createRedisController(new RedisShards(redis, log));
   },
   nats: async () => {
-    const config = (await configFor("nats")).broker.nats;
-    return () => createNatsController(new NatsClient(config, log));
+    const nats = (await configFor("nats")).broker.nats;
+    return () => createNatsController(new NatsClient(nats, log));
+  },
+  postgres: async () => {
+    const pg = (await configFor("postgres-controller")).controller.postgres;
+    return () => createPostgresController(pg, log);
   },
 };
 
@@ -107,6 +129,4 @@ for (const name of enginesWithRole("broker")) {
   brokerContract(name, brokers[name], engineKinds[name].broker, { ttlUnitMs: ttlUnitMs[name] });
 }
 for (const name of enginesWithRole("presence")) presenceContract(name, presences[name]);
-for (const name of Object.keys(controllers) as (keyof typeof controllers)[]) {
-  controllerContract(name, controllers[name], { cluster: engineKinds[name].sharedByProcesses });
-}
+for (const name of Object.keys(controllers) as Linking[]) controllerContract(name, controllers[name]);

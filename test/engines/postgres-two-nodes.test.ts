@@ -18,7 +18,7 @@ import { waitUntil } from "../helpers/redis-servers.js";
 import { startTestServers, type TestServer } from "../helpers/server.js";
 
 let postgres: PostgresProcess;
-/** Two rotor nodes on one PostgreSQL database and nothing else. */
+/** Two rotor nodes on one PostgreSQL database and nothing else: its stream broker and its controller. */
 let nodes: TestServer[];
 let a: TestServer;
 let b: TestServer;
@@ -40,6 +40,7 @@ before(async () => {
         outbox: { poll_interval: "50ms" },
       },
     },
+    controller: { enabled: true, type: "postgres", postgres: { dsn, num_shards: 2, use_notify: true } },
     prometheus: { enabled: true },
     client: { insecure: true, presence_update_interval: "1s", channel_position_check_delay: "1s" },
     channel: {
@@ -188,7 +189,7 @@ describe("two nodes on one PostgreSQL", () => {
 });
 
 describe("the PostgreSQL broker's metrics", () => {
-  test("partitions and the rows each cleanup pass deleted, under Centrifugo's names", async () => {
+  test("partitions, the rows each cleanup pass deleted and each shard's cursor lag, under Centrifugo's names", async () => {
     await api(a, "publish", { channel: "brief:gone", data: {} });
     const metric = async (name: string, labels: Record<string, string>, srv = a) =>
       sample(await scrape(`${srv.url}/metrics`), name, labels);
@@ -206,13 +207,32 @@ describe("the PostgreSQL broker's metrics", () => {
       return counts.reduce<number>((sum, n) => sum + (n ?? 0), 0);
     };
     await waitUntil("the expired stream meta deleted and counted", async () => (await removed()) === 1);
+    // Each shard's cursor lag: the age of the row its poller read last, 0 for a shard that has none.
+    const lags = async () =>
+      Promise.all(
+        [0, 1, 2, 3].map((shard) =>
+          metric("centrifugo_broker_postgres_outbox_cursor_lag_seconds", {
+            broker_name: "",
+            shard: `${shard}`,
+          }),
+        ),
+      );
+    await waitUntil("every shard's lag sampled", async () =>
+      (await lags()).every((lag) => lag !== undefined),
+    );
+    const sampled = (await lags()) as number[];
+    assert.ok(sampled.every((lag) => lag >= 0));
+    assert.ok(
+      sampled.some((lag) => lag > 0),
+      `lags ${sampled}`,
+    );
     const position = await api(a, "history", { channel: "brief:gone", limit: 0 });
     assert.equal(position.result!.offset, 0, "a new stream starts at offset 0");
   });
 });
 
 describe("PostgreSQL stopped under a publish load and started again", () => {
-  test("publish and history answer 100 meanwhile, clients stay connected and end up with every acknowledged publication, in order, once", async () => {
+  test("publish and history answer 100 meanwhile, clients stay connected and end up with every acknowledged publication, in order, once; the nodes find each other again", async () => {
     const channel = "hist:load";
     const clients = nodes.flatMap((srv) => [
       centrifugeClient(srv.url, "json"),
@@ -240,6 +260,11 @@ describe("PostgreSQL stopped under a publish load and started again", () => {
 
       await assertEveryAcked(collectors, load.acked);
       for (const client of clients) assert.equal(client.state, "connected");
+      await waitUntil(
+        "both nodes in Info again",
+        async () => ((await api(a, "info", {})).result!.nodes as unknown[]).length === 2,
+        10_000,
+      );
     } finally {
       for (const client of clients) client.disconnect();
     }

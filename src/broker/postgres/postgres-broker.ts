@@ -20,10 +20,18 @@ interface PublishRow {
   out_suppress_reason: string | null;
 }
 
-/** What the broker tells about its upkeep (`centrifugo_broker_postgres_*`). */
-export type PostgresBrokerReport = OutboxCleanupReport;
+/**
+ * What the broker tells about its upkeep, in Centrifugo's
+ * `centrifugo_broker_postgres_*` terms: rows each cleanup pass deleted, how
+ * many daily partitions the stream table has, and how far behind each
+ * shard's poller is.
+ */
+export interface PostgresBrokerReport extends OutboxCleanupReport {
+  /** Seconds since the row at a shard's cursor was written (0 when there is none). */
+  cursorLag(shard: number, seconds: number): void;
+}
 
-const ignoreReports: PostgresBrokerReport = { cleaned() {}, partitions() {} };
+const ignoreReports: PostgresBrokerReport = { cleaned() {}, partitions() {}, cursorLag() {} };
 
 /** The advisory locks of the stream schema's installation and of its partition upkeep (fixed numbers; they name no row). */
 const schemaLockId = 5_067_066_999;
@@ -131,6 +139,7 @@ export function createPostgresBroker(
         names,
         { ...o, partitionLockId, what: "stream cleanup failed" },
         report,
+        { cursors: () => pollers.cursors(), report: (shard, seconds) => report.cursorLag(shard, seconds) },
       );
     },
 
