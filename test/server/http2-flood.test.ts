@@ -55,11 +55,11 @@ const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
  * the SETTINGS acknowledgement costs more than one sent after it: nghttp2 lets
  * each connection's first 100 streams through before it refuses any, and Node
  * sets up and tears down each. With connections started one per loop turn, the
- * slowest /api/info under 300 such connections is 0.1–1 s in 15 runs of 16 on a
- * 2-core machine shared with other test files (1.8 s once); started as they
- * were read, it was 1.0–6.6 s in 11 of 12. Those floods run first, so the peak
- * RSS they are held to is theirs; the later bounds are over the high-water mark
- * every flood before them left.
+ * slowest /api/info under 300 such connections is under 1 s in 20 runs of 22
+ * on a 2-core machine shared with other test files (1.05 s and 1.8 s the
+ * others); started as they were read, it was 1.0–6.6 s in 11 runs of 12.
+ * Those floods run first, so the peak RSS they are held to is theirs; the
+ * later bounds are over the high-water mark every flood before them left.
  */
 const bounds = {
   beforeAck: { ms: 1500, mib: 512 },
