@@ -38,7 +38,7 @@ export function createOnePortServers(
   );
   const limits = applyHttp2Limits(h2, config, log);
 
-  const toH2 = pacedHandoff((socket) => h2.emit("connection", socket));
+  const toH2 = handoffPerTurn((socket) => h2.emit("connection", socket));
   // Node's HTTP/1.1 header timeout misses a first request whose start was read here and handed back: until
   // that request's head is complete, the connection stays on the clock started at accept.
   const firstHead = new WeakMap<Socket, NodeJS.Timeout>();
@@ -51,8 +51,9 @@ export function createOnePortServers(
     let head = Buffer.alloc(0);
     const silent = setTimeout(() => socket.destroy(), config.header_timeout);
     const decide = () => {
-      const chunk = socket.read() as Buffer | null;
-      if (chunk) head = Buffer.concat([head, chunk]);
+      // Only as much as the preface is read; the rest stays buffered for the server that takes the connection.
+      const chunk = socket.read(Math.min(preface.length - head.length, socket.readableLength) || undefined);
+      if (chunk) head = Buffer.concat([head, chunk as Buffer]);
       const n = Math.min(head.length, preface.length);
       const isH2 = head.subarray(0, n).equals(preface.subarray(0, n));
       if (isH2 && head.length < preface.length && chunk) return;
@@ -78,36 +79,31 @@ export function createOnePortServers(
   return { h1, h2: limits };
 }
 
-/** HTTP/2 connections started at once, and per 10 ms after that: 400/s, a fourth of what Node can set up. */
-const handoffBurst = 4;
-const handoffIntervalMs = 10;
-
 /**
- * Starts new HTTP/2 connections at a bounded rate. Node parses all a new
- * connection has sent (up to 64 KB: a thousand streams) the moment it starts
- * it, and a flood of connections that each open with such a burst would
- * otherwise be parsed in one go, holding every other client for seconds.
+ * Starts new HTTP/2 connections one per turn of the event loop. Node parses
+ * all a new connection has sent (up to 64 KB: hundreds of streams) the moment
+ * it starts it, and closing one that opened with a burst over its stream limit
+ * costs milliseconds more. Connections that arrive together become readable in
+ * the same poll: started as each is read, a flood of them would be parsed and
+ * closed in one go, holding timers and every other client for seconds. One per
+ * turn lets every other connection's I/O, and the timers, run in between; a
+ * clock-based rate would not, since the parsing itself is what uses the clock.
  */
-function pacedHandoff(start: (socket: Socket) => void): (socket: Socket) => void {
+function handoffPerTurn(start: (socket: Socket) => void): (socket: Socket) => void {
   const waiting: Socket[] = [];
-  let tokens = handoffBurst;
-  let refilledAt = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const run = () => {
-    timer = undefined;
-    const now = Date.now();
-    tokens = Math.min(handoffBurst, tokens + ((now - refilledAt) / handoffIntervalMs) * handoffBurst);
-    refilledAt = now;
-    while (tokens >= 1 && waiting.length > 0) {
-      const socket = waiting.shift()!;
-      if (socket.destroyed) continue;
-      tokens--;
-      start(socket);
-    }
-    if (waiting.length > 0) timer = setTimeout(run, handoffIntervalMs);
+  let scheduled = false;
+  const next = () => {
+    let socket = waiting.shift();
+    while (socket?.destroyed) socket = waiting.shift();
+    if (socket) start(socket);
+    scheduled = waiting.length > 0;
+    if (scheduled) setImmediate(next);
   };
   return (socket) => {
     waiting.push(socket);
-    if (!timer) run();
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(next);
+    }
   };
 }

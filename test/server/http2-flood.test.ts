@@ -52,15 +52,18 @@ const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
 
 /**
  * Bounds on what the honest caller and the process see. A burst sent before
- * the SETTINGS acknowledgement costs more than one sent after it (nghttp2
- * parses and refuses every stream before the connection is closed): on an
- * idle 2-core machine its slowest /api/info is 1.2–2.1 s where main's was
- * 18.7 s, so its bound sits between the two. Peak RSS is the process's
- * high-water mark over the file, which the earlier floods raise.
+ * the SETTINGS acknowledgement costs more than one sent after it: nghttp2 lets
+ * each connection's first 100 streams through before it refuses any, and Node
+ * sets up and tears down each. With connections started one per loop turn, the
+ * slowest /api/info under 300 such connections is under 1 s in 20 runs of 22
+ * on a 2-core machine shared with other test files (1.05 s and 1.8 s the
+ * others); started as they were read, it was 1.0–6.6 s in 11 runs of 12.
+ * Those floods run first, so the peak RSS they are held to is theirs; the
+ * later bounds are over the high-water mark every flood before them left.
  */
 const bounds = {
+  beforeAck: { ms: 1500, mib: 512 },
   afterAck: { ms: 1000, mib: 512 },
-  beforeAck: { ms: 5000, mib: 768 },
   steady: { ms: 1000, mib: 768 },
 };
 
@@ -82,18 +85,8 @@ function assertAllClosed(report: FloodReport, connections: number): void {
   assert.ok(floodClosed(report), JSON.stringify(report));
 }
 
-for (const reset of [false, true]) {
-  const what = reset ? "HEADERS + RST_STREAM pairs" : "unary gRPC calls";
-  test(`300 h2c connections × 1,000 ${what}: /api/info answers under 1 s, RSS under 512 MB, floods closed`, async () => {
-    const probe = probeInfo();
-    const report = await flood({ connections: 300, streams: 1000, reset, waitMs: 60_000 });
-    await assertHonestServed(probe, bounds.afterAck);
-    assertAllClosed(report, 300);
-  });
-}
-
 for (const port of ["main", "grpc_api"] as const) {
-  test(`${port} port: 300 h2c connections × 1,000 calls sent before SETTINGS is acknowledged are closed; /api/info answers under 5 s, RSS under 768 MB`, async () => {
+  test(`${port} port: 300 h2c connections × 1,000 calls sent before SETTINGS is acknowledged are closed; /api/info answers under 1.5 s, RSS under 512 MB`, async () => {
     const probe = probeInfo();
     const report = await flood({
       port: port === "main" ? srv.port : srv.grpcPort!,
@@ -104,6 +97,16 @@ for (const port of ["main", "grpc_api"] as const) {
       waitMs: 60_000,
     });
     await assertHonestServed(probe, bounds.beforeAck);
+    assertAllClosed(report, 300);
+  });
+}
+
+for (const reset of [false, true]) {
+  const what = reset ? "HEADERS + RST_STREAM pairs" : "unary gRPC calls";
+  test(`300 h2c connections × 1,000 ${what}: /api/info answers under 1 s, RSS under 512 MB, floods closed`, async () => {
+    const probe = probeInfo();
+    const report = await flood({ connections: 300, streams: 1000, reset, waitMs: 60_000 });
+    await assertHonestServed(probe, bounds.afterAck);
     assertAllClosed(report, 300);
   });
 }
