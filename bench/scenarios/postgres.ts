@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { batchPublisherFile, publishInBatches } from "../lib/batch-publish.js";
 import { type BenchServer, startRotor } from "../lib/bench-server.js";
 import { nowMs } from "../lib/clock.js";
 import { openFleet } from "../lib/fleet.js";
@@ -15,7 +15,6 @@ import { ensurePackages } from "../lib/system-tools.js";
 import type { ScenarioContext } from "./context.js";
 
 const run = promisify(execFile);
-const batchPublisherFile = fileURLToPath(new URL("../load/batch-publisher.ts", import.meta.url));
 
 interface Sizes {
   /** Publications per run of the stream broker's publish (rotor's and pgbench's). */
@@ -36,12 +35,12 @@ interface Sizes {
 }
 
 const full: Sizes = {
-  publications: 60_000,
+  publications: 32_000,
   channels: 1000,
   batchSize: 100,
   inFlight: 8,
   pool: 16,
-  rows: 48_000,
+  rows: 24_000,
   subscribers: 100,
   partitions: 8,
 };
@@ -152,24 +151,15 @@ async function streamRows(pg: PostgresServer, database: string): Promise<number>
 /** Publications/s through rotor's batch API on the PostgreSQL stream broker. */
 async function rotorPublishes(pg: PostgresServer, database: string, s: Sizes, ctx: ScenarioContext) {
   const rotor = await startRotorWith(onPostgresBroker(pg, database, s), ctx.options.serverCpus);
-  const publisher = spawnNode([batchPublisherFile], ctx.options.loadCpus, true);
   try {
-    const result = await ask<{ acknowledged: number; errors: number; firstError: string; seconds: number }>(
-      publisher.child,
-      {
-        type: "run",
-        url: rotor.url,
-        channels: s.channels,
-        count: s.publications,
-        batchSize: s.batchSize,
-        concurrency: s.inFlight,
-      },
-    );
-    if (result.errors > 0)
-      ctx.report.notes.push(`postgres: ${result.errors} publishes failed: ${result.firstError}`);
-    return result.acknowledged / result.seconds;
+    const load = {
+      channels: s.channels,
+      count: s.publications,
+      batchSize: s.batchSize,
+      concurrency: s.inFlight,
+    };
+    return await publishInBatches(rotor.url, load, ctx, "postgres");
   } finally {
-    await publisher.stop();
     await rotor.proc.stop();
   }
 }

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { rmSync } from "node:fs";
-import type pg from "pg";
 import { freePort } from "./cli-process.js";
-import { initPostgresCluster } from "./postgres-cluster.js";
+import { initPostgresCluster, type PostgresCluster } from "./postgres-cluster.js";
 
 /** Every server this test process started, killed when it exits however it exits, and the directories to remove then. */
 const started = new Set<ChildProcess>();
@@ -14,16 +13,7 @@ process.on("exit", () => {
 });
 
 /** A real PostgreSQL cluster on a free port, in a temp dir of its own. */
-export interface PostgresProcess {
-  readonly port: number;
-  /** `postgres://postgres@127.0.0.1:<port>/<db>` for the database named (default `postgres`). */
-  url(database?: string): string;
-  /** Runs one statement as the superuser in a database (default `postgres`), on a connection of its own. */
-  sql<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
-    values?: unknown[],
-    database?: string,
-  ): Promise<R[]>;
+export interface PostgresProcess extends Pick<PostgresCluster, "port" | "url" | "sql"> {
   /** A fresh, empty database, named after `prefix`. */
   createDatabase(prefix?: string): Promise<string>;
   /** SIGQUIT, PostgreSQL's immediate shutdown: every connection drops at once, as in a crash (recovery runs at the next start). */
