@@ -12,6 +12,7 @@ import { runConnections } from "./scenarios/connections.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runMaps } from "./scenarios/maps.js";
+import { runPostgres } from "./scenarios/postgres.js";
 import { runProxy } from "./scenarios/proxy.js";
 import { runRedis } from "./scenarios/redis.js";
 import { runSoak } from "./scenarios/soak.js";
@@ -26,6 +27,7 @@ const scenarios = {
   api: runApi,
   connections: runConnections,
   redis: runRedis,
+  postgres: runPostgres,
   proxy: runProxy,
   soak: runSoak,
   workers: runWorkers,

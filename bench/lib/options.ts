@@ -19,7 +19,7 @@ export interface BenchOptions {
   readonly durationSeconds: number | undefined;
 }
 
-const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,compression,api,connections,redis,proxy,soak,workers,maps] [--rounds N]
+const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,compression,api,connections,redis,postgres,proxy,soak,workers,maps] [--rounds N]
                         [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]... [--rotor-node-flag FLAG]...
                         [--duration 30m]`;
 

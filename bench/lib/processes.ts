@@ -45,23 +45,37 @@ export function spawnNode(args: readonly string[], cpus: string, tsx: boolean): 
   return proc;
 }
 
+/** How to run a native program besides its CPUs and environment. */
+export interface PinnedOptions {
+  /** The user and group it runs as (PostgreSQL refuses root) and its working directory. */
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly cwd?: string;
+  /** The signal `stop()` sends first (PostgreSQL's fast shutdown is SIGINT; its SIGTERM waits for every client). */
+  readonly stopSignal?: NodeJS.Signals;
+}
+
 /**
  * Spawns a native program already pinned to `cpus` (through `taskset`, so
  * that a runtime sizing itself from its CPU affinity, as Go does, sees the
- * pinned set from its first instruction).
+ * pinned set from its first instruction, and every process it forks
+ * inherits it).
  */
 export function spawnPinned(
   file: string,
   args: readonly string[],
   cpus: string,
   env: NodeJS.ProcessEnv,
+  options: PinnedOptions = {},
 ): Proc {
+  const { stopSignal, ...spawnOptions } = options;
   const [command, commandArgs] = cpus ? ["taskset", ["-c", cpus, file, ...args]] : [file, [...args]];
   const child = spawn(command, commandArgs, {
+    ...spawnOptions,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
-  return track(child, `${file} ${args.join(" ")}`);
+  return track(child, `${file} ${args.join(" ")}`, stopSignal);
 }
 
 /**
@@ -83,7 +97,7 @@ export function killAll(): void {
   for (const p of running) p.child.kill("SIGKILL");
 }
 
-function track(child: ChildProcess, what: string): Proc {
+function track(child: ChildProcess, what: string, stopSignal: NodeJS.Signals = "SIGTERM"): Proc {
   let stderr = "";
   const keep = (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -100,7 +114,7 @@ function track(child: ChildProcess, what: string): Proc {
     stderr: () => stderr,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
+      child.kill(stopSignal);
       const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);

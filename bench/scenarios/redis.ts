@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { historyAddStream } from "../../src/broker/redis/scripts.js";
+import { publishInBatches } from "../lib/batch-publish.js";
 import { type BenchServer, startRotor } from "../lib/bench-server.js";
 import { openFleet } from "../lib/fleet.js";
 import { quantile } from "../lib/histogram.js";
@@ -13,7 +14,6 @@ import { ensureCommands, tools } from "../lib/system-tools.js";
 import type { ScenarioContext } from "./context.js";
 
 const run = promisify(execFile);
-const batchPublisherFile = fileURLToPath(new URL("../load/batch-publisher.ts", import.meta.url));
 const publisherFile = fileURLToPath(new URL("../load/publisher.ts", import.meta.url));
 
 interface Sizes {
@@ -88,24 +88,15 @@ async function rotorThroughput(
   round: number,
 ): Promise<number> {
   const rotor = await startRotorOnRedis(redis, `tp${round}`, ctx.options.serverCpus);
-  const publisher = spawnNode([batchPublisherFile], ctx.options.loadCpus, true);
   try {
-    const result = await ask<{ acknowledged: number; errors: number; firstError: string; seconds: number }>(
-      publisher.child,
-      {
-        type: "run",
-        url: rotor.url,
-        channels: s.channels,
-        count: s.publications,
-        batchSize: s.batchSize,
-        concurrency: s.inFlight,
-      },
-    );
-    if (result.errors > 0)
-      ctx.report.notes.push(`redis: ${result.errors} publishes failed: ${result.firstError}`);
-    return result.acknowledged / result.seconds;
+    const load = {
+      channels: s.channels,
+      count: s.publications,
+      batchSize: s.batchSize,
+      concurrency: s.inFlight,
+    };
+    return await publishInBatches(rotor.url, load, ctx, "redis");
   } finally {
-    await publisher.stop();
     await rotor.proc.stop();
   }
 }

@@ -1,41 +1,8 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import pg from "pg";
+import { rmSync } from "node:fs";
 import { freePort } from "./cli-process.js";
-import { waitUntil } from "./redis-servers.js";
-
-const run = promisify(execFile);
-
-/** Debian's PostgreSQL binaries (`/usr/lib/postgresql/<major>/bin`), the newest major installed. */
-function binDir(): string {
-  const root = "/usr/lib/postgresql";
-  const majors = existsSync(root)
-    ? readdirSync(root).filter((m) => existsSync(join(root, m, "bin", "initdb")))
-    : [];
-  const newest = majors.sort((a, b) => Number(b) - Number(a))[0];
-  if (!newest)
-    throw new Error(
-      "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/system-deps.sh",
-    );
-  return join(root, newest, "bin");
-}
-
-/** PostgreSQL refuses to run as root: as root, its tools run as the `postgres` user. */
-const asRoot = process.getuid?.() === 0;
-
-/** As root, PostgreSQL's tools run as the `postgres` user; otherwise as the user running the tests. */
-async function runAs(): Promise<{ uid?: number; gid?: number }> {
-  if (!asRoot) return {};
-  const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
-    run("id", ["-u", "postgres"]),
-    run("id", ["-g", "postgres"]),
-  ]);
-  return { uid: Number(uid), gid: Number(gid) };
-}
+import { initPostgresCluster, type PostgresCluster } from "./postgres-cluster.js";
 
 /** Every server this test process started, killed when it exits however it exits, and the directories to remove then. */
 const started = new Set<ChildProcess>();
@@ -46,16 +13,7 @@ process.on("exit", () => {
 });
 
 /** A real PostgreSQL cluster on a free port, in a temp dir of its own. */
-export interface PostgresProcess {
-  readonly port: number;
-  /** `postgres://postgres@127.0.0.1:<port>/<db>` for the database named (default `postgres`). */
-  url(database?: string): string;
-  /** Runs one statement as the superuser in a database (default `postgres`), on a connection of its own. */
-  sql<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
-    values?: unknown[],
-    database?: string,
-  ): Promise<R[]>;
+export interface PostgresProcess extends Pick<PostgresCluster, "port" | "url" | "sql"> {
   /** A fresh, empty database, named after `prefix`. */
   createDatabase(prefix?: string): Promise<string>;
   /** SIGQUIT, PostgreSQL's immediate shutdown: every connection drops at once, as in a crash (recovery runs at the next start). */
@@ -74,45 +32,17 @@ let databases = 0;
  * data is thrown away). Resolves once it accepts queries.
  */
 export async function startPostgres(): Promise<PostgresProcess> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "rotor-postgres-"));
+  const cluster = await initPostgresCluster(await freePort());
+  const { dir, port, url, sql } = cluster;
   dirs.add(dir);
-  const data = join(dir, "data");
-  mkdirSync(data);
-  const user = await runAs();
-  if (user.uid !== undefined && user.gid !== undefined) {
-    chownSync(dir, user.uid, user.gid);
-    chownSync(data, user.uid, user.gid);
-  }
-  const bin = binDir();
-  const initArgs = ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"];
-  await run(join(bin, "initdb"), initArgs, { ...user, cwd: dir });
   let child: ChildProcess | undefined;
-  const url = (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  const sql = async <R extends pg.QueryResultRow>(text: string, values?: unknown[], database?: string) => {
-    const client = new pg.Client({ connectionString: url(database) });
-    client.on("error", () => {});
-    await client.connect();
-    try {
-      return (await client.query<R>(text, values)).rows;
-    } finally {
-      await client.end();
-    }
-  };
   const spawnServer = async () => {
-    const settings = ["-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"];
-    settings.push("-c", "synchronous_commit=off", "-c", "full_page_writes=off");
-    child = spawn(join(bin, "postgres"), ["-D", data, ...settings], { ...user, cwd: dir, stdio: "ignore" });
+    child = spawn(cluster.command, cluster.args, { ...cluster.spawnOptions, stdio: "ignore" });
     child.unref();
     started.add(child);
     const current = child;
-    child.once("exit", () => started.delete(current));
-    await waitUntil(`postgres on port ${port}`, () =>
-      sql("SELECT 1").then(
-        () => true,
-        () => false,
-      ),
-    );
+    current.once("exit", () => started.delete(current));
+    await cluster.waitReady(() => current.exitCode !== null || current.signalCode !== null);
   };
   const kill = async () => {
     const current = child;
@@ -137,7 +67,7 @@ export async function startPostgres(): Promise<PostgresProcess> {
     restart: spawnServer,
     async stop() {
       await kill();
-      rmSync(dir, { recursive: true, force: true });
+      cluster.remove();
       dirs.delete(dir);
     },
   };

@@ -1,0 +1,333 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { batchPublisherFile, publishInBatches } from "../lib/batch-publish.js";
+import { type BenchServer, startRotor } from "../lib/bench-server.js";
+import { nowMs } from "../lib/clock.js";
+import { openFleet } from "../lib/fleet.js";
+import { ask } from "../lib/ipc.js";
+import { missingPostgres, type PostgresServer, startPostgresServer } from "../lib/postgres-server.js";
+import { cpuCount, freePort, spawnNode } from "../lib/processes.js";
+import { atLeast, makeRow } from "../lib/report.js";
+import { ensurePackages } from "../lib/system-tools.js";
+import type { ScenarioContext } from "./context.js";
+
+const run = promisify(execFile);
+
+interface Sizes {
+  /** Publications per run of the stream broker's publish (rotor's and pgbench's). */
+  readonly publications: number;
+  readonly channels: number;
+  /** Publications per API batch and outbox rows per inserting transaction. */
+  readonly batchSize: number;
+  /** API batches (and outbox transactions) in flight. */
+  readonly inFlight: number;
+  /** rotor's pool to PostgreSQL (`broker.postgres.pool_size`), and pgbench's clients. */
+  readonly pool: number;
+  /** Outbox rows (and direct publishes) per run of the consumer comparison. */
+  readonly rows: number;
+  /** Subscriber connections, one channel each, for the consumer comparison. */
+  readonly subscribers: number;
+  /** The outbox's partitions (`num_partitions`): as many as the API's requests in flight. */
+  readonly partitions: number;
+}
+
+const full: Sizes = {
+  publications: 32_000,
+  channels: 1000,
+  batchSize: 100,
+  inFlight: 8,
+  pool: 16,
+  rows: 24_000,
+  subscribers: 100,
+  partitions: 8,
+};
+const quick: Sizes = { ...full, publications: 4800, rows: 4800 };
+
+/** What rotor's stream broker stores per channel in this scenario. */
+const history = { size: 10, ttl: "300s", ttlMs: 300_000 };
+/** rotor's defaults the publish passes on: `channel.history_meta_ttl` (720h) and the idempotency TTL (5m). */
+const metaTtlMs = 720 * 3600 * 1000;
+const idempotentTtlMs = 300_000;
+const shards = 8;
+const stream = "cf_stream";
+
+/**
+ * The call rotor's broker makes for one publish without tags, version,
+ * idempotency key or client, with the same arguments and the payload of
+ * the batch publisher's size; the channel is one of `channels`.
+ */
+function publishScript(channels: number): string {
+  const data = JSON.stringify({ t: 0, p: "x".repeat(86) });
+  return `\\set ch random(0, ${channels - 1})
+SELECT out_channel_offset, out_epoch, out_suppressed, out_suppress_reason FROM ${stream}_publish(
+  p_channel => 'bench' || :ch, p_data => '${data}', p_tags => NULL,
+  p_history_ttl => '${history.ttlMs} milliseconds'::interval, p_history_size => ${history.size},
+  p_meta_ttl => '${metaTtlMs} milliseconds'::interval, p_version => NULL, p_version_epoch => NULL,
+  p_idempotency_key => NULL, p_idempotency_ttl => '${idempotentTtlMs} milliseconds'::interval,
+  p_use_delta => false, p_client_id => NULL, p_user_id => NULL, p_conn_info => NULL, p_chan_info => NULL,
+  p_num_shards => ${shards});
+`;
+}
+
+/** One outbox transaction: `batchSize` publish commands, to consecutive channels, as the batch publisher sends them. */
+function outboxScript(s: Sizes): string {
+  return `INSERT INTO outbox (method, payload, partition)
+SELECT 'publish', jsonb_build_object('channel', 'bench' || (i % ${s.subscribers}),
+  'data', jsonb_build_object('t', 0, 'p', repeat('x', 86))), i % ${s.partitions}
+FROM generate_series(0, ${s.batchSize - 1}) AS i;
+`;
+}
+
+/** Runs pgbench with `script` pinned to `cpus`; returns its transactions per second. */
+async function pgbench(
+  pg: PostgresServer,
+  database: string,
+  script: string,
+  args: readonly string[],
+  cpus: string,
+): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "rotor-bench-pgbench-"));
+  const file = join(dir, "script.sql");
+  writeFileSync(file, script);
+  const threads = String(Math.max(1, cpuCount(cpus || "0")));
+  const command = [pg.program("pgbench"), "-n", "-h", "127.0.0.1", "-p", String(pg.port), "-U", "postgres"];
+  command.push("-j", threads, ...args, "-f", file, database);
+  try {
+    const { stdout } = cpus
+      ? await run("taskset", ["-c", cpus, ...command])
+      : await run(command[0]!, command.slice(1));
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1];
+    if (tps === undefined) throw new Error(`pgbench printed no tps: ${stdout}`);
+    return Number(tps);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** rotor from a config file written for it, removed once it started. */
+async function startRotorWith(config: object, cpus: string): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), "rotor-bench-config-"));
+  const file = join(dir, "config.json");
+  writeFileSync(file, JSON.stringify(config));
+  try {
+    return await startRotor(await freePort(), cpus, ["--config", file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function onPostgresBroker(pg: PostgresServer, database: string, s: Sizes): object {
+  return {
+    broker: {
+      enabled: true,
+      type: "postgres",
+      postgres: { dsn: pg.url(database), use_notify: true, pool_size: s.pool, num_shards: shards },
+    },
+    channel: { without_namespace: { history_size: history.size, history_ttl: history.ttl } },
+  };
+}
+
+let databases = 0;
+
+/** A database copied from `template` (made once with rotor's schema, so each run starts on an empty stream). */
+async function freshDatabase(pg: PostgresServer, template: string): Promise<string> {
+  const name = `run_${++databases}`;
+  await pg.sql(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  return name;
+}
+
+async function streamRows(pg: PostgresServer, database: string): Promise<number> {
+  const [row] = await pg.sql<{ n: string }>(
+    `SELECT count(*) AS n FROM ${stream} WHERE kind = 0`,
+    [],
+    database,
+  );
+  return Number(row?.n);
+}
+
+/** Publications/s through rotor's batch API on the PostgreSQL stream broker. */
+async function rotorPublishes(pg: PostgresServer, database: string, s: Sizes, ctx: ScenarioContext) {
+  const rotor = await startRotorWith(onPostgresBroker(pg, database, s), ctx.options.serverCpus);
+  try {
+    const load = {
+      channels: s.channels,
+      count: s.publications,
+      batchSize: s.batchSize,
+      concurrency: s.inFlight,
+    };
+    return await publishInBatches(rotor.url, load, ctx, "postgres");
+  } finally {
+    await rotor.proc.stop();
+  }
+}
+
+/** A database with Centrifugo's outbox table and a trigger that names the partition of each row in a NOTIFY. */
+async function outboxDatabase(pg: PostgresServer): Promise<string> {
+  const name = `outbox_${++databases}`;
+  await pg.sql(`CREATE DATABASE ${name}`);
+  await pg.sql(
+    `CREATE TABLE outbox (id BIGSERIAL PRIMARY KEY, method TEXT NOT NULL, payload JSONB NOT NULL,
+       partition INTEGER NOT NULL DEFAULT 0, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+     CREATE FUNCTION outbox_notify() RETURNS trigger AS $$
+       BEGIN PERFORM pg_notify('outbox_change', NEW.partition::text); RETURN NEW; END $$ LANGUAGE plpgsql;
+     CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION outbox_notify();`,
+    [],
+    name,
+  );
+  return name;
+}
+
+/**
+ * Publications/s reaching the subscribers, on one rotor (memory engine)
+ * consuming an outbox: first the rows pgbench inserts (transactions of
+ * `batchSize` publish commands, `inFlight` clients), then the same number
+ * of publications through the batch API (`batchSize` per request,
+ * `inFlight` in flight). Each run is timed from its first write to the
+ * last delivery.
+ */
+async function outboxAgainstApi(pg: PostgresServer, s: Sizes, ctx: ScenarioContext) {
+  const { serverCpus, loadCpus } = ctx.options;
+  const database = await outboxDatabase(pg);
+  const consumer = {
+    name: "outbox",
+    enabled: true,
+    type: "postgresql",
+    postgresql: {
+      dsn: pg.url(database),
+      outbox_table_name: "outbox",
+      num_partitions: s.partitions,
+      partition_notification_channel: "outbox_change",
+    },
+  };
+  const rotor = await startRotorWith({ consumers: [consumer] }, serverCpus);
+  const channels = Array.from({ length: s.subscribers }, (_, i) => `bench${i}`);
+  const publisher = spawnNode([batchPublisherFile], loadCpus, true);
+  try {
+    const fleet = await openFleet({
+      url: rotor.url,
+      mode: "centrifugo",
+      count: s.subscribers,
+      channels,
+      subscribe: true,
+      cpus: loadCpus,
+    });
+    const rows = s.rows;
+    const timed = async (write: () => Promise<void>, what: string) => {
+      await fleet.reset();
+      const startedAt = nowMs();
+      await write();
+      const got = await fleet.waitFor(rows, 5000);
+      if (got.received !== rows)
+        ctx.report.notes.push(`postgres: ${what} delivered ${got.received} of ${rows}`);
+      return got.received / ((got.lastAt - startedAt) / 1000);
+    };
+    try {
+      const perClient = rows / (s.batchSize * s.inFlight);
+      const consumed = await timed(async () => {
+        await pgbench(
+          pg,
+          database,
+          outboxScript(s),
+          ["-c", String(s.inFlight), "-t", String(perClient)],
+          loadCpus,
+        );
+      }, "the outbox");
+      const direct = await timed(async () => {
+        const result = await ask<{ errors: number; firstError: string }>(publisher.child, {
+          type: "run",
+          url: rotor.url,
+          channels: s.subscribers,
+          count: rows,
+          batchSize: s.batchSize,
+          concurrency: s.inFlight,
+        });
+        if (result.errors > 0)
+          ctx.report.notes.push(`postgres: ${result.errors} direct publishes failed: ${result.firstError}`);
+      }, "the API");
+      return { consumed, direct };
+    } finally {
+      await fleet.close();
+    }
+  } finally {
+    await publisher.stop();
+    await rotor.proc.stop();
+  }
+}
+
+/**
+ * PostgreSQL: publications/s through one rotor node on the PostgreSQL
+ * stream broker (batches over the HTTP API, history on) beside pgbench
+ * calling the same publish function with as many clients as rotor's pool
+ * (the database's limit); and outbox rows/s consumed end to end beside
+ * direct API publishes reaching the same subscribers. PostgreSQL runs on
+ * the load CPUs, as Redis does in the redis scenario; pgbench runs where
+ * rotor runs.
+ */
+export async function runPostgres(ctx: ScenarioContext): Promise<void> {
+  if (!ensurePackages(ctx, "postgres (PostgreSQL and pgbench)", missingPostgres)) return;
+  const s = ctx.options.quick ? quick : full;
+  const { serverCpus, loadCpus } = ctx.options;
+  const limit: number[] = [];
+  const rotor: number[] = [];
+  const consumed: number[] = [];
+  const direct: number[] = [];
+  const pg = await startPostgresServer(loadCpus);
+  try {
+    // rotor makes its schema in a template; each run gets an empty copy.
+    const template = "stream_template";
+    await pg.sql(`CREATE DATABASE ${template}`);
+    const maker = await startRotorWith(onPostgresBroker(pg, template, s), serverCpus);
+    await maker.proc.stop();
+    const perClient = String(s.publications / s.pool);
+    for (let round = 0; round < ctx.options.rounds; round++) {
+      ctx.log(`postgres: round ${round + 1}`);
+      const benchDb = await freshDatabase(pg, template);
+      const args = ["-M", "prepared", "-c", String(s.pool), "-t", perClient];
+      limit.push(await pgbench(pg, benchDb, publishScript(s.channels), args, serverCpus));
+      const rotorDb = await freshDatabase(pg, template);
+      rotor.push(await rotorPublishes(pg, rotorDb, s, ctx));
+      for (const [who, database] of [
+        ["pgbench", benchDb],
+        ["rotor", rotorDb],
+      ] as const) {
+        const stored = await streamRows(pg, database);
+        if (stored !== s.publications)
+          ctx.report.notes.push(`postgres: ${who} stored ${stored} of ${s.publications} publications`);
+      }
+      const outbox = await outboxAgainstApi(pg, s, ctx);
+      consumed.push(outbox.consumed);
+      direct.push(outbox.direct);
+    }
+  } finally {
+    await pg.stop();
+  }
+  ctx.report.rows.push(
+    makeRow(
+      {
+        scenario: "postgres",
+        case: `stream broker, history on, ${s.channels} channels, batches of ${s.batchSize}, ${s.inFlight} in flight, pool of ${s.pool}`,
+        metric: "publications/s",
+        unit: "pub/s",
+        baseline: `pgbench, same ${stream}_publish call, ${s.pool} clients, prepared`,
+        rotor,
+        base: limit,
+      },
+      atLeast(0.5),
+    ),
+    makeRow(
+      {
+        scenario: "postgres",
+        case: `outbox (${s.partitions} partitions, NOTIFY trigger) to ${s.subscribers} subscribers, ${s.rows} rows in transactions of ${s.batchSize}, ${s.inFlight} writers`,
+        metric: "publications delivered/s",
+        unit: "pub/s",
+        baseline: `the same publications through /api/batch (${s.batchSize} per request, ${s.inFlight} in flight)`,
+        rotor: consumed,
+        base: direct,
+      },
+      atLeast(0.5),
+    ),
+  );
+}
