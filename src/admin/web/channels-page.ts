@@ -1,6 +1,7 @@
 import { api } from "./api-client.js";
 import { h, show } from "./dom.js";
 import { liveHref } from "./live-page.js";
+import type { Report } from "./report.js";
 
 /** Rows drawn at most: a node with a million channels still gets a page that renders. */
 const maxRows = 1000;
@@ -13,7 +14,7 @@ const maxRows = 1000;
  */
 export function channelsPage(
   root: HTMLElement,
-  onError: (err: unknown) => void,
+  report: Report,
   initialPattern = "",
 ): () => void {
   const pattern = h("input", { id: "channels-pattern", placeholder: "pattern, e.g. chat:*" });
@@ -32,6 +33,7 @@ export function channelsPage(
     try {
       const reply = await api.channels({ pattern: pattern.value });
       if (reply.error) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+      report.succeeded();
       const channels = Object.entries(reply.result?.channels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
       const clients = channels.reduce((sum, [, info]) => sum + info.numClients, 0);
       const shown = channels.length > maxRows ? `, first ${maxRows} shown` : "";
@@ -51,7 +53,7 @@ export function channelsPage(
       );
     } catch (err) {
       summary.textContent = "";
-      onError(err);
+      report.failed(err);
     }
   };
   form.addEventListener("submit", (event) => {

@@ -10,6 +10,7 @@ import { h, show } from "./dom.js";
 import { historyPanel } from "./history-panel.js";
 import { mapStateTable } from "./map-state-table.js";
 import { presencePanel } from "./presence-panel.js";
+import type { Report } from "./report.js";
 import { liveBaseUrl, liveToken } from "./session.js";
 
 const stream = createClient(CentrifugoUniStream, createGrpcWebTransport({ baseUrl: liveBaseUrl }));
@@ -68,7 +69,7 @@ function throttled(task: () => Promise<void>, gapMs: number): () => void {
  */
 export function livePage(
   root: HTMLElement,
-  onError: (err: unknown) => void,
+  report: Report,
   initialChannel = "",
 ): () => void {
   const channel = h("input", { id: "live-channel", placeholder: "channel", required: "" });
@@ -76,8 +77,8 @@ export function livePage(
   const state = h("span", { id: "live-state", class: "muted" }, "not watching");
   const events = h("ol", { id: "live-events" });
   const map = mapStateTable();
-  const presence = presencePanel(onError);
-  const history = historyPanel(onError);
+  const presence = presencePanel(report);
+  const history = historyPanel(report);
   const presenceChanged = throttled(presence.load, 1000);
   const historyChanged = throttled(history.load, 1000);
   let abort = new AbortController();
@@ -102,6 +103,7 @@ export function livePage(
       for await (const push of stream.consume({ token }, { signal })) {
         if (push.connect) {
           state.textContent = `watching ${name}: live`;
+          report.succeeded();
           await Promise.all([map.load(name), presence.watch(name), history.watch(name)]);
         }
         if (push.pub?.key) map.change(push.pub.key, push.pub.removed, push.pub.data);
@@ -114,7 +116,7 @@ export function livePage(
     } catch (err) {
       if (signal.aborted) return;
       state.textContent = "stream failed";
-      onError(err);
+      report.failed(err);
     }
   };
   form.addEventListener("submit", (event) => {

@@ -3,6 +3,7 @@ import { api } from "./api-client.js";
 import { h, show } from "./dom.js";
 import { createNodeHistory, series, windowMs } from "./node-history.js";
 import { perSecond, ratePrefix } from "./node-rates.js";
+import type { Report } from "./report.js";
 import { trendChart } from "./trend-chart.js";
 
 const refreshMs = 5000;
@@ -68,7 +69,7 @@ function renderTrends(root: HTMLElement, now: number): void {
  * message rates charted over the last minutes from those refreshes.
  * Returns how to stop refreshing.
  */
-export function statusPage(root: HTMLElement, onError: (err: unknown) => void): () => void {
+export function statusPage(root: HTMLElement, report: Report): () => void {
   const body = h("tbody");
   const updated = h("p", { class: "muted", id: "status-updated" });
   const trends = h("div", { id: "trends" });
@@ -94,6 +95,7 @@ export function statusPage(root: HTMLElement, onError: (err: unknown) => void): 
     try {
       const reply = await api.info({});
       if (reply.error) throw new Error(reply.error.message);
+      report.succeeded();
       const nodes = reply.result?.nodes ?? [];
       show(
         body,
@@ -110,7 +112,7 @@ export function statusPage(root: HTMLElement, onError: (err: unknown) => void): 
       renderTrends(trends, now);
       updated.textContent = `${nodes.length} node${nodes.length === 1 ? "" : "s"}, updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
-      onError(err);
+      report.failed(err);
     }
   };
   void refresh();
