@@ -1,9 +1,10 @@
 import { actionsPage } from "./actions-page.js";
+import { sessionEnded } from "./api-client.js";
 import { channelsPage } from "./channels-page.js";
 import { h, show } from "./dom.js";
 import { livePage } from "./live-page.js";
 import type { Report } from "./report.js";
-import { forget, init, LoggedOut, login } from "./session.js";
+import { forget, init, login } from "./session.js";
 import { statusPage } from "./status-page.js";
 
 /**
@@ -33,7 +34,7 @@ function setError(text: string): void {
 /** The current page's requests: an ended session leads to the login form, other errors to the error line. */
 const report: Report = {
   failed(err) {
-    if (err instanceof LoggedOut) {
+    if (sessionEnded(err)) {
       forget();
       showLogin("Your session ended: log in again.");
       return;
