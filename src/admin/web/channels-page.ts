@@ -12,11 +12,7 @@ const maxRows = 1000;
  * each with its number of clients and a link to its live view. The pattern
  * given in the hash (`#channels/<pattern>`) is applied at once.
  */
-export function channelsPage(
-  root: HTMLElement,
-  report: Report,
-  initialPattern = "",
-): () => void {
+export function channelsPage(root: HTMLElement, report: Report, initialPattern = ""): () => void {
   const pattern = h("input", { id: "channels-pattern", placeholder: "pattern, e.g. chat:*" });
   pattern.value = initialPattern;
   const summary = h("span", { id: "channels-summary", class: "muted" });

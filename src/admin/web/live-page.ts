@@ -11,7 +11,7 @@ import { historyPanel } from "./history-panel.js";
 import { mapStateTable } from "./map-state-table.js";
 import { presencePanel } from "./presence-panel.js";
 import type { Report } from "./report.js";
-import { liveBaseUrl, liveToken } from "./session.js";
+import { liveBaseUrl, liveToken, WatchRefused } from "./session.js";
 
 const stream = createClient(CentrifugoUniStream, createGrpcWebTransport({ baseUrl: liveBaseUrl }));
 const decoder = new TextDecoder();
@@ -67,11 +67,7 @@ function throttled(task: () => Promise<void>, gapMs: number): () => void {
  * given in the hash (`#live/<channel>`, as the channels page links) is
  * watched at once. Returns how to stop watching.
  */
-export function livePage(
-  root: HTMLElement,
-  report: Report,
-  initialChannel = "",
-): () => void {
+export function livePage(root: HTMLElement, report: Report, initialChannel = ""): () => void {
   const channel = h("input", { id: "live-channel", placeholder: "channel", required: "" });
   channel.value = initialChannel;
   const state = h("span", { id: "live-state", class: "muted" }, "not watching");
@@ -115,6 +111,10 @@ export function livePage(
       state.textContent = "stream ended";
     } catch (err) {
       if (signal.aborted) return;
+      if (err instanceof WatchRefused) {
+        state.textContent = `not watching: ${err.message}`;
+        return;
+      }
       state.textContent = "stream failed";
       report.failed(err);
     }
