@@ -60,8 +60,9 @@ function guard(access: AdminAccess) {
  * Centrifugo's admin endpoints under `<admin.handler_prefix>/admin/`: `init`
  * (is login needed), `auth` (password → token), `api` (the legacy
  * `{"method", "params"}` server API, for tools written against Centrifugo's
- * UI) — plus rotor's live view: `live/token` and the uni stream under
- * `live/`. The web UI itself is served at `<prefix>/`.
+ * UI) — plus rotor's live view: `live/token`, the uni stream under
+ * `live/`, and `live/watchers` (how much of this node's Info counts are
+ * live-view watchers). The web UI itself is served at `<prefix>/`.
  */
 export async function adminPlugin(app: FastifyInstance, o: AdminOptions): Promise<void> {
   const base = `${o.config.handler_prefix}/admin`;
@@ -122,8 +123,12 @@ export async function adminPlugin(app: FastifyInstance, o: AdminOptions): Promis
     if (typeof channel !== "string" || channel === "") {
       return reply.code(400).type("text/plain; charset=utf-8").send('send {"channel": "<name>"}');
     }
+    const refusal = o.live.refusal(channel);
+    if (refusal) return reply.code(400).type("text/plain; charset=utf-8").send(refusal);
     return { token: await o.live.token(channel) };
   });
+
+  app.get(`${base}/live/watchers`, protectedRoute, async () => o.live.watchers());
 
   await app.register(
     async (scope) => {

@@ -3,8 +3,13 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { SignJWT } from "jose";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import type { ClientContext } from "../client/client-context.js";
+import { ClientSession } from "../client/session.js";
 import { configSchema } from "../config/schema.js";
+import { ErrorCode } from "../errors/rotor-error.js";
 import { connectStreamRoutes } from "../transport/connect-stream/connect-stream-handler.js";
+
+/** The user of every watcher connection. */
+const watcherUser = "rotor-admin";
 
 /** How long one live-view stream may run before the page must start another. */
 const watchTtlSeconds = 24 * 3600;
@@ -15,6 +20,15 @@ const watcherOverride = {
   join_leave: { value: false },
   force_push_join_leave: { value: true },
 };
+
+/** How much of a node's Info counts are live-view watchers. */
+export interface WatcherCounts {
+  readonly node: string;
+  readonly clients: number;
+  readonly users: number;
+  readonly subs: number;
+  readonly channels: number;
+}
 
 /**
  * The admin UI's live channel view: the client uni stream (Consume) served
@@ -47,10 +61,40 @@ export async function createLiveView(ctx: ClientContext, adminSecret: string) {
     }),
   };
   return {
+    /**
+     * Why `channel` cannot be watched, or undefined: a channel in no
+     * configured namespace would fail the watcher's connect with 102, which a
+     * unidirectional stream can only report as a generic disconnect.
+     */
+    refusal(channel: string): string | undefined {
+      if (ctx.node.rules.resolve(channel)) return undefined;
+      return `${ErrorCode.UnknownChannel}: unknown channel "${channel}": its namespace is not configured`;
+    },
+    /** The watchers connected to this node, as they add to its Info counts. */
+    watchers(): WatcherCounts {
+      const hub = ctx.node.hub;
+      const sameUser = [...hub.targets({ user: watcherUser })];
+      // A watcher is a session whose token this view verified: an application client named like it is not.
+      const own = sameUser.filter((c) => c instanceof ClientSession && c.ctx.tokens === liveCtx.tokens);
+      const perChannel = new Map<string, number>();
+      for (const session of own as ClientSession[]) {
+        for (const sub of session.subscriptions.values()) {
+          perChannel.set(sub.channel, (perChannel.get(sub.channel) ?? 0) + 1);
+        }
+      }
+      const channels = [...perChannel].filter(([channel, n]) => hub.numSubscribers(channel) === n);
+      return {
+        node: ctx.node.id,
+        clients: own.length,
+        users: own.length > 0 && own.length === sameUser.length ? 1 : 0,
+        subs: [...perChannel.values()].reduce((sum, n) => sum + n, 0),
+        channels: channels.length,
+      };
+    },
     /** A connection token whose only subscription is `channel`. */
     token(channel: string): Promise<string> {
       const iat = Math.floor(Date.now() / 1000);
-      return new SignJWT({ sub: "rotor-admin", subs: { [channel]: { override: watcherOverride } } })
+      return new SignJWT({ sub: watcherUser, subs: { [channel]: { override: watcherOverride } } })
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
         .setIssuedAt(iat)
         .setExpirationTime(iat + watchTtlSeconds)

@@ -118,6 +118,11 @@ export class Hub {
     return this.channels.has(channel);
   }
 
+  /** How many connections of this node are subscribed to the channel. */
+  numSubscribers(channel: string): number {
+    return this.channels.get(channel)?.size ?? 0;
+  }
+
   /** The channel's subscribers on this node. */
   subscribers(channel: string): Iterable<HubSubscriber> {
     return this.channels.get(channel)?.values() ?? [];

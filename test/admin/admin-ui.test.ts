@@ -221,4 +221,63 @@ describe("admin web UI in Chromium", () => {
     await page.waitForSelector("#live-events li.publication:has-text('key \"bob\" removed')");
     await page.screenshot({ path: join(shots, "live-map.png") });
   });
+  test("a failed status refresh shows its error, and the next refresh that succeeds clears it", async () => {
+    await page.goto(`${srv.url}/#status`);
+    await page.waitForSelector("#nodes tbody tr");
+    await page.route("**/centrifugal.centrifugo.api.CentrifugoApi/Info", (route) => route.abort());
+    await page.reload();
+    await page.waitForSelector("#error:not(:empty)");
+    await page.unroute("**/centrifugal.centrifugo.api.CentrifugoApi/Info");
+    // The page refreshes every 5 s: the first refresh that reaches the server clears the error.
+    await page.waitForSelector("#error:empty", { timeout: 10_000 });
+    await page.waitForSelector("#nodes tbody tr");
+  });
+
+  test("the live view names a channel in no configured namespace as unknown, and watches a known one after", async () => {
+    await page.goto(`${srv.url}/#live/nope%3Aroom`);
+    await page.reload();
+    await page.waitForSelector("#live-state:has-text('unknown channel')");
+    assert.equal(
+      await page.textContent("#live-state"),
+      'not watching: 102: unknown channel "nope:room": its namespace is not configured',
+    );
+    await page.screenshot({ path: join(shots, "live-unknown.png") });
+    await page.fill("#live-channel", "news");
+    await page.click("#live-form button");
+    await page.waitForSelector("#live-state:has-text('watching news: live')");
+  });
+
+  test("the status page does not count the admin UI's own live-view watchers", async () => {
+    const context = await browser.newContext({ storageState: await page.context().storageState() });
+    const watcher = await context.newPage();
+    await watcher.goto(`${srv.url}/#live/watched-alone`);
+    await watcher.waitForSelector("#live-state:has-text('watching watched-alone: live')");
+    await page.goto(`${srv.url}/#status`);
+    await page.reload();
+    await page.waitForSelector("#status-updated:has-text('1 live-view watcher')");
+    const info = await httpApi(srv.url, "info", {}, { "x-api-key": srv.apiKey });
+    const node = (info.body as { result: { nodes: Record<string, number>[] } }).result.nodes[0]!;
+    const cell = async (field: string) => Number(await page.textContent(`#nodes td[data-field=${field}]`));
+    // Info counts the watcher (one client, user, subscription, and the channel only it is in); the page does not.
+    for (const field of ["num_clients", "num_users", "num_subs", "num_channels"]) {
+      assert.equal(await cell(field), (node[field] ?? 0) - 1, field);
+    }
+    await context.close();
+    await page.reload();
+    await page.waitForSelector("#status-updated:not(:has-text('watcher'))");
+    const after = await httpApi(srv.url, "info", {}, { "x-api-key": srv.apiKey });
+    const same = (after.body as { result: { nodes: Record<string, number>[] } }).result.nodes[0]!;
+    assert.equal(await cell("num_clients"), same.num_clients);
+  });
+
+  test("a session that is no longer valid leads back to the login page", async () => {
+    await page.goto(`${srv.url}/#status`);
+    await page.waitForSelector("#nodes tbody tr");
+    await page.evaluate(() => localStorage.setItem("token", "no-longer-valid"));
+    await page.click("nav a[href='#channels']");
+    await page.waitForSelector("#login-error:text-is('Your session ended: log in again.')");
+    await page.fill("#password", password);
+    await page.click("#login button");
+    await page.waitForSelector("#channels-summary:not(:empty)");
+  });
 });

@@ -71,3 +71,21 @@ test("the live stream refuses an empty token and a client token even with anonym
   const own = await firstMessage(((await minted.json()) as { token: string }).token);
   assert.ok("connect" in own, JSON.stringify(own));
 });
+
+test("live/token refuses a channel in no configured namespace with 102; live/watchers counts the open watchers and needs a login", async () => {
+  const headers = { authorization: `token ${await loginToken()}` };
+  const unknown = await fetch(`${srv.url}/admin/live/token`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ channel: "nope:room" }),
+  });
+  assert.equal(unknown.status, 400);
+  assert.equal(await unknown.text(), '102: unknown channel "nope:room": its namespace is not configured');
+  assert.equal((await fetch(`${srv.url}/admin/live/watchers`)).status, 401);
+  const watchers = async () =>
+    (await (await fetch(`${srv.url}/admin/live/watchers`, { headers })).json()) as Record<string, unknown>;
+  assert.deepEqual(
+    { ...(await watchers()), node: "" },
+    { node: "", clients: 0, users: 0, subs: 0, channels: 0 },
+  );
+});

@@ -3,6 +3,7 @@ import { CentrifugoApi } from "../../../gen/centrifugal/centrifugo/api/api_pb.js
 import { api } from "./api-client.js";
 import { h, show } from "./dom.js";
 import { fromProtoJson, toProtoJson } from "./raw-json.js";
+import type { Report } from "./report.js";
 
 /**
  * Every OSS server API method with a request to start from, in Centrifugo's
@@ -48,7 +49,7 @@ async function call(method: DescMethod, requestJson: unknown): Promise<unknown> 
  * JSON values, as in Centrifugo's HTTP API), sent over Connect with the typed
  * client, and the JSON answer.
  */
-export function actionsPage(root: HTMLElement, onError: (err: unknown) => void): void {
+export function actionsPage(root: HTMLElement, report: Report): void {
   const select = h(
     "select",
     { id: "action-method" },
@@ -69,9 +70,10 @@ export function actionsPage(root: HTMLElement, onError: (err: unknown) => void):
     try {
       const result = await call(methods.get(select.value)!, JSON.parse(request.value));
       answer.textContent = JSON.stringify(result, null, 2);
+      report.succeeded();
     } catch (err) {
       answer.textContent = String(err);
-      onError(err);
+      report.failed(err);
     }
   });
   show(root, h("h2", {}, "Actions"), form, h("h3", {}, "Answer"), answer);

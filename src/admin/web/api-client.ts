@@ -3,17 +3,21 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { CentrifugoApi } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
 import { authorizationHeader, LoggedOut } from "./session.js";
 
-/** Every call carries the admin token; a refusal means the session is over. */
-const withAdminToken: Interceptor = (next) => async (req) => {
+/** Every call carries the admin token. */
+const withAdminToken: Interceptor = (next) => (req) => {
   const header = authorizationHeader();
   if (header) req.header.set("authorization", header);
-  try {
-    return await next(req);
-  } catch (err) {
-    if (ConnectError.from(err).code === Code.Unauthenticated) throw new LoggedOut();
-    throw err;
-  }
+  return next(req);
 };
+
+/**
+ * Whether an error means the session is over: the admin endpoints' refusal,
+ * or an API call refused as unauthenticated (the client hands every failure
+ * back as a ConnectError, so the code is what tells).
+ */
+export function sessionEnded(err: unknown): boolean {
+  return err instanceof LoggedOut || ConnectError.from(err).code === Code.Unauthenticated;
+}
 
 /**
  * The server API as a typed client generated from rotor's protos, over the

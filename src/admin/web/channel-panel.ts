@@ -1,4 +1,5 @@
 import { h, show } from "./dom.js";
+import type { Report } from "./report.js";
 
 /** What a panel's read of one channel gives: an API error to show, a summary line, the table's rows. */
 export interface PanelAnswer {
@@ -19,7 +20,7 @@ export function channelPanel(
   columns: readonly string[],
   controls: readonly HTMLElement[],
   read: (channel: string) => Promise<PanelAnswer>,
-  onError: (err: unknown) => void,
+  report: Report,
 ) {
   let channel = "";
   const summary = h("span", { id: `${id}-summary`, class: "muted" });
@@ -44,10 +45,12 @@ export function channelPanel(
   async function load(): Promise<void> {
     const target = channel;
     const answer = await read(target).catch((err) => {
-      onError(err);
+      report.failed(err);
       return undefined;
     });
-    if (!answer || target !== channel) return;
+    if (!answer) return;
+    report.succeeded();
+    if (target !== channel) return;
     note.textContent = answer.error ? `${answer.error.code}: ${answer.error.message}` : "";
     summary.textContent = answer.summary;
     show(body, ...answer.rows);

@@ -1,6 +1,7 @@
 import { api } from "./api-client.js";
 import { h, show } from "./dom.js";
 import { liveHref } from "./live-page.js";
+import type { Report } from "./report.js";
 
 /** Rows drawn at most: a node with a million channels still gets a page that renders. */
 const maxRows = 1000;
@@ -11,11 +12,7 @@ const maxRows = 1000;
  * each with its number of clients and a link to its live view. The pattern
  * given in the hash (`#channels/<pattern>`) is applied at once.
  */
-export function channelsPage(
-  root: HTMLElement,
-  onError: (err: unknown) => void,
-  initialPattern = "",
-): () => void {
+export function channelsPage(root: HTMLElement, report: Report, initialPattern = ""): () => void {
   const pattern = h("input", { id: "channels-pattern", placeholder: "pattern, e.g. chat:*" });
   pattern.value = initialPattern;
   const summary = h("span", { id: "channels-summary", class: "muted" });
@@ -32,6 +29,7 @@ export function channelsPage(
     try {
       const reply = await api.channels({ pattern: pattern.value });
       if (reply.error) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+      report.succeeded();
       const channels = Object.entries(reply.result?.channels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
       const clients = channels.reduce((sum, [, info]) => sum + info.numClients, 0);
       const shown = channels.length > maxRows ? `, first ${maxRows} shown` : "";
@@ -51,7 +49,7 @@ export function channelsPage(
       );
     } catch (err) {
       summary.textContent = "";
-      onError(err);
+      report.failed(err);
     }
   };
   form.addEventListener("submit", (event) => {

@@ -1,6 +1,7 @@
 import { api } from "./api-client.js";
 import { channelPanel } from "./channel-panel.js";
 import { h } from "./dom.js";
+import type { Report } from "./report.js";
 
 const decoder = new TextDecoder();
 
@@ -11,7 +12,7 @@ const decoder = new TextDecoder();
  * Refresh, and when the live view sees a publication. A channel without
  * history shows the API's error.
  */
-export function historyPanel(onError: (err: unknown) => void) {
+export function historyPanel(report: Report) {
   const limit = h("input", { id: "history-limit", type: "number", min: "1", max: "1000", value: "10" });
   return channelPanel(
     "history",
@@ -43,6 +44,6 @@ export function historyPanel(onError: (err: unknown) => void) {
         ),
       };
     },
-    onError,
+    report,
   );
 }

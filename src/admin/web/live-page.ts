@@ -10,7 +10,8 @@ import { h, show } from "./dom.js";
 import { historyPanel } from "./history-panel.js";
 import { mapStateTable } from "./map-state-table.js";
 import { presencePanel } from "./presence-panel.js";
-import { liveBaseUrl, liveToken } from "./session.js";
+import type { Report } from "./report.js";
+import { liveBaseUrl, liveToken, WatchRefused } from "./session.js";
 
 const stream = createClient(CentrifugoUniStream, createGrpcWebTransport({ baseUrl: liveBaseUrl }));
 const decoder = new TextDecoder();
@@ -66,18 +67,14 @@ function throttled(task: () => Promise<void>, gapMs: number): () => void {
  * given in the hash (`#live/<channel>`, as the channels page links) is
  * watched at once. Returns how to stop watching.
  */
-export function livePage(
-  root: HTMLElement,
-  onError: (err: unknown) => void,
-  initialChannel = "",
-): () => void {
+export function livePage(root: HTMLElement, report: Report, initialChannel = ""): () => void {
   const channel = h("input", { id: "live-channel", placeholder: "channel", required: "" });
   channel.value = initialChannel;
   const state = h("span", { id: "live-state", class: "muted" }, "not watching");
   const events = h("ol", { id: "live-events" });
   const map = mapStateTable();
-  const presence = presencePanel(onError);
-  const history = historyPanel(onError);
+  const presence = presencePanel(report);
+  const history = historyPanel(report);
   const presenceChanged = throttled(presence.load, 1000);
   const historyChanged = throttled(history.load, 1000);
   let abort = new AbortController();
@@ -102,6 +99,7 @@ export function livePage(
       for await (const push of stream.consume({ token }, { signal })) {
         if (push.connect) {
           state.textContent = `watching ${name}: live`;
+          report.succeeded();
           await Promise.all([map.load(name), presence.watch(name), history.watch(name)]);
         }
         if (push.pub?.key) map.change(push.pub.key, push.pub.removed, push.pub.data);
@@ -113,8 +111,12 @@ export function livePage(
       state.textContent = "stream ended";
     } catch (err) {
       if (signal.aborted) return;
+      if (err instanceof WatchRefused) {
+        state.textContent = `not watching: ${err.message}`;
+        return;
+      }
       state.textContent = "stream failed";
-      onError(err);
+      report.failed(err);
     }
   };
   form.addEventListener("submit", (event) => {

@@ -1,8 +1,10 @@
 import { actionsPage } from "./actions-page.js";
+import { sessionEnded } from "./api-client.js";
 import { channelsPage } from "./channels-page.js";
 import { h, show } from "./dom.js";
 import { livePage } from "./live-page.js";
-import { forget, init, LoggedOut, login } from "./session.js";
+import type { Report } from "./report.js";
+import { forget, init, login } from "./session.js";
 import { statusPage } from "./status-page.js";
 
 /**
@@ -14,8 +16,8 @@ const app = document.getElementById("app")!;
 const pages = {
   status: statusPage,
   channels: channelsPage,
-  actions: (root: HTMLElement, onError: (err: unknown) => void) => {
-    actionsPage(root, onError);
+  actions: (root: HTMLElement, report: Report) => {
+    actionsPage(root, report);
     return () => {};
   },
   live: livePage,
@@ -24,15 +26,23 @@ type PageName = keyof typeof pages;
 let leavePage = () => {};
 let insecure = false;
 
-function failed(err: unknown): void {
-  if (err instanceof LoggedOut) {
-    forget();
-    showLogin("Your session ended: log in again.");
-    return;
-  }
+function setError(text: string): void {
   const banner = document.getElementById("error");
-  if (banner) banner.textContent = String(err);
+  if (banner) banner.textContent = text;
 }
+
+/** The current page's requests: an ended session leads to the login form, other errors to the error line. */
+const report: Report = {
+  failed(err) {
+    if (sessionEnded(err)) {
+      forget();
+      showLogin("Your session ended: log in again.");
+      return;
+    }
+    setError(String(err));
+  },
+  succeeded: () => setError(""),
+};
 
 function showLogin(message = ""): void {
   leavePage();
@@ -74,8 +84,8 @@ function showPage(): void {
     link.classList.toggle("active", link.getAttribute("href") === `#${name}`);
   });
   const main = document.getElementById("page")!;
-  document.getElementById("error")!.textContent = "";
-  leavePage = pages[name](main, failed, argument);
+  setError("");
+  leavePage = pages[name](main, report, argument);
 }
 
 function showApp(): void {

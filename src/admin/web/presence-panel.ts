@@ -1,6 +1,7 @@
 import { api } from "./api-client.js";
 import { channelPanel } from "./channel-panel.js";
 import { h } from "./dom.js";
+import type { Report } from "./report.js";
 
 const decoder = new TextDecoder();
 const maxRows = 1000;
@@ -12,7 +13,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
  * the watch starts, on Refresh, and when the live view sees a join or
  * leave. A namespace without presence shows the API's error.
  */
-export function presencePanel(onError: (err: unknown) => void) {
+export function presencePanel(report: Report) {
   return channelPanel(
     "presence",
     "Presence",
@@ -42,6 +43,6 @@ export function presencePanel(onError: (err: unknown) => void) {
           ),
       };
     },
-    onError,
+    report,
   );
 }

@@ -40,6 +40,11 @@ export async function login(password: string): Promise<boolean> {
   return true;
 }
 
+/** The server will not watch a channel (an unknown channel, 102): the message says why. */
+export class WatchRefused extends Error {
+  override name = "WatchRefused";
+}
+
 /** A token for the live view's stream of one channel. */
 export async function liveToken(channel: string): Promise<string> {
   const res = await fetch(new URL("live/token", adminBase), {
@@ -48,8 +53,25 @@ export async function liveToken(channel: string): Promise<string> {
     body: JSON.stringify({ channel }),
   });
   if (res.status === 401) throw new LoggedOut();
-  if (!res.ok) throw new Error(await res.text());
+  if (!res.ok) throw new WatchRefused(await res.text());
   return ((await res.json()) as { token: string }).token;
+}
+
+/** How much of a node's Info counts are the live view's own watchers (on the node serving this page). */
+export interface WatcherCounts {
+  node: string;
+  clients: number;
+  users: number;
+  subs: number;
+  channels: number;
+}
+
+/** The live-view watchers connected to the node serving this page. */
+export async function liveWatchers(): Promise<WatcherCounts> {
+  const res = await fetch(new URL("live/watchers", adminBase), { headers: authorization() });
+  if (res.status === 401) throw new LoggedOut();
+  if (!res.ok) throw new Error(await res.text());
+  return res.json();
 }
 
 /** Where the live view's stream is served. */

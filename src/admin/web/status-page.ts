@@ -3,6 +3,8 @@ import { api } from "./api-client.js";
 import { h, show } from "./dom.js";
 import { createNodeHistory, series, windowMs } from "./node-history.js";
 import { perSecond, ratePrefix } from "./node-rates.js";
+import type { Report } from "./report.js";
+import { liveWatchers, type WatcherCounts } from "./session.js";
 import { trendChart } from "./trend-chart.js";
 
 const refreshMs = 5000;
@@ -19,6 +21,18 @@ function uptime(seconds: number): string {
   const h = Math.floor((seconds % 86400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   return d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : `${m}m ${seconds % 60}s`;
+}
+
+/** A node's counts without the admin UI's live-view watchers on it. */
+function withoutWatchers(node: NodeResult, w: WatcherCounts): NodeResult {
+  if (node.uid !== w.node) return node;
+  return {
+    ...node,
+    numClients: node.numClients - w.clients,
+    numUsers: node.numUsers - w.users,
+    numSubs: node.numSubs - w.subs,
+    numChannels: node.numChannels - w.channels,
+  };
 }
 
 /** The columns: a header, and how a node fills it (`field` names the cell for tests and styles). */
@@ -64,11 +78,12 @@ function renderTrends(root: HTMLElement, now: number): void {
 /**
  * Every node of the cluster with its counts, uptime and message rates (from
  * the metrics each node aggregates over its interval), refreshed every few
- * seconds, and below the table each node's clients, subscriptions and
+ * seconds — the counts without the admin UI's own live-view watchers, which
+ * Info counts as clients like any other — and below the table each node's clients, subscriptions and
  * message rates charted over the last minutes from those refreshes.
  * Returns how to stop refreshing.
  */
-export function statusPage(root: HTMLElement, onError: (err: unknown) => void): () => void {
+export function statusPage(root: HTMLElement, report: Report): () => void {
   const body = h("tbody");
   const updated = h("p", { class: "muted", id: "status-updated" });
   const trends = h("div", { id: "trends" });
@@ -92,9 +107,10 @@ export function statusPage(root: HTMLElement, onError: (err: unknown) => void): 
   renderTrends(trends, Date.now());
   const refresh = async () => {
     try {
-      const reply = await api.info({});
+      const [watchers, reply] = await Promise.all([liveWatchers(), api.info({})]);
       if (reply.error) throw new Error(reply.error.message);
-      const nodes = reply.result?.nodes ?? [];
+      report.succeeded();
+      const nodes = (reply.result?.nodes ?? []).map((n) => withoutWatchers(n, watchers));
       show(
         body,
         ...nodes.map((n) =>
@@ -108,9 +124,13 @@ export function statusPage(root: HTMLElement, onError: (err: unknown) => void): 
       const now = Date.now();
       history.add(nodes, now);
       renderTrends(trends, now);
-      updated.textContent = `${nodes.length} node${nodes.length === 1 ? "" : "s"}, updated ${new Date().toLocaleTimeString()}`;
+      const left =
+        watchers.clients > 0
+          ? `, ${watchers.clients} live-view watcher${watchers.clients === 1 ? "" : "s"} of the admin UI not counted`
+          : "";
+      updated.textContent = `${nodes.length} node${nodes.length === 1 ? "" : "s"}${left}, updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
-      onError(err);
+      report.failed(err);
     }
   };
   void refresh();
