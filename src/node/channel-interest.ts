@@ -6,6 +6,12 @@ import type { Hub, HubSubscriber } from "./hub.js";
 
 /** How long a channel stays subscribed at the broker after its last local subscriber left. */
 const unsubscribeDelayMs = 1000;
+/**
+ * Channels whose last subscriber left this much later than the first one's
+ * go in the same broker call: leaves that arrive together (a connection
+ * closing) would otherwise split wherever a millisecond ticks over.
+ */
+const batchSlackMs = 100;
 const retryMs = 500;
 
 /**
@@ -79,10 +85,12 @@ export class ChannelInterest {
     this.timer.unref();
   }
 
-  /** Unsubscribes, in one broker call, the channels that have stayed empty for the delay. */
+  /** Unsubscribes, in one broker call, the channels that have stayed empty for the delay (less the batch slack). */
   private async dissolve(): Promise<void> {
     const now = Date.now();
-    const due = [...this.leaving].filter(([, at]) => now - at >= unsubscribeDelayMs).map(([ch]) => ch);
+    const due = [...this.leaving]
+      .filter(([, at]) => now - at >= unsubscribeDelayMs - batchSlackMs)
+      .map(([ch]) => ch);
     if (due.length > 0) {
       await this.locks.run(due, async () => {
         const empty: string[] = [];
