@@ -1,47 +1,27 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
 import https from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
 import { promisify } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { CentrifugoApi } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { type SelfSigned, selfSigned } from "../helpers/self-signed.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const run = promisify(execFile);
 
-let dir: string;
+let cert: SelfSigned;
 let ca: string;
 let srv: TestServer;
 let baseUrl: string;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rotor-tls-"));
-  const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=localhost",
-    "-addext",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    "-keyout",
-    key,
-    "-out",
-    cert,
-  ]);
-  ca = await readFile(cert, "utf8");
+  cert = await selfSigned();
+  ca = cert.ca;
   srv = await startTestServer({
-    http_server: { tls: { enabled: true, cert_pem_file: cert, key_pem_file: key } },
+    http_server: { tls: { enabled: true, cert_pem_file: cert.certFile, key_pem_file: cert.keyFile } },
     channel: { namespaces: [{ name: "chat", history_size: 5, history_ttl: "60s" }] },
   });
   baseUrl = `https://127.0.0.1:${srv.port}`;
@@ -49,7 +29,7 @@ before(async () => {
 
 after(async () => {
   await srv.close();
-  await rm(dir, { recursive: true, force: true });
+  await cert.remove();
 });
 
 const withKey = (key: string) => [
@@ -142,7 +122,7 @@ test("closing a TLS server ends its idle HTTP/2 client sessions instead of waiti
 }, async () => {
   const other = await startTestServer({
     http_server: {
-      tls: { enabled: true, cert_pem_file: join(dir, "cert.pem"), key_pem_file: join(dir, "key.pem") },
+      tls: { enabled: true, cert_pem_file: cert.certFile, key_pem_file: cert.keyFile },
     },
   });
   const transport = createGrpcTransport({
