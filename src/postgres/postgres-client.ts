@@ -20,6 +20,14 @@ export interface PostgresOptions {
   readonly where: string;
 }
 
+/** The connection keys the engine sections share (`broker.postgres`, `map_broker.postgres`, `controller.postgres`). */
+export interface PostgresSection {
+  readonly dsn: string;
+  readonly tls: ClientTlsConfig;
+  readonly pool_size: number;
+  readonly notify_dsn: string;
+}
+
 /** Something that runs SQL: the pool, or one connection inside a transaction. */
 export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -90,6 +98,14 @@ export class PostgresClient {
     const notifyDsn = options.notifyDsn || options.dsn;
     const notifyTls = options.notifyDsn && options.notifyTls === false ? undefined : options.tls;
     this.notifyConfig = clientConfig(notifyDsn, notifyTls, options.where);
+  }
+
+  /** A client for one engine section, `where` naming it in errors (`broker.postgres`). */
+  static forSection(o: PostgresSection, where: string, log: Logger): PostgresClient {
+    return new PostgresClient(
+      { dsn: o.dsn, tls: o.tls, poolSize: o.pool_size, notifyDsn: o.notify_dsn || undefined, where },
+      log,
+    );
   }
 
   /** Runs one statement on a pooled connection. */

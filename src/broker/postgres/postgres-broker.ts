@@ -58,16 +58,7 @@ export function createPostgresBroker(
   log: Logger,
   report: PostgresBrokerReport = ignoreReports,
 ): Broker {
-  const db = new PostgresClient(
-    {
-      dsn: o.dsn,
-      tls: o.tls,
-      poolSize: o.pool_size,
-      notifyDsn: o.notify_dsn || undefined,
-      where: "broker.postgres",
-    },
-    log,
-  );
+  const db = PostgresClient.forSection(o, "broker.postgres", log);
   const names = streamNames(o.table_prefix, o.binary_data);
   const malformed = malformedMessages(log, "stream row");
   const subscribed = new Set<string>();

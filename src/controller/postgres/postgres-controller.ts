@@ -29,16 +29,7 @@ const partitionsFailed = "controller partition upkeep failed";
  * their partition after `partition_retention_days`.
  */
 export function createPostgresController(o: ControllerPostgresConfig, log: Logger): Controller {
-  const db = new PostgresClient(
-    {
-      dsn: o.dsn,
-      tls: o.tls,
-      poolSize: o.pool_size,
-      notifyDsn: o.notify_dsn || undefined,
-      where: "controller.postgres",
-    },
-    log,
-  );
+  const db = PostgresClient.forSection(o, "controller.postgres", log);
   const names = controllerNames(o.table_prefix);
   let self = "";
   let handler: ControlHandler | undefined;

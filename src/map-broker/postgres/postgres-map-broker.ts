@@ -61,16 +61,7 @@ export function createPostgresMapBroker(
   options: PostgresMapBrokerOptions,
   log: Logger,
 ): MapBroker {
-  const db = new PostgresClient(
-    {
-      dsn: o.dsn,
-      tls: o.tls,
-      poolSize: o.pool_size,
-      notifyDsn: o.notify_dsn || undefined,
-      where: "map_broker.postgres",
-    },
-    log,
-  );
+  const db = PostgresClient.forSection(o, "map_broker.postgres", log);
   const names = mapNames(o.table_prefix, o.binary_data);
   const malformed = malformedMessages(log, "map stream row");
   const subscribed = new Set<string>();
