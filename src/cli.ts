@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from "./cli/run-cli.js";
+import { StartupError } from "./errors/startup-error.js";
 
 runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
@@ -10,7 +11,8 @@ runCli(process.argv.slice(2), {
     if (code >= 0) process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`rotor: ${(err as Error).stack ?? err}\n`);
+    const text = err instanceof StartupError ? err.message : ((err as Error).stack ?? err);
+    process.stderr.write(`rotor: ${text}\n`);
     process.exit(1);
   },
 );

@@ -29,6 +29,7 @@ import { banner, type ListeningPorts } from "./banner.js";
 import { countedBroker, countedController, countedMapBroker, countedPresence } from "./counted-engine.js";
 import { createEngine, type Engine, mapBrokerFactory } from "./engine.js";
 import { createHttpApp } from "./http-app.js";
+import { listenOn } from "./listen-on.js";
 import { placeSurfaces } from "./listeners.js";
 import { rotorVersion } from "./package-info.js";
 import { buildListeners } from "./surfaces.js";
@@ -156,11 +157,21 @@ async function start(
       for (const client of [...node.hub.allClients()]) client.disconnect(disconnects.shutdown);
     },
   });
-  await app.listen({ host: config.http_server.address || "0.0.0.0", port: config.http_server.port });
+  await listenOn(
+    app,
+    config.http_server.address || "0.0.0.0",
+    config.http_server.port,
+    "--port or http_server.port",
+  );
   port = listeningPort(app);
   const placement = placeSurfaces(config);
   if (internal && placement.internal) {
-    await internal.listen({ host: placement.internal.address || "0.0.0.0", port: placement.internal.port });
+    await listenOn(
+      internal,
+      placement.internal.address || "0.0.0.0",
+      placement.internal.port,
+      "http_server.internal_port",
+    );
   }
   const internalPort = internal ? listeningPort(internal) : undefined;
 
@@ -183,7 +194,7 @@ async function start(
       routes: apiConnectRoutes(routes),
     });
     answerGrpcUnaryFirst(grpcApp, routes, apiCtx);
-    await grpcApp.listen({ host: config.grpc_api.address || "0.0.0.0", port: config.grpc_api.port });
+    await listenOn(grpcApp, config.grpc_api.address || "0.0.0.0", config.grpc_api.port, "grpc_api.port");
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;
   let uniGrpcApp: FastifyInstance | undefined;

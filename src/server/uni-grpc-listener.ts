@@ -6,6 +6,7 @@ import type { ClientContext } from "../client/client-context.js";
 import type { Config } from "../config/schema.js";
 import { connectStreamHook } from "../transport/connect-stream/connect-stream-hook.js";
 import { createHttpApp } from "./http-app.js";
+import { listenOn } from "./listen-on.js";
 
 /** gRPC's default largest message, used when `uni_grpc.max_receive_message_size` is 0. */
 const defaultMaxMessageSize = 4 * 1024 * 1024;
@@ -35,6 +36,6 @@ export async function listenUniGrpc(
     jsonOptions: connectJsonOptions,
     routes,
   });
-  await app.listen({ host: uni.address || "0.0.0.0", port: uni.port });
+  await listenOn(app, uni.address || "0.0.0.0", uni.port, "uni_grpc.port");
   return app;
 }
