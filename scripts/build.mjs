@@ -57,9 +57,12 @@ if (process.argv.includes("--admin")) {
   await buildAdmin();
   process.exit(0);
 }
-if (process.argv.includes("--if-stale") && existsSync(stamp)) {
-  const built = statSync(stamp).mtimeMs;
-  if (Math.max(...sources.map(newest)) <= built) process.exit(0);
+if (process.argv.includes("--if-stale")) {
+  if (existsSync(stamp) && Math.max(...sources.map(newest)) <= statSync(stamp).mtimeMs) process.exit(0);
+  // npm start builds before it serves: say so, or the first start looks like a hang.
+  process.stderr.write(
+    existsSync(stamp) ? "rotor: sources changed, building…\n" : "rotor: building (first start)…\n",
+  );
 }
 execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
   cwd: root,
