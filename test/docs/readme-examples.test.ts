@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -69,7 +69,10 @@ describe("README, Server API: the curl and buf curl examples work as written", (
 });
 
 describe("README, Clients: genconfig, gentoken, the Node subscriber and the curl publish", () => {
-  const dir = mkdtempSync(join(root, "node_modules", ".cache", "readme-clients-"));
+  // Under the repository's node_modules, so the script's `import "centrifuge"` resolves as in a reader's project.
+  const cache = join(root, "node_modules", ".cache");
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, "readme-clients-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test("the subscriber prints the publication the backend sends", async () => {
