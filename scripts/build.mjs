@@ -3,39 +3,15 @@
 // than every source, so `npm start` starts at once when nothing changed;
 // with --admin it builds the web UI only (a fraction of a second).
 import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { staleReason, stampPath } from "./build-state.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
-const stamp = join(root, "dist", ".build-stamp");
+const stamp = stampPath(root);
 const web = join(root, "src", "admin", "web");
 const out = join(root, "dist", "admin");
-const sources = [
-  "src",
-  "gen",
-  "package.json",
-  "package-lock.json",
-  "tsconfig.json",
-  "tsconfig.build.json",
-  "scripts/build.mjs",
-];
-
-function newest(path) {
-  const full = join(root, path);
-  if (!existsSync(full)) return 0;
-  const stat = statSync(full);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(full).map((name) => newest(join(path, name))));
-}
 
 async function buildAdmin() {
   mkdirSync(out, { recursive: true });
@@ -58,11 +34,9 @@ if (process.argv.includes("--admin")) {
   process.exit(0);
 }
 if (process.argv.includes("--if-stale")) {
-  if (existsSync(stamp) && Math.max(...sources.map(newest)) <= statSync(stamp).mtimeMs) process.exit(0);
-  // npm start builds before it serves: say so, or the first start looks like a hang.
-  process.stderr.write(
-    existsSync(stamp) ? "rotor: sources changed, building…\n" : "rotor: building (first start)…\n",
-  );
+  const reason = staleReason(root);
+  if (reason === undefined) process.exit(0);
+  process.stderr.write(`rotor: ${reason}\n`);
 }
 execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
   cwd: root,
