@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { type IpcRequest, serve } from "../lib/ipc.js";
 import { portArg } from "./server-args.js";
 
@@ -12,7 +13,8 @@ const { startRotorServer } = (await import(
 /**
  * rotor from the compiled build, for the soak: the server the soak measures,
  * with recovery on its channels, that also reports its own memory over IPC
- * (the heap is only visible from inside the process).
+ * (the heap, external memory and open descriptors are only visible from
+ * inside the process).
  */
 const loaded = loadConfig({
   object: {
@@ -30,8 +32,17 @@ const server = await startRotorServer(loaded.config, createLogger(loaded.config.
 
 serve(async (request: IpcRequest) => {
   if (request.type !== "memory") throw new Error(`unknown request ${request.type}`);
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss, heapUsed, clients: server.node.hub.numClients };
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  const descriptors = readdirSync("/proc/self/fd").length;
+  return {
+    rss,
+    heapUsed,
+    heapTotal,
+    external,
+    arrayBuffers,
+    clients: server.node.hub.numClients,
+    descriptors,
+  };
 });
 process.on("SIGTERM", () => {
   server.close().then(() => process.exit(0));
