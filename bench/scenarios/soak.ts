@@ -85,6 +85,7 @@ export async function runSoak(ctx: ScenarioContext): Promise<void> {
     const memories: [string, (s: Sample) => number][] = [
       ["RSS", (s) => s.rss],
       ["heap", (s) => s.heapUsed],
+      ["heap committed", (s) => s.heapTotal],
       ["external", (s) => s.external],
       ["ArrayBuffers", (s) => s.arrayBuffers],
     ];
@@ -105,10 +106,12 @@ export async function runSoak(ctx: ScenarioContext): Promise<void> {
     for (const key of ["gaps", "duplicates", "missingAtEnd"])
       figure(key, "count", seen[key] ?? 0, atMost(0, ""));
     ctx.log(
-      `soak: ${JSON.stringify(seen)}; samples [s, RSS, heap, external, ArrayBuffers MB, clients, descriptors] ${JSON.stringify(
+      `soak: ${JSON.stringify(seen)}; samples [s, RSS, heap, heap committed, external, ArrayBuffers MB, clients, descriptors] ${JSON.stringify(
         samples.map((s) => [
           Math.round(s.t / 1000),
-          ...[s.rss, s.heapUsed, s.external, s.arrayBuffers].map((b) => Math.round(mb(b) * 10) / 10),
+          ...[s.rss, s.heapUsed, s.heapTotal, s.external, s.arrayBuffers].map(
+            (b) => Math.round(mb(b) * 10) / 10,
+          ),
           s.clients,
           s.descriptors,
         ]),
