@@ -43,9 +43,10 @@ function slopePerMinute(samples: readonly Sample[], y: (s: Sample) => number): n
  * --quick) — long-lived subscribers with recovery, a publisher at a fixed
  * rate, connections churning — sampling the server's RSS and heap every few
  * seconds. Reported: the slopes after the first fifth (warm-up) of RSS, the
- * heap, external memory and ArrayBuffers (RSS growing while the other three
- * stay flat is memory outside V8's accounting: the allocator, sockets), the
- * same at the end beside the open descriptors and clients, and what
+ * heap used and committed, external memory and ArrayBuffers (RSS growing
+ * while the other four stay flat is memory outside V8's accounting: the
+ * allocator, sockets), each at the end beside the open descriptors (every
+ * sample, with the client count, goes to the log), and what
  * the subscribers saw: gaps, duplicates, publications still missing at the end
  * (all three must be 0), dropped connections.
  */
