@@ -42,7 +42,7 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
     return 1;
   }
   exitOnUnhandledRejection(logger);
-  if (cluster.isWorker) return serveAsWorker(config, logger);
+  if (cluster.isWorker) return serveAsWorker(config, logger, stopOnSignal(config, logger));
   for (const warning of loaded.warnings) logger.warn(warning);
   if (config.pid_file) {
     try {
@@ -64,9 +64,11 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
     runPrimary({ count: plan.count, shutdownTimeoutMs: config.shutdown.timeout, apiKey, log: logger });
     return -1;
   }
-  const server = await startRotorServer(config, logger);
+  const stopper = stopOnSignal(config, logger);
+  const server = await stopper.start((abort) =>
+    startRotorServer(config, logger, undefined, undefined, abort),
+  );
   if (firstRun) reportFirstRun(logger, firstRunNotes(config, server), process.stdout.isTTY === true);
-  stopOnSignal(server, config, logger);
   return -1;
 }
 
@@ -77,17 +79,40 @@ function writePidFile(path: string): void {
 }
 
 /** One of several workers: the node its primary's role names, on the API key the primary made. */
-async function serveAsWorker(config: Config, logger: Logger): Promise<number> {
+async function serveAsWorker(config: Config, logger: Logger, stopper: Stopper): Promise<number> {
   const role = await receiveRole();
   const log = logger.child({ worker: role.number });
   const keyed = role.apiKey ? { ...config, http_api: { ...config.http_api, key: role.apiKey } } : config;
-  stopOnSignal(await startRotorServer(keyed, log, role), config, log);
+  await stopper.start((abort) => startRotorServer(keyed, log, role, undefined, abort));
   return -1;
 }
 
-/** On SIGINT or SIGTERM: a graceful close within `shutdown.timeout`, then exit (1 past the timeout). */
-function stopOnSignal(server: RotorServer, config: Config, logger: Logger): void {
+/** Runs start-up under the stop signals (see `stopOnSignal`) and resolves with the running server. */
+interface Stopper {
+  start(begin: (abort: AbortSignal) => Promise<RotorServer>): Promise<RotorServer>;
+}
+
+/**
+ * On SIGINT or SIGTERM: a graceful close within `shutdown.timeout`, then exit
+ * (1 past the timeout). Installed before start-up, so that a stop while rotor
+ * is still starting — waiting for its engine, say — is a clean stop too: what
+ * already started is stopped (a node already in the cluster leaves it), and
+ * the exit is 0. Before start-up began there is nothing to stop.
+ */
+function stopOnSignal(config: Config, logger: Logger): Stopper {
+  const startUp = new AbortController();
+  let server: RotorServer | undefined;
+  let starting = false;
   let stopping = false;
+  const exitOnceClosed = (running: RotorServer): void => {
+    running.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -97,17 +122,26 @@ function stopOnSignal(server: RotorServer, config: Config, logger: Logger): void
       process.exit(1);
     }, config.shutdown.timeout);
     force.unref();
-    server.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    if (server) exitOnceClosed(server);
+    else if (starting) startUp.abort();
+    else process.exit(0);
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   if (process.env.npm_command) stopWithParent(() => stop("parent exited"));
+  return {
+    async start(begin) {
+      starting = true;
+      try {
+        server = await begin(startUp.signal);
+      } catch (err) {
+        if (stopping) process.exit(0);
+        throw err;
+      }
+      if (stopping) exitOnceClosed(server);
+      return server;
+    },
+  };
 }
 
 /**

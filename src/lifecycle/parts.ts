@@ -13,13 +13,18 @@ export interface Part {
  * listeners close before the engines they use, and a start-up that fails
  * after the engines connected stops them instead of leaving their
  * connections open. A part that fails to stop is logged and the rest still stop.
+ * Once `abort` fires (a stop asked for during start-up), no further part
+ * starts and the one starting is not waited for: `start` rejects with the
+ * abort's reason at once, and the caller stops what started, that part included.
  */
-export function createParts(log: Logger) {
+export function createParts(log: Logger, abort?: AbortSignal) {
   const started: Part[] = [];
   return {
     async start(part: Part): Promise<void> {
+      abort?.throwIfAborted();
       started.push(part);
-      await part.start?.();
+      const starting = part.start?.();
+      if (starting) await (abort ? untilAborted(starting, abort) : starting);
     },
     async stop(): Promise<void> {
       for (const part of started.splice(0).reverse()) {
@@ -31,4 +36,13 @@ export function createParts(log: Logger) {
       }
     },
   };
+}
+
+/** `work`, or the abort's reason as soon as `abort` fires; `work`'s own failure after that is of no interest. */
+function untilAborted(work: Promise<void>, abort: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = () => reject(abort.reason);
+    abort.addEventListener("abort", aborted, { once: true });
+    work.then(resolve, reject).finally(() => abort.removeEventListener("abort", aborted));
+  });
 }

@@ -34,6 +34,17 @@ function ignore(): void {}
  */
 const maxInvalidFrames = 32;
 
+/**
+ * New streams one connection may open in one turn of the event loop, as a
+ * multiple of the advertised concurrent-stream limit (nginx's rule). Within
+ * one read a client can have seen none of its streams answered, so a well-
+ * behaved one opens at most the limit (plus the few it cancelled itself); more
+ * is a flood — typically streams reset as soon as they are opened, each of
+ * which Node would set up and tear down — and the connection is closed within
+ * the read.
+ */
+const newStreamsPerTurn = 2;
+
 /** The options Node's HTTP/2 servers take for `http_server.http2`: what the SETTINGS frame advertises and enforces. */
 export function http2ServerOptions(config: HttpServerConfig): http2.ServerOptions {
   const limits = config.http2;
@@ -80,6 +91,9 @@ export function applyHttp2Limits(
   const compat = server.listeners("stream") as Listener[];
   server.removeAllListeners("stream");
   let waiting: [http2.ServerHttp2Stream, http2.Http2Session | undefined, unknown[]][] = [];
+  /** Streams each connection opened since the waiting ones were last served, i.e. in this turn's reads. */
+  let opened = new Map<http2.Http2Session, number>();
+  const openedMax = newStreamsPerTurn * config.http2.max_concurrent_streams;
   const answers: StreamAnswer[] = [];
   const serve = (stream: http2.ServerHttp2Stream, rest: unknown[]) => {
     const headers = rest[0] as http2.IncomingHttpHeaders;
@@ -89,6 +103,7 @@ export function applyHttp2Limits(
   const serveWaiting = () => {
     const batch = waiting;
     waiting = [];
+    opened = new Map();
     for (const [stream, session, rest] of batch) {
       if (!sessions.follow(stream, session, rest[0] as http2.IncomingHttpHeaders)) continue;
       admission.admit(stream, () => serve(stream, rest));
@@ -97,8 +112,17 @@ export function applyHttp2Limits(
   server.on("stream", (stream: http2.ServerHttp2Stream, ...rest: unknown[]) => {
     // Until it is served a stream has no other listener; its errors are its session's, handled there.
     stream.on("error", ignore);
+    const session = stream.session;
+    if (session) {
+      const count = (opened.get(session) ?? 0) + 1;
+      opened.set(session, count);
+      if (count > openedMax) {
+        sessions.flooded(session);
+        return;
+      }
+    }
     if (waiting.length === 0) setImmediate(serveWaiting);
-    waiting.push([stream, stream.session, rest]);
+    waiting.push([stream, session, rest]);
   });
   const handlers = server.listeners("request") as Listener[];
   server.removeAllListeners("request");

@@ -163,6 +163,16 @@ export function watchSessions(
     },
 
     /**
+     * Closes a session that opened more streams in one read than a client
+     * could have in flight: at once, from within the read, so that nghttp2
+     * parses nothing more of it and Node sets up no further stream.
+     */
+    flooded(session: Http2Session): void {
+      const w = watched.get(session);
+      if (w && !session.destroyed) abandon(w, "too many new streams at once", NGHTTP2_ENHANCE_YOUR_CALM);
+    },
+
+    /**
      * Closes every session: closing the server alone waits for every idle
      * client session to time out, and a graceful session close waits for its
      * streams, which a peer that reset a stream mid-shutdown may never let finish.

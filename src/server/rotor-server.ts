@@ -64,16 +64,21 @@ function listeningPort(app: FastifyInstance): number {
  * name carries the worker's number and only worker 1 logs the banner. The
  * parts start in that order and stop in reverse; when start-up fails, what
  * already started is stopped. `engine` replaces the one the config describes.
+ * When `abort` fires during start-up (a stop signal), start-up stops there,
+ * whatever part it waits on, stops what already started and rejects.
  */
 export async function startRotorServer(
   config: Config,
   logger: Logger,
   role?: WorkerRole,
   engine?: Engine,
+  abort?: AbortSignal,
 ): Promise<RotorServer> {
-  const parts = createParts(logger);
+  const parts = createParts(logger, abort);
   try {
-    return await start(config, logger, parts, role, engine);
+    const server = await start(config, logger, parts, role, engine);
+    abort?.throwIfAborted();
+    return server;
   } catch (err) {
     await parts.stop();
     throw err;

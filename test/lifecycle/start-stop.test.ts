@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import { after, before, test } from "node:test";
+import { freePort, portAccepts, spawnCli } from "../helpers/cli-process.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
 import { startTestServer } from "../helpers/server.js";
 
@@ -42,4 +44,33 @@ test("a running server's close leaves neither an engine connection nor a listene
   await server.close();
   await waitUntil("Redis connections to close", async () => (await otherConnections()) === 0, 5000);
   await assert.rejects(fetch(`${server.url}/health`));
+});
+
+test("SIGTERM while rotor still waits for its engine at start-up: a clean stop, exit 0, nothing left listening", async () => {
+  const [port, nothing] = [await freePort(), await freePort()];
+  const rotor = spawnCli([
+    "--port",
+    String(port),
+    "--api_key",
+    "stop-key",
+    "--engine.type",
+    "redis",
+    "--engine.redis.address",
+    `127.0.0.1:${nothing}`,
+  ]);
+  const exited = once(rotor.child, "exit");
+  try {
+    await waitUntil(
+      "rotor to wait for Redis",
+      async () => rotor.output().includes(`Redis at 127.0.0.1:${nothing}`),
+      20_000,
+    );
+    rotor.child.kill("SIGTERM");
+    const [code, signal] = await exited;
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, rotor.output());
+    assert.match(rotor.output(), /shutting down/);
+    assert.equal(await portAccepts(port), false);
+  } finally {
+    await rotor.stop();
+  }
 });
