@@ -13,6 +13,13 @@ export interface PostgresOptions {
   readonly tls: ClientTlsConfig;
   /** Most connections the pool holds at once. */
   readonly poolSize: number;
+  /**
+   * How long a pooled statement may go unanswered before it fails (and its
+   * connection is dropped); none when absent. A database that hangs then
+   * fails a write with an error instead of holding it forever; the statement
+   * may still complete on the server.
+   */
+  readonly queryTimeoutMs?: number | undefined;
   /** Where the LISTEN connection goes instead of `dsn`, e.g. past a PgBouncer in transaction mode. */
   readonly notifyDsn?: string | undefined;
   /** Whether `tls` applies to `notifyDsn` too (Centrifugo's outbox consumer does not apply it). */
@@ -26,6 +33,7 @@ export interface PostgresSection {
   readonly dsn: string;
   readonly tls: ClientTlsConfig;
   readonly pool_size: number;
+  readonly query_timeout: number;
   readonly notify_dsn: string;
 }
 
@@ -111,6 +119,7 @@ export class PostgresClient {
     this.pool = new pg.Pool({
       ...clientConfig(options.dsn, options.tls, options.where),
       max: options.poolSize,
+      ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
     });
     this.pool.on("error", (err) => this.warnings.warn(err, "idle connection failed"));
     const notifyDsn = options.notifyDsn || options.dsn;
@@ -121,7 +130,14 @@ export class PostgresClient {
   /** A client for one engine section, `where` naming it in errors (`broker.postgres`). */
   static forSection(o: PostgresSection, where: string, log: Logger): PostgresClient {
     return new PostgresClient(
-      { dsn: o.dsn, tls: o.tls, poolSize: o.pool_size, notifyDsn: o.notify_dsn || undefined, where },
+      {
+        dsn: o.dsn,
+        tls: o.tls,
+        poolSize: o.pool_size,
+        queryTimeoutMs: o.query_timeout,
+        notifyDsn: o.notify_dsn || undefined,
+        where,
+      },
       log,
     );
   }
