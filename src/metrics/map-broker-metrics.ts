@@ -28,6 +28,7 @@ export function createMapBrokerMetrics(registry: Registry) {
   errors.inc({ broker_name: "" }, 0);
   // Declared when a PostgreSQL map broker first reports, so servers on other map brokers do not list it.
   let partitions: Gauge<"broker_name"> | undefined;
+  let cursorLag: Gauge<"broker_name" | "shard"> | undefined;
   return {
     publishSuppressed(reason: SuppressReason): void {
       publishSuppressed.inc({ reason, channel_namespace: "" });
@@ -41,7 +42,11 @@ export function createMapBrokerMetrics(registry: Registry) {
       failed: () => errors.inc({ broker_name: "" }),
       lag: (seconds: number) => lag.set({ broker_name: "" }, seconds),
     },
-    /** The PostgreSQL map broker's upkeep: its partitions (meta and idempotency cleanup are not counted, as in Centrifugo). */
+    /**
+     * The PostgreSQL map broker's upkeep: its partitions and how far behind
+     * each shard's poller is (meta and idempotency cleanup are not counted,
+     * as in Centrifugo).
+     */
     postgres: {
       cleaned(): void {},
       partitions(count: number): void {
@@ -51,6 +56,14 @@ export function createMapBrokerMetrics(registry: Registry) {
           ["broker_name"],
         );
         partitions.set({ broker_name: "" }, count);
+      },
+      cursorLag(shard: number, seconds: number): void {
+        cursorLag ??= m.gauge(
+          "postgres_outbox_cursor_lag_seconds",
+          "Seconds since the map stream row at each shard poller's cursor was written.",
+          ["broker_name", "shard"],
+        );
+        cursorLag.set({ broker_name: "", shard: String(shard) }, seconds);
       },
     },
   };

@@ -60,7 +60,8 @@ export class NotifyListener {
 
   private command(verb: "LISTEN" | "UNLISTEN", channel: string, client: pg.Client): void {
     client.query(`${verb} ${pg.escapeIdentifier(channel)}`).catch((err: Error) => {
-      this.warnings.warn(err, `could not ${verb} ${channel}`);
+      // Closing ends the connection, and every LISTEN with it: a command it cut short failed at nothing.
+      if (!this.closed) this.warnings.warn(err, `could not ${verb} ${channel}`);
     });
   }
 

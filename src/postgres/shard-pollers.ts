@@ -1,5 +1,5 @@
 import { Wakeup } from "../consumers/wakeup.js";
-import type { PostgresClient } from "./postgres-client.js";
+import { type PostgresClient, prepared } from "./postgres-client.js";
 
 /** What the pollers hand on: the rows of a shard in id order, and the moments delivery may have missed something. */
 export interface ShardRows<R extends { id: string }> {
@@ -40,6 +40,9 @@ export function createShardPollers<R extends { id: string }>(
   const cursors: (string | undefined)[] = wakeups.map(() => undefined);
   let closed = false;
   const running: Promise<void>[] = [];
+  const read = prepared(
+    `SELECT ${o.columns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+  );
 
   async function poll(shard: number, tried: () => void): Promise<void> {
     const wakeup = wakeups[shard]!;
@@ -56,12 +59,7 @@ export function createShardPollers<R extends { id: string }>(
             .finally(tried);
           cursors[shard] = top.rows[0]!.top;
         }
-        rows = (
-          await db.query<R>(
-            `SELECT ${o.columns} FROM ${o.table} WHERE shard_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-            [shard, cursors[shard], o.batchSize],
-          )
-        ).rows;
+        rows = (await db.query<R>(read, [shard, cursors[shard], o.batchSize])).rows;
       } catch (err) {
         if (closed) return;
         failed = true;

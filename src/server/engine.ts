@@ -11,7 +11,6 @@ import type { EngineWithRole } from "../core/engines.js";
 import type { PresenceManager } from "../core/presence-manager.js";
 import { createMemoryMapBroker } from "../map-broker/memory/memory-map-broker.js";
 import type { MapBroker, MapChannelResolver, MapCleanupObserver } from "../map-broker/types.js";
-import type { OutboxCleanupReport } from "../postgres/outbox-cleanup.js";
 import { createMemoryPresence } from "../presence/memory/memory-presence.js";
 import type { RedisShards } from "../redis/redis-shards.js";
 
@@ -156,7 +155,7 @@ export type MapBrokerFactory = (channels: MapChannelResolver) => MapBroker;
 /** Where map brokers report what the metrics count: key expiry, and the PostgreSQL broker's upkeep. */
 export interface MapBrokerReports {
   readonly cleanup?: MapCleanupObserver | undefined;
-  readonly postgres?: OutboxCleanupReport | undefined;
+  readonly postgres?: PostgresBrokerReport | undefined;
 }
 
 /**

@@ -100,4 +100,27 @@ describe("the PostgreSQL map broker's metrics", () => {
       return counts.includes(3);
     });
   });
+
+  test("each shard poller's cursor lag, under Centrifugo's name: the age of the row it read last", async () => {
+    await putKey(nodeA, "persist:lag-metrics", "k", { v: 1 });
+    const lags = async () => {
+      const text = await scrape(`${nodeB.url}/metrics`);
+      // postgresMapBroker's two shards.
+      return [0, 1].map((shard) =>
+        sample(text, "centrifugo_map_broker_postgres_outbox_cursor_lag_seconds", {
+          broker_name: "",
+          shard: `${shard}`,
+        }),
+      );
+    };
+    await waitUntil("every shard's lag sampled", async () =>
+      (await lags()).every((lag) => lag !== undefined),
+    );
+    const sampled = (await lags()) as number[];
+    assert.ok(sampled.every((lag) => lag >= 0));
+    assert.ok(
+      sampled.some((lag) => lag > 0),
+      `lags ${sampled}`,
+    );
+  });
 });

@@ -6,7 +6,7 @@ import { malformedMessages } from "../../lifecycle/log-limits.js";
 import { type OutboxCleanupReport, startOutboxCleanup } from "../../postgres/outbox-cleanup.js";
 import { installSchema } from "../../postgres/outbox-schema.js";
 import { interval, jsonOnly, payloadParam, tagsParam } from "../../postgres/payload-columns.js";
-import { PostgresClient } from "../../postgres/postgres-client.js";
+import { PostgresClient, prepared, type Statement } from "../../postgres/postgres-client.js";
 import { createShardPollers } from "../../postgres/shard-pollers.js";
 import { streamFunctionsSql } from "./stream-functions.js";
 import { readHistory } from "./stream-history.js";
@@ -93,9 +93,17 @@ export function createPostgresBroker(
   );
   const payload = (bytes: Uint8Array | undefined) => payloadParam(bytes, o.binary_data);
 
-  async function call<R extends object>(sql: string, values: unknown[]): Promise<R[]> {
+  async function call<R extends object>(sql: Statement, values: unknown[]): Promise<R[]> {
     return (await db.query<R>(sql, values).catch(jsonOnly("broker.postgres"))).rows;
   }
+
+  const publishCall = prepared(
+    `SELECT out_channel_offset, out_epoch, out_suppressed, out_suppress_reason FROM ${names.base}_publish(
+       p_channel => $1, p_data => $2, p_tags => $3, p_history_ttl => $4::interval, p_history_size => $5,
+       p_meta_ttl => $6::interval, p_version => $7, p_version_epoch => $8, p_idempotency_key => $9,
+       p_idempotency_ttl => $10::interval, p_use_delta => $11, p_client_id => $12, p_user_id => $13,
+       p_conn_info => $14, p_chan_info => $15, p_num_shards => $16)`,
+  );
 
   async function presenceEvent(kind: "join" | "leave", channel: string, info: ClientInfo) {
     await call(`SELECT ${names.base}_publish_${kind}($1, $2, $3, $4, $5, $6)`, [
@@ -135,31 +143,24 @@ export function createPostgresBroker(
     },
 
     async publish(channel, data, p): Promise<PublishResult> {
-      const [row] = await call<PublishRow>(
-        `SELECT out_channel_offset, out_epoch, out_suppressed, out_suppress_reason FROM ${names.base}_publish(
-           p_channel => $1, p_data => $2, p_tags => $3, p_history_ttl => $4::interval, p_history_size => $5,
-           p_meta_ttl => $6::interval, p_version => $7, p_version_epoch => $8, p_idempotency_key => $9,
-           p_idempotency_ttl => $10::interval, p_use_delta => $11, p_client_id => $12, p_user_id => $13,
-           p_conn_info => $14, p_chan_info => $15, p_num_shards => $16)`,
-        [
-          channel,
-          payload(data) ?? (o.binary_data ? Buffer.alloc(0) : null),
-          tagsParam(p.tags),
-          interval(p.historyTtl),
-          p.historySize > 0 ? p.historySize : null,
-          interval(p.historyMetaTtl || o.stream_retention),
-          p.version || null,
-          p.version && p.versionEpoch ? p.versionEpoch : null,
-          p.idempotencyKey || null,
-          interval(p.idempotentResultTtl ?? o.idempotent_result_ttl),
-          p.delta === true,
-          p.info?.client ?? null,
-          p.info?.user ?? null,
-          payload(p.info?.connInfo),
-          payload(p.info?.chanInfo),
-          o.num_shards,
-        ],
-      );
+      const [row] = await call<PublishRow>(publishCall, [
+        channel,
+        payload(data) ?? (o.binary_data ? Buffer.alloc(0) : null),
+        tagsParam(p.tags),
+        interval(p.historyTtl),
+        p.historySize > 0 ? p.historySize : null,
+        interval(p.historyMetaTtl || o.stream_retention),
+        p.version || null,
+        p.version && p.versionEpoch ? p.versionEpoch : null,
+        p.idempotencyKey || null,
+        interval(p.idempotentResultTtl ?? o.idempotent_result_ttl),
+        p.delta === true,
+        p.info?.client ?? null,
+        p.info?.user ?? null,
+        payload(p.info?.connInfo),
+        payload(p.info?.chanInfo),
+        o.num_shards,
+      ]);
       const history = keepsHistory(p.historySize, p.historyTtl);
       const position = history
         ? { offset: Number(row!.out_channel_offset), epoch: row!.out_epoch }

@@ -1,5 +1,5 @@
 import type { PostgresqlConsumerConfig } from "../../config/consumers-schema.js";
-import { PostgresClient, type Queryable } from "../../postgres/postgres-client.js";
+import { PostgresClient, prepared, type Queryable, type Statement } from "../../postgres/postgres-client.js";
 import { consumerBackoff } from "../backoff.js";
 import type { Consumer, ConsumerContext } from "../consumer.js";
 import { Wakeup } from "../wakeup.js";
@@ -54,19 +54,27 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
   let closed = false;
   let workers: Promise<void>[] = [];
 
+  /** The transaction's start and its lock wait, sent as one message. */
+  const begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = ${options.use_try_lock ? 0 : lockWaitMs}`;
+  const lock = prepared(
+    options.use_try_lock
+      ? "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked"
+      : "SELECT true AS locked FROM pg_advisory_xact_lock(hashtext($1))",
+  );
+  let read: Statement;
+
+  /** The delete of the rows handled, sent with the COMMIT (the ids are bigints, written as numbers). */
+  const finish = (result: { done: string[] }) =>
+    result.done.length > 0
+      ? `DELETE FROM ${table} WHERE id IN (${result.done.map((id) => BigInt(id)).join(",")}); COMMIT`
+      : "COMMIT";
+
   /** One transaction: lock, read, dispatch in order, delete what was handled. */
   async function turn(tx: Queryable, partition: number) {
-    await tx.query(`SET LOCAL lock_timeout = ${options.use_try_lock ? 0 : lockWaitMs}`);
     const key = `centrifugo_partition_lock_${ctx.name}${partition}`;
-    const lock = options.use_try_lock
-      ? "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked"
-      : "SELECT true AS locked FROM pg_advisory_xact_lock(hashtext($1))";
     const locked = (await tx.query<{ locked: boolean }>(lock, [key])).rows[0]?.locked;
-    if (!locked) return { read: 0, done: 0, retry: false };
-    const { rows } = await tx.query<OutboxRow>(
-      `SELECT id, method, payload FROM ${table} WHERE partition = $1 ORDER BY id LIMIT $2`,
-      [partition, options.partition_select_limit],
-    );
+    if (!locked) return { read: 0, done: [] as string[], retry: false };
+    const { rows } = await tx.query<OutboxRow>(read, [partition, options.partition_select_limit]);
     const done: string[] = [];
     let retry = false;
     for (const row of rows) {
@@ -78,8 +86,7 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
       }
       done.push(row.id);
     }
-    if (done.length > 0) await tx.query(`DELETE FROM ${table} WHERE id = ANY($1::bigint[])`, [done]);
-    return { read: rows.length, done: done.length, retry };
+    return { read: rows.length, done, retry };
   }
 
   async function work(partition: number): Promise<void> {
@@ -88,7 +95,7 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
     while (!closed) {
       let result: Awaited<ReturnType<typeof turn>>;
       try {
-        result = await db.transaction((tx) => turn(tx, partition), "BEGIN ISOLATION LEVEL READ COMMITTED");
+        result = await db.transaction((tx) => turn(tx, partition), begin, finish);
         db.recovered("outbox read failed");
       } catch (err) {
         if ((err as { code?: string }).code === lockNotAvailable) continue;
@@ -97,7 +104,7 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
         await wakeup.wait(consumerBackoff(failures++));
         continue;
       }
-      if (result.done > 0) ctx.metrics.processed(result.done);
+      if (result.done.length > 0) ctx.metrics.processed(result.done.length);
       if (result.retry) {
         ctx.metrics.error();
         await wakeup.wait(consumerBackoff(failures++));
@@ -129,6 +136,7 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
         const resolved = await resolveOutboxTable(db, options.outbox_table_name);
         if (typeof resolved !== "string") throw new Error(resolved.error);
         table = resolved;
+        read = prepared(`SELECT id, method, payload FROM ${table} WHERE partition = $1 ORDER BY id LIMIT $2`);
       } catch (err) {
         await db.close();
         throw new Error(`${ctx.where}: ${(err as Error).message}`);

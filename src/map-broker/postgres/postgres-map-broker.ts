@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
+import type { PostgresBrokerReport } from "../../broker/postgres/postgres-broker.js";
 import type { MapBrokerPostgresConfig } from "../../config/map-schema.js";
 import { malformedMessages } from "../../lifecycle/log-limits.js";
-import { type OutboxCleanupReport, startOutboxCleanup } from "../../postgres/outbox-cleanup.js";
+import { startOutboxCleanup } from "../../postgres/outbox-cleanup.js";
 import { installSchema } from "../../postgres/outbox-schema.js";
 import { interval, jsonOnly, payloadParam, tagsParam } from "../../postgres/payload-columns.js";
 import { PostgresClient } from "../../postgres/postgres-client.js";
@@ -25,8 +26,8 @@ import { metaTtlOf } from "./meta-ttl.js";
 export interface PostgresMapBrokerOptions {
   readonly channels: MapChannelResolver;
   readonly cleanup?: MapCleanupObserver | undefined;
-  /** The upkeep of meta, idempotency rows and partitions (`centrifugo_map_broker_postgres_*`). */
-  readonly report?: OutboxCleanupReport | undefined;
+  /** The upkeep of meta, idempotency rows and partitions, and the pollers' cursor lag (`centrifugo_map_broker_postgres_*`). */
+  readonly report?: PostgresBrokerReport | undefined;
 }
 
 interface WriteRow {
@@ -123,9 +124,10 @@ export function createPostgresMapBroker(
       if (o.use_notify) {
         stops.push(pollers.listen(names.notify));
       }
-      const report = options.report ?? { cleaned() {}, partitions() {} };
+      const report = options.report ?? { cleaned() {}, partitions() {}, cursorLag() {} };
+      const lag = { cursors: () => pollers.cursors(), report: report.cursorLag.bind(report) };
       stops.push(
-        startOutboxCleanup(db, names, { ...o, partitionLockId, what: "map cleanup failed" }, report),
+        startOutboxCleanup(db, names, { ...o, partitionLockId, what: "map cleanup failed" }, report, lag),
         startExpiryCleanup(db, names, {
           channels: options.channels,
           intervalMs: o.ttl_check_interval,

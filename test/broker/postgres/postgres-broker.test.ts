@@ -71,6 +71,28 @@ test("NOTIFY wakes the shard that has work, with an upper-case prefix too: deliv
   }
 });
 
+test("a database that does not answer fails a publish after query_timeout instead of holding it, and the broker works on once it answers", async () => {
+  const node = broker({ table_prefix: "deadline", query_timeout: "300ms" });
+  await node.start(recorder().handler);
+  const locker = new pg.Client({ connectionString: dsn });
+  await locker.connect();
+  try {
+    // Every publish writes the stream table: with it locked, the database holds the call unanswered.
+    await locker.query("BEGIN");
+    await locker.query("LOCK TABLE deadline_stream IN ACCESS EXCLUSIVE MODE");
+    const startedAt = Date.now();
+    await assert.rejects(node.publish("held", json({ n: 1 }), history), /timeout/);
+    const took = Date.now() - startedAt;
+    assert.ok(took >= 300 && took < 5000, `failed after ${took} ms`);
+    await locker.query("ROLLBACK");
+    const result = await node.publish("held", json({ n: 2 }), history);
+    assert.ok(result.offset >= 1);
+  } finally {
+    await locker.end();
+    await node.close();
+  }
+});
+
 test("rows an application writes with odd tags: other JSON values pass as text, a row whose tags are no object is skipped and the shard flows on", async () => {
   const reader = broker({ table_prefix: "tags", outbox: { poll_interval: "20ms" } });
   const seen = recorder();
