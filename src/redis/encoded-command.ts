@@ -11,6 +11,12 @@ export interface CommandLead {
 }
 
 const noParts: readonly CommandArg[] = [];
+const nonAscii = /[\u0080-\uffff]/;
+
+/** UTF-8 length of `text`: its length for the usual all-ASCII key or number, which a regex tells fastest. */
+function utf8Length(text: string): number {
+  return nonAscii.test(text) ? Buffer.byteLength(text) : text.length;
+}
 
 /** Decimal digits of a byte length. */
 function digits(n: number): number {
@@ -27,7 +33,7 @@ export function commandLead(parts: readonly CommandArg[]): CommandLead {
 /**
  * The RESP bytes of one command (`*N`, the lead, then `first` and `second`
  * as bulk strings), in a single buffer. The text around binary arguments is
- * joined first (its UTF-8 length counted natively as it grows), so a command
+ * joined first (its UTF-8 length counted as it grows), so a command
  * costs a few native writes, not two per argument.
  */
 export function encodeCommand(
@@ -52,7 +58,7 @@ export function encodeCommand(
         size += head.length + part.length + 2;
       } else {
         const value = typeof part === "number" ? String(part) : part;
-        const length = typeof part === "number" ? value.length : Buffer.byteLength(value);
+        const length = typeof part === "number" ? value.length : utf8Length(value);
         text += `$${length}\r\n${value}\r\n`;
         size += 3 + digits(length) + length + 2;
       }
