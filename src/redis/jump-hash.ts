@@ -1,6 +1,7 @@
 const mask64 = (1n << 64n) - 1n;
 const encoder = new TextEncoder();
 const two32 = 2 ** 32;
+const nonAscii = /[\u0080-\uffff]/;
 
 /**
  * FNV-1a, 64 bits, over the UTF-8 bytes of `text`. It runs for every
@@ -10,8 +11,7 @@ const two32 = 2 ** 32;
 export function fnv1a64(text: string): bigint {
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
-  const ascii = !/[\u0080-\uffff]/.test(text);
-  const bytes = ascii ? undefined : encoder.encode(text);
+  const bytes = nonAscii.test(text) ? encoder.encode(text) : undefined;
   const length = bytes ? bytes.length : text.length;
   for (let i = 0; i < length; i++) {
     lo = (lo ^ (bytes ? bytes[i]! : text.charCodeAt(i))) >>> 0;
