@@ -1,13 +1,25 @@
-const fnvOffset = 0xcbf29ce484222325n;
-const fnvPrime = 0x100000001b3n;
 const mask64 = (1n << 64n) - 1n;
 const encoder = new TextEncoder();
+const two32 = 2 ** 32;
+const nonAscii = /[\u0080-\uffff]/;
 
-/** FNV-1a, 64 bits, over the UTF-8 bytes of `text`. */
+/**
+ * FNV-1a, 64 bits, over the UTF-8 bytes of `text`. It runs for every
+ * publish on a sharded setup, so the 64-bit product is taken in two 32-bit
+ * halves (prime = 2^40 + 0x1b3) instead of in BigInts.
+ */
 export function fnv1a64(text: string): bigint {
-  let hash = fnvOffset;
-  for (const byte of encoder.encode(text)) hash = ((hash ^ BigInt(byte)) * fnvPrime) & mask64;
-  return hash;
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  const bytes = nonAscii.test(text) ? encoder.encode(text) : undefined;
+  const length = bytes ? bytes.length : text.length;
+  for (let i = 0; i < length; i++) {
+    lo = (lo ^ (bytes ? bytes[i]! : text.charCodeAt(i))) >>> 0;
+    const low = lo * 0x1b3;
+    hi = (hi * 0x1b3 + ((lo << 8) >>> 0) + Math.floor(low / two32)) >>> 0;
+    lo = low >>> 0;
+  }
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /**

@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
-import { type CommandArg, encodeCommand, sendEncoded } from "./encoded-command.js";
+import {
+  type CommandArg,
+  type CommandLead,
+  commandLead,
+  encodeCommand,
+  sendEncoded,
+} from "./encoded-command.js";
 import type { RedisClient } from "./redis-shard.js";
 
 /** The binary-reply forms of EVALSHA / EVAL, which ioredis defines at runtime but does not type. */
@@ -26,19 +32,21 @@ function asBuffer(arg: CommandArg): string | number | Buffer {
 export class LuaScript {
   /** Public so tools (the benchmark) can load and run the very same script. */
   readonly sha: string;
+  /** `EVALSHA <sha> <numkeys>`, encoded once. */
+  private readonly lead: CommandLead;
 
   constructor(
     readonly source: string,
     private readonly numberOfKeys: number,
   ) {
     this.sha = createHash("sha1").update(source).digest("hex");
+    this.lead = commandLead(["evalsha", this.sha, numberOfKeys]);
   }
 
   async run(client: RedisClient, keys: readonly string[], args: readonly CommandArg[]): Promise<unknown> {
     try {
       if (client instanceof Redis) {
-        const bytes = encodeCommand(["evalsha", this.sha, this.numberOfKeys, ...keys, ...args]);
-        return await sendEncoded(client, "evalsha", bytes);
+        return await sendEncoded(client, "evalsha", encodeCommand(this.lead, keys, args));
       }
       return await (client as unknown as BinaryEval).evalshaBuffer(
         this.sha,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type CommandArg, encodeCommand } from "../../src/redis/encoded-command.js";
+import { type CommandArg, commandLead, encodeCommand } from "../../src/redis/encoded-command.js";
 
 /** RESP written the plain way: every argument as its own bulk string. */
 function plainResp(parts: readonly CommandArg[]): Buffer {
@@ -13,9 +13,9 @@ function plainResp(parts: readonly CommandArg[]): Buffer {
   return Buffer.concat(out);
 }
 
-test("a command encodes to RESP bulk strings: text as UTF-8, numbers in decimal, bytes as they are", () => {
+test("a command encodes to RESP bulk strings after its pre-encoded lead: text as UTF-8, numbers in decimal, bytes as they are", () => {
   assert.equal(
-    encodeCommand(["evalsha", 3, "k€y", Buffer.from([0, 13, 10]), ""]).toString("latin1"),
+    encodeCommand(commandLead(["evalsha", 3]), ["k€y", Buffer.from([0, 13, 10])], [""]).toString("latin1"),
     "*5\r\n$7\r\nevalsha\r\n$1\r\n3\r\n$5\r\nk\u00e2\u0082\u00acy\r\n$3\r\n\u0000\r\n\r\n$0\r\n\r\n",
   );
   const arg = fc.oneof(
@@ -24,9 +24,16 @@ test("a command encodes to RESP bulk strings: text as UTF-8, numbers in decimal,
     fc.uint8Array({ maxLength: 200 }),
   );
   fc.assert(
-    fc.property(fc.array(arg, { minLength: 1, maxLength: 16 }), (parts) => {
-      assert.deepEqual(encodeCommand(parts), plainResp(parts));
-    }),
+    fc.property(
+      fc.array(arg, { maxLength: 4 }),
+      fc.array(arg, { maxLength: 8 }),
+      fc.array(arg, { maxLength: 8 }),
+      (lead, first, second) => {
+        const parts = [...lead, ...first, ...second];
+        assert.deepEqual(encodeCommand(commandLead(lead), first, second), plainResp(parts));
+        assert.deepEqual(encodeCommand(commandLead([...lead, ...first]), second), plainResp(parts));
+      },
+    ),
     { numRuns: 500 },
   );
 });

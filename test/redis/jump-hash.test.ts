@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { fnv1a64, shardIndex } from "../../src/redis/jump-hash.js";
 
 // Centrifugo's vectors: jump(FNV-1a-64(channel), N) for N = 1, 2, 3, 4, 5, 8, 16.
@@ -20,4 +21,19 @@ test("channels map to the Redis shard Centrifugo picks for them", () => {
       JSON.stringify(channel),
     );
   }
+});
+
+test("FNV-1a-64 in 32-bit halves equals the BigInt definition for any text", () => {
+  const bigFnv = (text: string) => {
+    let hash = 0xcbf29ce484222325n;
+    for (const byte of new TextEncoder().encode(text))
+      hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & ((1n << 64n) - 1n);
+    return hash;
+  };
+  fc.assert(
+    fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (text) => {
+      assert.equal(fnv1a64(text), bigFnv(text));
+    }),
+    { numRuns: 1000 },
+  );
 });
