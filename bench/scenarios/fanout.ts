@@ -149,12 +149,12 @@ async function startTarget(kind: Kind, c: FanoutCase, ctx: ScenarioContext): Pro
   }
 }
 
+/** A burst: `count` publications as fast as `inFlight` requests in flight allow. */
 async function publish(
   publisher: Proc,
   t: Target,
   c: FanoutCase,
   count: number,
-  rate: number,
   inFlight: number,
 ): Promise<{ startedAt: number; errors: number; firstError: string }> {
   const channels = Array.from({ length: c.channels }, (_, i) => `bench${i}`);
@@ -164,7 +164,7 @@ async function publish(
     path: t.path,
     channels,
     count,
-    rate,
+    rate: 0,
     concurrency: inFlight,
   });
 }
@@ -179,7 +179,7 @@ async function burst(
   await t.fleet.reset();
   const expected = c.publications * (c.subscribers / c.channels);
   const cpu0 = cpuSeconds(t.server.proc.pid);
-  const sent = await publish(publisher, t, c, c.publications, 0, inFlight);
+  const sent = await publish(publisher, t, c, c.publications, inFlight);
   if (sent.errors > 0)
     ctx.report.notes.push(
       `fan-out ${caseName(c, inFlight)}: ${t.server.name} refused ${sent.errors} publishes: ${sent.firstError}`,

@@ -3,7 +3,7 @@ import type { BenchServer } from "../lib/bench-server.js";
 import { type Fleet, openFleet } from "../lib/fleet.js";
 import { quantile } from "../lib/histogram.js";
 import { ask } from "../lib/ipc.js";
-import { freePort, spawnNode } from "../lib/processes.js";
+import { freePort, type Proc, spawnNode } from "../lib/processes.js";
 import { atMost, type Goal, makeRow } from "../lib/report.js";
 import { median } from "../lib/stats.js";
 import type { ScenarioContext } from "./context.js";
@@ -78,7 +78,7 @@ async function startTarget(kind: Kind, c: LatencyCase, ctx: ScenarioContext): Pr
  * delivery's latency is taken by the subscriber that received it, against the
  * machine's monotonic clock the publisher stamped the payload with.
  */
-async function round(publisher: ReturnType<typeof spawnNode>, t: Target, c: LatencyCase): Promise<Round> {
+async function round(publisher: Proc, t: Target, c: LatencyCase): Promise<Round> {
   await Promise.all([t.fleet.reset(), t.probe.reset()]);
   const sent = await ask<{ errors: number; firstError: string }>(publisher.child, {
     type: "run",
