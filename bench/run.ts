@@ -11,6 +11,7 @@ import { runCompression } from "./scenarios/compression.js";
 import { runConnections } from "./scenarios/connections.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { runFanout } from "./scenarios/fanout.js";
+import { runLatency } from "./scenarios/latency.js";
 import { runMaps } from "./scenarios/maps.js";
 import { runPostgres } from "./scenarios/postgres.js";
 import { runProxy } from "./scenarios/proxy.js";
@@ -23,6 +24,7 @@ const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 
 const scenarios = {
   fanout: runFanout,
+  latency: runLatency,
   compression: runCompression,
   api: runApi,
   connections: runConnections,
@@ -48,7 +50,7 @@ function machine(): Record<string, string | number> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), cpus().length);
-  const unknown = options.only.filter((s) => !Object.hasOwn(scenarios, s) && s !== "latency");
+  const unknown = options.only.filter((s) => !Object.hasOwn(scenarios, s));
   if (unknown.length > 0)
     throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${Object.keys(scenarios).join(", ")}`);
   useRotorNodeFlags(options.rotorNodeFlags);
@@ -64,12 +66,7 @@ async function main(): Promise<void> {
   };
   const ctx: ScenarioContext = { options, report, log: (m) => process.stderr.write(`${m}\n`) };
   for (const [name, run] of Object.entries(scenarios)) {
-    if (
-      options.only.length > 0 &&
-      !options.only.includes(name) &&
-      !(name === "fanout" && options.only.includes("latency"))
-    )
-      continue;
+    if (options.only.length > 0 && !options.only.includes(name)) continue;
     try {
       await run(ctx);
     } catch (err) {

@@ -5,6 +5,8 @@ export interface BenchOptions {
   /** Scenarios to run; all when empty. */
   readonly only: readonly string[];
   readonly rounds: number;
+  /** Whether `--rounds` was given: a scenario with its own default number of rounds keeps it otherwise. */
+  readonly roundsGiven: boolean;
   /** taskset CPU list for the servers (rotor and baselines alike). */
   readonly serverCpus: string;
   /** taskset CPU list for the load generators. */
@@ -73,6 +75,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
   }
   if (!Number.isInteger(o.rounds) || o.rounds < 0)
     throw new Error(`--rounds must be a positive integer\n${usage}`);
+  const roundsGiven = o.rounds > 0;
   if (o.rounds === 0) o.rounds = o.quick ? 1 : 3;
-  return o;
+  return { ...o, roundsGiven };
 }

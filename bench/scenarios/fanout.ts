@@ -2,10 +2,9 @@ import { fileURLToPath } from "node:url";
 import { type BenchServer, startBaseline, startGoCentrifuge, startRotor } from "../lib/bench-server.js";
 import { type Fleet, openFleet, type SubscriberMode } from "../lib/fleet.js";
 import { goCentrifugeBinary } from "../lib/go-centrifuge.js";
-import { quantile } from "../lib/histogram.js";
 import { ask } from "../lib/ipc.js";
 import { cpuSeconds, freePort, type Proc, spawnNode } from "../lib/processes.js";
-import { atLeast, atMost, type Goal, makeRow } from "../lib/report.js";
+import { atLeast, type Goal, makeRow } from "../lib/report.js";
 import { median } from "../lib/stats.js";
 import type { ScenarioContext } from "./context.js";
 
@@ -25,8 +24,6 @@ interface FanoutCase {
    */
   readonly inFlight: readonly number[];
   readonly goals: boolean;
-  /** Also measure publish→deliver latency at a steady rate on these connections. */
-  readonly latency?: { readonly rate: number; readonly publications: number };
 }
 
 const fullCases: FanoutCase[] = [
@@ -37,7 +34,6 @@ const fullCases: FanoutCase[] = [
     publications: 300,
     inFlight: [1, 4],
     goals: true,
-    latency: { rate: 50, publications: 500 },
   },
   {
     name: "10k subscribers, 1 channel",
@@ -65,7 +61,6 @@ const quickCases: FanoutCase[] = [
     publications: 60,
     inFlight: [1, 4],
     goals: false,
-    latency: { rate: 50, publications: 100 },
   },
   {
     name: "50 channels × 10 subscribers",
@@ -93,15 +88,15 @@ interface Burst {
 }
 
 /** A server the scenario measures: how to start it, how its subscribers speak, where it takes publishes. */
-interface Kind {
+export interface Kind {
   readonly name: string;
   readonly mode: SubscriberMode;
   readonly path: string;
   start(port: number, cpus: string): Promise<BenchServer>;
 }
 
-/** The baselines, then rotor; the Go engine when it can be built here. */
-async function kindsFor(ctx: ScenarioContext): Promise<Kind[]> {
+/** The baselines, then rotor; the Go engine when it can be built here. Latency measures some of them too. */
+export async function kindsFor(ctx: ScenarioContext): Promise<Kind[]> {
   const kinds: Kind[] = [
     {
       name: "raw-ws",
@@ -154,12 +149,12 @@ async function startTarget(kind: Kind, c: FanoutCase, ctx: ScenarioContext): Pro
   }
 }
 
+/** A burst: `count` publications as fast as `inFlight` requests in flight allow. */
 async function publish(
   publisher: Proc,
   t: Target,
   c: FanoutCase,
   count: number,
-  rate: number,
   inFlight: number,
 ): Promise<{ startedAt: number; errors: number; firstError: string }> {
   const channels = Array.from({ length: c.channels }, (_, i) => `bench${i}`);
@@ -169,7 +164,7 @@ async function publish(
     path: t.path,
     channels,
     count,
-    rate,
+    rate: 0,
     concurrency: inFlight,
   });
 }
@@ -184,7 +179,7 @@ async function burst(
   await t.fleet.reset();
   const expected = c.publications * (c.subscribers / c.channels);
   const cpu0 = cpuSeconds(t.server.proc.pid);
-  const sent = await publish(publisher, t, c, c.publications, 0, inFlight);
+  const sent = await publish(publisher, t, c, c.publications, inFlight);
   if (sent.errors > 0)
     ctx.report.notes.push(
       `fan-out ${caseName(c, inFlight)}: ${t.server.name} refused ${sent.errors} publishes: ${sent.firstError}`,
@@ -206,14 +201,6 @@ async function burst(
   };
 }
 
-async function steady(publisher: Proc, t: Target, c: FanoutCase): Promise<{ p50: number; p99: number }> {
-  const l = c.latency!;
-  await t.fleet.reset();
-  await publish(publisher, t, c, l.publications, l.rate, 4);
-  const got = await t.fleet.waitFor(l.publications * c.subscribers, 3000);
-  return { p50: quantile(got.histogram, 0.5), p99: quantile(got.histogram, 0.99) };
-}
-
 const caseName = (c: FanoutCase, inFlight: number) => `${c.name}, ${inFlight} in flight`;
 
 /** The goals of the cases that have them: rotor ÷ each baseline, on deliveries/s and per CPU-second. */
@@ -221,12 +208,6 @@ const burstGoals: Record<string, { perSecond?: Goal; perCpuSecond?: Goal }> = {
   "raw-ws": { perSecond: atLeast(0.9), perCpuSecond: atLeast(0.9) },
   "socket.io": { perSecond: atLeast(3), perCpuSecond: atLeast(3) },
   "go-centrifuge": { perCpuSecond: atLeast(1) },
-};
-
-/** Publish→deliver at the fixed rate: rotor's p50 and p99 ÷ each baseline's. */
-const latencyGoals: Record<string, { p50?: Goal; p99?: Goal }> = {
-  "raw-ws": { p50: atMost(1.5), p99: atMost(1.5) },
-  "go-centrifuge": { p99: atMost(1) },
 };
 
 function addRows(ctx: ScenarioContext, name: string, goals: boolean, results: Map<string, Burst[]>): void {
@@ -264,34 +245,6 @@ function addRows(ctx: ScenarioContext, name: string, goals: boolean, results: Ma
   }
 }
 
-function addLatencyRows(
-  ctx: ScenarioContext,
-  c: FanoutCase,
-  results: Map<string, { p50: number; p99: number }[]>,
-): void {
-  const rotor = results.get("rotor")!;
-  const name = `${c.name}, ${c.latency!.rate} msg/s`;
-  for (const [base, runs] of results) {
-    if (base === "rotor") continue;
-    for (const q of ["p50", "p99"] as const) {
-      ctx.report.rows.push(
-        makeRow(
-          {
-            scenario: "latency",
-            case: name,
-            metric: `publish→deliver ${q}`,
-            unit: "ms",
-            baseline: base,
-            rotor: rotor.map((r) => r[q]),
-            base: runs.map((r) => r[q]),
-          },
-          c.goals ? latencyGoals[base]?.[q] : undefined,
-        ),
-      );
-    }
-  }
-}
-
 /**
  * Fan-out: the same subscribers on rotor, a raw ws server, Socket.IO and the
  * Go engine, the same bursts of 100-byte publications through each one's
@@ -308,7 +261,6 @@ export async function runFanout(ctx: ScenarioContext): Promise<void> {
       try {
         for (const kind of kinds) targets.set(kind.name, await startTarget(kind, c, ctx));
         const bursts = c.inFlight.map(() => new Map<string, Burst[]>(kinds.map((k) => [k.name, []])));
-        const latencies = new Map<string, { p50: number; p99: number }[]>(kinds.map((k) => [k.name, []]));
         for (let round = 0; round < ctx.options.rounds; round++) {
           for (const [name, t] of targets) {
             for (const [level, inFlight] of c.inFlight.entries()) {
@@ -318,18 +270,10 @@ export async function runFanout(ctx: ScenarioContext): Promise<void> {
                 `  round ${round + 1} ${name}, ${inFlight} in flight: ${Math.round(b.deliveriesPerSec)} deliveries/s, ${Math.round(b.deliveriesPerCpuSec)} per cpu-s, ${b.perFrame.toFixed(2)} per frame`,
               );
             }
-            if (c.latency) {
-              const l = await steady(publisher, t, c);
-              latencies.get(name)!.push(l);
-              ctx.log(
-                `  round ${round + 1} ${name}: latency p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`,
-              );
-            }
           }
         }
         for (const [level, inFlight] of c.inFlight.entries())
           addRows(ctx, caseName(c, inFlight), c.goals, bursts[level]!);
-        if (c.latency) addLatencyRows(ctx, c, latencies);
       } catch (err) {
         ctx.report.notes.push(`fan-out ${c.name}: failed: ${(err as Error).message}`);
         ctx.log(`fan-out ${c.name} failed: ${(err as Error).stack}`);
