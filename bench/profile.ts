@@ -26,7 +26,8 @@ import { mapsConfig, type ProfileWindow, profileMaps } from "./profile-maps.js";
  * raw `.cpuprofile` (open it in Chrome DevTools) and `gc.log`.
  */
 const usage = `usage: npm run bench:profile -- <workload> [--subscribers N] [--publications N] [--in-flight N]
-                        [--seconds S] [--server-cpus LIST] [--load-cpus LIST] [--no-build]
+                        [--seconds S] [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--ab-tree DIR]
+--ab-tree DIR profiles the build of another checkout (the A side of an A/B comparison).
 workloads: fanout, latency (publish→deliver at 50 msg/s), maps (a map burst beside a stream burst), redis (batched publishes through the Redis
            engine with history on, as the bench's redis scenario), connect and connect-jwt (a connection storm over
            WebSocket JSON, as the bench's connect scenario; --subscribers is the number of connects), and Publish over h2load:
@@ -218,7 +219,7 @@ async function main(): Promise<void> {
     `# rotor profile: ${args.workload}, ${new Date().toISOString()}`,
     "",
     `- command: \`npm run bench:profile -- ${process.argv.slice(2).join(" ")}\``,
-    `- rotor runs as \`node --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval 250 --trace-gc dist/src/cli.js …\`, pinned to CPU ${options.serverCpus || "(any)"}; load on ${options.loadCpus || "(any)"}`,
+    `- rotor runs as \`node --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval 250 --trace-gc ${options.abTree ?? "."}/dist/src/cli.js …\`, pinned to CPU ${options.serverCpus || "(any)"}; load on ${options.loadCpus || "(any)"}`,
     `- load average at start: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,
@@ -238,6 +239,7 @@ async function main(): Promise<void> {
             ? ["--client.token.hmac_secret_key", connectSecret]
             : [],
         nodeFlags,
+        options.abTree,
       );
   const stdout = server.proc.child.stdout!;
   stdout.on("data", (chunk: Buffer) => {
