@@ -186,7 +186,7 @@ async function connectStorm(url: string, pid: number, a: Args, loadCpus: string,
       600_000,
     );
   try {
-    await storm(Math.ceil(a.subscribers / 4));
+    await storm(Math.ceil(a.subscribers / 2));
     await sleep(300);
     const cpu0 = cpuSeconds(pid);
     const from = nowMs();
