@@ -186,7 +186,7 @@ async function connectStorm(url: string, pid: number, a: Args, loadCpus: string,
       600_000,
     );
   try {
-    await storm(Math.ceil(a.subscribers / 2));
+    await storm(a.subscribers);
     await sleep(300);
     const cpu0 = cpuSeconds(pid);
     const from = nowMs();

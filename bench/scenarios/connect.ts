@@ -72,6 +72,21 @@ function setups(ctx: ScenarioContext, go: string | undefined): Setup[] {
   return list;
 }
 
+/** One storm of `count` connects; fails if any of them did. */
+async function storm(
+  load: Proc,
+  server: BenchServer,
+  request: Omit<StormRequest, "count" | "url">,
+  count: number,
+): Promise<void> {
+  const r = await ask<{ failed: number; firstError: string }>(
+    load.child,
+    { type: "storm", ...request, url: server.url, count },
+    600_000,
+  );
+  if (r.failed > 0) throw new Error(`${r.failed} of ${count} connects failed: ${r.firstError}`);
+}
+
 /** Connects per server CPU-second of one storm against a warmed-up server. */
 async function measure(
   load: Proc,
@@ -79,19 +94,9 @@ async function measure(
   request: Omit<StormRequest, "count" | "url">,
   count: number,
 ): Promise<number> {
-  const run = async (n: number) => {
-    const r = await ask<{ failed: number; firstError: string }>(
-      load.child,
-      { type: "storm", ...request, url: server.url, count: n },
-      600_000,
-    );
-    if (r.failed > 0) throw new Error(`${r.failed} of ${n} connects failed: ${r.firstError}`);
-  };
-  // A fresh server's first connects pay for JIT and heap growth: half as many again first, unmeasured.
-  await run(Math.ceil(count / 2));
   await sleep(300);
   const cpu0 = cpuSeconds(server.proc.pid);
-  await run(count);
+  await storm(load, server, request, count);
   // Let the server finish tearing the last sessions down.
   await sleep(500);
   return count / (cpuSeconds(server.proc.pid) - cpu0);
@@ -102,8 +107,8 @@ const key = (setup: string, kind: StormKind, jwt: boolean) => `${setup}|${kind}|
 /**
  * Connection storms: `inFlight` clients at a time open a new connection,
  * connect, subscribe to one channel, wait for the reply and close; the figure
- * is connects per server CPU-second (warm-up storm first, then the measured
- * one), for rotor beside the Go engine (WebSocket JSON and protobuf; Go's
+ * is connects per server CPU-second (a warm-up storm of every kind first,
+ * then the measured ones), for rotor beside the Go engine (WebSocket JSON and protobuf; Go's
  * Centrifuge serves no SSE) and beside a bare node:http + ws server that only
  * upgrades and closes (the floor), with and without a connection JWT. Servers
  * alternate round by round; `--ab-tree` adds another checkout's rotor.
@@ -121,14 +126,18 @@ export async function runConnect(ctx: ScenarioContext): Promise<void> {
       for (const setup of all) {
         const server = await setup.start(await freePort(), ctx.options.serverCpus);
         try {
+          const requestOf = (kind: StormKind) => ({
+            kind,
+            dialect: setup.dialect,
+            inFlight,
+            token: setup.jwt ? token : "",
+            localAddresses,
+          });
+          // A fresh server's first thousands of connects cost two to three times the later ones (JIT, heap
+          // growth): a storm of every kind first, unmeasured, so that no kind pays for going first.
+          for (const kind of setup.kinds) await storm(load, server, requestOf(kind), count);
           for (const kind of setup.kinds) {
-            const request = {
-              kind,
-              dialect: setup.dialect,
-              inFlight,
-              token: setup.jwt ? token : "",
-              localAddresses,
-            };
+            const request = requestOf(kind);
             const perCpuSecond = await measure(load, server, request, count);
             ctx.log(
               `connect ${setup.name}, ${kindNames[kind]}${setup.jwt ? ", JWT" : ""}: ${Math.round(perCpuSecond)} connects per CPU-second (${(1e6 / perCpuSecond).toFixed(0)} µs each)`,
