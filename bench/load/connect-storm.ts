@@ -1,7 +1,7 @@
 import { Agent, request } from "node:http";
 import WebSocket from "ws";
-import { nowMs } from "../lib/clock.js";
 import { type IpcRequest, serve } from "../lib/ipc.js";
+import { runInFlight } from "./in-flight.js";
 
 /**
  * A load process for connection storms: `inFlight` clients at a time, each
@@ -201,25 +201,11 @@ function sseOne(o: StormRequest, i: number): Promise<void> {
   });
 }
 
-async function storm(o: StormRequest): Promise<object> {
+function storm(o: StormRequest): Promise<object> {
   const frame = o.kind === "json" || o.kind === "protobuf" ? firstFrame(o) : "";
-  let next = 0;
-  let failed = 0;
-  let firstError = "";
-  const started = nowMs();
-  const worker = async () => {
-    while (next < o.count) {
-      const i = next++;
-      try {
-        await (o.kind === "sse" ? sseOne(o, i) : websocketOne(o, i, frame));
-      } catch (err) {
-        failed += 1;
-        firstError ||= String((err as Error).message ?? err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(o.inFlight, o.count) }, worker));
-  return { ms: nowMs() - started, failed, firstError };
+  return runInFlight(o.count, o.inFlight, (i) =>
+    o.kind === "sse" ? sseOne(o, i) : websocketOne(o, i, frame),
+  );
 }
 
 serve(async (req: IpcRequest) => {
