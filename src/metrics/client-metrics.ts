@@ -11,11 +11,11 @@ interface SubscriptionCells {
   readonly inflight: TallyCell;
 }
 
-/** Where one kind of connection is counted: its connections and its subscriptions. */
+/** Where one kind of connection is counted, and the `client_name` its subscriptions are counted by. */
 interface ConnectionCells {
   readonly accepted: TallyCell;
   readonly inflight: TallyCell;
-  readonly subscriptions: SubscriptionCells;
+  readonly clientName: string;
 }
 
 /** Transports whose disconnects travel as a close frame, counted in `transport_outgoing_close_count`. */
@@ -137,11 +137,7 @@ export function createClientMetrics(
     let cells = kinds.get(key);
     if (!cells) {
       const labels: ConnectionLabels = { transport, accept_protocol: "", client_name, client_version };
-      cells = {
-        accepted: accepted(labels),
-        inflight: inflight(labels),
-        subscriptions: subscriptionsOf(client_name),
-      };
+      cells = { accepted: accepted(labels), inflight: inflight(labels), clientName: client_name };
       kinds.set(key, cells);
     }
     return cells;
@@ -150,7 +146,7 @@ export function createClientMetrics(
   const cellsOfClient = new WeakMap<object, ConnectionCells>();
   const live = new WeakSet<object>();
   const subscriptionsOfClient = (client: object) =>
-    cellsOfClient.get(client)?.subscriptions ?? subscriptionsOf("unnamed");
+    subscriptionsOf(cellsOfClient.get(client)?.clientName ?? "unnamed");
 
   return {
     /** A connection authenticated: counted by transport and by what it says it is. */
