@@ -3,15 +3,16 @@ import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeF
 import { loadavg, cpus as machineCpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mintConnectionToken } from "../src/auth/mint.js";
 import { startRotor, useRotorNodeFlags } from "./lib/bench-server.js";
-import { nowMs } from "./lib/clock.js";
+import { nowMs, sleep } from "./lib/clock.js";
 import { summariseProfile } from "./lib/cpu-profile.js";
-import { openFleet } from "./lib/fleet.js";
+import { localAddresses, openFleet } from "./lib/fleet.js";
 import { summariseGcTrace } from "./lib/gc-trace.js";
 import { quantile } from "./lib/histogram.js";
 import { ask } from "./lib/ipc.js";
 import { parseOptions } from "./lib/options.js";
-import { cpuSeconds, freePort, killAll, spawnNode } from "./lib/processes.js";
+import { cpuSeconds, freePort, killAll, raiseFileLimit, spawnNode } from "./lib/processes.js";
 import { startRedisServer, startRotorOnRedis } from "./lib/redis-server.js";
 import { apiProtocols, bodyFile, checkOnce } from "./load/api-requests.js";
 import { h2load } from "./load/h2load.js";
@@ -25,9 +26,11 @@ import { mapsConfig, type ProfileWindow, profileMaps } from "./profile-maps.js";
  * raw `.cpuprofile` (open it in Chrome DevTools) and `gc.log`.
  */
 const usage = `usage: npm run bench:profile -- <workload> [--subscribers N] [--publications N] [--in-flight N]
-                        [--seconds S] [--server-cpus LIST] [--load-cpus LIST] [--no-build]
+                        [--seconds S] [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--ab-tree DIR]
+--ab-tree DIR profiles the build of another checkout (the A side of an A/B comparison).
 workloads: fanout, latency (publish→deliver at 50 msg/s), maps (a map burst beside a stream burst), redis (batched publishes through the Redis
-           engine with history on, as the bench's redis scenario), and Publish over h2load:
+           engine with history on, as the bench's redis scenario), connect and connect-jwt (a connection storm over
+           WebSocket JSON, as the bench's connect scenario; --subscribers is the number of connects), and Publish over h2load:
            ${apiProtocols()
              .map((p) => apiWorkload(p.name))
              .join(", ")}`;
@@ -42,6 +45,8 @@ function apiWorkload(protocol: string): string {
 const root = fileURLToPath(new URL("..", import.meta.url));
 const publisherFile = fileURLToPath(new URL("./load/publisher.ts", import.meta.url));
 const batchPublisherFile = fileURLToPath(new URL("./load/batch-publisher.ts", import.meta.url));
+const stormFile = fileURLToPath(new URL("./load/connect-storm.ts", import.meta.url));
+const connectSecret = "bench-profile-secret";
 
 interface Args {
   workload: string;
@@ -168,6 +173,38 @@ async function redisBatches(url: string, pid: number, a: Args, loadCpus: string,
   }
 }
 
+/** A warm-up storm, then the profiled one: connect + subscribe + close, 32 in flight. */
+async function connectStorm(url: string, pid: number, a: Args, loadCpus: string, out: Lines) {
+  const load = spawnNode([stormFile], loadCpus, true);
+  raiseFileLimit(load.pid);
+  const jwt = a.workload === "connect-jwt";
+  const token = jwt ? await mintConnectionToken({ secret: connectSecret, user: "bench", ttl: 0 }) : "";
+  const storm = (count: number) =>
+    ask<{ ms: number; failed: number; firstError: string }>(
+      load.child,
+      { type: "storm", url, kind: "json", dialect: "v2", count, inFlight: 32, token, localAddresses },
+      600_000,
+    );
+  try {
+    await storm(a.subscribers);
+    await sleep(300);
+    const cpu0 = cpuSeconds(pid);
+    const from = nowMs();
+    const r = await storm(a.subscribers);
+    await sleep(500);
+    const to = nowMs();
+    const cpu = cpuSeconds(pid) - cpu0;
+    if (r.failed > 0) throw new Error(`${r.failed} connects failed: ${r.firstError}`);
+    out.push(
+      `- ${a.subscribers} × connect + subscribe + close over WebSocket JSON${jwt ? " with a JWT" : ""}, 32 in flight: ${Math.round(r.ms)} ms`,
+      `- server CPU ${cpu.toFixed(2)} s = ${((cpu * 1e6) / a.subscribers).toFixed(0)} µs per connect (profiled, so above the bench's figure)`,
+    );
+    return { from, to };
+  } finally {
+    await load.stop();
+  }
+}
+
 const ms = (v: number) => v.toFixed(1);
 
 async function main(): Promise<void> {
@@ -182,7 +219,7 @@ async function main(): Promise<void> {
     `# rotor profile: ${args.workload}, ${new Date().toISOString()}`,
     "",
     `- command: \`npm run bench:profile -- ${process.argv.slice(2).join(" ")}\``,
-    `- rotor runs as \`node --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval 250 --trace-gc dist/src/cli.js …\`, pinned to CPU ${options.serverCpus || "(any)"}; load on ${options.loadCpus || "(any)"}`,
+    `- rotor runs as \`node --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval 250 --trace-gc ${options.abTree ?? "."}/dist/src/cli.js …\`, pinned to CPU ${options.serverCpus || "(any)"}; load on ${options.loadCpus || "(any)"}`,
     `- load average at start: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,
@@ -196,8 +233,13 @@ async function main(): Promise<void> {
     : await startRotor(
         await freePort(),
         options.serverCpus,
-        args.workload === "maps" ? mapsConfig(dir) : [],
+        args.workload === "maps"
+          ? mapsConfig(dir)
+          : args.workload === "connect-jwt"
+            ? ["--client.token.hmac_secret_key", connectSecret]
+            : [],
         nodeFlags,
+        options.abTree,
       );
   const stdout = server.proc.child.stdout!;
   stdout.on("data", (chunk: Buffer) => {
@@ -217,7 +259,9 @@ async function main(): Promise<void> {
             ? await profileMaps(server.url, server.proc.pid, args, options.loadCpus, out)
             : args.workload === "redis"
               ? whole(await redisBatches(server.url, server.proc.pid, args, options.loadCpus, out))
-              : whole(await api(server.url, server.proc.pid, args, options.loadCpus, out));
+              : args.workload.startsWith("connect")
+                ? whole(await connectStorm(server.url, server.proc.pid, args, options.loadCpus, out))
+                : whole(await api(server.url, server.proc.pid, args, options.loadCpus, out));
   } finally {
     await server.proc.stop();
     await redis?.stop();

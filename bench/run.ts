@@ -8,6 +8,7 @@ import { killAll, stopAll } from "./lib/processes.js";
 import { type Report, toMarkdown } from "./lib/report.js";
 import { runApi } from "./scenarios/api.js";
 import { runCompression } from "./scenarios/compression.js";
+import { runConnect } from "./scenarios/connect.js";
 import { runConnections } from "./scenarios/connections.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { runFanout } from "./scenarios/fanout.js";
@@ -28,6 +29,7 @@ const scenarios = {
   compression: runCompression,
   api: runApi,
   connections: runConnections,
+  connect: runConnect,
   redis: runRedis,
   postgres: runPostgres,
   proxy: runProxy,

@@ -7,12 +7,18 @@
 //   - POST /api/publish {"channel":…,"data":…}: Centrifugo's HTTP API body;
 //     calls node.Publish and answers {"result":{}}.
 //   - /health: 200 once the node runs.
+//   - --token-hmac-secret S: every connect must carry an HS256 JWT signed
+//     with S (its `sub` is the user, an `exp` in the past refuses it), checked
+//     with the standard library as Centrifugo checks its tokens.
 //
 // Built by the bench harness in GOPATH mode against Debian's packages.
 package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"io"
@@ -21,7 +27,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/centrifugal/centrifuge"
 )
@@ -31,7 +39,38 @@ type publishRequest struct {
 	Data    json.RawMessage `json:"data"`
 }
 
-func newNode() *centrifuge.Node {
+type tokenClaims struct {
+	Sub string `json:"sub"`
+	Exp int64  `json:"exp"`
+}
+
+// verifyToken checks an HS256 JWT's signature and expiry and returns its claims.
+func verifyToken(token string, secret []byte) (tokenClaims, bool) {
+	var claims tokenClaims
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return claims, false
+	}
+	signature, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return claims, false
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(parts[0] + "." + parts[1]))
+	if !hmac.Equal(signature, mac.Sum(nil)) {
+		return claims, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil || json.Unmarshal(payload, &claims) != nil {
+		return claims, false
+	}
+	if claims.Exp > 0 && claims.Exp < time.Now().Unix() {
+		return claims, false
+	}
+	return claims, true
+}
+
+func newNode(secret []byte) *centrifuge.Node {
 	cfg := centrifuge.DefaultConfig
 	cfg.LogLevel = centrifuge.LogLevelError
 	cfg.LogHandler = func(e centrifuge.LogEntry) { log.Printf("%s: %v", e.Message, e.Fields) }
@@ -39,8 +78,15 @@ func newNode() *centrifuge.Node {
 	if err != nil {
 		log.Fatal(err)
 	}
-	node.OnConnecting(func(context.Context, centrifuge.ConnectEvent) (centrifuge.ConnectReply, error) {
-		return centrifuge.ConnectReply{Credentials: &centrifuge.Credentials{UserID: ""}}, nil
+	node.OnConnecting(func(_ context.Context, e centrifuge.ConnectEvent) (centrifuge.ConnectReply, error) {
+		if len(secret) == 0 {
+			return centrifuge.ConnectReply{Credentials: &centrifuge.Credentials{UserID: ""}}, nil
+		}
+		claims, ok := verifyToken(e.Token, secret)
+		if !ok {
+			return centrifuge.ConnectReply{}, centrifuge.DisconnectInvalidToken
+		}
+		return centrifuge.ConnectReply{Credentials: &centrifuge.Credentials{UserID: claims.Sub}}, nil
 	})
 	node.OnConnect(func(client *centrifuge.Client) {
 		client.OnSubscribe(func(_ centrifuge.SubscribeEvent, cb centrifuge.SubscribeCallback) {
@@ -80,9 +126,10 @@ func publishHandler(node *centrifuge.Node) http.HandlerFunc {
 
 func main() {
 	port := flag.String("port", "8000", "port to listen on (127.0.0.1)")
+	secret := flag.String("token-hmac-secret", "", "require an HS256 connection JWT signed with this secret")
 	flag.Parse()
 
-	node := newNode()
+	node := newNode([]byte(*secret))
 	mux := http.NewServeMux()
 	mux.Handle("/connection/websocket", centrifuge.NewWebsocketHandler(node, centrifuge.WebsocketConfig{}))
 	mux.Handle("/api/publish", publishHandler(node))

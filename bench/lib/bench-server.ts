@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuCount, type Proc, spawnNode, spawnPinned, waitForHttp, waitForPort } from "./processes.js";
 
-const cli = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 const baselines = fileURLToPath(new URL("../servers/", import.meta.url));
 
 /** Node flags for every rotor the harness starts (`--rotor-node-flag`), before the caller's own. */
@@ -23,19 +24,21 @@ export interface BenchServer {
 /**
  * rotor from the compiled build, as users run it: anonymous clients may
  * subscribe to any channel, the API needs no key, logs only warnings.
- * `nodeFlags` go to node itself (`--cpu-prof`, `--trace-gc`…).
+ * `nodeFlags` go to node itself (`--cpu-prof`, `--trace-gc`…); `tree` is the
+ * checkout whose build runs (another one's for an A/B comparison).
  */
 export async function startRotor(
   port: number,
   cpus: string,
   extra: readonly string[] = [],
   nodeFlags: readonly string[] = [],
+  tree = root,
 ): Promise<BenchServer> {
   const proc = spawnNode(
     [
       ...rotorNodeFlags,
       ...nodeFlags,
-      cli,
+      join(tree, "dist", "src", "cli.js"),
       "--port",
       String(port),
       "--address",
@@ -82,9 +85,14 @@ export async function startPlainBaseline(name: string, port: number, cpus: strin
  * The Go Centrifuge baseline (bench/go-centrifuge), pinned to the same CPUs
  * as rotor, with as many Go schedulers (GOMAXPROCS) as those CPUs.
  */
-export async function startGoCentrifuge(binary: string, port: number, cpus: string): Promise<BenchServer> {
+export async function startGoCentrifuge(
+  binary: string,
+  port: number,
+  cpus: string,
+  extra: readonly string[] = [],
+): Promise<BenchServer> {
   const env = cpus ? { GOMAXPROCS: String(cpuCount(cpus)) } : {};
-  const proc = spawnPinned(binary, ["--port", String(port)], cpus, env);
+  const proc = spawnPinned(binary, ["--port", String(port), ...extra], cpus, env);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, proc);
   return { name: "go-centrifuge", proc, url, port };

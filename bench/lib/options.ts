@@ -19,11 +19,13 @@ export interface BenchOptions {
   readonly rotorNodeFlags: readonly string[];
   /** How long the soak runs, in seconds; its own default when absent. */
   readonly durationSeconds: number | undefined;
+  /** Another checkout, built, whose rotor the connect scenario runs beside this one's, round by round (A/B). */
+  readonly abTree: string | undefined;
 }
 
-const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,compression,api,connections,redis,postgres,proxy,soak,workers,maps] [--rounds N]
+const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,compression,api,connections,connect,redis,postgres,proxy,soak,workers,maps] [--rounds N]
                         [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]... [--rotor-node-flag FLAG]...
-                        [--duration 30m]`;
+                        [--duration 30m] [--ab-tree DIR]`;
 
 function defaultCpus(count: number): { server: string; load: string } {
   if (count < 2) return { server: "", load: "" };
@@ -54,6 +56,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     rotorFlags: [] as string[],
     rotorNodeFlags: [] as string[],
     durationSeconds: undefined as number | undefined,
+    abTree: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -71,6 +74,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     else if (flag === "--rotor-flag") o.rotorFlags.push(value());
     else if (flag === "--rotor-node-flag") o.rotorNodeFlags.push(value());
     else if (flag === "--duration") o.durationSeconds = durationSeconds(value());
+    else if (flag === "--ab-tree") o.abTree = value();
     else throw new Error(`unknown flag ${flag}\n${usage}`);
   }
   if (!Number.isInteger(o.rounds) || o.rounds < 0)

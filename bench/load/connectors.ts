@@ -1,6 +1,6 @@
 import WebSocket from "ws";
-import { nowMs } from "../lib/clock.js";
 import { type IpcRequest, serve } from "../lib/ipc.js";
+import { runInFlight } from "./in-flight.js";
 
 /**
  * A load process that opens Centrifugo JSON-protocol connections as fast as
@@ -38,24 +38,8 @@ function connectOne(o: ConnectRequest, i: number): Promise<void> {
   });
 }
 
-async function connectAll(o: ConnectRequest): Promise<object> {
-  let next = 0;
-  let failed = 0;
-  let firstError = "";
-  const started = nowMs();
-  const worker = async () => {
-    while (next < o.count) {
-      const i = next++;
-      try {
-        await connectOne(o, i);
-      } catch (err) {
-        failed += 1;
-        firstError ||= String((err as Error).message ?? err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(o.inFlight, o.count) }, worker));
-  return { ms: nowMs() - started, failed, firstError };
+function connectAll(o: ConnectRequest): Promise<object> {
+  return runInFlight(o.count, o.inFlight, (i) => connectOne(o, i));
 }
 
 serve(async (request: IpcRequest) => {

@@ -7,6 +7,7 @@ import {
   type ProtectedHeaderParameters,
 } from "jose";
 import { createAudienceIssuerCheck } from "./audience-issuer.js";
+import { verifyHmac } from "./hmac-verify.js";
 import { jwksTemplateProblem } from "./jwks-template-check.js";
 import { createKeySelector } from "./key-selection.js";
 import type { TokenConfig } from "./token-config.js";
@@ -43,8 +44,9 @@ function failure(err: unknown): TokenFailure {
 /**
  * Builds the verifier of one token section (`where` names it in errors: e.g.
  * "client.token"). Order, as in Centrifugo: decode, check `aud`/`iss` (their
- * regex groups may choose the JWKS endpoint), pick the keys by `alg`, then let
- * jose verify the signature with that algorithm only and check `exp`/`nbf` —
+ * regex groups may choose the JWKS endpoint), pick the keys by `alg`, then
+ * verify the signature with that algorithm only (HMAC secrets with
+ * node:crypto, see hmac-verify; every other key with jose) and check `exp`/`nbf` —
  * so "expired" is only ever said of a correctly signed token. No clock
  * tolerance, as in Centrifugo: a token is expired from its `exp` second on,
  * which keeps the connection's `expireAt` and the token's validity in step.
@@ -79,6 +81,10 @@ export async function createJwtVerifier(
     if (options.skipSignature) return unsignedPayload(claims);
     const choice = keys.select(header, checked.vars);
     if ("reason" in choice) return invalid(choice.reason);
+    if (choice.keys.every((key) => key instanceof Uint8Array)) {
+      const hmac = verifyHmac(token, header, claims, choice.keys as Uint8Array[]);
+      if (hmac) return hmac;
+    }
     let last: unknown;
     for (const key of choice.keys) {
       try {

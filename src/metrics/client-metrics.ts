@@ -1,9 +1,22 @@
 import type { Registry } from "prom-client";
 import { codeLabel } from "./code-label.js";
-import { commandBuckets, metricKinds } from "./metric-kinds.js";
+import { commandBuckets, metricKinds, type TallyCell } from "./metric-kinds.js";
 import type { NodeMetrics } from "./node-metrics.js";
 
 type ConnectionLabels = Record<"transport" | "accept_protocol" | "client_name" | "client_version", string>;
+
+/** Where the subscriptions of clients of one `client_name` are counted. */
+interface SubscriptionCells {
+  readonly accepted: TallyCell;
+  readonly inflight: TallyCell;
+}
+
+/** Where one kind of connection is counted, and the `client_name` its subscriptions are counted by. */
+interface ConnectionCells {
+  readonly accepted: TallyCell;
+  readonly inflight: TallyCell;
+  readonly clientName: string;
+}
 
 /** Transports whose disconnects travel as a close frame, counted in `transport_outgoing_close_count`. */
 const closeFrameTransports = new Set(["websocket", "uni_websocket"]);
@@ -23,16 +36,23 @@ export function createClientMetrics(
   const c = metricKinds(registry, "client");
   const t = metricKinds(registry, "transport");
   const connectionLabels = ["transport", "accept_protocol", "client_name", "client_version"] as const;
-  const accepted = c.counter("connections_accepted", "Number of accepted connections.", connectionLabels);
-  const inflight = c.gauge("connections_inflight", "Number of inflight connections.", connectionLabels);
-  const subsAccepted = c.counter("subscriptions_accepted", "Number of accepted subscriptions.", [
-    "client_name",
-    "channel_namespace",
-  ]);
-  const subsInflight = c.gauge("subscriptions_inflight", "Number of inflight subscriptions.", [
-    "client_name",
-    "channel_namespace",
-  ]);
+  const accepted = c.tallyCounter(
+    "connections_accepted",
+    "Number of accepted connections.",
+    connectionLabels,
+  );
+  const inflight = c.tallyGauge("connections_inflight", "Number of inflight connections.", connectionLabels);
+  const subscriptionLabels = ["client_name", "channel_namespace"] as const;
+  const subsAccepted = c.tallyCounter(
+    "subscriptions_accepted",
+    "Number of accepted subscriptions.",
+    subscriptionLabels,
+  );
+  const subsInflight = c.tallyGauge(
+    "subscriptions_inflight",
+    "Number of inflight subscriptions.",
+    subscriptionLabels,
+  );
   const commandSummary = c.summary("command_duration_seconds", "Client command duration summary.", [
     "method",
     "channel_namespace",
@@ -97,38 +117,60 @@ export function createClientMetrics(
     "code",
   ]);
 
-  const labelsOf = new WeakMap<object, ConnectionLabels>();
+  /** The subscription cells of clients by `client_name`. */
+  const subscriptionCells = new Map<string, SubscriptionCells>();
+  const subscriptionsOf = (client_name: string): SubscriptionCells => {
+    let cells = subscriptionCells.get(client_name);
+    if (!cells) {
+      const labels = { client_name, channel_namespace: "" };
+      cells = { accepted: subsAccepted(labels), inflight: subsInflight(labels) };
+      subscriptionCells.set(client_name, cells);
+    }
+    return cells;
+  };
+  /** The cells one kind of connection counts in, made once per kind (transport, named or not, versioned or not). */
+  const kinds = new Map<string, ConnectionCells>();
+  const cellsOf = (transport: string, name: string, version: string): ConnectionCells => {
+    const client_name = name ? "unregistered" : "unnamed";
+    const client_version = version ? "unregistered" : "unversioned";
+    const key = `${transport} ${client_name} ${client_version}`;
+    let cells = kinds.get(key);
+    if (!cells) {
+      const labels: ConnectionLabels = { transport, accept_protocol: "", client_name, client_version };
+      cells = { accepted: accepted(labels), inflight: inflight(labels), clientName: client_name };
+      kinds.set(key, cells);
+    }
+    return cells;
+  };
+  /** A client's cells, kept after it disconnects for the unsubscribes that follow. */
+  const cellsOfClient = new WeakMap<object, ConnectionCells>();
   const live = new WeakSet<object>();
-  const nameOf = (client: object) => labelsOf.get(client)?.client_name ?? "unnamed";
+  const subscriptionsOfClient = (client: object) =>
+    subscriptionsOf(cellsOfClient.get(client)?.clientName ?? "unnamed");
 
   return {
     /** A connection authenticated: counted by transport and by what it says it is. */
     connected(client: object, transport: string, name: string, version: string): void {
-      const labels = {
-        transport,
-        accept_protocol: "",
-        client_name: name ? "unregistered" : "unnamed",
-        client_version: version ? "unregistered" : "unversioned",
-      };
-      labelsOf.set(client, labels);
+      const cells = cellsOf(transport, name, version);
+      cellsOfClient.set(client, cells);
       live.add(client);
-      accepted.inc(labels);
-      inflight.inc(labels);
+      cells.accepted.value += 1;
+      cells.inflight.value += 1;
       node.action("add_client");
     },
     disconnected(client: object): void {
       if (!live.delete(client)) return;
-      inflight.dec(labelsOf.get(client)!);
+      cellsOfClient.get(client)!.inflight.value -= 1;
       node.action("remove_client");
     },
     subscribed(client: object): void {
-      const labels = { client_name: nameOf(client), channel_namespace: "" };
-      subsAccepted.inc(labels);
-      subsInflight.inc(labels);
+      const cells = subscriptionsOfClient(client);
+      cells.accepted.value += 1;
+      cells.inflight.value += 1;
       node.action("add_subscription");
     },
     unsubscribed(client: object): void {
-      subsInflight.dec({ client_name: nameOf(client), channel_namespace: "" });
+      subscriptionsOfClient(client).inflight.value -= 1;
       node.action("remove_subscription");
     },
     /** A command arrived: `bytes` is its share of the frame that carried it. */

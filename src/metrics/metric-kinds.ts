@@ -13,6 +13,30 @@ export const commandBuckets = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.
  */
 const percentiles = [0.5, 0.99, 0.999];
 
+/** One label set's number, which the caller changes and the registry reads when collected. */
+export interface TallyCell<L extends string = string> {
+  readonly labels: Record<L, string>;
+  value: number;
+}
+
+/** The cells of one tallied metric by label set, handed to `register` (which makes the prom-client metric that reads them). */
+function tallyCells<L extends string>(
+  labelNames: readonly L[],
+  register: (cells: ReadonlyMap<string, TallyCell<L>>) => void,
+): (labels: Record<L, string>) => TallyCell<L> {
+  const cells = new Map<string, TallyCell<L>>();
+  register(cells);
+  return (labels) => {
+    const key = labelNames.map((label) => labels[label]).join("\u0000");
+    let cell = cells.get(key);
+    if (!cell) {
+      cell = { labels, value: 0 };
+      cells.set(key, cell);
+    }
+    return cell;
+  };
+}
+
 /**
  * Small constructors for `centrifugo_<subsystem>_<name>` metrics in one
  * registry: each module declares its metrics in a few lines, with names
@@ -33,26 +57,38 @@ export function metricKinds(registry: Registry, subsystem: string) {
      * aggregation).
      */
     tallyCounter<L extends string>(n: string, help: string, labelNames: readonly L[]) {
-      const cells = new Map<string, { readonly labels: Record<L, string>; value: number }>();
-      new Counter<L>({
-        name: name(n),
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          for (const cell of cells.values()) if (cell.value > 0) this.inc(cell.labels as never, cell.value);
-        },
+      return tallyCells(labelNames, (cells) => {
+        new Counter<L>({
+          name: name(n),
+          help,
+          labelNames,
+          registers,
+          collect() {
+            this.reset();
+            for (const cell of cells.values()) if (cell.value > 0) this.inc(cell.labels as never, cell.value);
+          },
+        });
       });
-      return (labels: Record<L, string>): { value: number } => {
-        const key = labelNames.map((label) => labels[label]).join("\u0000");
-        let cell = cells.get(key);
-        if (!cell) {
-          cell = { labels, value: 0 };
-          cells.set(key, cell);
-        }
-        return cell;
-      };
+    },
+    /**
+     * A gauge for per-connection events (connects, subscriptions), kept in
+     * cells as `tallyCounter` keeps its counts: a cell goes up and down by a
+     * plain number, and every cell — zero too, as prom-client reports a label
+     * set once seen — is set on the gauge when collected.
+     */
+    tallyGauge<L extends string>(n: string, help: string, labelNames: readonly L[]) {
+      return tallyCells(labelNames, (cells) => {
+        new Gauge<L>({
+          name: name(n),
+          help,
+          labelNames,
+          registers,
+          collect() {
+            this.reset();
+            for (const cell of cells.values()) this.set(cell.labels as never, cell.value);
+          },
+        });
+      });
     },
     gauge<L extends string>(
       n: string,

@@ -1,5 +1,5 @@
 import type { Registry } from "prom-client";
-import { metricKinds } from "./metric-kinds.js";
+import { metricKinds, type TallyCell } from "./metric-kinds.js";
 
 /** What the node-level gauges read, at scrape time only. */
 export interface NodeCounts {
@@ -67,7 +67,11 @@ export function createNodeMetrics(registry: Registry, version: string) {
   gauge("num_nodes", "Number of nodes in the cluster.", (c) => c.numNodes);
   m.gauge("build", "Node build info.", ["version"]).set({ version: version || "_" }, 1);
 
-  const actions = m.counter("action_count", "Number of node actions.", ["action", "channel_namespace"]);
+  const actionCell = m.tallyCounter("action_count", "Number of node actions.", [
+    "action",
+    "channel_namespace",
+  ]);
+  const actions = new Map<NodeAction, TallyCell>();
   const types: BrokerMessageType[] = ["publication", "join", "leave", "control"];
   const sentCell = m.tallyCounter("messages_sent_count", "Number of messages sent by node to broker.", [
     "type",
@@ -112,7 +116,12 @@ export function createNodeMetrics(registry: Registry, version: string) {
     },
     /** `count` actions of one kind (a batched broker subscribe counts each channel). */
     action(action: NodeAction, count = 1): void {
-      actions.inc({ action, channel_namespace: "" }, count);
+      let cell = actions.get(action);
+      if (!cell) {
+        cell = actionCell({ action, channel_namespace: "" });
+        actions.set(action, cell);
+      }
+      cell.value += count;
     },
     sent(type: BrokerMessageType | MapMessageType): void {
       sent.get(type)!.value += 1;

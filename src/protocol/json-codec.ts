@@ -1,4 +1,3 @@
-import { create } from "@bufbuild/protobuf";
 import {
   type Command,
   CommandSchema,
@@ -12,8 +11,13 @@ import { encodeJsonMessage } from "./json/json-encode.js";
 
 const newline = Buffer.from("\n");
 
+/**
+ * The init shape written as it is: the encoder reads absent fields as their
+ * zero values, so building the full message first (protobuf-es `create`,
+ * every field of every nested message) would only add work to each reply.
+ */
 function encode(desc: typeof ReplySchema | typeof PushSchema, init: object): Uint8Array {
-  const encoded = encodeJsonMessage(desc, create(desc, init));
+  const encoded = encodeJsonMessage(desc, init);
   if ("error" in encoded) throw new NotJsonError(encoded.error);
   return encoded.value;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { test } from "node:test";
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8 } from "jose";
 import { mintConnectionToken, mintSubscriptionToken } from "../../src/auth/mint.js";
@@ -61,6 +62,38 @@ test("tokens are accepted only with a key of their algorithm's family, and expir
   ];
   for (const [name, verifier, token, expected] of cases) {
     assert.equal(await outcome(verifier, await token), expected, name);
+  }
+});
+
+/** A token signed by hand, with a header no library will put in one. */
+function hmacSigned(header: object, payload: object): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const signed = `${part(header)}.${part(payload)}`;
+  return `${signed}.${createHmac("sha256", secret).update(signed).digest("base64url")}`;
+}
+
+test("HMAC tokens are judged as jose judges them: the signature exactly, then iat, nbf and exp", async () => {
+  const good = await sign(claims, secret, "HS256");
+  const [header, payload, signature] = good.split(".") as [string, string, string];
+  const swapped = `${signature.startsWith("A") ? "B" : "A"}${signature.slice(1)}`;
+  const cases: [string, string, string][] = [
+    ["the signature with one character changed", `${header}.${payload}.${swapped}`, "invalid"],
+    ["the signature with a character outside base64url", `${header}.${payload}.${signature}!`, "invalid"],
+    ["the signature cut short", `${header}.${payload}.${signature.slice(0, 20)}`, "invalid"],
+    ["no signature", `${header}.${payload}.`, "invalid"],
+    ["exp as a string", await sign({ sub: "42", exp: String(unix(60)) }, secret, "HS256"), "invalid"],
+    ["nbf as a string", await sign({ sub: "42", nbf: String(unix(-60)) }, secret, "HS256"), "invalid"],
+    ["iat as a string", await sign({ sub: "42", iat: "yesterday" }, secret, "HS256"), "invalid"],
+    ["exp this very second", await sign({ sub: "42", exp: unix(0) }, secret, "HS256"), "expired"],
+    ["exp next second", await sign({ sub: "42", exp: unix(2) }, secret, "HS256"), "ok"],
+    [
+      "crit naming a parameter jose does not know",
+      hmacSigned({ alg: "HS256", crit: ["x"], x: 1 }, claims),
+      "invalid",
+    ],
+  ];
+  for (const [name, token, expected] of cases) {
+    assert.equal(await outcome(hmacOnly, token), expected, name);
   }
 });
 
