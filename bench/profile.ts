@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeF
 import { loadavg, cpus as machineCpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startRotor, useRotorNodeFlags } from "./lib/bench-server.js";
+import { startRotor, useRotorBuild, useRotorNodeFlags } from "./lib/bench-server.js";
 import { nowMs } from "./lib/clock.js";
 import { summariseProfile } from "./lib/cpu-profile.js";
 import { openFleet } from "./lib/fleet.js";
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   const { args, rest } = parseArgs(process.argv.slice(2));
   const options = parseOptions(rest, machineCpus().length);
   useRotorNodeFlags(options.rotorNodeFlags);
+  useRotorBuild(options.rotorBuild);
   if (!options.noBuild) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = join(root, ".tmp", "profiles", `${args.workload}-${stamp}`);

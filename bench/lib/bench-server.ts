@@ -1,7 +1,8 @@
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuCount, type Proc, spawnNode, spawnPinned, waitForHttp, waitForPort } from "./processes.js";
 
-const cli = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
+let cli = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
 const baselines = fileURLToPath(new URL("../servers/", import.meta.url));
 
 /** Node flags for every rotor the harness starts (`--rotor-node-flag`), before the caller's own. */
@@ -10,6 +11,11 @@ const rotorNodeFlags: string[] = [];
 /** Sets the node flags every rotor started from now on runs with. */
 export function useRotorNodeFlags(flags: readonly string[]): void {
   rotorNodeFlags.splice(0, rotorNodeFlags.length, ...flags);
+}
+
+/** Runs the rotor of another checkout's build from now on (`--rotor-build DIR`). */
+export function useRotorBuild(dir: string | undefined): void {
+  if (dir !== undefined) cli = join(resolve(dir), "dist/src/cli.js");
 }
 
 /** A server under test and where to reach it. */

@@ -15,13 +15,15 @@ export interface BenchOptions {
   readonly rotorFlags: readonly string[];
   /** Flags for node itself running every rotor under test, e.g. `--max-semi-space-size=4`. */
   readonly rotorNodeFlags: readonly string[];
+  /** Another checkout whose build (`dist/src/cli.js`) is the rotor under test: the same harness on two builds. */
+  readonly rotorBuild: string | undefined;
   /** How long the soak runs, in seconds; its own default when absent. */
   readonly durationSeconds: number | undefined;
 }
 
 const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,compression,api,connections,redis,postgres,proxy,soak,workers,maps] [--rounds N]
                         [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]... [--rotor-node-flag FLAG]...
-                        [--duration 30m]`;
+                        [--rotor-build DIR] [--duration 30m]`;
 
 function defaultCpus(count: number): { server: string; load: string } {
   if (count < 2) return { server: "", load: "" };
@@ -51,6 +53,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     noBuild: false,
     rotorFlags: [] as string[],
     rotorNodeFlags: [] as string[],
+    rotorBuild: undefined as string | undefined,
     durationSeconds: undefined as number | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -68,6 +71,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     else if (flag === "--load-cpus") o.loadCpus = value();
     else if (flag === "--rotor-flag") o.rotorFlags.push(value());
     else if (flag === "--rotor-node-flag") o.rotorNodeFlags.push(value());
+    else if (flag === "--rotor-build") o.rotorBuild = value();
     else if (flag === "--duration") o.durationSeconds = durationSeconds(value());
     else throw new Error(`unknown flag ${flag}\n${usage}`);
   }
