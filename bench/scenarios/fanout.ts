@@ -25,6 +25,8 @@ interface FanoutCase {
    */
   readonly inFlight: readonly number[];
   readonly goals: boolean;
+  /** The goal on publish requests per server CPU-second against the Go engine's `/api/publish`, where it has one. */
+  readonly requestGoal?: Goal;
   /** Also measure publish→deliver latency at a steady rate on these connections. */
   readonly latency?: { readonly rate: number; readonly publications: number };
 }
@@ -54,6 +56,7 @@ const fullCases: FanoutCase[] = [
     publications: 5000,
     inFlight: [16],
     goals: false,
+    requestGoal: atLeast(1),
   },
 ];
 
@@ -86,6 +89,8 @@ interface Target {
 interface Burst {
   deliveriesPerSec: number;
   deliveriesPerCpuSec: number;
+  /** Publish requests answered per server CPU-second: one publication per request. */
+  requestsPerCpuSec: number;
   received: number;
   expected: number;
   /** Deliveries per WebSocket message: above 1 when the server batched publications into one frame. */
@@ -200,6 +205,7 @@ async function burst(
   return {
     deliveriesPerSec: got.received / seconds,
     deliveriesPerCpuSec: cpu > 0 ? got.received / cpu : Number.NaN,
+    requestsPerCpuSec: cpu > 0 ? (c.publications - sent.errors) / cpu : Number.NaN,
     received: got.received,
     expected,
     perFrame: got.frames > 0 ? got.received / got.frames : Number.NaN,
@@ -229,7 +235,8 @@ const latencyGoals: Record<string, { p50?: Goal; p99?: Goal }> = {
   "go-centrifuge": { p99: atMost(1) },
 };
 
-function addRows(ctx: ScenarioContext, name: string, goals: boolean, results: Map<string, Burst[]>): void {
+function addRows(ctx: ScenarioContext, name: string, c: FanoutCase, results: Map<string, Burst[]>): void {
+  const { goals } = c;
   const rotor = results.get("rotor")!;
   const perFrame = [...results].map(
     ([server, runs]) => `${server} ${median(runs.map((r) => r.perFrame)).toFixed(2)}`,
@@ -261,6 +268,19 @@ function addRows(ctx: ScenarioContext, name: string, goals: boolean, results: Ma
         goal?.perCpuSecond,
       ),
     );
+    if (base === "go-centrifuge")
+      ctx.report.rows.push(
+        makeRow(
+          {
+            ...common,
+            metric: "publish requests per server CPU-second",
+            unit: "req/cpu-s",
+            rotor: rotor.map((r) => r.requestsPerCpuSec),
+            base: baseRuns.map((r) => r.requestsPerCpuSec),
+          },
+          c.requestGoal,
+        ),
+      );
   }
 }
 
@@ -328,7 +348,7 @@ export async function runFanout(ctx: ScenarioContext): Promise<void> {
           }
         }
         for (const [level, inFlight] of c.inFlight.entries())
-          addRows(ctx, caseName(c, inFlight), c.goals, bursts[level]!);
+          addRows(ctx, caseName(c, inFlight), c, bursts[level]!);
         if (c.latency) addLatencyRows(ctx, c, latencies);
       } catch (err) {
         ctx.report.notes.push(`fan-out ${c.name}: failed: ${(err as Error).message}`);
