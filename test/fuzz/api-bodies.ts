@@ -212,6 +212,9 @@ function overHttp2(session: http2.ClientHttp2Session, key: string, call: ApiBody
     req.on("end", () => {
       answer.bytes = Buffer.concat(chunks);
       answer.text = Buffer.from(answer.bytes).toString("latin1");
+      // gRPC-Web carries its status in a trailer envelope at the end of the body.
+      const inBody = /grpc-status: ?(\d+)/.exec(answer.text)?.[1];
+      if (answer.grpcStatus === undefined && inBody !== undefined) answer.grpcStatus = Number(inBody);
       resolve(answer);
     });
     req.end(call.body);
