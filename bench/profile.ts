@@ -4,7 +4,7 @@ import { loadavg, cpus as machineCpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mintConnectionToken } from "../src/auth/mint.js";
-import { startRotor, useRotorNodeFlags } from "./lib/bench-server.js";
+import { startRotor, useRotorBuild, useRotorNodeFlags } from "./lib/bench-server.js";
 import { nowMs, sleep } from "./lib/clock.js";
 import { summariseProfile } from "./lib/cpu-profile.js";
 import { localAddresses, openFleet } from "./lib/fleet.js";
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
   const { args, rest } = parseArgs(process.argv.slice(2));
   const options = parseOptions(rest, machineCpus().length);
   useRotorNodeFlags(options.rotorNodeFlags);
+  useRotorBuild(options.rotorBuild);
   if (!options.noBuild) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = join(root, ".tmp", "profiles", `${args.workload}-${stamp}`);

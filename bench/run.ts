@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { useRotorNodeFlags } from "./lib/bench-server.js";
+import { useRotorBuild, useRotorNodeFlags } from "./lib/bench-server.js";
 import { parseOptions } from "./lib/options.js";
 import { killAll, stopAll } from "./lib/processes.js";
 import { type Report, toMarkdown } from "./lib/report.js";
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0)
     throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${Object.keys(scenarios).join(", ")}`);
   useRotorNodeFlags(options.rotorNodeFlags);
+  useRotorBuild(options.rotorBuild);
   if (!options.noBuild) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   const started = new Date();
   const report: Report = {

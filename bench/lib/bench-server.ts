@@ -1,8 +1,9 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuCount, type Proc, spawnNode, spawnPinned, waitForHttp, waitForPort } from "./processes.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
+/** The checkout whose build is the rotor under test: this one unless `--rotor-build` names another. */
+let root = fileURLToPath(new URL("../../", import.meta.url));
 const baselines = fileURLToPath(new URL("../servers/", import.meta.url));
 
 /** Node flags for every rotor the harness starts (`--rotor-node-flag`), before the caller's own. */
@@ -11,6 +12,11 @@ const rotorNodeFlags: string[] = [];
 /** Sets the node flags every rotor started from now on runs with. */
 export function useRotorNodeFlags(flags: readonly string[]): void {
   rotorNodeFlags.splice(0, rotorNodeFlags.length, ...flags);
+}
+
+/** Runs the rotor of another checkout's build from now on (`--rotor-build DIR`). */
+export function useRotorBuild(dir: string | undefined): void {
+  if (dir !== undefined) root = resolve(dir);
 }
 
 /** A server under test and where to reach it. */

@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly rotorFlags: readonly string[];
   /** Flags for node itself running every rotor under test, e.g. `--max-semi-space-size=4`. */
   readonly rotorNodeFlags: readonly string[];
+  /** Another checkout whose build (`dist/src/cli.js`) is the rotor under test: the same harness on two builds. */
+  readonly rotorBuild: string | undefined;
   /** How long the soak runs, in seconds; its own default when absent. */
   readonly durationSeconds: number | undefined;
   /** Another checkout, built, whose rotor the connect scenario runs beside this one's, round by round (A/B). */
@@ -25,7 +27,7 @@ export interface BenchOptions {
 
 const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,compression,api,connections,connect,redis,postgres,proxy,soak,workers,maps] [--rounds N]
                         [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]... [--rotor-node-flag FLAG]...
-                        [--duration 30m] [--ab-tree DIR]`;
+                        [--rotor-build DIR] [--duration 30m] [--ab-tree DIR]`;
 
 function defaultCpus(count: number): { server: string; load: string } {
   if (count < 2) return { server: "", load: "" };
@@ -55,6 +57,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     noBuild: false,
     rotorFlags: [] as string[],
     rotorNodeFlags: [] as string[],
+    rotorBuild: undefined as string | undefined,
     durationSeconds: undefined as number | undefined,
     abTree: undefined as string | undefined,
   };
@@ -73,6 +76,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     else if (flag === "--load-cpus") o.loadCpus = value();
     else if (flag === "--rotor-flag") o.rotorFlags.push(value());
     else if (flag === "--rotor-node-flag") o.rotorNodeFlags.push(value());
+    else if (flag === "--rotor-build") o.rotorBuild = value();
     else if (flag === "--duration") o.durationSeconds = durationSeconds(value());
     else if (flag === "--ab-tree") o.abTree = value();
     else throw new Error(`unknown flag ${flag}\n${usage}`);

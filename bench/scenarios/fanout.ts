@@ -24,6 +24,8 @@ interface FanoutCase {
    */
   readonly inFlight: readonly number[];
   readonly goals: boolean;
+  /** The goal on publish requests per server CPU-second against the Go engine's `/api/publish`, where it has one. */
+  readonly requestGoal?: Goal;
 }
 
 const fullCases: FanoutCase[] = [
@@ -50,6 +52,7 @@ const fullCases: FanoutCase[] = [
     publications: 5000,
     inFlight: [16],
     goals: false,
+    requestGoal: atLeast(1),
   },
 ];
 
@@ -81,6 +84,8 @@ interface Target {
 interface Burst {
   deliveriesPerSec: number;
   deliveriesPerCpuSec: number;
+  /** Publish requests answered per server CPU-second: one publication per request. */
+  requestsPerCpuSec: number;
   received: number;
   expected: number;
   /** Deliveries per WebSocket message: above 1 when the server batched publications into one frame. */
@@ -195,6 +200,7 @@ async function burst(
   return {
     deliveriesPerSec: got.received / seconds,
     deliveriesPerCpuSec: cpu > 0 ? got.received / cpu : Number.NaN,
+    requestsPerCpuSec: cpu > 0 ? (c.publications - sent.errors) / cpu : Number.NaN,
     received: got.received,
     expected,
     perFrame: got.frames > 0 ? got.received / got.frames : Number.NaN,
@@ -210,7 +216,8 @@ const burstGoals: Record<string, { perSecond?: Goal; perCpuSecond?: Goal }> = {
   "go-centrifuge": { perCpuSecond: atLeast(1) },
 };
 
-function addRows(ctx: ScenarioContext, name: string, goals: boolean, results: Map<string, Burst[]>): void {
+function addRows(ctx: ScenarioContext, name: string, c: FanoutCase, results: Map<string, Burst[]>): void {
+  const { goals } = c;
   const rotor = results.get("rotor")!;
   const perFrame = [...results].map(
     ([server, runs]) => `${server} ${median(runs.map((r) => r.perFrame)).toFixed(2)}`,
@@ -242,6 +249,19 @@ function addRows(ctx: ScenarioContext, name: string, goals: boolean, results: Ma
         goal?.perCpuSecond,
       ),
     );
+    if (base === "go-centrifuge")
+      ctx.report.rows.push(
+        makeRow(
+          {
+            ...common,
+            metric: "publish requests per server CPU-second",
+            unit: "req/cpu-s",
+            rotor: rotor.map((r) => r.requestsPerCpuSec),
+            base: baseRuns.map((r) => r.requestsPerCpuSec),
+          },
+          c.requestGoal,
+        ),
+      );
   }
 }
 
@@ -273,7 +293,7 @@ export async function runFanout(ctx: ScenarioContext): Promise<void> {
           }
         }
         for (const [level, inFlight] of c.inFlight.entries())
-          addRows(ctx, caseName(c, inFlight), c.goals, bursts[level]!);
+          addRows(ctx, caseName(c, inFlight), c, bursts[level]!);
       } catch (err) {
         ctx.report.notes.push(`fan-out ${c.name}: failed: ${(err as Error).message}`);
         ctx.log(`fan-out ${c.name} failed: ${(err as Error).stack}`);

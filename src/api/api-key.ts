@@ -1,6 +1,4 @@
 import { timingSafeEqual } from "node:crypto";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import type { Logger } from "pino";
 
 /** What an API surface requires: a key, or nothing when explicitly opened with `insecure`. An empty key admits nobody. */
 export type ApiKeyPolicy = { insecure: true } | { insecure: false; key: string };
@@ -51,23 +49,4 @@ export function hasValidKey(policy: ApiKeyPolicy, header: RequestHeader, query?:
   if (fromHeader !== undefined && same(fromHeader, policy.key)) return true;
   const fromQuery = query?.get("api_key");
   return fromQuery != null && same(fromQuery, policy.key);
-}
-
-/**
- * Refuses Connect / gRPC / gRPC-Web calls without the API key (or the extra
- * credential the surface accepts) with Unauthenticated, logged at debug
- * level without the credential.
- */
-export function apiKeyInterceptor(policy: ApiKeyPolicy, also?: ExtraAccess, log?: Logger): Interceptor {
-  return (next) => async (req) => {
-    const header: RequestHeader = (name) => req.header.get(name);
-    if (!hasValidKey(policy, header) && !also?.(header)) {
-      log?.debug(
-        { method: `${req.service.typeName}/${req.method.name}` },
-        "api call refused: no valid API key",
-      );
-      throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
-    }
-    return next(req);
-  };
 }

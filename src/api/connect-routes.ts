@@ -1,38 +1,24 @@
 import type { DescFile } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { Logger } from "pino";
 import { Centrifugo, file_api_api } from "../../gen/api/api_pb.js";
 import {
   CentrifugoApi,
   file_centrifugal_centrifugo_api_api,
 } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
-import type { ApiMetrics } from "../metrics/api-metrics.js";
-import type { ApiTracer } from "../tracing/api-tracer.js";
-import { type ApiKeyPolicy, apiKeyInterceptor, type ExtraAccess } from "./api-key.js";
+import { type ApiPipelineOptions, apiPipelineInterceptor, createApiPipeline } from "./api-pipeline.js";
 import type { ApiService } from "./api-service.js";
 import { centrifugoApiImpl, type ErrorMode } from "./connect-api.js";
-import { apiMetricsInterceptor } from "./counted-api.js";
 import { createReflectionRoutes } from "./reflection/reflection-routes.js";
-import { apiTracingInterceptor } from "./traced-api.js";
 import { centrifugoV2Impl } from "./v2/centrifugo-v2.js";
 
 /** The files whose services gRPC reflection lists; an extra service (the uni stream) adds its own when served. */
 export const reflectedFiles: readonly DescFile[] = [file_centrifugal_centrifugo_api_api, file_api_api];
 
-export interface ApiRoutesOptions {
+export interface ApiRoutesOptions extends ApiPipelineOptions {
   readonly service: ApiService;
   /** Serve the API services; false when the router carries only the extra service. Default true. */
   readonly serveApi?: boolean | undefined;
-  readonly policy: ApiKeyPolicy;
-  /** A credential admitted besides the API key: the admin UI's token where the admin UI is served. */
-  readonly alsoAdmits?: ExtraAccess | undefined;
   readonly errorMode: ErrorMode;
-  /** Counts every call by protocol and method. */
-  readonly metrics?: ApiMetrics | undefined;
-  /** Traces every call (`opentelemetry.api`). */
-  readonly tracer?: ApiTracer | undefined;
-  /** Where refused calls are logged (debug). */
-  readonly log?: Logger | undefined;
   /** Serve gRPC reflection (v1 and v1alpha) describing `reflectedFiles`. */
   readonly reflection: boolean;
   /** Another service on the same router, without the API key (the client uni stream), listed by reflection too. */
@@ -46,9 +32,7 @@ export interface ApiRoutesOptions {
  * public (Centrifugo does not protect it either).
  */
 export function apiConnectRoutes(o: ApiRoutesOptions): (router: ConnectRouter) => void {
-  const interceptors = [apiKeyInterceptor(o.policy, o.alsoAdmits, o.log)];
-  if (o.metrics) interceptors.push(apiMetricsInterceptor(o.metrics));
-  if (o.tracer) interceptors.push(apiTracingInterceptor(o.tracer));
+  const interceptors = [apiPipelineInterceptor(createApiPipeline(o))];
   const files = o.extraService ? [...reflectedFiles, o.extraService.file] : reflectedFiles;
   const reflection = o.reflection ? createReflectionRoutes(files) : undefined;
   return (router) => {

@@ -1,6 +1,6 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorSchema } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
-import { type ApiMetrics, type ApiProtocol, apiMethodLabel, apiProtocolOf } from "../metrics/api-metrics.js";
+import { type ApiMetrics, type ApiProtocol, apiMethodLabel } from "../metrics/api-metrics.js";
 import type { ApiService } from "./api-service.js";
 
 /** Seconds since `started` (a `performance.now()` reading). */
@@ -17,30 +17,6 @@ export function errorOf(err: unknown): number | string {
   return (
     connectError.findDetails(ErrorSchema)[0]?.code ?? Code[connectError.code]?.toLowerCase() ?? "internal"
   );
-}
-
-/**
- * Counts every call of the Connect router's API services (gRPC, gRPC-Web,
- * Connect JSON and binary, told apart by Content-Type) in the API metrics:
- * its duration, and its error when the reply carries one in the body or,
- * in transport error mode, as a status. Placed after the API key check, so
- * refused calls are not counted, as in Centrifugo.
- */
-export function apiMetricsInterceptor(metrics: ApiMetrics): Interceptor {
-  return (next) => async (req) => {
-    const protocol = apiProtocolOf(req.header.get("content-type"));
-    const method = apiMethodLabel(req.method.name);
-    const started = performance.now();
-    try {
-      const res = await next(req);
-      const error = res.stream ? undefined : bodyError(res.message);
-      metrics.call(protocol, method, seconds(started), error);
-      return res;
-    } catch (err) {
-      metrics.call(protocol, method, seconds(started), errorOf(err));
-      throw err;
-    }
-  };
 }
 
 /** The API service with each call counted under one protocol: how the HTTP JSON API reports. */

@@ -5,7 +5,7 @@ import { type ApiKeyPolicy, type ExtraAccess, noKeyPolicy } from "../api/api-key
 import type { ApiService } from "../api/api-service.js";
 import { type ApiRoutesOptions, apiConnectRoutes } from "../api/connect-routes.js";
 import { countedApiService } from "../api/counted-api.js";
-import { createGrpcUnaryAnswer, type GrpcUnaryOptions } from "../api/grpc-unary/grpc-unary-answer.js";
+import { createDirectUnaryAnswer, type DirectUnaryOptions } from "../api/direct-unary/direct-unary-answer.js";
 import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
 import { connectJsonOptions } from "../api/well-formed-json.js";
 import type { Config } from "../config/schema.js";
@@ -35,19 +35,17 @@ export interface ApiContext {
 }
 
 /**
- * Has the listener answer native gRPC unary calls to the API itself, with the
- * settings of its Connect routes, before they reach Fastify and the router.
+ * Has the listener answer unary calls to the API itself (native gRPC,
+ * gRPC-Web, Connect), with the settings of its Connect routes, before they
+ * reach Fastify and the router.
  */
-export function answerGrpcUnaryFirst(
+export function answerUnaryFirst(
   app: FastifyInstance,
-  routes: Omit<GrpcUnaryOptions, "readMaxBytes" | "answered">,
+  routes: Omit<DirectUnaryOptions, "readMaxBytes" | "http">,
   ctx: Pick<ApiContext, "config" | "metrics" | "readMaxBytes">,
 ): void {
-  const { metrics } = ctx;
-  const answered = ctx.config.prometheus.instrument_http_handlers
-    ? (path: string) => metrics.node.httpRequest(path, "POST", 200)
-    : undefined;
-  answerStreamsFirst(app, createGrpcUnaryAnswer({ ...routes, readMaxBytes: ctx.readMaxBytes, answered }));
+  const http = ctx.config.prometheus.instrument_http_handlers ? ctx.metrics.node : undefined;
+  answerStreamsFirst(app, createDirectUnaryAnswer({ ...routes, readMaxBytes: ctx.readMaxBytes, http }));
 }
 
 /**
@@ -77,7 +75,7 @@ export async function mountApi(app: FastifyInstance, ctx: ApiContext, here: List
       jsonOptions: connectJsonOptions,
       routes: apiConnectRoutes(routes),
     });
-    if (routes.serveApi) answerGrpcUnaryFirst(app, routes, ctx);
+    if (routes.serveApi) answerUnaryFirst(app, routes, ctx);
   }
   if (here.api && !config.http_api.disabled) {
     await app.register(httpJsonApiPlugin, {

@@ -6,7 +6,7 @@ import fastify, {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
-import type { StreamAnswer } from "../api/grpc-unary/grpc-unary-answer.js";
+import type { StreamAnswer } from "../api/direct-unary/direct-unary-answer.js";
 import type { Config } from "../config/schema.js";
 import { clampDeadlines } from "./deadline-clamp.js";
 import { http1Limits } from "./http1-timeouts.js";

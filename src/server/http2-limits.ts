@@ -1,6 +1,6 @@
 import type http2 from "node:http2";
 import type { Logger } from "pino";
-import type { StreamAnswer } from "../api/grpc-unary/grpc-unary-answer.js";
+import type { StreamAnswer } from "../api/direct-unary/direct-unary-answer.js";
 import type { Config } from "../config/schema.js";
 import { watchSessions } from "./http2-sessions.js";
 import { createStreamAdmission } from "./stream-admission.js";

@@ -24,7 +24,7 @@ import {
 } from "../transport/connect-stream/connect-stream-handler.js";
 import type { WorkerRole } from "../workers/worker-role.js";
 import { type ApiKeys, resolveApiKeys } from "./api-keys.js";
-import { answerGrpcUnaryFirst } from "./api-routes.js";
+import { answerUnaryFirst } from "./api-routes.js";
 import { banner, type ListeningPorts } from "./banner.js";
 import { countedBroker, countedController, countedMapBroker, countedPresence } from "./counted-engine.js";
 import { createEngine, type Engine, mapBrokerFactory } from "./engine.js";
@@ -198,7 +198,7 @@ async function start(
       jsonOptions: connectJsonOptions,
       routes: apiConnectRoutes(routes),
     });
-    answerGrpcUnaryFirst(grpcApp, routes, apiCtx);
+    answerUnaryFirst(grpcApp, routes, apiCtx);
     await listenOn(grpcApp, config.grpc_api.address || "0.0.0.0", config.grpc_api.port, "grpc_api.port");
   }
   const grpcPort = grpcApp ? listeningPort(grpcApp) : undefined;

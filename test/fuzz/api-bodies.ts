@@ -212,6 +212,9 @@ function overHttp2(session: http2.ClientHttp2Session, key: string, call: ApiBody
     req.on("end", () => {
       answer.bytes = Buffer.concat(chunks);
       answer.text = Buffer.from(answer.bytes).toString("latin1");
+      // gRPC-Web carries its status in a trailer envelope at the end of the body.
+      const inBody = /grpc-status: ?(\d+)/.exec(answer.text)?.[1];
+      if (answer.grpcStatus === undefined && inBody !== undefined) answer.grpcStatus = Number(inBody);
       resolve(answer);
     });
     req.end(call.body);
@@ -248,11 +251,13 @@ export async function fuzzApiBodies(
         session.on("error", () => {});
       }
       let answer: Answer;
+      // gRPC-Web and Connect take turns: over HTTP/2 the direct unary path answers them, over HTTP/1.1 the router.
+      const h2 =
+        call.surface === "grpc" ||
+        call.surface === "grpc-json" ||
+        (!call.surface.startsWith("http") && report.bodies % 2 === 1);
       try {
-        answer =
-          call.surface === "grpc" || call.surface === "grpc-json"
-            ? await overHttp2(session, key, call)
-            : await overHttp1(url, key, call);
+        answer = h2 ? await overHttp2(session, key, call) : await overHttp1(url, key, call);
       } catch (err) {
         report.undocumented.push(`${call.surface} ${call.method.name}: failed: ${(err as Error).message}`);
         continue;

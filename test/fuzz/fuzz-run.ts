@@ -2,6 +2,7 @@ import type { FloodReport } from "../helpers/h2-flood.js";
 import { floodPath, runFlood } from "../helpers/h2-flood-run.js";
 import { type BodyReport, fuzzApiBodies } from "./api-bodies.js";
 import { type FrameReport, fuzzClientFrames } from "./client-frames.js";
+import { compareDirectAndRouter, type DirectVsRouterReport } from "./direct-vs-router.js";
 import { fuzzPools, startFuzzServer } from "./fuzz-server.js";
 import { type HonestReport, startHonestSubscriber } from "./honest-subscriber.js";
 import {
@@ -17,6 +18,8 @@ export interface FuzzOutcome {
   readonly seconds: number;
   readonly frames: FrameReport;
   readonly bodies: BodyReport;
+  /** Fuzzed unary calls sent once to the direct path and once to the Connect router, after the fuzzers. */
+  readonly directVsRouter: DirectVsRouterReport;
   readonly honest: HonestReport;
   /** The HTTP/2 bursts sent before SETTINGS was acknowledged, one report per round. */
   readonly bursts: FloodReport[];
@@ -54,7 +57,12 @@ async function burstUntil(
  * server's SETTINGS is acknowledged, and a proxy backend answering some
  * connects and subscribes over the size limit.
  */
-export async function runFuzz(o: { frames: number; bodies: number; seed: number }): Promise<FuzzOutcome> {
+export async function runFuzz(o: {
+  frames: number;
+  bodies: number;
+  pairs: number;
+  seed: number;
+}): Promise<FuzzOutcome> {
   const proxy = await startOversizedProxy();
   const srv = await startFuzzServer(proxy);
   const begun = Date.now();
@@ -71,6 +79,8 @@ export async function runFuzz(o: { frames: number; bodies: number; seed: number 
       probeProxiedUntil(srv.url, fuzzing),
     ]);
     const honestReport = await honest.stop();
+    // Alone, one call at a time, so that each call's API metrics can be told apart.
+    const directVsRouter = await compareDirectAndRouter(srv, pools, { count: o.pairs, seed: o.seed });
     const info = await fetch(`${srv.url}/api/info`, {
       method: "POST",
       headers: { "x-api-key": srv.apiKey },
@@ -81,6 +91,7 @@ export async function runFuzz(o: { frames: number; bodies: number; seed: number 
       seconds: Math.round((Date.now() - begun) / 1000),
       frames,
       bodies,
+      directVsRouter,
       honest: honestReport,
       bursts,
       proxy: proxy.report,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { IncomingHttpHeaders } from "node:http2";
-import type { StreamAnswer } from "../../api/grpc-unary/grpc-unary-answer.js";
+import type { StreamAnswer } from "../../api/direct-unary/direct-unary-answer.js";
 import type { UpgradeHandler } from "../upgrade-router.js";
 import { TunnelSocket } from "./tunnel-socket.js";
 

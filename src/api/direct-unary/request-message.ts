@@ -9,6 +9,7 @@ import {
   transformSplitEnvelope,
   validateReadWriteMaxBytes,
 } from "@connectrpc/connect/protocol";
+import { collectBody, joined } from "./stream-body.js";
 
 const headerBytes = 5;
 
@@ -68,49 +69,21 @@ async function readAsConnect<I extends DescMessage>(
  * and decoded in one step; any other body is handed, with the rest of the
  * stream, to connect-es's reader, so errors stay those of the Connect router.
  */
-export function readRequestMessage<I extends DescMessage>(
+export async function readRequestMessage<I extends DescMessage>(
   stream: ServerHttp2Stream,
   schema: I,
   readMaxBytes: number,
 ): Promise<MessageShape<I>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      stream.off("data", onData);
-      stream.off("end", onEnd);
-      stream.off("error", reject);
-    };
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size <= readMaxBytes + headerBytes) return;
-      stop();
-      const rest = stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
-      readAsConnect(schema, chunks, rest, readMaxBytes).then(resolve, reject);
-    };
-    const onEnd = () => {
-      stop();
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const payload = singleEnvelope(body, readMaxBytes);
-      if (payload) {
-        try {
-          resolve(fromBinary(schema, payload));
-          return;
-        } catch {
-          // Parsed again below, for connect-es's wording of the error.
-        }
-      }
-      readAsConnect(schema, [body], undefined, readMaxBytes).then(resolve, reject);
-    };
-    // A body that ended before the stream was served (END_STREAM on the headers: no body at all) has
-    // already said so; it will not say it again.
-    if (stream.readableEnded) {
-      onEnd();
-      return;
+  const collected = await collectBody(stream, readMaxBytes + headerBytes);
+  if (collected.rest) return readAsConnect(schema, collected.chunks, collected.rest, readMaxBytes);
+  const body = joined(collected);
+  const payload = singleEnvelope(body, readMaxBytes);
+  if (payload) {
+    try {
+      return fromBinary(schema, payload);
+    } catch {
+      // Parsed again below, for connect-es's wording of the error.
     }
-    stream.on("data", onData);
-    stream.on("end", onEnd);
-    stream.on("error", reject);
-  });
+  }
+  return readAsConnect(schema, [body], undefined, readMaxBytes);
 }

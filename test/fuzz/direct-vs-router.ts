@@ -1,0 +1,198 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import { fromBinary, toJsonString } from "@bufbuild/protobuf";
+import { CentrifugoApi } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
+import type { TestServer } from "../helpers/server.js";
+import { type ApiBody, type ApiSurface, apiBodyArb } from "./api-bodies.js";
+import type { ValuePools } from "./message-arbitrary.js";
+import { samples } from "./mutations.js";
+
+/** The surfaces whose unary calls are answered on the HTTP/2 stream itself, and their Content-Type. */
+const directTypes: Partial<Record<ApiSurface, string>> = {
+  grpc: "application/grpc",
+  "grpc-web": "application/grpc-web+proto",
+  "connect-json": "application/json",
+  "connect-proto": "application/proto",
+};
+
+/** One answer, every part a client can see, and what the call added to the API metrics. */
+interface Seen {
+  status: number;
+  trailers: Record<string, string>;
+  body: string;
+  metrics: Record<string, number>;
+}
+
+/** What a run of pairs saw: how many pairs, and each difference (at most the first few). */
+export interface DirectVsRouterReport {
+  pairs: number;
+  perSurface: Record<string, number>;
+  differences: string[];
+}
+
+const grpcTrailers = ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+
+function trailersOf(headers: http.IncomingHttpHeaders | http2.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of grpcTrailers) {
+    const value = headers[name];
+    if (typeof value === "string") out[name] = value;
+  }
+  return out;
+}
+
+/** HTTP/1.1: the Connect router answers it (the direct path is on HTTP/2 streams). */
+function viaRouter(agent: http.Agent, url: string, headers: Record<string, string>, call: ApiBody) {
+  return new Promise<Omit<Seen, "metrics">>((resolve, reject) => {
+    const req = http.request(
+      `${url}/${CentrifugoApi.typeName}/${call.method.name}`,
+      { method: "POST", agent, headers: { ...headers, "content-length": String(call.body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            trailers: { ...trailersOf(res.headers), ...trailersOf(res.trailers) },
+            body: Buffer.concat(chunks).toString("latin1"),
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(call.body);
+  });
+}
+
+/** HTTP/2: the direct path answers it. */
+function viaDirect(session: http2.ClientHttp2Session, headers: Record<string, string>, call: ApiBody) {
+  return new Promise<Omit<Seen, "metrics">>((resolve, reject) => {
+    const req = session.request({
+      ":method": "POST",
+      ":path": `/${CentrifugoApi.typeName}/${call.method.name}`,
+      ...headers,
+    });
+    const seen: Omit<Seen, "metrics"> = { status: 0, trailers: {}, body: "" };
+    const chunks: Buffer[] = [];
+    req.on("response", (h) => {
+      seen.status = Number(h[":status"]);
+      Object.assign(seen.trailers, trailersOf(h));
+    });
+    req.on("trailers", (h) => Object.assign(seen.trailers, trailersOf(h)));
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("error", reject);
+    req.on("end", () => {
+      seen.body = Buffer.concat(chunks).toString("latin1");
+      resolve(seen);
+    });
+    req.end(call.body);
+  });
+}
+
+/** Every API metric sample (errors by code, calls by protocol and method) as one flat count per label set. */
+async function apiMetricCounts(srv: TestServer): Promise<Record<string, number>> {
+  const { registry } = srv.server.metrics;
+  const out: Record<string, number> = {};
+  for (const name of [
+    "centrifugo_api_command_errors_total",
+    "centrifugo_api_command_duration_seconds_histogram",
+  ]) {
+    const metric = await registry.getSingleMetric(name)?.get();
+    for (const v of metric?.values ?? []) {
+      const sample = (v as { metricName?: string }).metricName;
+      if (sample !== undefined && !sample.endsWith("_count")) continue;
+      out[`${name} ${JSON.stringify(v.labels)}`] = v.value;
+    }
+  }
+  return out;
+}
+
+function added(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) {
+    if (value !== (before[key] ?? 0)) out[key] = value - (before[key] ?? 0);
+  }
+  return out;
+}
+
+/**
+ * A successful answer with what legitimately changes between two identical
+ * calls masked: publication offsets (the second publish is the next one) and
+ * Info's live figures. Failed answers are compared byte for byte.
+ */
+function comparable(call: ApiBody, seen: Omit<Seen, "metrics">): string {
+  const ok = seen.status === 200 && (seen.trailers["grpc-status"] ?? "0") === "0";
+  if (!ok) return seen.body;
+  let text = seen.body;
+  if (call.surface !== "connect-json") {
+    const bytes = Buffer.from(seen.body, "latin1");
+    const message = call.surface === "connect-proto" ? bytes : bytes.subarray(5, 5 + bytes.readUInt32BE(1));
+    try {
+      text = toJsonString(call.method.output, fromBinary(call.method.output, message));
+    } catch (err) {
+      return `not a ${call.method.output.typeName}: ${(err as Error).message}`;
+    }
+    if (call.surface === "grpc-web") text += bytes.subarray(5 + message.length).toString("latin1");
+  }
+  if (call.method.name === "Info") return text.replace(/\d+/g, "#");
+  return text.replace(/"offset":"?\d+"?/g, '"offset":#');
+}
+
+/**
+ * Sends `count` fuzzed unary calls (seeded, most of them damaged in some way)
+ * of the surfaces the direct path answers, one at a time, each once to the
+ * Connect router (over HTTP/1.1) and once to the direct path (over HTTP/2),
+ * and records every pair whose status, gRPC trailers, body or API metrics
+ * differ.
+ */
+export async function compareDirectAndRouter(
+  srv: TestServer,
+  pools: ValuePools,
+  o: { count: number; seed: number },
+): Promise<DirectVsRouterReport> {
+  const report: DirectVsRouterReport = { pairs: 0, perSurface: {}, differences: [] };
+  const arb = apiBodyArb(pools).filter(
+    (call) => directTypes[call.surface] !== undefined && call.method.parent === CentrifugoApi,
+  );
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const connect = () => {
+    const next = http2.connect(srv.url, {
+      createConnection: () => net.connect({ port: srv.port, host: "127.0.0.1", noDelay: true }),
+    });
+    next.on("error", () => {});
+    return next;
+  };
+  let session = connect();
+  try {
+    for (const call of samples(arb, o.seed, o.count)) {
+      if (session.destroyed || session.closed) session = connect();
+      const headers = {
+        "content-type": directTypes[call.surface]!,
+        te: "trailers",
+        authorization: `apikey ${srv.apiKey}`,
+      };
+      const start = await apiMetricCounts(srv);
+      const router = await viaRouter(agent, srv.url, headers, call);
+      const between = await apiMetricCounts(srv);
+      const direct = await viaDirect(session, headers, call);
+      const end = await apiMetricCounts(srv);
+      const pair = {
+        router: { ...router, body: comparable(call, router), metrics: added(start, between) },
+        direct: { ...direct, body: comparable(call, direct), metrics: added(between, end) },
+      };
+      report.pairs++;
+      report.perSurface[call.surface] = (report.perSurface[call.surface] ?? 0) + 1;
+      if (JSON.stringify(pair.router) !== JSON.stringify(pair.direct) && report.differences.length < 20) {
+        report.differences.push(
+          `${call.surface} ${call.method.name} ${Buffer.from(call.body).toString("hex").slice(0, 200)}: ${JSON.stringify(pair)}`,
+        );
+      }
+    }
+  } finally {
+    session.close();
+    agent.destroy();
+  }
+  return report;
+}
