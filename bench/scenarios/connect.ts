@@ -114,7 +114,7 @@ const key = (setup: string, kind: StormKind, jwt: boolean) => `${setup}|${kind}|
  * alternate round by round; `--ab-tree` adds another checkout's rotor.
  */
 export async function runConnect(ctx: ScenarioContext): Promise<void> {
-  const count = ctx.options.quick ? 1000 : 5000;
+  const count = ctx.options.quick ? 500 : 5000;
   const go = await goCentrifugeBinary(ctx);
   const token = await mintConnectionToken({ secret, user: "bench", ttl: 0 });
   const load = spawnNode([stormFile], ctx.options.loadCpus, true);
