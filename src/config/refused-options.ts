@@ -24,11 +24,6 @@ const refusals: readonly Refusal[] = [
     why: "rotor does not obtain ACME certificates itself; get them with an ACME client (certbot, Caddy) and set http_server.tls",
   },
   {
-    key: "prometheus.native_histograms",
-    set: (c) => c.prometheus.native_histograms,
-    why: "prom-client, rotor's metrics library, has no native histograms; histograms keep their explicit buckets",
-  },
-  {
     key: "graphite.enabled",
     set: (c) => c.graphite.enabled,
     why: "rotor exports metrics only for Prometheus to scrape (prometheus.enabled)",

@@ -5,6 +5,7 @@ import { createClientMetrics } from "./client-metrics.js";
 import { createConsumerMetrics } from "./consumer-metrics.js";
 import { createMapBrokerMetrics } from "./map-broker-metrics.js";
 import { createNodeMetrics } from "./node-metrics.js";
+import { useNativeHistograms } from "./metric-kinds.js";
 import { createProxyMetrics } from "./proxy-metrics.js";
 
 export interface MetricsOptions {
@@ -12,6 +13,8 @@ export interface MetricsOptions {
   readonly version: string;
   /** `prometheus.recovered_publications_histogram`. */
   readonly recoveredHistogram: boolean;
+  /** `prometheus.native_histograms`: histograms without explicit buckets, no deprecated summaries. */
+  readonly nativeHistograms: boolean;
   /** Add the process and Node.js runtime metrics (`process_*`, `nodejs_*`) for the `/metrics` endpoint. */
   readonly processMetrics: boolean;
 }
@@ -24,6 +27,7 @@ export interface MetricsOptions {
  */
 export function createMetrics(options: MetricsOptions) {
   const registry = new Registry();
+  if (options.nativeHistograms) useNativeHistograms(registry);
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const node = createNodeMetrics(registry, options.version);
   return {

@@ -37,6 +37,22 @@ function tallyCells<L extends string>(
   };
 }
 
+/** Registries whose histograms follow `prometheus.native_histograms` (see useNativeHistograms). */
+const nativeRegistries = new WeakSet<Registry>();
+
+/**
+ * `prometheus.native_histograms`: as on Centrifugo, histograms declared in
+ * this registry from now on have no explicit buckets (a text scrape shows the
+ * `+Inf` bucket, `_sum` and `_count`, what Prometheus' text format carries
+ * of a native histogram) and the deprecated summaries are not registered.
+ * prom-client cannot expose the native buckets themselves (they need the
+ * protobuf exposition), so scrapers see what a text scrape of Centrifugo
+ * shows.
+ */
+export function useNativeHistograms(registry: Registry): void {
+  nativeRegistries.add(registry);
+}
+
 /**
  * Small constructors for `centrifugo_<subsystem>_<name>` metrics in one
  * registry: each module declares its metrics in a few lines, with names
@@ -45,6 +61,7 @@ function tallyCells<L extends string>(
 export function metricKinds(registry: Registry, subsystem: string) {
   const name = (n: string) => `${namespace}_${subsystem}_${n}`;
   const registers = [registry];
+  const native = nativeRegistries.has(registry);
   return {
     counter<L extends string>(n: string, help: string, labelNames: readonly L[] = []) {
       return new Counter<L>({ name: name(n), help, labelNames, registers });
@@ -104,7 +121,7 @@ export function metricKinds(registry: Registry, subsystem: string) {
         help,
         labelNames,
         registers,
-        ...(buckets ? { buckets } : {}),
+        ...(native ? { buckets: [] } : buckets ? { buckets } : {}),
       });
     },
     summary<L extends string>(n: string, help: string, labelNames: readonly L[]) {
@@ -112,7 +129,7 @@ export function metricKinds(registry: Registry, subsystem: string) {
         name: name(n),
         help,
         labelNames,
-        registers,
+        registers: native ? [] : registers,
         percentiles,
         maxAgeSeconds: 60,
         ageBuckets: 1,

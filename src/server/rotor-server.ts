@@ -95,6 +95,7 @@ async function start(
   const metrics = createMetrics({
     version: rotorVersion,
     recoveredHistogram: config.prometheus.recovered_publications_histogram,
+    nativeHistograms: config.prometheus.native_histograms,
     processMetrics: config.prometheus.enabled,
   });
   const infoMetrics = createInfoMetrics(metrics.registry, config.node.info_metrics_aggregate_interval);
