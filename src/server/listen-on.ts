@@ -28,15 +28,15 @@ function listenFailure(
 ): StartupError | undefined {
   const where = `${host}:${port}`;
   if (err.code === "EADDRINUSE") {
-    return new StartupError(`${where} is already in use: choose another port with ${option}`);
+    return new StartupError(`${where} is already in use (EADDRINUSE): choose another port with ${option}`);
   }
   if (err.code === "EACCES") {
     return new StartupError(
-      `not permitted to listen on ${where}: ports below 1024 need root or CAP_NET_BIND_SERVICE; choose another with ${option}`,
+      `not permitted to listen on ${where} (EACCES): ports below 1024 need root or CAP_NET_BIND_SERVICE; choose another with ${option}`,
     );
   }
   if (err.code === "EADDRNOTAVAIL") {
-    return new StartupError(`${host} is not an address of this machine: change it (${option})`);
+    return new StartupError(`${host} is not an address of this machine (EADDRNOTAVAIL): change it (${option})`);
   }
   return undefined;
 }

@@ -45,7 +45,7 @@ describe("a port already in use", () => {
     assert.match(
       output,
       new RegExp(
-        `^rotor: 127\\.0\\.0\\.1:${held.port} is already in use: choose another port with --port or http_server\\.port$`,
+        `^rotor: 127\\.0\\.0\\.1:${held.port} is already in use \\(EADDRINUSE\\): choose another port with --port or http_server\\.port$`,
         "m",
       ),
     );
@@ -61,7 +61,7 @@ describe("a port already in use", () => {
     assert.equal(code, 1, output);
     assert.match(
       output,
-      new RegExp(`^rotor: 127\\.0\\.0\\.1:${held.port} is already in use: .*grpc_api\\.port$`, "m"),
+      new RegExp(`^rotor: 127\\.0\\.0\\.1:${held.port} is already in use \\(EADDRINUSE\\): .*grpc_api\\.port$`, "m"),
     );
     assert.doesNotMatch(output, /^\s+at /m, "no stack trace");
   });
