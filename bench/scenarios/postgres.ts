@@ -192,17 +192,18 @@ async function drainBacklog(
   database: string,
   s: Sizes,
   fleet: Awaited<ReturnType<typeof openFleet>>,
-  write: () => Promise<unknown>,
-): Promise<{ rate: number; received: number }> {
+  write: () => Promise<number>,
+): Promise<{ rate: number; received: number; writers: number }> {
   await fleet.reset();
   const holder = new PgClient({ connectionString: pg.url(database) });
   await holder.connect();
+  let writers: number;
   try {
     for (let partition = 0; partition < s.partitions; partition++)
       await holder.query("SELECT pg_advisory_lock(hashtext($1))", [
         `centrifugo_partition_lock_outbox${partition}`,
       ]);
-    await write();
+    writers = await write();
   } catch (err) {
     await holder.end();
     throw err;
@@ -210,7 +211,7 @@ async function drainBacklog(
   const releasedAt = nowMs();
   await holder.end();
   const got = await fleet.waitFor(s.rows, 5000);
-  return { rate: got.received / ((got.lastAt - releasedAt) / 1000), received: got.received };
+  return { rate: got.received / ((got.lastAt - releasedAt) / 1000), received: got.received, writers };
 }
 
 /**
@@ -259,8 +260,9 @@ async function outboxAgainstApi(pg: PostgresServer, s: Sizes, ctx: ScenarioConte
     };
     try {
       const perClient = rows / (s.batchSize * s.inFlight);
+      let writersLive = 0;
       const consumed = await timed(async () => {
-        await pgbench(
+        writersLive = await pgbench(
           pg,
           database,
           outboxScript(s),
@@ -273,6 +275,10 @@ async function outboxAgainstApi(pg: PostgresServer, s: Sizes, ctx: ScenarioConte
       );
       if (drained.received !== rows)
         ctx.report.notes.push(`postgres: the backlog delivered ${drained.received} of ${rows}`);
+      const perSecond = (tps: number) => Math.round(tps * s.batchSize).toLocaleString("en-US");
+      ctx.report.notes.push(
+        `postgres: the outbox writers inserted ${perSecond(writersLive)} rows/s while rotor consumed, ${perSecond(drained.writers)} rows/s with the partitions locked (no consumer)`,
+      );
       const direct = await timed(async () => {
         const result = await ask<{ errors: number; firstError: string }>(publisher.child, {
           type: "run",
