@@ -4,8 +4,8 @@ import { createBrokerMetrics } from "./broker-metrics.js";
 import { createClientMetrics } from "./client-metrics.js";
 import { createConsumerMetrics } from "./consumer-metrics.js";
 import { createMapBrokerMetrics } from "./map-broker-metrics.js";
-import { createNodeMetrics } from "./node-metrics.js";
 import { useNativeHistograms } from "./metric-kinds.js";
+import { createNodeMetrics } from "./node-metrics.js";
 import { createProxyMetrics } from "./proxy-metrics.js";
 
 export interface MetricsOptions {

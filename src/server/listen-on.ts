@@ -36,7 +36,9 @@ function listenFailure(
     );
   }
   if (err.code === "EADDRNOTAVAIL") {
-    return new StartupError(`${host} is not an address of this machine (EADDRNOTAVAIL): change it (${option})`);
+    return new StartupError(
+      `${host} is not an address of this machine (EADDRNOTAVAIL): change it (${option})`,
+    );
   }
   return undefined;
 }

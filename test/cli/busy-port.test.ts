@@ -61,7 +61,10 @@ describe("a port already in use", () => {
     assert.equal(code, 1, output);
     assert.match(
       output,
-      new RegExp(`^rotor: 127\\.0\\.0\\.1:${held.port} is already in use \\(EADDRINUSE\\): .*grpc_api\\.port$`, "m"),
+      new RegExp(
+        `^rotor: 127\\.0\\.0\\.1:${held.port} is already in use \\(EADDRINUSE\\): .*grpc_api\\.port$`,
+        "m",
+      ),
     );
     assert.doesNotMatch(output, /^\s+at /m, "no stack trace");
   });
