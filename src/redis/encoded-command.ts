@@ -13,9 +13,14 @@ export interface CommandLead {
 const noParts: readonly CommandArg[] = [];
 const nonAscii = /[\u0080-\uffff]/;
 
+/** Whether `text` has a character outside ASCII, i.e. whether its UTF-8 bytes differ from its char codes. */
+export function hasNonAscii(text: string): boolean {
+  return nonAscii.test(text);
+}
+
 /** UTF-8 length of `text`: its length for the usual all-ASCII key or number, which a regex tells fastest. */
 function utf8Length(text: string): number {
-  return nonAscii.test(text) ? Buffer.byteLength(text) : text.length;
+  return hasNonAscii(text) ? Buffer.byteLength(text) : text.length;
 }
 
 /** Decimal digits of a byte length. */

@@ -1,7 +1,8 @@
+import { hasNonAscii } from "./encoded-command.js";
+
 const mask64 = (1n << 64n) - 1n;
 const encoder = new TextEncoder();
 const two32 = 2 ** 32;
-const nonAscii = /[\u0080-\uffff]/;
 
 /**
  * FNV-1a, 64 bits, over the UTF-8 bytes of `text`. It runs for every
@@ -11,7 +12,7 @@ const nonAscii = /[\u0080-\uffff]/;
 export function fnv1a64(text: string): bigint {
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
-  const bytes = nonAscii.test(text) ? encoder.encode(text) : undefined;
+  const bytes = hasNonAscii(text) ? encoder.encode(text) : undefined;
   const length = bytes ? bytes.length : text.length;
   for (let i = 0; i < length; i++) {
     lo = (lo ^ (bytes ? bytes[i]! : text.charCodeAt(i))) >>> 0;
