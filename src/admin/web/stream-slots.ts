@@ -39,15 +39,17 @@ export async function inStreamSlot(
   // Ask for every slot; the first granted runs the watch and withdraws the other requests.
   const withdrawn = new AbortController();
   const requests = AbortSignal.any([signal, withdrawn.signal]);
-  let started = false;
+  let watched: Promise<void> | undefined;
   await Promise.allSettled(
     Array.from({ length: streamSlots }, (_, i) =>
-      locks.request(slotName(i), { signal: requests }, async () => {
-        if (started || signal.aborted) return;
-        started = true;
+      locks.request(slotName(i), { signal: requests }, () => {
+        if (watched || signal.aborted) return;
         withdrawn.abort();
-        await watch();
+        watched = watch();
+        return watched;
       }),
     ),
   );
+  // The watch's own failure, which the settled requests do not pass on.
+  return watched;
 }
