@@ -19,7 +19,7 @@ const maxRetryMs = 8000;
  * pushed to the watcher. A key changed by a push before the read came back
  * keeps the pushed value. For a stream channel the read is refused (107)
  * and the table stays hidden. A read that fails (the request, or the API's
- * answer) is reported and its retry time shown under the table, and read
+ * answer) is reported and its retry time shown above the table, and read
  * again after a wait that doubles up to a few seconds, until it succeeds or
  * the watch ends.
  */
