@@ -40,13 +40,48 @@ after(async () => {
   await srv?.close();
 });
 
+/**
+ * Waits for `selector` on `on` (the shared page unless given); when it does
+ * not appear within `ms`, fails saying what was awaited and what the page
+ * showed instead: the live view's state, the map state's note and the error line.
+ */
+async function waitFor(selector: string, what: string, on: Page = page, ms = 15_000): Promise<void> {
+  try {
+    await on.waitForSelector(selector, { timeout: ms });
+  } catch (err) {
+    const text = async (s: string) => JSON.stringify((await on.locator(s).allTextContents()).join(" "));
+    const shown = `live state ${await text("#live-state")}, map note ${await text("#live-map-error")}, error line ${await text("#error")}`;
+    throw new Error(`waited ${ms / 1000} s for ${what} (${selector}); the page shows ${shown}`, {
+      cause: err,
+    });
+  }
+}
+
 async function client(user: string) {
   const c = centrifugeClient(srv.url, "json", { token: await token(user) });
   clients.push(c);
   return c;
 }
 
-describe("admin web UI in Chromium", () => {
+/** The map methods through the HTTP API, each answered 200. */
+const write = (method: string, body: unknown) =>
+  httpApi(srv.url, method, body, { "X-API-Key": srv.apiKey }).then((r) =>
+    assert.equal(r.status, 200, r.text),
+  );
+
+/**
+ * Opens a new live view from the navigation. From the live view itself the new
+ * page replaces the old one only once the browser handles the hash change: an
+ * input filled before that would go to the old page and be lost, so this waits
+ * for the new page's empty form.
+ */
+async function freshLivePage(): Promise<void> {
+  await page.click("nav a[href='#live']");
+  await waitFor("#live-state:text-is('not watching')", "a new live view");
+}
+
+// A wait that no bounded step ends (a request without a timeout) fails the suite, naming the test it was in.
+describe("admin web UI in Chromium", { timeout: 5 * 60_000 }, () => {
   test("a wrong password is refused, the right one logs in to the status page", async () => {
     await page.goto(`${srv.url}/`);
     await page.fill("#password", "wrong");
@@ -202,25 +237,81 @@ describe("admin web UI in Chromium", () => {
   });
 
   test("the live view of a map channel shows its keys and keeps them current", async () => {
-    const write = (method: string, body: unknown) =>
-      httpApi(srv.url, method, body, { "X-API-Key": srv.apiKey }).then((r) =>
-        assert.equal(r.status, 200, r.text),
-      );
     await write("map_publish", { channel: "scoreboard:live", key: "alice", data: { score: 3 } });
-    await page.click("nav a[href='#live']");
+    await freshLivePage();
     await page.fill("#live-channel", "scoreboard:live");
     await page.click("#live-form button");
-    await page.waitForSelector("#live-map tr[data-key='alice']:has-text('3')");
+    await waitFor("#live-map tr[data-key='alice']:has-text('3')", "the key read from the map's state");
     await write("map_publish", { channel: "scoreboard:live", key: "bob", data: { score: 7 } });
     await write("map_publish", { channel: "scoreboard:live", key: "alice", data: { score: 4 } });
-    await page.waitForSelector("#live-map tr[data-key='bob']:has-text('7')");
-    await page.waitForSelector("#live-map tr[data-key='alice']:has-text('4')");
+    await waitFor("#live-map tr[data-key='bob']:has-text('7')", "a key added live");
+    await waitFor("#live-map tr[data-key='alice']:has-text('4')", "a key changed live");
     await write("map_remove", { channel: "scoreboard:live", key: "bob" });
-    await page.waitForSelector("#live-map tr[data-key='bob']", { state: "detached" });
+    await page.waitForSelector("#live-map tr[data-key='bob']", { state: "detached", timeout: 15_000 });
     assert.equal(await page.locator("#live-map caption").textContent(), "1 key");
-    await page.waitForSelector("#live-events li.publication:has-text('key \"bob\" removed')");
+    await waitFor("#live-events li.publication:has-text('key \"bob\" removed')", "the removal in the events");
     await page.screenshot({ path: join(shots, "live-map.png") });
   });
+
+  test("a failed read of a map's state shows its error and is read again until it succeeds", async () => {
+    await write("map_publish", { channel: "scoreboard:retry", key: "carol", data: { score: 5 } });
+    const reads = "**/centrifugal.centrifugo.api.CentrifugoApi/MapReadState";
+    let failed = 0;
+    await page.route(reads, (route) => (++failed <= 2 ? route.abort() : route.continue()));
+    await freshLivePage();
+    await page.fill("#live-channel", "scoreboard:retry");
+    await page.click("#live-form button");
+    await waitFor(
+      "#live-map-error:has-text('map state not read: trying again in')",
+      "the failed read's retry note",
+    );
+    await waitFor(`#error:has-text('map state of "scoreboard:retry" not read')`, "the failed read's error");
+    await waitFor("#live-map tr[data-key='carol']:has-text('5')", "the key read by a retry");
+    await page.unroute(reads);
+    assert.equal(failed, 3);
+    assert.equal(await page.textContent("#live-map-error"), "");
+    assert.equal(await page.textContent("#error"), "");
+  });
+
+  test("at most four tabs of one browser hold a live stream, so the others' pages and reads still load", async () => {
+    const context = await browser.newContext({ storageState: await page.context().storageState() });
+    try {
+      const tabs: Page[] = [];
+      for (let i = 0; i < 5; i++) {
+        const tab = await context.newPage();
+        await tab.goto(`${srv.url}/#live/tab${i}`);
+        tabs.push(tab);
+      }
+      for (const [i, tab] of tabs.slice(0, 4).entries()) {
+        await waitFor(`#live-state:has-text('watching tab${i}: live')`, `tab ${i} going live`, tab);
+      }
+      const fifth = tabs[4]!;
+      await waitFor(
+        "#live-state:has-text('waiting: 4 other tabs')",
+        "the fifth tab waiting for a stream",
+        fifth,
+      );
+      // The six connections a browser keeps to a server are not all held: a sixth and a seventh tab load and read.
+      for (const hash of ["#status", "#channels"]) {
+        const tab = await context.newPage();
+        await tab.goto(`${srv.url}/${hash}`, { timeout: 15_000 });
+        await waitFor(
+          hash === "#status" ? "#nodes tbody tr" : "#channels-summary:not(:empty)",
+          `the ${hash} page's read`,
+          tab,
+        );
+      }
+      await tabs[0]!.close();
+      await waitFor(
+        "#live-state:has-text('watching tab4: live')",
+        "the waiting tab going live once a tab closed",
+        fifth,
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
   test("a failed status refresh shows its error, and the next refresh that succeeds clears it", async () => {
     await page.goto(`${srv.url}/#status`);
     await page.waitForSelector("#nodes tbody tr");

@@ -12,6 +12,7 @@ import { mapStateTable } from "./map-state-table.js";
 import { presencePanel } from "./presence-panel.js";
 import type { Report } from "./report.js";
 import { liveBaseUrl, liveToken, WatchRefused } from "./session.js";
+import { inStreamSlot, streamSlots } from "./stream-slots.js";
 
 const stream = createClient(CentrifugoUniStream, createGrpcWebTransport({ baseUrl: liveBaseUrl }));
 const decoder = new TextDecoder();
@@ -72,7 +73,7 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
   channel.value = initialChannel;
   const state = h("span", { id: "live-state", class: "muted" }, "not watching");
   const events = h("ol", { id: "live-events" });
-  const map = mapStateTable();
+  const map = mapStateTable(report);
   const presence = presencePanel(report);
   const history = historyPanel(report);
   const presenceChanged = throttled(presence.load, 1000);
@@ -85,6 +86,23 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
     h("button", { type: "submit" }, "Watch"),
     state,
   );
+  const consume = async (name: string, signal: AbortSignal) => {
+    const token = await liveToken(name);
+    state.textContent = `watching ${name}`;
+    for await (const push of stream.consume({ token }, { signal })) {
+      if (push.connect) {
+        state.textContent = `watching ${name}: live`;
+        report.succeeded();
+        await Promise.all([map.load(name, signal), presence.watch(name), history.watch(name)]);
+      }
+      if (push.pub?.key) map.change(push.pub.key, push.pub.removed, push.pub.data);
+      if (push.join || push.leave) presenceChanged();
+      if (push.pub) historyChanged();
+      const line = describe(push);
+      if (line) events.prepend(h("li", { class: line[0] }, h("b", {}, line[0]), " ", line[1]));
+    }
+    state.textContent = "stream ended";
+  };
   const watch = async (name: string) => {
     abort.abort();
     abort = new AbortController();
@@ -94,21 +112,13 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
     presence.element.hidden = true;
     history.element.hidden = true;
     try {
-      const token = await liveToken(name);
-      state.textContent = `watching ${name}`;
-      for await (const push of stream.consume({ token }, { signal })) {
-        if (push.connect) {
-          state.textContent = `watching ${name}: live`;
-          report.succeeded();
-          await Promise.all([map.load(name), presence.watch(name), history.watch(name)]);
-        }
-        if (push.pub?.key) map.change(push.pub.key, push.pub.removed, push.pub.data);
-        if (push.join || push.leave) presenceChanged();
-        if (push.pub) historyChanged();
-        const line = describe(push);
-        if (line) events.prepend(h("li", { class: line[0] }, h("b", {}, line[0]), " ", line[1]));
-      }
-      state.textContent = "stream ended";
+      await inStreamSlot(
+        signal,
+        () => {
+          state.textContent = `waiting: ${streamSlots} other tabs of this admin UI are watching (a browser keeps at most 6 connections to a server); watching ${name} starts when one of them stops`;
+        },
+        () => consume(name, signal),
+      );
     } catch (err) {
       if (signal.aborted) return;
       if (err instanceof WatchRefused) {
@@ -129,7 +139,7 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
     h("h2", {}, "Live channel view"),
     form,
     h("div", { class: "panels" }, presence.element, history.element),
-    map.table,
+    map.element,
     events,
   );
   if (initialChannel) void watch(initialChannel);
