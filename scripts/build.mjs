@@ -1,8 +1,9 @@
 // Builds rotor into dist/: the server with tsc (dist/src), the server again as
 // one minified esbuild bundle (dist/bin, the package's bin and what `npm start`
-// runs), then the admin web UI with esbuild (dist/admin). With --if-stale it does nothing when dist/ is newer
-// than every source, so `npm start` starts at once when nothing changed;
-// with --admin it builds the web UI only (a fraction of a second).
+// runs), then the admin web UI with esbuild (dist/admin). With --if-stale it
+// does nothing when dist/ is newer than every source, so `npm start` starts at
+// once when nothing changed; with --admin it builds the web UI only (a fraction
+// of a second).
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,9 +33,10 @@ async function buildAdmin() {
 
 /**
  * Node flags the bin's shebang runs the server with. A server's young generation:
- * by default start-up alone grows it to 2 × 16 MB semi-spaces that an idle server
- * never gives back; 2 MB semi-spaces hold the idle server ~25 MB lower (README,
- * "Base memory") with fan-out throughput unchanged beyond the bench's noise.
+ * by default start-up or the first burst of connections grows it to 2 × 16 MB
+ * semi-spaces that an idle server never gives back; with 2 MB ones the idle bundle
+ * holds ~14 MB less and 1,000 connections half the RSS each (README, "Base
+ * memory"); the fan-out bench could not tell the two apart from its noise.
  */
 const serverNodeFlags = ["--max-semi-space-size=2"];
 
@@ -61,7 +63,7 @@ const lazyPackages = [
 /**
  * The server as one minified ES module (with a chunk per lazily imported part):
  * a thousand modules' source text, module records and loader work at start
- * cost an idle server ~12 MB of heap that the bundle does not.
+ * cost an idle server ~20 MB of RSS that the bundle does not.
  */
 async function bundleServer() {
   const dir = join(root, "dist", "bin");
