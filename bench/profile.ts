@@ -4,7 +4,13 @@ import { loadavg, cpus as machineCpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mintConnectionToken } from "../src/auth/mint.js";
-import { startRotor, useRotorBuild, useRotorNodeFlags } from "./lib/bench-server.js";
+import {
+  rotorEntry,
+  startRotor,
+  useReadableRotor,
+  useRotorBuild,
+  useRotorNodeFlags,
+} from "./lib/bench-server.js";
 import { nowMs, sleep } from "./lib/clock.js";
 import { summariseProfile } from "./lib/cpu-profile.js";
 import { localAddresses, openFleet } from "./lib/fleet.js";
@@ -212,15 +218,17 @@ async function main(): Promise<void> {
   const options = parseOptions(rest, machineCpus().length);
   useRotorNodeFlags(options.rotorNodeFlags);
   useRotorBuild(options.rotorBuild);
+  useReadableRotor();
   if (!options.noBuild) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = join(root, ".tmp", "profiles", `${args.workload}-${stamp}`);
   mkdirSync(dir, { recursive: true });
+  const entry = rotorEntry(options.abTree ?? options.rotorBuild ?? root);
   const out: Lines = [
     `# rotor profile: ${args.workload}, ${new Date().toISOString()}`,
     "",
     `- command: \`npm run bench:profile -- ${process.argv.slice(2).join(" ")}\``,
-    `- rotor runs as \`node --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval 250 --trace-gc ${options.abTree ?? "."}/dist/src/cli.js …\`, pinned to CPU ${options.serverCpus || "(any)"}; load on ${options.loadCpus || "(any)"}`,
+    `- rotor runs as \`node ${entry.nodeFlags.join(" ")} --cpu-prof --cpu-prof-dir ${dir} --cpu-prof-interval 250 --trace-gc ${entry.script} …\` (the bin's code module by module, so the profile names functions), pinned to CPU ${options.serverCpus || "(any)"}; load on ${options.loadCpus || "(any)"}`,
     `- load average at start: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,

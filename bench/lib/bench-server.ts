@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuCount, type Proc, spawnNode, spawnPinned, waitForHttp, waitForPort } from "./processes.js";
@@ -14,6 +15,18 @@ export function useRotorNodeFlags(flags: readonly string[]): void {
   rotorNodeFlags.splice(0, rotorNodeFlags.length, ...flags);
 }
 
+/** Whether rotor runs from the tsc output (dist/src) rather than the bin's bundle: see useReadableRotor. */
+let readable = false;
+
+/**
+ * Runs rotor from the tsc output (dist/src/cli.js, the same code as the bundle, module by module)
+ * with the bin's node flags, so that a CPU profile names rotor's functions, which the minified
+ * bundle does not.
+ */
+export function useReadableRotor(): void {
+  readable = true;
+}
+
 /** Runs the rotor of another checkout's build from now on (`--rotor-build DIR`). */
 export function useRotorBuild(dir: string | undefined): void {
   if (dir !== undefined) root = resolve(dir);
@@ -28,7 +41,24 @@ export interface BenchServer {
 }
 
 /**
- * rotor from the compiled build, as users run it: anonymous clients may
+ * How a tree's build runs as users run it: its bin (the bundle, dist/bin/cli.js)
+ * with the node flags of the bin's shebang (`#!/usr/bin/env -S node <flags>`),
+ * or, for a build from before the bundle, dist/src/cli.js with none.
+ * `script` is the file node runs; `nodeFlags` go before it.
+ */
+export function rotorEntry(tree: string): { script: string; nodeFlags: string[] } {
+  const bin = join(tree, "dist", "bin", "cli.js");
+  const modules = join(tree, "dist", "src", "cli.js");
+  if (!existsSync(bin)) return { script: modules, nodeFlags: [] };
+  const shebang = readFileSync(bin, "utf8").split("\n", 1)[0] ?? "";
+  const words = shebang.split(/\s+/);
+  const node = words.indexOf("node");
+  const nodeFlags = node < 0 ? [] : words.slice(node + 1).filter((w) => w !== "");
+  return { script: readable ? modules : bin, nodeFlags };
+}
+
+/**
+ * rotor from the compiled build, as users run it (its bin, with the bin's node flags): anonymous clients may
  * subscribe to any channel, the API needs no key, logs only warnings.
  * `nodeFlags` go to node itself (`--cpu-prof`, `--trace-gc`…); `tree` is the
  * checkout whose build runs (another one's for an A/B comparison).
@@ -40,11 +70,13 @@ export async function startRotor(
   nodeFlags: readonly string[] = [],
   tree = root,
 ): Promise<BenchServer> {
+  const entry = rotorEntry(tree);
   const proc = spawnNode(
     [
+      ...entry.nodeFlags,
       ...rotorNodeFlags,
       ...nodeFlags,
-      join(tree, "dist", "src", "cli.js"),
+      entry.script,
       "--port",
       String(port),
       "--address",

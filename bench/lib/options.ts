@@ -17,7 +17,7 @@ export interface BenchOptions {
   readonly rotorFlags: readonly string[];
   /** Flags for node itself running every rotor under test, e.g. `--max-semi-space-size=4`. */
   readonly rotorNodeFlags: readonly string[];
-  /** Another checkout whose build (`dist/src/cli.js`) is the rotor under test: the same harness on two builds. */
+  /** Another checkout whose build (its bin, `dist/bin/cli.js`, or `dist/src/cli.js` before the bundle) is the rotor under test: the same harness on two builds. */
   readonly rotorBuild: string | undefined;
   /** How long the soak runs, in seconds; its own default when absent. */
   readonly durationSeconds: number | undefined;
