@@ -10,7 +10,8 @@ bash scripts/system-deps.sh
 bash scripts/check-generated.sh
 node_modules/.bin/biome check .
 node_modules/.bin/tsc --noEmit -p tsconfig.json
-node scripts/build.mjs --admin
+# The bin the CLI tests start is the bundle `npm start` runs: built when older than the sources.
+node scripts/build.mjs --if-stale
 
 run() {
   node --experimental-eventsource --import tsx --test --test-concurrency=2 "$@"

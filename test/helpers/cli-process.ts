@@ -2,8 +2,19 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { staleReason } from "../../scripts/build-state.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * The command users run (the package's bin: the bundled server with its
+ * shebang's node flags), so the processes tests start load the same chunks
+ * as `npm start`. A build older than the sources would test old code, so
+ * that stops the test with the command that builds it (`scripts/test.sh`
+ * builds before running tests).
+ */
+const bin = "dist/bin/cli.js";
 
 /** A port nothing listens on right now: the OS picks one, and it is released at once. */
 export async function freePort(): Promise<number> {
@@ -37,9 +48,11 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Starts `node --import tsx src/cli.ts <args>` in the repository, without waiting for anything. */
+/** Starts the built `rotor` bin with `args` in the repository, without waiting for anything. */
 export function spawnCli(args: readonly string[]): CliProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+  const stale = (staleReason as (root: string) => string | undefined)(repoRoot);
+  if (stale) throw new Error(`dist/ is older than the sources: run \`node scripts/build.mjs\` (${stale})`);
+  const child = spawn(bin, args, {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
   });
