@@ -142,7 +142,7 @@ export class EncodedCommand extends Command {
 
   constructor(
     name: string,
-    private readonly bytes: Buffer,
+    readonly bytes: Buffer,
     readonly client: Redis,
     private readonly read: ReadReply = asIs,
   ) {

@@ -8,6 +8,7 @@ import {
   EncodedCommand,
   encodeCommand,
   type ReadReply,
+  sendEncoded,
 } from "./encoded-command.js";
 import type { RedisClient } from "./redis-shard.js";
 
@@ -28,9 +29,10 @@ function asBuffer(arg: CommandArg): string | number | Buffer {
 
 /**
  * EVALSHA of a script on a plain connection. When the server does not know
- * the script (NOSCRIPT), the same call is sent again with the script in
- * full, and the command settles with that reply, read as the first would
- * have been: the caller holds one promise either way.
+ * the script (NOSCRIPT), the same call is sent again as EVAL with the script
+ * in full (the same bytes after the lead), and the command settles with that
+ * reply, read as the first would have been: the caller holds one promise
+ * either way, and nothing but the encoded bytes is kept while it waits.
  */
 class ScriptCommand extends EncodedCommand {
   readonly failed: (err: Error) => void;
@@ -38,11 +40,10 @@ class ScriptCommand extends EncodedCommand {
   constructor(
     readonly script: LuaScript,
     client: Redis,
-    readonly scriptKeys: readonly string[],
-    readonly scriptArgs: readonly CommandArg[],
+    bytes: Buffer,
     read: ReadReply,
   ) {
-    super("evalsha", encodeCommand(script.lead, scriptKeys, scriptArgs), client, read);
+    super("evalsha", bytes, client, read);
     this.failed = this.reject;
     this.reject = retryInFull as (err: Error) => void;
   }
@@ -51,9 +52,10 @@ class ScriptCommand extends EncodedCommand {
 /** A ScriptCommand's reject: NOSCRIPT sends the script in full, any other error fails the command. */
 function retryInFull(this: ScriptCommand, err: Error): void {
   if (err.message.startsWith("NOSCRIPT")) {
-    this.script
-      .runInFull(this.client, this.scriptKeys, this.scriptArgs)
-      .then((reply) => this.resolve(reply), this.failed);
+    sendEncoded(this.client, "eval", this.script.inFull(this.bytes)).then(
+      (reply) => this.resolve(reply),
+      this.failed,
+    );
   } else this.failed(err);
 }
 
@@ -69,7 +71,9 @@ export class LuaScript {
   /** Public so tools (the benchmark) can load and run the very same script. */
   readonly sha: string;
   /** `EVALSHA <sha> <numkeys>`, encoded once. */
-  readonly lead: CommandLead;
+  private readonly lead: CommandLead;
+  /** `EVAL <script> <numkeys>`, for a server that answers NOSCRIPT. */
+  private readonly fullLead: CommandLead;
 
   constructor(
     readonly source: string,
@@ -77,6 +81,17 @@ export class LuaScript {
   ) {
     this.sha = createHash("sha1").update(source).digest("hex");
     this.lead = commandLead(["evalsha", this.sha, numberOfKeys]);
+    this.fullLead = commandLead(["eval", source, numberOfKeys]);
+  }
+
+  /** The EVAL with the whole script for an encoded EVALSHA of it: its count, this lead, then its own keys and args. */
+  inFull(evalsha: Buffer): Buffer {
+    const count = evalsha.indexOf("\r\n") + 2;
+    return Buffer.concat([
+      evalsha.subarray(0, count),
+      this.fullLead.bytes,
+      evalsha.subarray(count + this.lead.bytes.length),
+    ]);
   }
 
   run(
@@ -87,7 +102,7 @@ export class LuaScript {
   ): Promise<unknown> {
     if (client instanceof Redis) {
       try {
-        return dispatch(new ScriptCommand(this, client, keys, args, read));
+        return dispatch(new ScriptCommand(this, client, encodeCommand(this.lead, keys, args), read));
       } catch (err) {
         return Promise.reject(err);
       }
@@ -95,8 +110,11 @@ export class LuaScript {
     return this.runRouted(client, keys, args).then(read);
   }
 
-  /** EVAL with the whole script, for a server that answered NOSCRIPT. */
-  runInFull(client: RedisClient, keys: readonly string[], args: readonly CommandArg[]): Promise<unknown> {
+  private runInFull(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly CommandArg[],
+  ): Promise<unknown> {
     return (client as unknown as BinaryEval).evalBuffer(
       this.source,
       this.numberOfKeys,
