@@ -14,16 +14,18 @@ function randomByte(): number {
   return pool[next++]!;
 }
 
+const epoch = Buffer.alloc(8);
+
 /**
  * A fresh stream epoch: 8 random ASCII letters, as Centrifugo's memory
  * engine makes. The Redis engine sends one with every publish (it is kept
- * only when the stream has none yet), so random bytes come from a pool.
+ * only when the stream has none yet), so random bytes come from a pool and
+ * the letters become one string.
  */
 export function newEpoch(): string {
-  let out = "";
-  while (out.length < 8) {
+  for (let i = 0; i < epoch.length; ) {
     const byte = randomByte();
-    if (byte < unbiased) out += letters[byte % letters.length];
+    if (byte < unbiased) epoch[i++] = letters.charCodeAt(byte % letters.length);
   }
-  return out;
+  return epoch.toString("latin1");
 }

@@ -18,15 +18,32 @@ export function hasNonAscii(text: string): boolean {
   return nonAscii.test(text);
 }
 
-/** UTF-8 length of `text`: its length for the usual all-ASCII key or number, which a regex tells fastest. */
-function utf8Length(text: string): number {
-  return hasNonAscii(text) ? Buffer.byteLength(text) : text.length;
+/** Decimal digits of a non-negative integer. */
+function digits(n: number): number {
+  let count = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) count++;
+  return count;
 }
 
-/** Decimal digits of a byte length. */
-function digits(n: number): number {
-  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+/** Writes the decimal digits of a non-negative integer at `at`; returns the offset after them. */
+function writeDigits(out: Buffer, n: number, at: number): number {
+  const end = at + digits(n);
+  let rest = n;
+  for (let i = end - 1; i >= at; i--) {
+    out[i] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return end;
 }
+
+/** A number argument Redis reads as its decimal digits, written without a string when it is a plain integer. */
+const plainInteger = (n: number) => Number.isSafeInteger(n) && n >= 0;
+
+/** Strings shorter than this are copied char by char: cheaper than a native write for keys and flags. */
+const shortText = 48;
+
+/** UTF-8 byte lengths of the text parts, by part index, for the write pass (commands are encoded one at a time). */
+let lengths = new Int32Array(32);
 
 /** The bulk strings of `parts`, without the `*N` count, as the lead of commands built later. */
 export function commandLead(parts: readonly CommandArg[]): CommandLead {
@@ -35,75 +52,110 @@ export function commandLead(parts: readonly CommandArg[]): CommandLead {
   return { count: parts.length, bytes: Buffer.from(bytes) };
 }
 
+/** Bytes of one argument's content; for text, its UTF-8 length is kept in `lengths[index]`. */
+function measure(part: CommandArg, index: number): number {
+  if (typeof part === "object") return part.length;
+  if (typeof part === "number") return plainInteger(part) ? digits(part) : String(part).length;
+  const length = hasNonAscii(part) ? Buffer.byteLength(part) : part.length;
+  lengths[index] = length;
+  return length;
+}
+
+/** Writes one argument as a bulk string at `at`; returns the offset after it. */
+function writeBulk(out: Buffer, part: CommandArg, index: number, at: number): number {
+  out[at++] = 0x24; // $
+  if (typeof part === "object") {
+    at = writeDigits(out, part.length, at);
+    out[at++] = 13;
+    out[at++] = 10;
+    out.set(part, at);
+    at += part.length;
+  } else if (typeof part === "number" && plainInteger(part)) {
+    at = writeDigits(out, digits(part), at);
+    out[at++] = 13;
+    out[at++] = 10;
+    at = writeDigits(out, part, at);
+  } else {
+    const text = typeof part === "number" ? String(part) : part;
+    const length = typeof part === "number" ? text.length : lengths[index]!;
+    at = writeDigits(out, length, at);
+    out[at++] = 13;
+    out[at++] = 10;
+    if (length !== text.length) out.write(text, at, "utf8");
+    else if (length >= shortText) out.write(text, at, "latin1");
+    else for (let i = 0; i < length; i++) out[at + i] = text.charCodeAt(i);
+    at += length;
+  }
+  out[at++] = 13;
+  out[at++] = 10;
+  return at;
+}
+
 /**
  * The RESP bytes of one command (`*N`, the lead, then `first` and `second`
- * as bulk strings), in a single buffer. The text around binary arguments is
- * joined first (its UTF-8 length counted as it grows), so a command
- * costs a few native writes, not two per argument.
+ * as bulk strings), in a single buffer: sizes are counted first, then every
+ * header, number and short ASCII text is written byte by byte into it, so
+ * encoding a command allocates nothing but that buffer.
  */
 export function encodeCommand(
   lead: CommandLead,
   first: readonly CommandArg[],
   second: readonly CommandArg[] = noParts,
 ): Buffer {
-  const texts: string[] = [];
-  const binaries: Uint8Array[] = [];
-  const count = `*${lead.count + first.length + second.length}\r\n`;
-  let size = count.length + lead.bytes.length;
-  let text = "";
-  for (let l = 0; l < 2; l++) {
-    const list = l === 0 ? first : second;
-    for (let i = 0; i < list.length; i++) {
-      const part = list[i]!;
-      if (typeof part === "object") {
-        const head = `$${part.length}\r\n`;
-        texts.push(text + head);
-        binaries.push(part);
-        text = "\r\n";
-        size += head.length + part.length + 2;
-      } else {
-        const value = typeof part === "number" ? String(part) : part;
-        const length = typeof part === "number" ? value.length : utf8Length(value);
-        text += `$${length}\r\n${value}\r\n`;
-        size += 3 + digits(length) + length + 2;
-      }
-    }
+  const parts = first.length + second.length;
+  if (lengths.length < parts) lengths = new Int32Array(parts * 2);
+  const count = lead.count + parts;
+  let size = 3 + digits(count) + lead.bytes.length;
+  for (let i = 0; i < parts; i++) {
+    const length = measure(i < first.length ? first[i]! : second[i - first.length]!, i);
+    size += 5 + digits(length) + length;
   }
-  texts.push(text);
   const out = Buffer.allocUnsafe(size);
-  let at = out.write(count, 0, "latin1");
+  out[0] = 0x2a; // *
+  let at = writeDigits(out, count, 1);
+  out[at++] = 13;
+  out[at++] = 10;
   out.set(lead.bytes, at);
   at += lead.bytes.length;
-  for (let i = 0; i < binaries.length; i++) {
-    at += out.write(texts[i]!, at);
-    out.set(binaries[i]!, at);
-    at += binaries[i]!.length;
+  for (let i = 0; i < parts; i++) {
+    at = writeBulk(out, i < first.length ? first[i]! : second[i - first.length]!, i, at);
   }
-  out.write(texts[binaries.length]!, at);
   return out;
 }
 
 const timeoutsOf = new WeakMap<Redis, CommandTimeouts>();
 
+/** Maps a command's raw reply (binary strings as Buffers) to what its promise resolves with; a throw rejects it. */
+export type ReadReply = (reply: unknown) => unknown;
+
+const asIs: ReadReply = (reply) => reply;
+
 /**
  * A command whose RESP bytes were encoded up front: ioredis queues it for
  * its reply and connection handling as any other, but skips its
  * per-argument encoding, and its timeout is the connection's shared timer.
- * Replies keep binary strings as Buffers.
+ * Replies keep binary strings as Buffers; `read` shapes the reply inside
+ * ioredis' own resolve, so the caller needs no promise of its own for it.
  */
-class EncodedCommand extends Command {
+export class EncodedCommand extends Command {
   deadline = 0;
 
   constructor(
     name: string,
-    private readonly bytes: Buffer,
-    private readonly client: Redis,
+    readonly bytes: Buffer,
+    readonly client: Redis,
+    private readonly read: ReadReply = asIs,
   ) {
     super(name, [], { replyEncoding: null });
   }
 
   override toWritable(): Buffer {
     return this.bytes;
+  }
+
+  /** ioredis' hook between the reply and the promise; typed by ioredis for its own string/Buffer replies. */
+  override transformReply(reply: Buffer | Buffer[]): Buffer {
+    return this.read(reply) as Buffer;
   }
 
   /** Called by ioredis with its `commandTimeout` as the command is sent. */
@@ -125,18 +177,28 @@ function uncorkAll(): void {
 }
 
 /**
- * Sends a pre-encoded command on a plain (non-cluster) connection. Commands
- * sent in the same turn of the event loop leave in one socket write, as
- * auto-pipelining does, without its per-command pipeline bookkeeping.
+ * Sends a pre-encoded command on its plain (non-cluster) connection.
+ * Commands sent in the same turn of the event loop leave in one socket
+ * write, as auto-pipelining does, without its per-command pipeline
+ * bookkeeping.
  */
-export function sendEncoded(client: Redis, name: string, bytes: Buffer): Promise<unknown> {
-  const stream = client.stream;
+export function dispatch(command: EncodedCommand): Promise<unknown> {
+  const stream = command.client.stream;
   if (stream && !corked.has(stream)) {
     stream.cork();
     if (corked.size === 0) setImmediate(uncorkAll);
     corked.add(stream);
   }
-  const command = new EncodedCommand(name, bytes, client);
-  client.sendCommand(command);
+  command.client.sendCommand(command);
   return command.promise;
+}
+
+/** Sends the command `bytes` encode (see `dispatch`); its promise resolves with the reply as `read` shapes it. */
+export function sendEncoded(
+  client: Redis,
+  name: string,
+  bytes: Buffer,
+  read: ReadReply = asIs,
+): Promise<unknown> {
+  return dispatch(new EncodedCommand(name, bytes, client, read));
 }

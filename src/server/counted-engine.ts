@@ -1,4 +1,4 @@
-import type { Broker, BrokerEventHandler } from "../core/broker.js";
+import type { Broker, BrokerEventHandler, PublishResult } from "../core/broker.js";
 import type { Controller } from "../core/controller.js";
 import type { PresenceManager } from "../core/presence-manager.js";
 import type { Publication, StreamPosition } from "../core/publication.js";
@@ -51,14 +51,16 @@ function countedHandler(handler: BrokerEventHandler, m: NodeMetrics): BrokerEven
  * subscriber.
  */
 export function countedBroker(broker: Broker, m: NodeMetrics, b: BrokerMetrics): Broker {
+  const countSuppressed = (result: PublishResult): PublishResult => {
+    if (result.suppressed) b.suppressed("version");
+    else if (result.repeated) b.suppressed("idempotency");
+    return result;
+  };
   return {
     start: (handler) => broker.start(countedHandler(handler, m)),
-    async publish(channel, data, options) {
+    publish(channel, data, options) {
       m.sent("publication");
-      const result = await broker.publish(channel, data, options);
-      if (result.suppressed) b.suppressed("version");
-      else if (result.repeated) b.suppressed("idempotency");
-      return result;
+      return broker.publish(channel, data, options).then(countSuppressed);
     },
     publishJoin(channel, info) {
       m.sent("join");

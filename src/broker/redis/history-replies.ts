@@ -4,9 +4,8 @@ import { decodePublication } from "../publication-codec.js";
 
 const text = (value: unknown) => (Buffer.isBuffer(value) ? value.toString("latin1") : String(value ?? ""));
 const number = (value: unknown) => (typeof value === "number" ? value : Number(text(value) || 0));
-/** A reply flag: the bulk string "1" (compared as bytes, without decoding it). */
-const isOne = (value: unknown) =>
-  Buffer.isBuffer(value) ? value.length === 1 && value[0] === 0x31 : String(value) === "1";
+/** A reply flag: the integer 1. */
+const isOne = (value: unknown) => value === 1;
 
 /**
  * ARGV 1–4 of the stream read (include, start, limit, reverse), computed as
@@ -38,7 +37,7 @@ export function readHistoryReply(reply: unknown): HistoryResult {
   return { publications, position: { offset: number(top), epoch: text(epoch) } };
 }
 
-/** `{offset, epoch, idempotent hit, suppressed}` → the publish result the API answers with. */
+/** `{offset, epoch, idempotent hit, suppressed}` (flags 0/1) → the publish result the API answers with. */
 export function readPublishReply(reply: unknown): PublishResult {
   const [offset, epoch, repeated, suppressed] = reply as unknown[];
   const result = { offset: number(offset), epoch: text(epoch), suppressed: isOne(suppressed) };

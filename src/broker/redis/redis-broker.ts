@@ -5,6 +5,7 @@ import {
   type HistoryFilter,
   type HistoryResult,
   keepsHistory,
+  type PublishOptions,
   type PublishResult,
 } from "../../core/broker.js";
 import { malformedMessages } from "../../lifecycle/log-limits.js";
@@ -33,8 +34,18 @@ export interface PubSubReport {
 
 const ignoreReports: PubSubReport = { error() {} };
 
+/** TTL texts by milliseconds: the few TTLs of the configuration repeat on every publish. */
+const secondsTexts = new Map<number, string>();
+
 /** Whole seconds for Redis TTLs; a partial second rounds up so nothing expires early. */
-const seconds = (ms: number) => String(Math.ceil(ms / 1000));
+function seconds(ms: number): string {
+  let text = secondsTexts.get(ms);
+  if (text === undefined) {
+    text = String(Math.ceil(ms / 1000));
+    if (secondsTexts.size < 256) secondsTexts.set(ms, text);
+  }
+  return text;
+}
 
 /**
  * The Redis broker, with Centrifugo's key names and payloads: history in a
@@ -81,6 +92,60 @@ export function createRedisBroker(
     );
   }
 
+  /**
+   * Append + PUB/SUB in one script, the reply read into the result inside
+   * the command's own promise (the hot path: no promise or frame of its own).
+   */
+  function publishWithHistory(channel: string, data: Uint8Array, o: PublishOptions): Promise<PublishResult> {
+    const shard = shards.forChannel(channel);
+    const k = keys(shard);
+    const payload = encodePublication(data, o.info, o.tags, Date.now(), false, o.version);
+    const resultTtl = o.idempotencyKey ? seconds(o.idempotentResultTtl ?? defaultResultTtlMs) : "";
+    return historyAddStream.run(
+      shard.command,
+      [k.stream(channel), k.meta(channel), k.result(channel, o.idempotencyKey ?? "")],
+      [
+        payload,
+        o.historySize,
+        seconds(o.historyTtl),
+        k.pubSub(channel),
+        seconds(o.historyMetaTtl),
+        newEpoch(),
+        "publish",
+        resultTtl,
+        o.delta ? "1" : "0",
+        o.version ? String(o.version) : "0",
+        o.versionEpoch ?? "",
+      ],
+      readPublishReply,
+    ) as Promise<PublishResult>;
+  }
+
+  async function publishWithoutHistory(
+    channel: string,
+    data: Uint8Array,
+    o: PublishOptions,
+  ): Promise<PublishResult> {
+    const shard = shards.forChannel(channel);
+    const k = keys(shard);
+    const payload = encodePublication(data, o.info, o.tags, Date.now(), o.delta === true, o.version);
+    if (o.idempotencyKey) {
+      const reply = await publishIdempotent.run(
+        shard.command,
+        [k.result(channel, o.idempotencyKey)],
+        [payload, k.pubSub(channel), "publish", seconds(o.idempotentResultTtl ?? defaultResultTtlMs)],
+      );
+      // The script answers the cached result (an array) for a key seen before, the receivers count otherwise.
+      if (Array.isArray(reply)) return repeatedNoHistory;
+    } else {
+      await shard.command.publish(
+        k.pubSub(channel),
+        Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+      );
+    }
+    return noHistory;
+  }
+
   return {
     async start(h) {
       handler = h;
@@ -103,49 +168,14 @@ export function createRedisBroker(
       );
     },
 
-    async publish(channel, data, o) {
-      const shard = shards.forChannel(channel);
-      const k = keys(shard);
-      const history = keepsHistory(o.historySize, o.historyTtl);
-      const delta = o.delta === true && !history;
-      const payload = encodePublication(data, o.info, o.tags, Date.now(), delta, o.version);
-      const resultTtl = o.idempotencyKey ? seconds(o.idempotentResultTtl ?? defaultResultTtlMs) : "";
-      const resultKey = k.result(channel, o.idempotencyKey ?? "");
-      if (history) {
-        const reply = await historyAddStream.run(
-          shard.command,
-          [k.stream(channel), k.meta(channel), resultKey],
-          [
-            payload,
-            o.historySize,
-            seconds(o.historyTtl),
-            k.pubSub(channel),
-            seconds(o.historyMetaTtl),
-            newEpoch(),
-            "publish",
-            resultTtl,
-            o.delta ? "1" : "0",
-            o.version ? String(o.version) : "0",
-            o.versionEpoch ?? "",
-          ],
-        );
-        return readPublishReply(reply);
+    publish(channel, data, o) {
+      try {
+        return keepsHistory(o.historySize, o.historyTtl)
+          ? publishWithHistory(channel, data, o)
+          : publishWithoutHistory(channel, data, o);
+      } catch (err) {
+        return Promise.reject(err);
       }
-      if (o.idempotencyKey) {
-        const reply = await publishIdempotent.run(
-          shard.command,
-          [resultKey],
-          [payload, k.pubSub(channel), "publish", resultTtl],
-        );
-        // The script answers the cached result (an array) for a key seen before, the receivers count otherwise.
-        if (Array.isArray(reply)) return repeatedNoHistory;
-      } else {
-        await shard.command.publish(
-          k.pubSub(channel),
-          Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-        );
-      }
-      return noHistory;
     },
 
     async publishJoin(channel, info) {

@@ -2,22 +2,24 @@ import { LuaScript } from "../../redis/lua-script.js";
 
 /**
  * Appends a publication to the channel stream and publishes it, atomically.
- * Same KEYS / ARGV / reply as Centrifugo's broker_history_add_stream, and the
- * same step order (idempotency, then epoch, then version check, counter
- * before XADD, stream dropped when the counter restarts at 1).
+ * Same KEYS / ARGV as Centrifugo's broker_history_add_stream, and the same
+ * step order (idempotency, then epoch, then version check, counter before
+ * XADD, stream dropped when the counter restarts at 1). The two flags of the
+ * reply are integers, not Centrifugo's "0"/"1" strings: a reader gets
+ * numbers, not two byte buffers per publish.
  * KEYS: stream, meta, result.
  * ARGV: 1 payload, 2 maxlen, 3 stream ttl s, 4 PUB/SUB channel ("" = none),
  * 5 meta ttl s ("0" = none), 6 candidate epoch, 7 publish command,
  * 8 result ttl s ("" = no idempotency), 9 "1" = delta, 10 version ("0" = none),
  * 11 version epoch.
- * Reply: {offset, epoch, "1" if idempotent hit, "1" if version-suppressed}.
+ * Reply: {offset, epoch, 1 if idempotent hit else 0, 1 if version-suppressed else 0}.
  */
 export const historyAddStream = new LuaScript(
   `
 if ARGV[8] ~= '' then
   local cached = redis.call('hmget', KEYS[3], 'e', 's')
   if cached[1] then
-    return {cached[2], cached[1], '1', '0'}
+    return {cached[2], cached[1], 1, 0}
   end
 end
 local epoch = redis.call('hget', KEYS[2], 'e')
@@ -28,7 +30,7 @@ end
 if ARGV[10] ~= '0' then
   local meta = redis.call('hmget', KEYS[2], 'v', 've', 's')
   if meta[1] and (ARGV[11] == '' or ARGV[11] == meta[2]) and tonumber(meta[1]) >= tonumber(ARGV[10]) then
-    return {meta[3] or '0', epoch, '0', '1'}
+    return {meta[3] or '0', epoch, 0, 1}
   end
   redis.call('hset', KEYS[2], 'v', ARGV[10], 've', ARGV[11])
 end
@@ -61,7 +63,7 @@ if ARGV[8] ~= '' then
   redis.call('hset', KEYS[3], 'e', epoch, 's', top)
   redis.call('expire', KEYS[3], ARGV[8])
 end
-return {top, epoch, '0', '0'}
+return {top, epoch, 0, 0}
 `,
   3,
 );
