@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry, Summary } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { WindowSummary } from "./window-summary.js";
 
 /** Every metric rotor exports carries Centrifugo's namespace, so its dashboards and alerts apply as they are. */
 const namespace = "centrifugo";
@@ -8,8 +9,7 @@ export const commandBuckets = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.
 
 /**
  * Quantiles of the (deprecated in Centrifugo, still exported) summaries, over
- * one 60 s window: a single window keeps an observation at a couple of
- * microseconds, where five sliding ones cost three times as much.
+ * one 60 s window (see WindowSummary for how they are kept).
  */
 const percentiles = [0.5, 0.99, 0.999];
 
@@ -125,14 +125,13 @@ export function metricKinds(registry: Registry, subsystem: string) {
       });
     },
     summary<L extends string>(n: string, help: string, labelNames: readonly L[]) {
-      return new Summary<L>({
+      return new WindowSummary<L>({
         name: name(n),
         help,
         labelNames,
         registers: native ? [] : registers,
         percentiles,
         maxAgeSeconds: 60,
-        ageBuckets: 1,
       });
     },
   };

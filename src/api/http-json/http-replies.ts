@@ -24,7 +24,7 @@ export function sendError(
   error: RotorError,
   mode: ErrorMode,
 ): FastifyReply {
-  const w = new JsonWriter(64 + error.message.length);
+  const w = new JsonWriter();
   if (mode !== "transport") w.ascii('{"error":');
   writeJsonMessage(w, ErrorSchema, error);
   if (mode !== "transport") w.ascii("}");

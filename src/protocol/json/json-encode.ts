@@ -15,6 +15,8 @@ interface FieldPlan {
   readonly field: DescField;
   /** `"proto_name":`, ready to write. */
   readonly key: string;
+  /** `,"proto_name":`, for every field but the first written. */
+  readonly nextKey: string;
   readonly always: boolean;
 }
 
@@ -26,6 +28,7 @@ function planOf(desc: DescMessage): readonly FieldPlan[] {
     plan = desc.fields.map((field) => ({
       field,
       key: `"${field.name}":`,
+      nextKey: `,"${field.name}":`,
       always: alwaysEmitted.has(`${desc.typeName}.${field.name}`),
     }));
     plans.set(desc, plan);
@@ -141,10 +144,12 @@ function writeField(w: JsonWriter, field: DescField, value: unknown): void {
 function writeMessage(w: JsonWriter, desc: DescMessage, msg: Fields): void {
   w.ascii("{");
   let first = true;
-  for (const { field, key, always } of planOf(desc)) {
+  const plan = planOf(desc);
+  for (let i = 0; i < plan.length; i++) {
+    const { field, key, nextKey, always } = plan[i]!;
     const value = msg[field.localName];
     if (!always && isEmpty(field, value)) continue;
-    w.ascii(first ? key : `,${key}`);
+    w.ascii(first ? key : nextKey);
     first = false;
     writeField(w, field, value);
   }

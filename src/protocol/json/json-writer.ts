@@ -18,45 +18,38 @@ function jsonStringLiteral(s: string): string {
 }
 
 /**
- * An append-only byte buffer for building one JSON response: structure and
- * strings are written as text, payloads are copied in as the bytes they are.
+ * Builds one JSON document: structure and strings are gathered as text and
+ * encoded in one go (one native call per stretch of text, not one per
+ * punctuation mark or key), payloads are put in as the bytes they are.
  */
 export class JsonWriter {
-  private buf: Buffer;
-  private len = 0;
-
-  constructor(initialSize = 256) {
-    this.buf = Buffer.allocUnsafe(initialSize);
-  }
-
-  private reserve(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + extra));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
+  /** Text written since the last payload. */
+  private text = "";
+  /** Encoded text and payloads, in order, once a payload has been written. */
+  private parts: Uint8Array[] | undefined;
 
   /** ASCII text: punctuation, keys, numbers. */
   ascii(text: string): void {
-    this.reserve(text.length);
-    this.len += this.buf.write(text, this.len, "latin1");
+    this.text += text;
   }
 
   /** A string value, quoted and escaped. */
   string(s: string): void {
-    const literal = jsonStringLiteral(s);
-    this.reserve(literal.length * 3);
-    this.len += this.buf.write(literal, this.len, "utf8");
+    this.text += jsonStringLiteral(s);
   }
 
   bytes(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
+    this.parts ??= [];
+    if (this.text !== "") this.parts.push(Buffer.from(this.text, "utf8"));
+    this.parts.push(bytes);
+    this.text = "";
   }
 
-  /** The bytes written so far (a view; the writer is not used afterwards). */
+  /** The document written (the writer is not used afterwards). */
   finish(): Buffer {
-    return this.buf.subarray(0, this.len);
+    const tail = Buffer.from(this.text, "utf8");
+    if (!this.parts) return tail;
+    this.parts.push(tail);
+    return Buffer.concat(this.parts);
   }
 }

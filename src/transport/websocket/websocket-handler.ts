@@ -10,12 +10,12 @@ import { acceptWebSockets } from "./websocket-upgrade.js";
 const protobufSubprotocol = "centrifuge-protobuf";
 const jsonSubprotocol = "centrifuge-json";
 
-function wantsProtobuf(url: URL, subprotocol: string): boolean {
-  return (
-    url.searchParams.get("format") === "protobuf" ||
-    url.searchParams.get("cf_protocol") === "protobuf" ||
-    subprotocol === protobufSubprotocol
-  );
+/** The subprotocol, or the query (parsed only when the request has one). */
+function wantsProtobuf(requestUrl: string, subprotocol: string): boolean {
+  if (subprotocol === protobufSubprotocol) return true;
+  if (!requestUrl.includes("?")) return false;
+  const query = new URL(requestUrl, "http://localhost").searchParams;
+  return query.get("format") === "protobuf" || query.get("cf_protocol") === "protobuf";
 }
 
 /**
@@ -37,8 +37,7 @@ export function createWebSocketHandler(ctx: ClientContext): UpgradeHandler {
           : false,
   };
   return acceptWebSockets(ctx, options, (ws, req) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const codec = wantsProtobuf(url, ws.protocol) ? protobufCodec : jsonCodec;
+    const codec = wantsProtobuf(req.url ?? "/", ws.protocol) ? protobufCodec : jsonCodec;
     const transport = new WebSocketTransport(ws, {
       name: "websocket",
       codec,
