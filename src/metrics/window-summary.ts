@@ -153,4 +153,14 @@ export class WindowSummary<L extends string> extends Summary<L> {
       cell.sum = 0;
     }
   }
+
+  /** Label sets are kept by `observe`'s labels; prom-client's child objects would observe into its t-digest, which nothing reads. */
+  override labels(): never {
+    throw new Error(`${this.metricName}: observe with labels instead of labels()`);
+  }
+
+  /** Series are never removed from a summary kept here (its label sets are few and fixed). */
+  override remove(): never {
+    throw new Error(`${this.metricName}: series of this summary are not removed`);
+  }
 }
