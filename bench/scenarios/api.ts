@@ -9,16 +9,29 @@ import { type H2loadRun, h2load } from "../load/h2load.js";
 import type { ScenarioContext } from "./context.js";
 
 /**
+ * Rounds in quick mode when `--rounds` is not given. On a shared machine a
+ * server's CPU per request moves by up to 2× from one second to the next with
+ * what else runs (a starved load generator hands it one request per wake-up, a
+ * starved server batches), so one round per server says little about a ratio
+ * between servers: three rounds, the servers taking turns in an order reversed
+ * every round, and the median.
+ */
+const quickRounds = 3;
+
+/**
  * API: Publish requests per second on every protocol against the same
  * Fastify + one-port app whose handler does nothing, and for gRPC also
  * against a plain grpc-js server whose Publish does nothing. h2load only sees
  * HTTP statuses, so each protocol's request is first sent once and its answer
  * checked (gRPC status, no error in the body) on every server. Every other
  * protocol is also held per server CPU-second to rotor's own native gRPC.
+ * The servers take turns round by round, and each figure is the median of
+ * the rounds.
  */
 export async function runApi(ctx: ScenarioContext): Promise<void> {
   if (!ensureCommands(ctx, "api (h2load drives every protocol)", tools.h2load)) return;
   const levels = ctx.options.quick ? [16] : [1, 16, 64];
+  const rounds = ctx.options.roundsGiven || !ctx.options.quick ? ctx.options.rounds : quickRounds;
   const { serverCpus } = ctx.options;
   const servers: BenchServer[] = [];
   try {
@@ -38,12 +51,13 @@ export async function runApi(ctx: ScenarioContext): Promise<void> {
       try {
         for (const inFlight of levels) {
           const runs = { rotor: [] as H2loadRun[], base: [] as H2loadRun[], grpcJs: [] as H2loadRun[] };
-          for (let round = 0; round < ctx.options.rounds; round++) {
-            for (const [s, into] of [
-              [baseline, runs.base],
-              [rotor, runs.rotor],
-              ...(withGrpcJs ? ([[grpcJs, runs.grpcJs]] as const) : []),
-            ] as const) {
+          const turns = [
+            [baseline, runs.base],
+            [rotor, runs.rotor],
+            ...(withGrpcJs ? ([[grpcJs, runs.grpcJs]] as const) : []),
+          ] as const;
+          for (let round = 0; round < rounds; round++) {
+            for (const [s, into] of round % 2 === 0 ? turns : [...turns].reverse()) {
               const r = await h2load({
                 url: s.url,
                 protocol: p,
