@@ -1,21 +1,18 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Client as PgClient } from "pg";
 import { batchPublisherFile, publishInBatches } from "../lib/batch-publish.js";
 import { type BenchServer, startRotor } from "../lib/bench-server.js";
 import { nowMs } from "../lib/clock.js";
 import { openFleet } from "../lib/fleet.js";
 import { ask } from "../lib/ipc.js";
+import { pgbench } from "../lib/pgbench.js";
 import { missingPostgres, type PostgresServer, startPostgresServer } from "../lib/postgres-server.js";
-import { cpuCount, freePort, spawnNode } from "../lib/processes.js";
+import { freePort, spawnNode } from "../lib/processes.js";
 import { atLeast, makeRow } from "../lib/report.js";
 import { ensurePackages } from "../lib/system-tools.js";
 import type { ScenarioContext } from "./context.js";
-
-const run = promisify(execFile);
 
 interface Sizes {
   /** Publications per run of the stream broker's publish (rotor's and pgbench's). */
@@ -80,32 +77,6 @@ SELECT 'publish', jsonb_build_object('channel', 'bench' || (i % ${s.subscribers}
   'data', jsonb_build_object('t', 0, 'p', repeat('x', 86))), i % ${s.partitions}
 FROM generate_series(0, ${s.batchSize - 1}) AS i;
 `;
-}
-
-/** Runs pgbench with `script` pinned to `cpus`; returns its transactions per second. */
-async function pgbench(
-  pg: PostgresServer,
-  database: string,
-  script: string,
-  args: readonly string[],
-  cpus: string,
-): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), "rotor-bench-pgbench-"));
-  const file = join(dir, "script.sql");
-  writeFileSync(file, script);
-  const threads = String(Math.max(1, cpuCount(cpus || "0")));
-  const command = [pg.program("pgbench"), "-n", "-h", "127.0.0.1", "-p", String(pg.port), "-U", "postgres"];
-  command.push("-j", threads, ...args, "-f", file, database);
-  try {
-    const { stdout } = cpus
-      ? await run("taskset", ["-c", cpus, ...command])
-      : await run(command[0]!, command.slice(1));
-    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1];
-    if (tps === undefined) throw new Error(`pgbench printed no tps: ${stdout}`);
-    return Number(tps);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** rotor from a config file written for it, removed once it started. */
@@ -220,7 +191,8 @@ async function drainBacklog(
  * `batchSize` publish commands, `inFlight` clients), then the same number
  * of publications through the batch API (`batchSize` per request,
  * `inFlight` in flight). Each run is timed from its first write to the
- * last delivery.
+ * last delivery: for the outbox, the start of pgbench's first transaction
+ * (its clients connect first, as an application's pool already has).
  */
 async function outboxAgainstApi(pg: PostgresServer, s: Sizes, ctx: ScenarioContext) {
   const { serverCpus, loadCpus } = ctx.options;
@@ -249,37 +221,36 @@ async function outboxAgainstApi(pg: PostgresServer, s: Sizes, ctx: ScenarioConte
       cpus: loadCpus,
     });
     const rows = s.rows;
-    const timed = async (write: () => Promise<void>, what: string) => {
+    /** `write` returns when its first write was made. */
+    const timed = async (write: () => Promise<number>, what: string) => {
       await fleet.reset();
-      const startedAt = nowMs();
-      await write();
+      const startedAt = await write();
       const got = await fleet.waitFor(rows, 5000);
       if (got.received !== rows)
         ctx.report.notes.push(`postgres: ${what} delivered ${got.received} of ${rows}`);
       return got.received / ((got.lastAt - startedAt) / 1000);
     };
     try {
-      const perClient = rows / (s.batchSize * s.inFlight);
-      let writersLive = 0;
+      const writers = ["-c", String(s.inFlight), "-t", String(rows / (s.batchSize * s.inFlight))];
+      let live = { tps: 0, firstAt: undefined as number | undefined };
+      let connecting = 0;
       const consumed = await timed(async () => {
-        writersLive = await pgbench(
-          pg,
-          database,
-          outboxScript(s),
-          ["-c", String(s.inFlight), "-t", String(perClient)],
-          loadCpus,
-        );
+        const spawnedAt = nowMs();
+        live = await pgbench(pg, database, outboxScript(s), writers, loadCpus, true);
+        connecting = (live.firstAt ?? spawnedAt) - spawnedAt;
+        return live.firstAt ?? spawnedAt;
       }, "the outbox");
-      const drained = await drainBacklog(pg, database, s, fleet, () =>
-        pgbench(pg, database, outboxScript(s), ["-c", String(s.inFlight), "-t", String(perClient)], loadCpus),
-      );
+      const drained = await drainBacklog(pg, database, s, fleet, async () => {
+        return (await pgbench(pg, database, outboxScript(s), writers, loadCpus)).tps;
+      });
       if (drained.received !== rows)
         ctx.report.notes.push(`postgres: the backlog delivered ${drained.received} of ${rows}`);
       const perSecond = (tps: number) => Math.round(tps * s.batchSize).toLocaleString("en-US");
       ctx.report.notes.push(
-        `postgres: the outbox writers inserted ${perSecond(writersLive)} rows/s while rotor consumed, ${perSecond(drained.writers)} rows/s with the partitions locked (no consumer)`,
+        `postgres: the outbox writers inserted ${perSecond(live.tps)} rows/s while rotor consumed (after ${Math.round(connecting)} ms to start pgbench and connect its clients, left out of the timing), ${perSecond(drained.writers)} rows/s with the partitions locked (no consumer)`,
       );
       const direct = await timed(async () => {
+        const startedAt = nowMs();
         const result = await ask<{ errors: number; firstError: string }>(publisher.child, {
           type: "run",
           url: rotor.url,
@@ -290,6 +261,7 @@ async function outboxAgainstApi(pg: PostgresServer, s: Sizes, ctx: ScenarioConte
         });
         if (result.errors > 0)
           ctx.report.notes.push(`postgres: ${result.errors} direct publishes failed: ${result.firstError}`);
+        return startedAt;
       }, "the API");
       return { consumed, drained: drained.rate, direct };
     } finally {
@@ -331,7 +303,7 @@ export async function runPostgres(ctx: ScenarioContext): Promise<void> {
       ctx.log(`postgres: round ${round + 1}`);
       const benchDb = await freshDatabase(pg, template);
       const args = ["-M", "prepared", "-c", String(s.pool), "-t", perClient];
-      limit.push(await pgbench(pg, benchDb, publishScript(s.channels), args, serverCpus));
+      limit.push((await pgbench(pg, benchDb, publishScript(s.channels), args, serverCpus)).tps);
       const rotorDb = await freshDatabase(pg, template);
       rotor.push(await rotorPublishes(pg, rotorDb, s, ctx));
       for (const [who, database] of [

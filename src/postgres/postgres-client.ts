@@ -155,13 +155,15 @@ export class PostgresClient {
   /**
    * Runs `work` inside one transaction on one pooled connection: committed
    * when it resolves, rolled back when it throws (the error is rethrown).
-   * `begin` may carry statements of the transaction's own (`SET LOCAL …`),
-   * and `commit` may put last statements before the `COMMIT` (from what
-   * `work` returned), each sent with it as one message: one round trip
-   * less for each.
+   * `begin` may carry the transaction's first statements (`SET LOCAL …`, a
+   * lock, a read), and `commit` its last ones before the `COMMIT` (from
+   * what `work` returned), each sent with it as one message: one round trip
+   * for all of them. `work` gets the results of `begin`'s statements, in
+   * order. Each statement of such a message reads with a snapshot of its
+   * own, taken when the one before it ended (read committed).
    */
   async transaction<T>(
-    work: (tx: Queryable) => Promise<T>,
+    work: (tx: Queryable, opened: pg.QueryResult[]) => Promise<T>,
     begin = "BEGIN",
     commit: (result: T) => string = () => "COMMIT",
   ): Promise<T> {
@@ -173,8 +175,9 @@ export class PostgresClient {
     };
     client.on("error", onError);
     try {
-      await client.query(begin);
-      const result = await work(client);
+      // A message of several statements answers with a result for each, one statement with a single one.
+      const opened: pg.QueryResult | pg.QueryResult[] = await client.query(begin);
+      const result = await work(client, Array.isArray(opened) ? opened : [opened]);
       await client.query(commit(result));
       return result;
     } catch (err) {

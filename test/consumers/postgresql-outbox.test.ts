@@ -178,46 +178,48 @@ test("a row failing with an internal error is retried, in place, until the fault
   }
 });
 
-test("two nodes on one outbox take turns by partition and deliver no row twice", async () => {
-  const { db, dsn } = await outboxDatabase();
-  const consumer = outboxConsumer(dsn, { num_partitions: 4, partition_select_limit: 10 });
-  const [a, b] = await Promise.all([serverWithConsumer(consumer), serverWithConsumer(consumer)]);
-  const channels = ["c0", "c1", "c2", "c3"];
-  const [wa, wb] = await Promise.all([watch(a.url, channels), watch(b.url, channels)]);
-  try {
-    const total = 400;
-    const values = Array.from(
-      { length: total },
-      (_, n) => `('publish', '${publish(`c${n % 4}`, n)}', ${n % 4})`,
-    );
-    for (let i = 0; i < total; i += 50) {
-      await pg.sql(
-        `INSERT INTO outbox (method, payload, partition) VALUES ${values.slice(i, i + 50).join(", ")}`,
-        [],
-        db,
+for (const use_try_lock of [false, true]) {
+  test(`two nodes on one outbox take turns by partition and deliver no row twice (use_try_lock: ${use_try_lock})`, async () => {
+    const { db, dsn } = await outboxDatabase();
+    const consumer = outboxConsumer(dsn, { num_partitions: 4, partition_select_limit: 10, use_try_lock });
+    const [a, b] = await Promise.all([serverWithConsumer(consumer), serverWithConsumer(consumer)]);
+    const channels = ["c0", "c1", "c2", "c3"];
+    const [wa, wb] = await Promise.all([watch(a.url, channels), watch(b.url, channels)]);
+    try {
+      const total = 400;
+      const values = Array.from(
+        { length: total },
+        (_, n) => `('publish', '${publish(`c${n % 4}`, n)}', ${n % 4})`,
       );
+      for (let i = 0; i < total; i += 50) {
+        await pg.sql(
+          `INSERT INTO outbox (method, payload, partition) VALUES ${values.slice(i, i + 50).join(", ")}`,
+          [],
+          db,
+        );
+      }
+      await waitUntil(
+        "the outbox drained",
+        async () => (await pg.sql("SELECT id FROM outbox", [], db)).length === 0,
+      );
+      await waitUntil(
+        "both nodes counted",
+        async () =>
+          (await consumerCount(a, "messages_processed_total", "outbox")) +
+            (await consumerCount(b, "messages_processed_total", "outbox")) ===
+          total,
+      );
+      const all = channels.flatMap((c) => [...wa.on(c).received, ...wb.on(c).received]);
+      const ns = sequence(all) as number[];
+      assert.equal(ns.length, total);
+      assert.equal(new Set(ns).size, total);
+    } finally {
+      wa.close();
+      wb.close();
+      await Promise.all([a.close(), b.close()]);
     }
-    await waitUntil(
-      "the outbox drained",
-      async () => (await pg.sql("SELECT id FROM outbox", [], db)).length === 0,
-    );
-    await waitUntil(
-      "both nodes counted",
-      async () =>
-        (await consumerCount(a, "messages_processed_total", "outbox")) +
-          (await consumerCount(b, "messages_processed_total", "outbox")) ===
-        total,
-    );
-    const all = channels.flatMap((c) => [...wa.on(c).received, ...wb.on(c).received]);
-    const ns = sequence(all) as number[];
-    assert.equal(ns.length, total);
-    assert.equal(new Set(ns).size, total);
-  } finally {
-    wa.close();
-    wb.close();
-    await Promise.all([a.close(), b.close()]);
-  }
-});
+  });
+}
 
 test("PostgreSQL killed and restarted mid-run: every committed row arrives", async () => {
   const { db, dsn } = await outboxDatabase();

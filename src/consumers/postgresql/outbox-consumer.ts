@@ -1,5 +1,6 @@
+import pg from "pg";
 import type { PostgresqlConsumerConfig } from "../../config/consumers-schema.js";
-import { PostgresClient, prepared, type Queryable, type Statement } from "../../postgres/postgres-client.js";
+import { PostgresClient } from "../../postgres/postgres-client.js";
 import { consumerBackoff } from "../backoff.js";
 import type { Consumer, ConsumerContext } from "../consumer.js";
 import { Wakeup } from "../wakeup.js";
@@ -54,14 +55,29 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
   let closed = false;
   let workers: Promise<void>[] = [];
 
-  /** The transaction's start and its lock wait, sent as one message. */
-  const begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = ${options.use_try_lock ? 0 : lockWaitMs}`;
-  const lock = prepared(
-    options.use_try_lock
-      ? "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked"
-      : "SELECT true AS locked FROM pg_advisory_xact_lock(hashtext($1))",
-  );
-  let read: Statement;
+  let openings: string[] = [];
+
+  /**
+   * A turn's first message: the transaction, its lock wait, the partition's
+   * lock and the read of its first rows, one round trip for all four. The
+   * read is a statement of its own, so its snapshot is taken once the lock
+   * is held: it never sees rows another node deleted before handing the
+   * lock over. With `use_try_lock` the read runs even when the lock was not
+   * had; its rows are then left alone.
+   */
+  function opening(partition: number): string {
+    const key = pg.escapeLiteral(`centrifugo_partition_lock_${ctx.name}${partition}`);
+    return [
+      "BEGIN ISOLATION LEVEL READ COMMITTED",
+      ...(options.use_try_lock
+        ? [`SELECT pg_try_advisory_xact_lock(hashtext(${key})) AS locked`]
+        : [
+            `SET LOCAL lock_timeout = ${lockWaitMs}`,
+            `SELECT true AS locked FROM pg_advisory_xact_lock(hashtext(${key}))`,
+          ]),
+      `SELECT id, method, payload FROM ${table} WHERE partition = ${partition} ORDER BY id LIMIT ${options.partition_select_limit}`,
+    ].join("; ");
+  }
 
   /** The delete of the rows handled, sent with the COMMIT (the ids are bigints, written as numbers). */
   const finish = (result: { done: string[] }) =>
@@ -69,12 +85,11 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
       ? `DELETE FROM ${table} WHERE id IN (${result.done.map((id) => BigInt(id)).join(",")}); COMMIT`
       : "COMMIT";
 
-  /** One transaction: lock, read, dispatch in order, delete what was handled. */
-  async function turn(tx: Queryable, partition: number) {
-    const key = `centrifugo_partition_lock_${ctx.name}${partition}`;
-    const locked = (await tx.query<{ locked: boolean }>(lock, [key])).rows[0]?.locked;
+  /** One transaction, opened with the lock and the read: dispatch in order, delete what was handled. */
+  async function turn(opened: pg.QueryResult[]) {
+    const locked = (opened.at(-2)?.rows[0] as { locked?: boolean } | undefined)?.locked;
     if (!locked) return { read: 0, done: [] as string[], retry: false };
-    const { rows } = await tx.query<OutboxRow>(read, [partition, options.partition_select_limit]);
+    const rows = opened.at(-1)!.rows as OutboxRow[];
     const done: string[] = [];
     let retry = false;
     for (const row of rows) {
@@ -95,7 +110,7 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
     while (!closed) {
       let result: Awaited<ReturnType<typeof turn>>;
       try {
-        result = await db.transaction((tx) => turn(tx, partition), begin, finish);
+        result = await db.transaction((_tx, opened) => turn(opened), openings[partition], finish);
         db.recovered("outbox read failed");
       } catch (err) {
         if ((err as { code?: string }).code === lockNotAvailable) continue;
@@ -136,7 +151,7 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
         const resolved = await resolveOutboxTable(db, options.outbox_table_name);
         if (typeof resolved !== "string") throw new Error(resolved.error);
         table = resolved;
-        read = prepared(`SELECT id, method, payload FROM ${table} WHERE partition = $1 ORDER BY id LIMIT $2`);
+        openings = wakeups.map((_, partition) => opening(partition));
       } catch (err) {
         await db.close();
         throw new Error(`${ctx.where}: ${(err as Error).message}`);
