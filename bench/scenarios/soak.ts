@@ -67,7 +67,7 @@ export async function runSoak(ctx: ScenarioContext): Promise<void> {
   const load = spawnNode([soakClients], loadCpus, true);
   try {
     raiseFileLimit(server.pid);
-    await waitForHttp(`${url}/health`, server);
+    await waitForHttp(`${url}/health`, server, 60_000);
     await ask(load.child, { type: "start", url, ...size });
     ctx.log(
       `soak: ${size.subscribers} subscribers, ${size.rate} publications/s, ${size.churn} connects/s for ${seconds} s`,
