@@ -21,13 +21,15 @@ export interface BenchOptions {
   readonly rotorBuild: string | undefined;
   /** How long the soak runs, in seconds; its own default when absent. */
   readonly durationSeconds: number | undefined;
+  /** The soak's publications per second (connects/s churning at a quarter of it); its own default when absent. */
+  readonly soakRate: number | undefined;
   /** Another checkout, built, whose rotor the connect scenario runs beside this one's, round by round (A/B). */
   readonly abTree: string | undefined;
 }
 
 const usage = `usage: npm run bench -- [--quick] [--only fanout,latency,compression,api,connections,connect,redis,postgres,proxy,soak,workers,maps] [--rounds N]
                         [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--rotor-flag FLAG]... [--rotor-node-flag FLAG]...
-                        [--rotor-build DIR] [--duration 30m] [--ab-tree DIR]`;
+                        [--rotor-build DIR] [--duration 30m] [--soak-rate N] [--ab-tree DIR]`;
 
 function defaultCpus(count: number): { server: string; load: string } {
   if (count < 2) return { server: "", load: "" };
@@ -59,6 +61,7 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     rotorNodeFlags: [] as string[],
     rotorBuild: undefined as string | undefined,
     durationSeconds: undefined as number | undefined,
+    soakRate: undefined as number | undefined,
     abTree: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -78,11 +81,14 @@ export function parseOptions(argv: readonly string[], cpuCount: number): BenchOp
     else if (flag === "--rotor-node-flag") o.rotorNodeFlags.push(value());
     else if (flag === "--rotor-build") o.rotorBuild = value();
     else if (flag === "--duration") o.durationSeconds = durationSeconds(value());
+    else if (flag === "--soak-rate") o.soakRate = Number(value());
     else if (flag === "--ab-tree") o.abTree = value();
     else throw new Error(`unknown flag ${flag}\n${usage}`);
   }
   if (!Number.isInteger(o.rounds) || o.rounds < 0)
     throw new Error(`--rounds must be a positive integer\n${usage}`);
+  if (o.soakRate !== undefined && !(Number.isInteger(o.soakRate) && o.soakRate >= 4))
+    throw new Error(`--soak-rate must be an integer of at least 4\n${usage}`);
   const roundsGiven = o.rounds > 0;
   if (o.rounds === 0) o.rounds = o.quick ? 1 : 3;
   return { ...o, roundsGiven };

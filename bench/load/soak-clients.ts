@@ -87,7 +87,8 @@ function subscribe(url: string, channel: string, expected = { next: 1 }): Promis
     ws.on("close", () => {
       if (!running) return;
       stats.drops++;
-      void subscribe(url, channel, expected);
+      // A connection dropped before its first subscribe reply settles once its retry subscribes.
+      void subscribe(url, channel, expected).then(resolve);
     });
   });
 }

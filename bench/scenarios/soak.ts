@@ -41,28 +41,33 @@ function slopePerMinute(samples: readonly Sample[], y: (s: Sample) => number): n
 /**
  * Soak: rotor under steady load for `--duration` (default 2 minutes, 20 s with
  * --quick) — long-lived subscribers with recovery, a publisher at a fixed
- * rate, connections churning — sampling the server's RSS and heap every few
- * seconds. Reported: the slopes after the first fifth (warm-up) of RSS, the
- * heap used and committed, external memory and ArrayBuffers (RSS growing
- * while the other four stay flat is memory outside V8's accounting: the
- * allocator, sockets), each at the end beside the open descriptors (every
- * sample, with the client count, goes to the log), and what
- * the subscribers saw: gaps, duplicates, publications still missing at the end
- * (all three must be 0), dropped connections.
+ * rate (`--soak-rate`, to soak for long beside other work at a light load),
+ * connections churning — sampling the server's RSS and heap every few
+ * seconds. Reported: the slopes after the first fifth (warm-up) of RSS, of
+ * RSS less the heap committed, of the heap used and committed, external
+ * memory and ArrayBuffers (V8 grows and shrinks its heap by tens of MB under
+ * load, which alone tilts the RSS slope either way; RSS outside the heap
+ * growing while external and ArrayBuffers stay flat is memory outside V8's
+ * accounting: the allocator, sockets), each at the end beside the open
+ * descriptors (every sample, with the client count, goes to the log), and
+ * what the subscribers saw: gaps, duplicates, publications still missing at
+ * the end (all three must be 0), dropped connections.
  */
 export async function runSoak(ctx: ScenarioContext): Promise<void> {
-  const { quick, serverCpus, loadCpus } = ctx.options;
+  const { quick, serverCpus, loadCpus, rotorNodeFlags } = ctx.options;
   const seconds = ctx.options.durationSeconds ?? (quick ? 20 : 120);
-  const size = quick
+  const sized = quick
     ? { subscribers: 200, channels: 20, rate: 50, churn: 10 }
     : { subscribers: 1000, channels: 100, rate: 200, churn: 50 };
+  const rate = ctx.options.soakRate;
+  const size = rate === undefined ? sized : { ...sized, rate, churn: Math.floor(rate / 4) };
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawnNode([soakServer, "--port", String(port)], serverCpus, true);
+  const server = spawnNode([...rotorNodeFlags, soakServer, "--port", String(port)], serverCpus, true);
   const load = spawnNode([soakClients], loadCpus, true);
   try {
     raiseFileLimit(server.pid);
-    await waitForHttp(`${url}/health`, server);
+    await waitForHttp(`${url}/health`, server, 60_000);
     await ask(load.child, { type: "start", url, ...size });
     ctx.log(
       `soak: ${size.subscribers} subscribers, ${size.rate} publications/s, ${size.churn} connects/s for ${seconds} s`,
@@ -85,6 +90,7 @@ export async function runSoak(ctx: ScenarioContext): Promise<void> {
     const last = samples.at(-1);
     const memories: [string, (s: Sample) => number][] = [
       ["RSS", (s) => s.rss],
+      ["RSS less the heap committed", (s) => s.rss - s.heapTotal],
       ["heap", (s) => s.heapUsed],
       ["heap committed", (s) => s.heapTotal],
       ["external", (s) => s.external],

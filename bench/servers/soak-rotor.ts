@@ -14,7 +14,12 @@ const { startRotorServer } = (await import(
  * rotor from the compiled build, for the soak: the server the soak measures,
  * with recovery on its channels, that also reports its own memory over IPC
  * (the heap, external memory and open descriptors are only visible from
- * inside the process).
+ * inside the process). Its channels keep 100 publications each: a stream
+ * keeps `history_size` while it is published to (`history_ttl` runs from the
+ * last publish), so the history is full after `history_size` × channels ÷ rate
+ * seconds (50 s at 200/s, 40 s with --quick) — inside the warm-up, not
+ * counted as growth (with 1,000 and 100 publications/s it was still filling
+ * at the end of a 30-minute soak, and its 40 MB read as a leak).
  */
 const loaded = loadConfig({
   object: {
@@ -23,7 +28,7 @@ const loaded = loadConfig({
     http_api: { insecure: true },
     client: { insecure: true },
     channel: {
-      namespaces: [{ name: "soak", history_size: 1000, history_ttl: "300s", force_recovery: true }],
+      namespaces: [{ name: "soak", history_size: 100, history_ttl: "300s", force_recovery: true }],
     },
   },
 });
