@@ -32,6 +32,11 @@ export function useRotorBuild(dir: string | undefined): void {
   if (dir !== undefined) root = resolve(dir);
 }
 
+/** The node flags users' rotor runs with (its bin's shebang), for a harness that runs rotor's modules itself. */
+export function rotorBinFlags(): string[] {
+  return rotorEntry(root).nodeFlags;
+}
+
 /** A server under test and where to reach it. */
 export interface BenchServer {
   readonly name: string;

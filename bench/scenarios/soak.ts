@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { rotorBinFlags } from "../lib/bench-server.js";
 import { sleep } from "../lib/clock.js";
 import { ask } from "../lib/ipc.js";
 import { freePort, raiseFileLimit, rssBytes, spawnNode, waitForHttp } from "../lib/processes.js";
@@ -63,7 +64,7 @@ export async function runSoak(ctx: ScenarioContext): Promise<void> {
   const size = rate === undefined ? sized : { ...sized, rate, churn: Math.floor(rate / 4) };
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawnNode([...rotorNodeFlags, soakServer, "--port", String(port)], serverCpus, true);
+  const server = spawnNode([...rotorBinFlags(), ...rotorNodeFlags, soakServer, "--port", String(port)], serverCpus, true);
   const load = spawnNode([soakClients], loadCpus, true);
   try {
     raiseFileLimit(server.pid);
