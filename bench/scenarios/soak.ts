@@ -64,7 +64,11 @@ export async function runSoak(ctx: ScenarioContext): Promise<void> {
   const size = rate === undefined ? sized : { ...sized, rate, churn: Math.floor(rate / 4) };
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawnNode([...rotorBinFlags(), ...rotorNodeFlags, soakServer, "--port", String(port)], serverCpus, true);
+  const server = spawnNode(
+    [...rotorBinFlags(), ...rotorNodeFlags, soakServer, "--port", String(port)],
+    serverCpus,
+    true,
+  );
   const load = spawnNode([soakClients], loadCpus, true);
   try {
     raiseFileLimit(server.pid);
