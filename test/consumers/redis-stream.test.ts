@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import { centrifugeClient, connected, disconnectedBy } from "../helpers/centrifuge-clients.js";
 import { type RedisProcess, startRedis, waitUntil } from "../helpers/redis-servers.js";
+import { startTestServer } from "../helpers/server.js";
 import {
   everyOneArrived,
   historyTags,
@@ -121,8 +122,12 @@ test("entries a dead consumer of the group held are claimed once idle for visibi
   }
   // A node that read these and died before acknowledging them.
   await redis.cli("XREADGROUP", "GROUP", "rotor", "ghost", "COUNT", "3", "STREAMS", stream, ">");
-  const server = await serverWithConsumer(streamConsumer(stream, { visibility_timeout: "500ms" }));
-  const watcher = await watch(server.url, ["news"]);
+  // The watcher is on a node of its own, subscribed before the consuming node starts: the entries are
+  // idle from the ghost's read, so a node that starts slowly may claim them the moment it runs.
+  const engine = { engine: { type: "redis", redis: { address: redis.url, prefix: stream } } };
+  const hub = await startTestServer({ client: { insecure: true }, ...engine });
+  const watcher = await watch(hub.url, ["news"]);
+  const server = await serverWithConsumer(streamConsumer(stream, { visibility_timeout: "500ms" }), engine);
   try {
     assert.deepEqual(sequence(await watcher.on("news").take(3)), [0, 1, 2]);
     await waitUntil("nothing pending", async () =>
@@ -131,6 +136,7 @@ test("entries a dead consumer of the group held are claimed once idle for visibi
   } finally {
     watcher.close();
     await server.close();
+    await hub.close();
   }
 });
 
