@@ -75,7 +75,8 @@ export function createHttpJsonDirect(o: HttpJsonDirectOptions): RequestAnswer {
 
   function send(res: ServerResponse, route: string, answer: MethodAnswer): void {
     res.writeHead(answer.status, ["content-type", "application/json", "content-length", answer.body.length]);
-    res.end(answer.body);
+    // As latin1 text (byte for byte the same) Node writes the head and the body in one string, one write.
+    res.end(answer.body.toString("latin1"), "latin1");
     o.http?.httpRequest(route, "POST", answer.status);
   }
 }

@@ -17,10 +17,15 @@ function raw(r: JsonReader, depth: number): Uint8Array {
   return out;
 }
 
-function publishFields(typeName: string) {
-  return {
-    $typeName: typeName,
-    data: new Uint8Array(0) as Uint8Array,
+/** What an absent `data` decodes to: an empty payload (fresh per message, as `create` gives). */
+const noData = () => new Uint8Array(0) as Uint8Array;
+
+/** `{"channel":"…","data":…}` in any order, at `depth` (0 for the body, 3 inside a batch command). */
+function readPublish(r: JsonReader, depth: number): Shape {
+  const msg = {
+    $typeName: "centrifugal.centrifugo.api.PublishRequest",
+    channel: "",
+    data: noData(),
     b64data: "",
     skipHistory: false,
     tags: {},
@@ -29,11 +34,6 @@ function publishFields(typeName: string) {
     version: 0n,
     versionEpoch: "",
   };
-}
-
-/** `{"channel":"…","data":…}` in any order, at `depth` (0 for the body, 3 inside a batch command). */
-function readPublish(r: JsonReader, depth: number): Shape {
-  const msg = { ...publishFields("centrifugal.centrifugo.api.PublishRequest"), channel: "" };
   if (r.peek() !== 0x7b) return undefined;
   r.checkDepth(depth);
   for (let more = r.openObject(); more; more = r.nextMember()) {
@@ -47,7 +47,18 @@ function readPublish(r: JsonReader, depth: number): Shape {
 
 /** `{"channels":["…",…],"data":…}` in any order. */
 function readBroadcast(r: JsonReader): Shape {
-  const msg = { ...publishFields("centrifugal.centrifugo.api.BroadcastRequest"), channels: [] as string[] };
+  const msg = {
+    $typeName: "centrifugal.centrifugo.api.BroadcastRequest",
+    channels: [] as string[],
+    data: noData(),
+    b64data: "",
+    skipHistory: false,
+    tags: {},
+    idempotencyKey: "",
+    delta: false,
+    version: 0n,
+    versionEpoch: "",
+  };
   if (r.peek() !== 0x7b) return undefined;
   for (let more = r.openObject(); more; more = r.nextMember()) {
     const key = r.readKey();
