@@ -1,21 +1,12 @@
 import { JsonInputError } from "../../protocol/json/json-input-error.js";
 import { JsonReader } from "../../protocol/json/json-reader.js";
+import { readRaw } from "../../protocol/json/json-scalars.js";
 import { JsonWriter } from "../../protocol/json/json-writer.js";
 import { type MethodCodec, reflectiveCodec } from "./method-answer.js";
 import type { HttpApiMethod } from "./method-table.js";
 
 /** What a reader found: a message, or `undefined` when the body is not in the shape it reads. */
 type Shape = object | undefined;
-
-/** The raw JSON value at the cursor, copied out as `readScalar` copies a `bytes` field (same depth, same checks). */
-function raw(r: JsonReader, depth: number): Uint8Array {
-  r.peek();
-  const start = r.pos;
-  r.skipValue(depth);
-  const out = new Uint8Array(r.pos - start);
-  out.set(r.bytes.subarray(start, r.pos));
-  return out;
-}
 
 /** What an absent `data` decodes to: an empty payload (fresh per message, as `create` gives). */
 const noData = () => new Uint8Array(0) as Uint8Array;
@@ -38,7 +29,7 @@ function readPublish(r: JsonReader, depth: number): Shape {
   r.checkDepth(depth);
   for (let more = r.openObject(); more; more = r.nextMember()) {
     const key = r.readKey();
-    if (key === "data") msg.data = raw(r, depth + 1);
+    if (key === "data") msg.data = readRaw(r, depth + 1);
     else if (key === "channel" && r.peek() === 0x22) msg.channel = r.readString();
     else return undefined;
   }
@@ -63,7 +54,7 @@ function readBroadcast(r: JsonReader): Shape {
   for (let more = r.openObject(); more; more = r.nextMember()) {
     const key = r.readKey();
     if (key === "data") {
-      msg.data = raw(r, 1);
+      msg.data = readRaw(r, 1);
     } else if (key === "channels" && r.peek() === 0x5b) {
       r.checkDepth(1);
       const channels: string[] = [];
