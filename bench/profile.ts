@@ -31,7 +31,7 @@ import { mapsConfig, type ProfileWindow, profileMaps } from "./profile-maps.js";
  * are summarised into `.tmp/profiles/<workload>-<date>/summary.md`, beside the
  * raw `.cpuprofile` (open it in Chrome DevTools) and `gc.log`.
  */
-const usage = `usage: npm run bench:profile -- <workload> [--subscribers N] [--publications N] [--in-flight N]
+const usage = `usage: npm run bench:profile -- <workload> [--subscribers N] [--channels N] [--publications N] [--in-flight N]
                         [--seconds S] [--server-cpus LIST] [--load-cpus LIST] [--no-build] [--ab-tree DIR]
 --ab-tree DIR profiles the build of another checkout (the A side of an A/B comparison).
 workloads: fanout, latency (publish→deliver at 50 msg/s), maps (a map burst beside a stream burst), redis (batched publishes through the Redis
@@ -57,6 +57,8 @@ const connectSecret = "bench-profile-secret";
 interface Args {
   workload: string;
   subscribers: number;
+  /** Channels the fanout workload's subscribers are spread over, publications round-robin over them. */
+  channels: number;
   publications: number;
   inFlight: number;
   seconds: number;
@@ -65,12 +67,13 @@ interface Args {
 function parseArgs(argv: string[]): { args: Args; rest: string[] } {
   const workload = argv[0];
   if (!workload || workload.startsWith("--")) throw new Error(usage);
-  const args: Args = { workload, subscribers: 1000, publications: 0, inFlight: 0, seconds: 15 };
+  const args: Args = { workload, subscribers: 1000, channels: 1, publications: 0, inFlight: 0, seconds: 15 };
   const rest: string[] = [];
   for (let i = 1; i < argv.length; i++) {
     const flag = argv[i]!;
     const key = {
       "--subscribers": "subscribers",
+      "--channels": "channels",
       "--publications": "publications",
       "--in-flight": "inFlight",
       "--seconds": "seconds",
@@ -84,17 +87,19 @@ function parseArgs(argv: string[]): { args: Args; rest: string[] } {
 type Lines = string[];
 
 async function fanout(url: string, pid: number, a: Args, rate: number, loadCpus: string, out: Lines) {
+  const channels = Array.from({ length: a.channels }, (_, i) => `bench${i}`);
   const fleet = await openFleet({
     url,
     mode: "centrifugo",
     count: a.subscribers,
-    channels: ["bench0"],
+    channels,
     subscribe: true,
     cpus: loadCpus,
   });
   const publisher = spawnNode([publisherFile], loadCpus, true);
   try {
-    const count = a.publications || (rate > 0 ? rate * a.seconds : Math.round(2_000_000 / a.subscribers));
+    const count =
+      a.publications || (rate > 0 ? rate * a.seconds : Math.round((2_000_000 * a.channels) / a.subscribers));
     const inFlight = a.inFlight || (rate > 0 ? 4 : 1);
     const cpu0 = cpuSeconds(pid);
     const from = nowMs();
@@ -102,16 +107,16 @@ async function fanout(url: string, pid: number, a: Args, rate: number, loadCpus:
       type: "run",
       url,
       path: "/api/publish",
-      channels: ["bench0"],
+      channels,
       count,
       rate,
       concurrency: inFlight,
     });
-    const got = await fleet.waitFor(count * a.subscribers, 5000);
+    const got = await fleet.waitFor((count * a.subscribers) / a.channels, 5000);
     const to = nowMs();
     const cpu = cpuSeconds(pid) - cpu0;
     out.push(
-      `- ${count} publications to ${a.subscribers} subscribers, ${inFlight} in flight${rate ? `, ${rate}/s` : ""}: ${got.received} deliveries in ${got.frames} WebSocket messages (${(got.received / got.frames).toFixed(2)} per message)`,
+      `- ${count} publications to ${a.subscribers} subscribers over ${a.channels} channel(s), ${inFlight} in flight${rate ? `, ${rate}/s` : ""}: ${got.received} deliveries in ${got.frames} WebSocket messages (${(got.received / got.frames).toFixed(2)} per message)`,
       `- ${Math.round(got.received / ((got.lastAt - from) / 1000))} deliveries/s; server CPU ${cpu.toFixed(2)} s = ${((cpu * 1e6) / got.received).toFixed(2)} µs per delivery`,
       `- publish→deliver p50 ${quantile(got.histogram, 0.5).toFixed(2)} ms, p99 ${quantile(got.histogram, 0.99).toFixed(2)} ms, p99.9 ${quantile(got.histogram, 0.999).toFixed(2)} ms`,
     );

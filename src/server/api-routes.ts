@@ -6,12 +6,13 @@ import type { ApiService } from "../api/api-service.js";
 import { type ApiRoutesOptions, apiConnectRoutes } from "../api/connect-routes.js";
 import { countedApiService } from "../api/counted-api.js";
 import { createDirectUnaryAnswer, type DirectUnaryOptions } from "../api/direct-unary/direct-unary-answer.js";
+import { createHttpJsonDirect, type HttpJsonDirectOptions } from "../api/http-json/http-json-direct.js";
 import { httpJsonApiPlugin } from "../api/http-json/http-json-plugin.js";
 import { connectJsonOptions } from "../api/well-formed-json.js";
 import type { Config } from "../config/schema.js";
 import type { Metrics } from "../metrics/create-metrics.js";
 import type { ApiTracer } from "../tracing/api-tracer.js";
-import { answerStreamsFirst } from "./http-app.js";
+import { answerRequestsFirst, answerStreamsFirst } from "./http-app.js";
 
 /** What one listener's Connect router serves. */
 export interface ListenerApi {
@@ -49,6 +50,20 @@ export function answerUnaryFirst(
 }
 
 /**
+ * Has the listener's HTTP/1.1 server answer the HTTP JSON API's publish,
+ * broadcast and batch requests itself, before Fastify, as its routes would.
+ */
+function answerPublishesFirst(
+  app: FastifyInstance,
+  http: Omit<HttpJsonDirectOptions, "bodyLimit" | "log" | "http">,
+  ctx: Pick<ApiContext, "config" | "metrics" | "log">,
+): void {
+  const counted = ctx.config.prometheus.instrument_http_handlers ? ctx.metrics.node : undefined;
+  const bodyLimit = app.initialConfig.bodyLimit ?? 0;
+  answerRequestsFirst(app, createHttpJsonDirect({ ...http, bodyLimit, log: ctx.log, http: counted }));
+}
+
+/**
  * Mounts the server API on a listener: the Connect router (gRPC, gRPC-Web,
  * Connect) when the listener serves the API, the admin UI or the uni stream,
  * and the HTTP JSON API where the API itself is served. Where the admin UI is
@@ -78,12 +93,14 @@ export async function mountApi(app: FastifyInstance, ctx: ApiContext, here: List
     if (routes.serveApi) answerUnaryFirst(app, routes, ctx);
   }
   if (here.api && !config.http_api.disabled) {
-    await app.register(httpJsonApiPlugin, {
+    const http = {
       service: countedApiService(ctx.service, metrics.api, "http_json"),
       policy: ctx.policy,
       errorMode: config.http_api.error_mode,
       handlerPrefix: config.http_api.handler_prefix,
-      tracer: ctx.tracer,
-    });
+    };
+    await app.register(httpJsonApiPlugin, { ...http, tracer: ctx.tracer });
+    // Traced requests keep to the routes, whose spans carry the HTTP attributes.
+    if (!ctx.tracer) answerPublishesFirst(app, http, ctx);
   }
 }

@@ -7,6 +7,7 @@ import fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import type { StreamAnswer } from "../api/direct-unary/direct-unary-answer.js";
+import type { RequestAnswer } from "../api/http-json/http-json-direct.js";
 import type { Config } from "../config/schema.js";
 import { clampDeadlines } from "./deadline-clamp.js";
 import { http1Limits } from "./http1-timeouts.js";
@@ -48,6 +49,19 @@ function notFound(request: FastifyRequest, reply: FastifyReply) {
 
 /** The limits of the HTTP/2 server under each app, where streams can be answered before Fastify sees them. */
 const h2Limits = new WeakMap<FastifyInstance, Http2Limits>();
+
+/** Where the app's cleartext HTTP/1.1 server looks first for a request's answer. */
+const h1First = new WeakMap<FastifyInstance, { answer?: RequestAnswer }>();
+
+/**
+ * Has the app's cleartext HTTP/1.1 server offer every request to `answer`
+ * before it becomes a Fastify request (one answer per app; TLS listeners
+ * keep every request on Fastify).
+ */
+export function answerRequestsFirst(app: FastifyInstance, answer: RequestAnswer): void {
+  const slot = h1First.get(app);
+  if (slot) slot.answer = answer;
+}
 
 /** Has the app's HTTP/2 server offer every new stream to `answer` before it becomes a Fastify request. */
 export function answerStreamsFirst(app: FastifyInstance, answer: StreamAnswer): void {
@@ -105,14 +119,19 @@ function createFastify(logger: Logger, tls: Tls, bodyLimit: number, limits: Limi
     h2 = applyHttp2Limits(secure.server, limits, logger);
     app = secure as unknown as FastifyInstance;
   } else {
+    const first: { answer?: RequestAnswer } = {};
     app = fastify({
       ...common,
       serverFactory: (handler) => {
-        const servers = createOnePortServers(handler, limits, logger);
+        const answerFirst: typeof handler = (req, res) => {
+          if (!first.answer?.(req, res)) handler(req, res);
+        };
+        const servers = createOnePortServers(answerFirst, limits, logger);
         h2 = servers.h2;
         return servers.h1;
       },
     }) as unknown as FastifyInstance;
+    h1First.set(app, first);
   }
   if (h2) h2Limits.set(app, h2);
   app.addHook("preClose", (done) => {

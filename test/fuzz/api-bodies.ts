@@ -93,9 +93,56 @@ export function apiBodyArb(pools: ValuePools): fc.Arbitrary<ApiBody> {
         !surface.startsWith("http") ||
         (method.parent === CentrifugoApi && httpName.has(method.input.typeName)),
     )
-    .chain(([surface, method]) =>
-      mutated(messageArb(method.input, pools).map((init) => encode(surface, method, init))).map((body) => ({
-        surface,
+    .chain(([surface, method]) => callArb(pools, surface, method));
+}
+
+/** Calls of one method on one surface, built from the method's own request message, sometimes damaged. */
+export function callArb(pools: ValuePools, surface: ApiSurface, method: DescMethod): fc.Arbitrary<ApiBody> {
+  return mutated(messageArb(method.input, pools).map((init) => encode(surface, method, init))).map(
+    (body) => ({
+      surface,
+      method,
+      body,
+    }),
+  );
+}
+
+const publishMethod = (name: string) => CentrifugoApi.methods.find((m) => m.name === name)!;
+
+/**
+ * HTTP JSON publish, broadcast and batch bodies in the shape publishers send
+ * (`channel` or `channels` and `data` only, batches of publishes), with keys
+ * in either order, sometimes damaged: the bodies the publish path reads
+ * without the descriptors.
+ */
+export function publishShapeArb(pools: ValuePools): fc.Arbitrary<ApiBody> {
+  const channel = fc.constantFrom(...pools.channels).map((c) => JSON.stringify(c));
+  const data = fc.constantFrom(...pools.payloads);
+  const object = (members: string[], reversed: boolean) =>
+    `{${(reversed ? members.reverse() : members).join(",")}}`;
+  const publish = fc
+    .tuple(channel, data, fc.boolean())
+    .map(([c, d, reversed]) => object([`"channel":${c}`, `"data":${d}`], reversed));
+  const broadcast = fc
+    .tuple(fc.array(channel, { maxLength: 4 }), data, fc.boolean())
+    .map(([cs, d, reversed]) => object([`"channels":[${cs.join(",")}]`, `"data":${d}`], reversed));
+  const batch = fc
+    .tuple(fc.array(publish, { maxLength: 4 }), fc.boolean(), fc.boolean())
+    .map(([ps, parallel, reversed]) =>
+      object(
+        [`"parallel":${parallel}`, `"commands":[${ps.map((p) => `{"publish":${p}}`).join(",")}]`],
+        reversed,
+      ),
+    );
+  return fc
+    .oneof(
+      publish.map((text) => ({ method: publishMethod("Publish"), text })),
+      broadcast.map((text) => ({ method: publishMethod("Broadcast"), text })),
+      batch.map((text) => ({ method: publishMethod("Batch"), text })),
+    )
+    .chain(({ method, text }) =>
+      mutated(fc.constant(Buffer.from(text))).map((body) => ({
+        surface: "http-json" as const,
         method,
         body,
       })),

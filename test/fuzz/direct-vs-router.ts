@@ -2,9 +2,10 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { fromBinary, toJsonString } from "@bufbuild/protobuf";
+import fc from "fast-check";
 import { CentrifugoApi } from "../../gen/centrifugal/centrifugo/api/api_pb.js";
 import type { TestServer } from "../helpers/server.js";
-import { type ApiBody, type ApiSurface, apiBodyArb } from "./api-bodies.js";
+import { type ApiBody, type ApiSurface, apiBodyArb, callArb, publishShapeArb } from "./api-bodies.js";
 import type { ValuePools } from "./message-arbitrary.js";
 import { samples } from "./mutations.js";
 
@@ -16,9 +17,13 @@ const directTypes: Partial<Record<ApiSurface, string>> = {
   "connect-proto": "application/proto",
 };
 
+/** The HTTP JSON API methods answered before Fastify over HTTP/1.1. */
+const httpJsonDirect = ["Publish", "Broadcast", "Batch"];
+
 /** One answer, every part a client can see, and what the call added to the API metrics. */
 interface Seen {
   status: number;
+  /** gRPC's status trailers, and the Content-Type of an HTTP JSON answer. */
   trailers: Record<string, string>;
   body: string;
   metrics: Record<string, number>;
@@ -31,22 +36,32 @@ export interface DirectVsRouterReport {
   differences: string[];
 }
 
-const grpcTrailers = ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+const grpcTrailers = ["grpc-status", "grpc-message", "grpc-status-details-bin", "content-type"];
 
-function trailersOf(headers: http.IncomingHttpHeaders | http2.IncomingHttpHeaders): Record<string, string> {
+function trailersOf(
+  headers: http.IncomingHttpHeaders | http2.IncomingHttpHeaders,
+  names = grpcTrailers.slice(0, 3),
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of grpcTrailers) {
+  for (const name of names) {
     const value = headers[name];
     if (typeof value === "string") out[name] = value;
   }
   return out;
 }
 
-/** HTTP/1.1: the Connect router answers it (the direct path is on HTTP/2 streams). */
-function viaRouter(agent: http.Agent, url: string, headers: Record<string, string>, call: ApiBody) {
+/** Where a call goes: the Connect path, or the HTTP JSON API's route. */
+function pathOf(call: ApiBody): string {
+  return call.surface === "http-json"
+    ? `/api/${call.method.name.toLowerCase()}`
+    : `/${CentrifugoApi.typeName}/${call.method.name}`;
+}
+
+/** Over HTTP/1.1: the router answers Connect calls, the direct path HTTP JSON publishes. */
+function viaHttp1(agent: http.Agent, url: string, headers: Record<string, string>, call: ApiBody) {
   return new Promise<Omit<Seen, "metrics">>((resolve, reject) => {
     const req = http.request(
-      `${url}/${CentrifugoApi.typeName}/${call.method.name}`,
+      `${url}${pathOf(call)}`,
       { method: "POST", agent, headers: { ...headers, "content-length": String(call.body.length) } },
       (res) => {
         const chunks: Buffer[] = [];
@@ -55,7 +70,7 @@ function viaRouter(agent: http.Agent, url: string, headers: Record<string, strin
         res.on("end", () =>
           resolve({
             status: res.statusCode ?? 0,
-            trailers: { ...trailersOf(res.headers), ...trailersOf(res.trailers) },
+            trailers: { ...trailersOf(res.headers, namesOf(call)), ...trailersOf(res.trailers) },
             body: Buffer.concat(chunks).toString("latin1"),
           }),
         );
@@ -66,19 +81,19 @@ function viaRouter(agent: http.Agent, url: string, headers: Record<string, strin
   });
 }
 
-/** HTTP/2: the direct path answers it. */
-function viaDirect(session: http2.ClientHttp2Session, headers: Record<string, string>, call: ApiBody) {
+/** Over HTTP/2: the direct path answers Connect calls, the Fastify routes HTTP JSON ones. */
+function viaHttp2(session: http2.ClientHttp2Session, headers: Record<string, string>, call: ApiBody) {
   return new Promise<Omit<Seen, "metrics">>((resolve, reject) => {
     const req = session.request({
       ":method": "POST",
-      ":path": `/${CentrifugoApi.typeName}/${call.method.name}`,
+      ":path": pathOf(call),
       ...headers,
     });
     const seen: Omit<Seen, "metrics"> = { status: 0, trailers: {}, body: "" };
     const chunks: Buffer[] = [];
     req.on("response", (h) => {
       seen.status = Number(h[":status"]);
-      Object.assign(seen.trailers, trailersOf(h));
+      Object.assign(seen.trailers, trailersOf(h, namesOf(call)));
     });
     req.on("trailers", (h) => Object.assign(seen.trailers, trailersOf(h)));
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -90,6 +105,9 @@ function viaDirect(session: http2.ClientHttp2Session, headers: Record<string, st
     req.end(call.body);
   });
 }
+
+/** The headers compared: the Content-Type too for HTTP JSON, whose body it describes. */
+const namesOf = (call: ApiBody) => (call.surface === "http-json" ? grpcTrailers : grpcTrailers.slice(0, 3));
 
 /** Every API metric sample (errors by code, calls by protocol and method) as one flat count per label set. */
 async function apiMetricCounts(srv: TestServer): Promise<Record<string, number>> {
@@ -126,7 +144,7 @@ function comparable(call: ApiBody, seen: Omit<Seen, "metrics">): string {
   const ok = seen.status === 200 && (seen.trailers["grpc-status"] ?? "0") === "0";
   if (!ok) return seen.body;
   let text = seen.body;
-  if (call.surface !== "connect-json") {
+  if (call.surface !== "connect-json" && call.surface !== "http-json") {
     const bytes = Buffer.from(seen.body, "latin1");
     const message = call.surface === "connect-proto" ? bytes : bytes.subarray(5, 5 + bytes.readUInt32BE(1));
     try {
@@ -141,11 +159,14 @@ function comparable(call: ApiBody, seen: Omit<Seen, "metrics">): string {
 }
 
 /**
- * Sends `count` fuzzed unary calls (seeded, most of them damaged in some way)
- * of the surfaces the direct path answers, one at a time, each once to the
- * Connect router (over HTTP/1.1) and once to the direct path (over HTTP/2),
- * and records every pair whose status, gRPC trailers, body or API metrics
- * differ.
+ * Sends `count` fuzzed unary Connect calls and a quarter as many HTTP JSON
+ * publishes (seeded, most of them damaged in some way) to the surfaces the
+ * direct paths answer, one at a time, each once to the
+ * generic path and once to the direct one, and records every pair whose
+ * status, gRPC trailers (Content-Type for HTTP JSON), body or API metrics
+ * differ. Connect calls reach the router over HTTP/1.1 and the direct path
+ * over HTTP/2; HTTP JSON publishes, broadcasts and batches the direct path
+ * over HTTP/1.1 and the Fastify routes over HTTP/2.
  */
 export async function compareDirectAndRouter(
   srv: TestServer,
@@ -153,34 +174,50 @@ export async function compareDirectAndRouter(
   o: { count: number; seed: number },
 ): Promise<DirectVsRouterReport> {
   const report: DirectVsRouterReport = { pairs: 0, perSurface: {}, differences: [] };
-  const arb = apiBodyArb(pools).filter(
+  const connect = apiBodyArb(pools).filter(
     (call) => directTypes[call.surface] !== undefined && call.method.parent === CentrifugoApi,
   );
+  const httpJson = fc.oneof(
+    ...CentrifugoApi.methods
+      .filter((m) => httpJsonDirect.includes(m.name))
+      .map((m) => callArb(pools, "http-json", m)),
+    publishShapeArb(pools),
+  );
+  // The Connect calls as they always were, then a quarter as many HTTP JSON publishes.
+  function* calls() {
+    yield* samples(connect, o.seed, o.count);
+    yield* samples(httpJson, o.seed, Math.round(o.count / 4));
+  }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const connect = () => {
+  const open = () => {
     const next = http2.connect(srv.url, {
       createConnection: () => net.connect({ port: srv.port, host: "127.0.0.1", noDelay: true }),
     });
     next.on("error", () => {});
     return next;
   };
-  let session = connect();
+  let session = open();
   try {
-    for (const call of samples(arb, o.seed, o.count)) {
-      if (session.destroyed || session.closed) session = connect();
+    for (const call of calls()) {
+      if (session.destroyed || session.closed) session = open();
+      const h1IsDirect = call.surface === "http-json";
       const headers = {
-        "content-type": directTypes[call.surface]!,
+        "content-type": directTypes[call.surface] ?? "application/json",
         te: "trailers",
         authorization: `apikey ${srv.apiKey}`,
       };
       const start = await apiMetricCounts(srv);
-      const router = await viaRouter(agent, srv.url, headers, call);
+      const first = await (h1IsDirect
+        ? viaHttp2(session, headers, call)
+        : viaHttp1(agent, srv.url, headers, call));
       const between = await apiMetricCounts(srv);
-      const direct = await viaDirect(session, headers, call);
+      const second = await (h1IsDirect
+        ? viaHttp1(agent, srv.url, headers, call)
+        : viaHttp2(session, headers, call));
       const end = await apiMetricCounts(srv);
       const pair = {
-        router: { ...router, body: comparable(call, router), metrics: added(start, between) },
-        direct: { ...direct, body: comparable(call, direct), metrics: added(between, end) },
+        router: { ...first, body: comparable(call, first), metrics: added(start, between) },
+        direct: { ...second, body: comparable(call, second), metrics: added(between, end) },
       };
       report.pairs++;
       report.perSurface[call.surface] = (report.perSurface[call.surface] ?? 0) + 1;

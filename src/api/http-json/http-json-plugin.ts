@@ -1,16 +1,14 @@
-import { isUtf8 } from "node:buffer";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { RotorError } from "../../errors/rotor-error.js";
-import { decodeJsonMessage } from "../../protocol/json/json-decode.js";
-import { encodeJsonMessage } from "../../protocol/json/json-encode.js";
 import { type ApiTracer, requestAttributes } from "../../tracing/api-tracer.js";
-import { apiErrors, transportStatus } from "../api-errors.js";
-import { type ApiKeyPolicy, hasValidKey, unauthorizedHttpMessage } from "../api-key.js";
+import { apiErrors } from "../api-errors.js";
+import { type ApiKeyPolicy, unauthorizedHttpMessage } from "../api-key.js";
 import type { ApiService } from "../api-service.js";
 import { type ErrorMode, requestErrorMode } from "../connect-api.js";
 import { httpErrors, sendError, sendJson } from "./http-replies.js";
 import { runLegacyStream } from "./legacy-stream.js";
+import { answerMethod, bodyProblem, reflectiveCodec, type Seen } from "./method-answer.js";
 import { type HttpApiMethod, httpApiMethods } from "./method-table.js";
+import { admitsKey, firstHeader } from "./request-key.js";
 
 export interface HttpJsonApiOptions {
   readonly service: ApiService;
@@ -25,19 +23,10 @@ export interface HttpJsonApiOptions {
 
 const otherMethods = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
 
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
+const header = (request: FastifyRequest, name: string) => firstHeader(request.headers, name);
 
-/** The raw body of a POST, or why no route can decode it: empty, or not UTF-8. */
-function rawBody(request: FastifyRequest): { body: Buffer } | { error: RotorError } {
-  const body = request.body as Buffer | undefined;
-  if (!body || body.length === 0) return { error: httpErrors.emptyBody() };
-  return isUtf8(body) ? { body } : { error: httpErrors.notUtf8() };
-}
-
-function basePath(prefix: string): string {
+/** `http_api.handler_prefix` as a route base: a trailing `/` trimmed, a leading one added, empty for the root. */
+export function basePath(prefix: string): string {
   const trimmed = prefix.replace(/\/+$/, "");
   return trimmed === "" || trimmed.startsWith("/") ? trimmed : `/${trimmed}`;
 }
@@ -64,9 +53,7 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
     // Centrifugo ignores Content-Type: normalise it so even a malformed one reaches the raw-body parser, and
     // supply it when missing: without a type or a length (HTTP/2 needs none) Fastify would not read the body.
     request.headers["content-type"] = "application/octet-stream";
-    const query = request.url.indexOf("?");
-    const params = query >= 0 ? new URLSearchParams(request.url.slice(query + 1)) : undefined;
-    if (!hasValidKey(o.policy, (name) => header(request, name), params)) {
+    if (!admitsKey(o.policy, request.headers, request.url)) {
       request.log.debug({ path: request.url.split("?", 1)[0] }, "api call refused: no valid API key");
       return reply
         .code(401)
@@ -87,42 +74,12 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
     return sendError(reply, 500, apiErrors.internal(), mode);
   });
 
-  /** What a traced request's span reports when it ends: the API error sent, and the decoded request. */
-  interface Seen {
-    error?: number;
-    request?: unknown;
-  }
-
   async function respond(method: HttpApiMethod, request: FastifyRequest, reply: FastifyReply, seen: Seen) {
-    const mode = modeOf(request);
-    const fail = (status: number, error: RotorError) => {
-      seen.error = error.code;
-      return sendError(reply, status, error, mode);
-    };
-    const run = method.run;
-    if (run === undefined) return fail(404, httpErrors.unavailable(method.name));
-    const raw = rawBody(request);
-    if ("error" in raw) return fail(400, raw.error);
-    const decoded = decodeJsonMessage(method.input, raw.body);
-    if ("error" in decoded) return fail(400, httpErrors.badBody(decoded.error));
-    seen.request = decoded.value;
-    let response: object;
-    if (run === "batch") {
-      response = await o.service.batch(decoded.value as never);
-    } else {
-      const outcome = await o.service.call(run, decoded.value as never);
-      if ("error" in outcome) {
-        seen.error = outcome.error.code;
-        if (mode === "transport") return fail(transportStatus(outcome.error.code).http, outcome.error);
-      }
-      response = outcome;
-    }
-    const encoded = encodeJsonMessage(method.output, response);
-    if ("error" in encoded) {
-      request.log.warn({ method: method.name, problem: encoded.error }, "http api result is not JSON");
-      return fail(500, httpErrors.payloadNotJson());
-    }
-    return sendJson(reply, 200, encoded.value);
+    const warn = (problem: string) =>
+      request.log.warn({ method: method.name, problem }, "http api result is not JSON");
+    const body = request.body as Buffer | undefined;
+    const answer = await answerMethod(o.service, method, body, modeOf(request), reflectiveCodec, seen, warn);
+    return sendJson(reply, answer.status, answer.body);
   }
 
   /** Answers one method's request; with tracing on, inside a span named by its route, as HTTP tracing names it. */
@@ -168,9 +125,9 @@ export async function httpJsonApiPlugin(app: FastifyInstance, o: HttpJsonApiOpti
   });
 
   async function legacy(request: FastifyRequest, reply: FastifyReply) {
-    const raw = rawBody(request);
-    if ("error" in raw) return sendError(reply, 400, raw.error, "");
-    const result = await runLegacyStream(o.service, raw.body);
+    const problem = bodyProblem(request.body as Buffer | undefined);
+    if (problem) return sendError(reply, 400, problem, "");
+    const result = await runLegacyStream(o.service, request.body as Buffer);
     if ("value" in result) return sendJson(reply, 200, result.value);
     const error = result.status === 400 ? httpErrors.badBody(result.error) : httpErrors.payloadNotJson();
     if (result.status === 500) request.log.warn({ problem: result.error }, "http api result is not JSON");

@@ -11,24 +11,29 @@ export function sendJson(reply: FastifyReply, status: number, body: Uint8Array):
 }
 
 /**
- * Sends an error in the one shape of the HTTP JSON API: the API's error object
+ * An error in the one shape of the HTTP JSON API: the API's error object
  * `{"code":N,"message":"…"}`, wrapped as `{"error":{…}}` by default and bare
  * in transport error mode, so a client parses every failure the same way
  * whatever the status. Failures of the request itself (not JSON, unknown
  * method, too large) use this shape too, with a message that says what is
  * wrong, e.g. `bad request: channel: expected a string, got the number 1`.
  */
+export function errorBody(error: RotorError, mode: ErrorMode): Buffer {
+  const w = new JsonWriter();
+  if (mode !== "transport") w.ascii('{"error":');
+  writeJsonMessage(w, ErrorSchema, error);
+  if (mode !== "transport") w.ascii("}");
+  return w.finish();
+}
+
+/** Sends an error with its status, in the shape `errorBody` documents. */
 export function sendError(
   reply: FastifyReply,
   status: number,
   error: RotorError,
   mode: ErrorMode,
 ): FastifyReply {
-  const w = new JsonWriter();
-  if (mode !== "transport") w.ascii('{"error":');
-  writeJsonMessage(w, ErrorSchema, error);
-  if (mode !== "transport") w.ascii("}");
-  return sendJson(reply, status, w.finish());
+  return sendJson(reply, status, errorBody(error, mode));
 }
 
 /** Errors of the HTTP surface itself, before or after the method runs. */

@@ -78,7 +78,7 @@ function readFloat(r: JsonReader, max: number, name: string): number {
  * body: a copy of just the payload, so a stored publication does not keep the
  * whole body (or the pooled slab it was read into) alive.
  */
-function readRaw(r: JsonReader, depth: number): Uint8Array {
+export function readRaw(r: JsonReader, depth: number): Uint8Array {
   r.peek();
   const start = r.pos;
   r.skipValue(depth);
