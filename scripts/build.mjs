@@ -109,6 +109,8 @@ execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "
   cwd: root,
   stdio: "inherit",
 });
+// The entry of the module tree stays runnable too: an npx cache made before the bin was the bundle still links it.
+chmodSync(join(root, "dist", "src", "cli.js"), 0o755);
 await bundleServer();
 await buildAdmin();
 writeFileSync(stamp, `${new Date().toISOString()}\n`);
