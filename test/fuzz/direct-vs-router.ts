@@ -20,6 +20,30 @@ const directTypes: Partial<Record<ApiSurface, string>> = {
 /** The HTTP JSON API methods answered before Fastify over HTTP/1.1. */
 const httpJsonDirect = ["Publish", "Broadcast", "Batch"];
 
+/**
+ * Envelope framings a fuzzed draw seldom makes, sent as-is to both paths on
+ * each enveloped surface: the trailers flag on a request (alone and with the
+ * other bits set), the compressed flag without `grpc-encoding`, a header cut
+ * short, a length beyond the body, and a second message after the first.
+ */
+const envelopeEdges = [
+  "8000000000",
+  "de00000000",
+  "0100000000",
+  "00000000",
+  "0000000005",
+  "00000000000000000000",
+];
+
+/** Those framings, as calls of Batch on native gRPC and gRPC-Web. */
+export const envelopeEdgeCalls: readonly ApiBody[] = (["grpc", "grpc-web"] as const).flatMap((surface) =>
+  envelopeEdges.map((hex) => ({
+    surface,
+    method: CentrifugoApi.method.batch,
+    body: Buffer.from(hex, "hex"),
+  })),
+);
+
 /** One answer, every part a client can see, and what the call added to the API metrics. */
 interface Seen {
   status: number;
@@ -183,10 +207,11 @@ export async function compareDirectAndRouter(
       .map((m) => callArb(pools, "http-json", m)),
     publishShapeArb(pools),
   );
-  // The Connect calls as they always were, then a quarter as many HTTP JSON publishes.
+  // The Connect calls as they always were, then a quarter as many HTTP JSON publishes, then the envelope edges.
   function* calls() {
     yield* samples(connect, o.seed, o.count);
     yield* samples(httpJson, o.seed, Math.round(o.count / 4));
+    yield* envelopeEdgeCalls;
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const open = () => {

@@ -48,7 +48,7 @@ export function grpcWebWire(readMaxBytes: number): UnaryWire {
   return {
     protocol: "grpc_web",
     timeoutError,
-    read: (stream, _header, method) => readRequestMessage(stream, method.input, readMaxBytes),
+    read: (stream, _header, method) => readRequestMessage(stream, method.input, readMaxBytes, trailerFlag),
     answer(stream, method, response) {
       const message = toBinary(method.output, create(method.output, response));
       const body = Buffer.allocUnsafe(5 + message.length + okTrailer.length);

@@ -26,14 +26,16 @@ function singleEnvelope(body: Buffer, readMaxBytes: number): Buffer | undefined 
 
 /**
  * Reads the request message as connect-es does (its envelope reader and
- * parser, with the same limit), for every body that is not the common case:
- * a malformed request gets exactly the error the Connect router gives it.
+ * parser, with the same limit and the wire's end-stream flag), for every
+ * body that is not the common case: a malformed request gets exactly the
+ * error the Connect router gives it.
  */
 async function readAsConnect<I extends DescMessage>(
   schema: I,
   head: readonly Buffer[],
   rest: AsyncIterable<Buffer> | undefined,
   readMaxBytes: number,
+  endStreamFlag: number | undefined,
 ): Promise<MessageShape<I>> {
   const limits = validateReadWriteMaxBytes(readMaxBytes, undefined, undefined);
   const serialization = createMethodSerializationLookup(
@@ -50,7 +52,9 @@ async function readAsConnect<I extends DescMessage>(
     body(),
     transformSplitEnvelope(readMaxBytes),
     transformDecompressEnvelope(null, readMaxBytes),
-    transformParseEnvelope<MessageShape<I>>(serialization.getI(true) as never),
+    endStreamFlag === undefined
+      ? transformParseEnvelope<MessageShape<I>>(serialization.getI(true) as never)
+      : transformParseEnvelope<MessageShape<I>>(serialization.getI(true) as never, endStreamFlag),
   )[Symbol.asyncIterator]();
   const first = await messages.next();
   if (first.done)
@@ -68,14 +72,19 @@ async function readAsConnect<I extends DescMessage>(
  * body is collected (never more than one message of `readMaxBytes` can hold)
  * and decoded in one step; any other body is handed, with the rest of the
  * stream, to connect-es's reader, so errors stay those of the Connect router.
+ * `endStreamFlag` is the wire's flag for an envelope that is not a message
+ * (gRPC-Web's trailers): such an envelope is passed over, as the router's
+ * gRPC-Web handler does, so a body holding only that has no message.
  */
 export async function readRequestMessage<I extends DescMessage>(
   stream: ServerHttp2Stream,
   schema: I,
   readMaxBytes: number,
+  endStreamFlag?: number,
 ): Promise<MessageShape<I>> {
   const collected = await collectBody(stream, readMaxBytes + headerBytes);
-  if (collected.rest) return readAsConnect(schema, collected.chunks, collected.rest, readMaxBytes);
+  if (collected.rest)
+    return readAsConnect(schema, collected.chunks, collected.rest, readMaxBytes, endStreamFlag);
   const body = joined(collected);
   const payload = singleEnvelope(body, readMaxBytes);
   if (payload) {
@@ -85,5 +94,5 @@ export async function readRequestMessage<I extends DescMessage>(
       // Parsed again below, for connect-es's wording of the error.
     }
   }
-  return readAsConnect(schema, [body], undefined, readMaxBytes);
+  return readAsConnect(schema, [body], undefined, readMaxBytes, endStreamFlag);
 }
