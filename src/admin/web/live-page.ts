@@ -13,6 +13,7 @@ import { presencePanel } from "./presence-panel.js";
 import type { Report } from "./report.js";
 import { liveBaseUrl, liveToken, WatchRefused } from "./session.js";
 import { inStreamSlot, streamSlots } from "./stream-slots.js";
+import { throttled } from "./throttled.js";
 
 const stream = createClient(CentrifugoUniStream, createGrpcWebTransport({ baseUrl: liveBaseUrl }));
 const decoder = new TextDecoder();
@@ -35,29 +36,6 @@ function describe(push: Push): [string, string] | undefined {
 /** Where a channel's live view is: the live page with the channel in the hash. */
 export function liveHref(channel: string): string {
   return `#live/${encodeURIComponent(channel)}`;
-}
-
-/**
- * Runs `task` at once, or — when asked again while it runs or within `gapMs`
- * after — once more after that: a burst of joins or publications costs the
- * panels one API read per `gapMs`, not one per event.
- */
-function throttled(task: () => Promise<void>, gapMs: number): () => void {
-  let busy = false;
-  let again = false;
-  const run = async () => {
-    busy = true;
-    again = false;
-    await task();
-    setTimeout(() => {
-      busy = false;
-      if (again) void run();
-    }, gapMs);
-  };
-  return () => {
-    if (busy) again = true;
-    else void run();
-  };
 }
 
 /**
@@ -96,8 +74,8 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
         await Promise.all([map.load(name, signal), presence.watch(name), history.watch(name)]);
       }
       if (push.pub?.key) map.change(push.pub.key, push.pub.removed, push.pub.data);
-      if (push.join || push.leave) presenceChanged();
-      if (push.pub) historyChanged();
+      if (push.join || push.leave) presenceChanged.request();
+      if (push.pub) historyChanged.request();
       const line = describe(push);
       if (line) events.prepend(h("li", { class: line[0] }, h("b", {}, line[0]), " ", line[1]));
     }
@@ -107,6 +85,8 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
     abort.abort();
     abort = new AbortController();
     const signal = abort.signal;
+    presenceChanged.cancel();
+    historyChanged.cancel();
     show(events);
     map.reset();
     presence.element.hidden = true;
@@ -143,5 +123,9 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
     events,
   );
   if (initialChannel) void watch(initialChannel);
-  return () => abort.abort();
+  return () => {
+    abort.abort();
+    presenceChanged.cancel();
+    historyChanged.cancel();
+  };
 }
