@@ -6,6 +6,7 @@ import {
   type Push,
   PushSchema,
 } from "../../../gen/centrifugal/centrifugo/unistream/unistream_pb.js";
+import { sessionEnded } from "./api-client.js";
 import { h, show } from "./dom.js";
 import { historyPanel } from "./history-panel.js";
 import { mapStateTable } from "./map-state-table.js";
@@ -14,6 +15,7 @@ import type { Report } from "./report.js";
 import { liveBaseUrl, liveToken, WatchRefused } from "./session.js";
 import { inStreamSlot, streamSlots } from "./stream-slots.js";
 import { throttled } from "./throttled.js";
+import { firstRetryMs, maxRetryMs, pause } from "./wait.js";
 
 const stream = createClient(CentrifugoUniStream, createGrpcWebTransport({ baseUrl: liveBaseUrl }));
 const decoder = new TextDecoder();
@@ -36,6 +38,17 @@ function describe(push: Push): [string, string] | undefined {
 /** Where a channel's live view is: the live page with the channel in the hash. */
 export function liveHref(channel: string): string {
   return `#live/${encodeURIComponent(channel)}`;
+}
+
+/** Whether a disconnect code tells a client not to connect again (3500–3999 and 4500–4999). */
+function terminal(code: number): boolean {
+  return (code >= 3500 && code < 4000) || (code >= 4500 && code < 5000);
+}
+
+/** How one stream of a watch ended: whether it went live first, and why watching stops (none: watch again). */
+interface StreamEnd {
+  readonly live: boolean;
+  readonly stop?: string;
 }
 
 /**
@@ -64,23 +77,45 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
     h("button", { type: "submit" }, "Watch"),
     state,
   );
-  const consume = async (name: string, signal: AbortSignal) => {
+  const note = (kind: string, text: string) =>
+    events.prepend(h("li", { class: kind }, h("b", {}, kind), " ", text));
+  const consume = async (name: string, signal: AbortSignal): Promise<StreamEnd> => {
     const token = await liveToken(name);
     state.textContent = `watching ${name}`;
+    let live = false;
     for await (const push of stream.consume({ token }, { signal })) {
       if (push.connect) {
+        live = true;
         state.textContent = `watching ${name}: live`;
         report.succeeded();
+        map.reset();
         await Promise.all([map.load(name, signal), presence.watch(name), history.watch(name)]);
       }
       if (push.pub?.key) map.change(push.pub.key, push.pub.removed, push.pub.data);
       if (push.join || push.leave) presenceChanged.request();
       if (push.pub) historyChanged.request();
       const line = describe(push);
-      if (line) events.prepend(h("li", { class: line[0] }, h("b", {}, line[0]), " ", line[1]));
+      if (line) note(line[0], line[1]);
+      const { disconnect, unsubscribe } = push;
+      if (disconnect) {
+        const why = `disconnected (${disconnect.code} ${disconnect.reason})`;
+        return { live, stop: terminal(disconnect.code) ? why : undefined };
+      }
+      // A uni stream cannot subscribe again: a resubscribe code (2500 and up) starts a new stream.
+      if (unsubscribe) {
+        const why = `unsubscribed (code ${unsubscribe.code})`;
+        return { live, stop: unsubscribe.code < 2500 ? why : undefined };
+      }
     }
-    state.textContent = "stream ended";
+    return { live };
   };
+  /**
+   * Watches `name` until another watch starts or the page is left: a stream
+   * that ends or fails is started again after a wait that doubles from
+   * `firstRetryMs` to `maxRetryMs` (and starts over once a stream went live);
+   * a refused channel, a terminal disconnect or unsubscribe code, or an
+   * ended session stop it.
+   */
   const watch = async (name: string) => {
     abort.abort();
     abort = new AbortController();
@@ -91,22 +126,40 @@ export function livePage(root: HTMLElement, report: Report, initialChannel = "")
     map.reset();
     presence.element.hidden = true;
     history.element.hidden = true;
-    try {
-      await inStreamSlot(
-        signal,
-        () => {
-          state.textContent = `waiting: ${streamSlots} other tabs of this admin UI are watching (a browser keeps at most 6 connections to a server); watching ${name} starts when one of them stops`;
-        },
-        () => consume(name, signal),
-      );
-    } catch (err) {
+    let waitMs = firstRetryMs;
+    while (!signal.aborted) {
+      let ending: StreamEnd | undefined;
+      let what = "stream ended";
+      try {
+        await inStreamSlot(
+          signal,
+          () => {
+            state.textContent = `waiting: ${streamSlots} other tabs of this admin UI are watching (a browser keeps at most 6 connections to a server); watching ${name} starts when one of them stops`;
+          },
+          async () => {
+            ending = await consume(name, signal);
+          },
+        );
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof WatchRefused) {
+          state.textContent = `not watching: ${err.message}`;
+          return;
+        }
+        report.failed(err);
+        if (sessionEnded(err)) return;
+        what = "stream failed";
+      }
       if (signal.aborted) return;
-      if (err instanceof WatchRefused) {
-        state.textContent = `not watching: ${err.message}`;
+      if (ending?.stop) {
+        state.textContent = `not watching: ${ending.stop}`;
         return;
       }
-      state.textContent = "stream failed";
-      report.failed(err);
+      if (ending?.live) waitMs = firstRetryMs;
+      state.textContent = `${what}: watching ${name} again in ${waitMs / 1000} s`;
+      note("gap", `${what}; publications until the next stream starts are not shown here`);
+      await pause(waitMs, signal);
+      waitMs = Math.min(waitMs * 2, maxRetryMs);
     }
   };
   form.addEventListener("submit", (event) => {

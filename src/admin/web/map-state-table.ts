@@ -3,15 +3,12 @@ import type { MapEntry } from "../../../gen/centrifugal/centrifugo/api/api_pb.js
 import { api } from "./api-client.js";
 import { h, show } from "./dom.js";
 import type { Report } from "./report.js";
+import { firstRetryMs, maxRetryMs, pause } from "./wait.js";
 
 const decoder = new TextDecoder();
 
 /** The API's answer for a channel that is not a map (a stream channel): the table stays hidden. */
 const notAMap = 107;
-
-/** Waits between reads of a state that failed: doubling from the first, never longer than the last. */
-const firstRetryMs = 500;
-const maxRetryMs = 8000;
 
 /**
  * A map channel's keys as a table that live changes keep current: filled
@@ -78,17 +75,7 @@ export function mapStateTable(report: Report) {
 
   async function retry(channel: string, signal: AbortSignal, waitMs: number): Promise<void> {
     note.textContent = `map state not read: trying again in ${waitMs / 1000} s`;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, waitMs);
-      signal.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await pause(waitMs, signal);
     if (signal.aborted || (await read(channel, signal))) return;
     await retry(channel, signal, Math.min(waitMs * 2, maxRetryMs));
   }
