@@ -38,7 +38,13 @@ const full: Sizes = {
   rate: 50,
   latencyPublications: 500,
 };
-const quick: Sizes = { ...full, publications: 20_000, warmUp: 5000, subscribers: 300, latencyPublications: 100 };
+const quick: Sizes = {
+  ...full,
+  publications: 20_000,
+  warmUp: 5000,
+  subscribers: 300,
+  latencyPublications: 100,
+};
 
 /**
  * The Redis limit for rotor's publish: redis-benchmark running the very
