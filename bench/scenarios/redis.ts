@@ -18,6 +18,8 @@ const publisherFile = fileURLToPath(new URL("../load/publisher.ts", import.meta.
 
 interface Sizes {
   readonly publications: number;
+  /** Publications rotor takes before the measured ones (redis-benchmark, in C, needs none). */
+  readonly warmUp: number;
   readonly channels: number;
   readonly batchSize: number;
   readonly inFlight: number;
@@ -28,6 +30,7 @@ interface Sizes {
 
 const full: Sizes = {
   publications: 200_000,
+  warmUp: 20_000,
   channels: 1000,
   batchSize: 100,
   inFlight: 8,
@@ -35,7 +38,13 @@ const full: Sizes = {
   rate: 50,
   latencyPublications: 500,
 };
-const quick: Sizes = { ...full, publications: 20_000, subscribers: 300, latencyPublications: 100 };
+const quick: Sizes = {
+  ...full,
+  publications: 20_000,
+  warmUp: 5000,
+  subscribers: 300,
+  latencyPublications: 100,
+};
 
 /**
  * The Redis limit for rotor's publish: redis-benchmark running the very
@@ -100,6 +109,7 @@ async function rotorThroughput(
       count: s.publications,
       batchSize: s.batchSize,
       concurrency: s.inFlight,
+      warmUp: s.warmUp,
     };
     return await publishInBatches(rotor.url, load, ctx, "redis");
   } finally {

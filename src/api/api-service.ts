@@ -94,28 +94,66 @@ const errorReply = (e: RotorError) => ({ error: errorInit(e) });
 
 /** The one implementation of the server API, bound to a node and its shared poll channels. */
 export function createApiService(node: Node, sharedPolls: SharedPolls): ApiService {
-  async function call<M extends ApiMethod>(method: M, request: Request<M>): Promise<ApiOutcome<M>> {
+  /** The method's promise; a synchronous throw becomes its rejection. */
+  function invoke<M extends ApiMethod>(method: M, request: Request<M>): Promise<Result<M>> {
     try {
       const run = methods[method] as (node: Node, req: Request<M>, polls: SharedPolls) => Promise<Result<M>>;
-      return { result: await run(node, request, sharedPolls) };
+      return run(node, request, sharedPolls);
     } catch (err) {
-      if (!(err instanceof RotorError)) {
-        const error = (err as Error)?.message ?? String(err);
-        limitedLog(node.log).error(`api ${method}: ${error}`, { method, error }, "api call failed");
-      }
-      return { error: toApiError(err) };
+      return Promise.reject(err);
     }
   }
 
-  async function reply(command: Command | undefined): Promise<MessageInitShape<typeof ReplySchema>> {
-    if (!command) return errorReply(apiErrors.badRequest());
+  /** The API error for a failed call; a failure that is not a RotorError is logged (rate-limited). */
+  function failure(method: ApiMethod, err: unknown): RotorError {
+    if (!(err instanceof RotorError)) {
+      const error = (err as Error)?.message ?? String(err);
+      limitedLog(node.log).error(`api ${method}: ${error}`, { method, error }, "api call failed");
+    }
+    return toApiError(err);
+  }
+
+  function call<M extends ApiMethod>(method: M, request: Request<M>): Promise<ApiOutcome<M>> {
+    return invoke(method, request).then(
+      (result) => ({ result }),
+      (err: unknown) => ({ error: failure(method, err) }),
+    );
+  }
+
+  /** A batch command's reply: one settle per command, no promise of its own beyond the method's. */
+  function reply(command: Command | undefined): Promise<MessageInitShape<typeof ReplySchema>> {
+    if (!command) return Promise.resolve(errorReply(apiErrors.badRequest()));
     for (const method of batchOrder) {
       const request = command[method];
       if (request === undefined) continue;
-      const outcome = await call(method, request as never);
-      return "error" in outcome ? errorReply(outcome.error) : { [method]: outcome.result };
+      return invoke(method, request as never).then(
+        (result): MessageInitShape<typeof ReplySchema> => ({ [method]: result }),
+        (err: unknown) => errorReply(failure(method, err)),
+      );
     }
-    return errorReply(apiErrors.notFound());
+    return Promise.resolve(errorReply(apiErrors.notFound()));
+  }
+
+  /**
+   * A parallel batch: up to `batchConcurrency` commands running at once,
+   * each next one started as one settles; replies in request order.
+   */
+  function parallel(commands: readonly Command[]): Promise<MessageInitShape<typeof BatchResponseSchema>> {
+    const replies: MessageInitShape<typeof ReplySchema>[] = new Array(commands.length);
+    if (commands.length === 0) return Promise.resolve({ replies });
+    return new Promise((resolve, reject) => {
+      let next = 0;
+      let settled = 0;
+      const start = (): void => {
+        const i = next++;
+        reply(commands[i]).then((r) => {
+          replies[i] = r;
+          if (++settled === commands.length) resolve({ replies });
+          else if (next < commands.length) start();
+        }, reject);
+      };
+      while (next < Math.min(batchConcurrency, commands.length)) start();
+    });
   }
 
   return {
@@ -126,19 +164,9 @@ export function createApiService(node: Node, sharedPolls: SharedPolls): ApiServi
     },
     async batch(request) {
       const commands = request.commands;
+      if (request.parallel) return parallel(commands);
       const replies: MessageInitShape<typeof ReplySchema>[] = new Array(commands.length);
-      if (!request.parallel) {
-        for (let i = 0; i < commands.length; i++) replies[i] = await reply(commands[i]);
-        return { replies };
-      }
-      let next = 0;
-      const worker = async () => {
-        while (next < commands.length) {
-          const i = next++;
-          replies[i] = await reply(commands[i]);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(batchConcurrency, commands.length) }, worker));
+      for (let i = 0; i < commands.length; i++) replies[i] = await reply(commands[i]);
       return { replies };
     },
   };

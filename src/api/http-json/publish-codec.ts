@@ -13,10 +13,20 @@ const noData = () => new Uint8Array(0) as Uint8Array;
 
 /** `{"channel":"…","data":…}` in any order, at `depth` (0 for the body, 3 inside a batch command). */
 function readPublish(r: JsonReader, depth: number): Shape {
-  const msg = {
+  if (r.peek() !== 0x7b) return undefined;
+  r.checkDepth(depth);
+  let channel = "";
+  let data: Uint8Array | undefined;
+  for (let more = r.openObject(); more; more = r.nextMember()) {
+    const key = r.readKey();
+    if (key === "data") data = readRaw(r, depth + 1);
+    else if (key === "channel" && r.peek() === 0x22) channel = r.readString();
+    else return undefined;
+  }
+  return {
     $typeName: "centrifugal.centrifugo.api.PublishRequest",
-    channel: "",
-    data: noData(),
+    channel,
+    data: data ?? noData(),
     b64data: "",
     skipHistory: false,
     tags: {},
@@ -25,15 +35,6 @@ function readPublish(r: JsonReader, depth: number): Shape {
     version: 0n,
     versionEpoch: "",
   };
-  if (r.peek() !== 0x7b) return undefined;
-  r.checkDepth(depth);
-  for (let more = r.openObject(); more; more = r.nextMember()) {
-    const key = r.readKey();
-    if (key === "data") msg.data = readRaw(r, depth + 1);
-    else if (key === "channel" && r.peek() === 0x22) msg.channel = r.readString();
-    else return undefined;
-  }
-  return msg;
 }
 
 /** `{"channels":["…",…],"data":…}` in any order. */

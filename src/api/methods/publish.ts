@@ -12,7 +12,8 @@ import { checkDataFormat, payload } from "./payload.js";
 
 type PublishOptions = Omit<PublishRequest, "channel" | "data" | "b64data" | "$typeName" | "$unknown">;
 
-async function publishOne(
+/** One publication; a bad channel or payload throws before anything is published. */
+function publishOne(
   node: Node,
   channel: string,
   data: Uint8Array,
@@ -21,7 +22,7 @@ async function publishOne(
   if (channel === "") throw apiErrors.badRequest();
   const info = node.channel(channel);
   checkDataFormat(data, info.options.publication_data_format);
-  const result = await node
+  return node
     .publish(
       channel,
       data,
@@ -35,10 +36,12 @@ async function publishOne(
       },
       info,
     )
-    .catch((err) => {
-      throw engineFailure(err);
-    });
-  return { offset: BigInt(result.offset), epoch: result.epoch };
+    .then(
+      (result) => ({ offset: BigInt(result.offset), epoch: result.epoch }),
+      (err: unknown) => {
+        throw engineFailure(err);
+      },
+    );
 }
 
 /** Publish: one payload into one channel, stored in history when the namespace keeps it. */
