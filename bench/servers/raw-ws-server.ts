@@ -1,32 +1,44 @@
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import * as wsModule from "ws";
 import { type WebSocket, WebSocketServer } from "ws";
-import { portArg, readBody } from "./server-args.js";
+import { portArg } from "./server-args.js";
 
 /**
- * The fan-out ceiling of Node + ws: clients join a channel with
- * `?channel=X`; `POST /publish {"channel","data"}` frames `data` once and
- * writes that one buffer to every socket of the channel. No protocol, no
- * queues, no batching: what is left is the cost of the writes themselves.
+ * Node's floor for fan-out, with `ws` and nothing else: clients join a
+ * channel with `?channel=X`; `POST /publish {"channel","data"}` (the body
+ * rotor's `/api/publish` takes) builds the message rotor would push,
+ * `{"push":{"channel":…,"pub":{"data":…}}}`, frames it once into one buffer
+ * and writes that buffer to every socket of the channel: one plain write per
+ * socket, as rotor's shared frames do. No protocol, no queues, no batching,
+ * no metrics: what is left is the HTTP request and the writes themselves,
+ * the least a Node server with `ws` can spend on a delivery.
  */
 const channels = new Map<string, Set<WebSocket>>();
 const frameOptions = { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false };
-/** ws's framing, which its type declarations leave out. */
+/** ws's framing and frame writer, which its type declarations leave out. */
 const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
+type FrameWriter = { _sender: { sendFrame(frame: Buffer[]): void } };
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
 
-const server = createServer(async (req, res) => {
+function publish(body: Buffer): void {
+  const { channel, data } = JSON.parse(body.toString());
+  const push = `{"push":{"channel":${JSON.stringify(channel)},"pub":{"data":${JSON.stringify(data)}}}}`;
+  const frame = [Buffer.concat(Sender.frame(Buffer.from(push), frameOptions))];
+  for (const ws of channels.get(channel) ?? []) (ws as unknown as FrameWriter)._sender.sendFrame(frame);
+}
+
+const server = createServer((req: IncomingMessage, res) => {
   if (req.method !== "POST" || req.url !== "/publish") {
     res.writeHead(req.url === "/health" ? 200 : 404).end();
     return;
   }
-  const { channel, data } = JSON.parse((await readBody(req)).toString());
-  const frame = Sender.frame(Buffer.from(JSON.stringify(data)), frameOptions);
-  for (const ws of channels.get(channel) ?? []) {
-    (ws as unknown as { _sender: { sendFrame(f: Buffer[]): void } })._sender.sendFrame(frame);
-  }
-  res.writeHead(200, { "content-type": "application/json" }).end("{}");
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    publish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
+  });
 });
 
 server.on("upgrade", (req, socket, head) => {
