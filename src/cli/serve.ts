@@ -63,6 +63,7 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
     const apiKey = resolveApiKeys(config).generated;
     if (apiKey) reportGeneratedKey(logger, apiKey, config.log.file);
     runPrimary({ count: plan.count, shutdownTimeoutMs: config.shutdown.timeout, apiKey, log: logger });
+    releaseStartUpMemory(logger);
     return -1;
   }
   const stopper = stopOnSignal(config, logger);
