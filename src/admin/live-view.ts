@@ -43,7 +43,7 @@ export async function createLiveView(ctx: ClientContext, adminSecret: string) {
   const key = createHmac("sha256", adminSecret || randomBytes(32))
     .update("rotor admin live view")
     .digest("base64url");
-  const defaults = configSchema.parse({}).client;
+  const defaults = configSchema().parse({}).client;
   // Only tokens minted here connect: no anonymous or insecure access, no connect or refresh proxy.
   const client = {
     ...ctx.config.client,

@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { releaseStartUpMemory } from "../lifecycle/start-up-memory.js";
 import { exitOnUnhandledRejection } from "../lifecycle/unhandled-rejections.js";
 import { createLogger } from "../log.js";
 import { resolveApiKeys } from "../server/api-keys.js";
@@ -62,6 +63,7 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
     const apiKey = resolveApiKeys(config).generated;
     if (apiKey) reportGeneratedKey(logger, apiKey, config.log.file);
     runPrimary({ count: plan.count, shutdownTimeoutMs: config.shutdown.timeout, apiKey, log: logger });
+    releaseStartUpMemory(logger);
     return -1;
   }
   const stopper = stopOnSignal(config, logger);
@@ -69,6 +71,7 @@ export async function serve(line: CommandLine, io: CliIo): Promise<number> {
     startRotorServer(config, logger, undefined, undefined, abort),
   );
   if (firstRun) reportFirstRun(logger, firstRunNotes(config, server), process.stdout.isTTY === true);
+  releaseStartUpMemory(logger);
   return -1;
 }
 
@@ -84,6 +87,7 @@ async function serveAsWorker(config: Config, logger: Logger, stopper: Stopper): 
   const log = logger.child({ worker: role.number });
   const keyed = role.apiKey ? { ...config, http_api: { ...config.http_api, key: role.apiKey } } : config;
   await stopper.start((abort) => startRotorServer(keyed, log, role, undefined, abort));
+  releaseStartUpMemory(log);
   return -1;
 }
 

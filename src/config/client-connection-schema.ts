@@ -1,16 +1,17 @@
 import { z } from "zod";
 
 /** A `{code, to: {code, reason}}` rule turning a connect error into a disconnect. */
-const disconnectTransform = z.strictObject({
-  code: z.number().int().min(1, "code must be set"),
-  to: z.strictObject({
-    code: z.number().int().min(1, "to.code must be set"),
-    reason: z
-      .string()
-      .regex(/^[\x20-\x7e]*$/, "reason must be ASCII")
-      .default(""),
-  }),
-});
+const disconnectTransform = () =>
+  z.strictObject({
+    code: z.number().int().min(1, "code must be set"),
+    to: z.strictObject({
+      code: z.number().int().min(1, "to.code must be set"),
+      reason: z
+        .string()
+        .regex(/^[\x20-\x7e]*$/, "reason must be ASCII")
+        .default(""),
+    }),
+  });
 
 /**
  * The `client` options about how a connection is admitted and who it is, as
@@ -20,7 +21,7 @@ const disconnectTransform = z.strictObject({
  * development only), and how a unidirectional connection's connect error
  * becomes a disconnect code.
  */
-export const clientConnectionShape = {
+export const clientConnectionShape = () => ({
   /** Clients one node holds at most (0: no limit); more get HTTP 503. */
   connection_limit: z.number().int().min(0).default(0),
   /** Connections one node starts per second, as a bucket of N (0: no limit); more get HTTP 503. */
@@ -37,7 +38,7 @@ export const clientConnectionShape = {
   connect_code_to_unidirectional_disconnect: z
     .strictObject({
       enabled: z.boolean().default(false),
-      transforms: z.array(disconnectTransform).default([]),
+      transforms: z.array(disconnectTransform()).default([]),
     })
     .prefault({}),
-};
+});

@@ -6,22 +6,23 @@ import { z } from "zod";
  * TLS towards a server rotor connects to (Redis, a Sentinel, NATS,
  * PostgreSQL), in Centrifugo's shape: PEM text or files.
  */
-export const clientTlsSchema = z
-  .strictObject({
-    enabled: z.boolean().default(false),
-    cert_pem: z.string().default(""),
-    cert_pem_file: z.string().default(""),
-    key_pem: z.string().default(""),
-    key_pem_file: z.string().default(""),
-    server_ca_pem: z.string().default(""),
-    server_ca_pem_file: z.string().default(""),
-    insecure_skip_verify: z.boolean().default(false),
-    server_name: z.string().default(""),
-  })
-  .prefault({});
+export const clientTlsSchema = () =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      cert_pem: z.string().default(""),
+      cert_pem_file: z.string().default(""),
+      key_pem: z.string().default(""),
+      key_pem_file: z.string().default(""),
+      server_ca_pem: z.string().default(""),
+      server_ca_pem_file: z.string().default(""),
+      insecure_skip_verify: z.boolean().default(false),
+      server_name: z.string().default(""),
+    })
+    .prefault({});
 
 /** A `tls` section as parsed. */
-export type ClientTlsConfig = z.output<typeof clientTlsSchema>;
+export type ClientTlsConfig = z.output<ReturnType<typeof clientTlsSchema>>;
 
 const pem = (text: string, file: string) => text || (file ? readFileSync(file, "utf8") : undefined);
 

@@ -34,7 +34,7 @@ function defaultOf(schema: z.ZodType): unknown {
  * port) are left out.
  */
 export function defaultConfigObject(): Record<string, unknown> {
-  return defaultOf(configSchema) as Record<string, unknown>;
+  return defaultOf(configSchema()) as Record<string, unknown>;
 }
 
 /** `base` laid over `defaults`, objects merged key by key, anything else replaced. */

@@ -23,7 +23,7 @@ export function envName(path: string, prefix: string = "ROTOR_"): string {
 }
 
 /** Arrays of named objects the environment sets item by item, as Centrifugo does. */
-const namedArrays: NamedArray[] = [{ key: "consumers", leaves: schemaLeaves(consumerSchema) }];
+const namedArrays: NamedArray[] = [{ key: "consumers", leaves: schemaLeaves(consumerSchema()) }];
 
 const pathsBySuffix = new Map([...configLeaves.keys()].map((path) => [envName(path, ""), path]));
 

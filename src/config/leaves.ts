@@ -49,7 +49,7 @@ export function schemaLeaves(schema: z.ZodType): ReadonlyMap<string, LeafKind> {
 }
 
 /** Every option path of the config with how to read it from text. */
-export const configLeaves = schemaLeaves(configSchema);
+export const configLeaves = schemaLeaves(configSchema());
 
 /** Reads a text value for an option; returns an error message when it does not fit. */
 export function readLeafText(kind: LeafKind, text: string): { value: unknown } | { error: string } {

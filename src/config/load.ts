@@ -68,7 +68,7 @@ export function loadConfig(sources: ConfigSources = {}): ConfigResult {
   for (const [path, value] of sources.flags ?? []) setPath(raw, path, value);
   if (problems.length > 0) return { error: problems.join("\n") };
 
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema().safeParse(raw);
   if (!parsed.success) return { error: parsed.error.issues.map(formatIssue).join("\n") };
   const invalid = checkConfig(parsed.data);
   if (invalid.length > 0) return { error: invalid.join("\n") };

@@ -7,7 +7,7 @@ import { duration } from "./schema-types.js";
  * Options of a channel namespace (and of channels without namespace), named as
  * in Centrifugo v6. Defaults are Centrifugo's: everything off.
  */
-const channelOptionsShape = {
+const channelOptionsShape = () => ({
   presence: z.boolean().default(false),
   join_leave: z.boolean().default(false),
   force_push_join_leave: z.boolean().default(false),
@@ -39,23 +39,24 @@ const channelOptionsShape = {
   channel_regex: z.string().default(""),
   publication_data_format: z.enum(["", "json", "json_object", "binary"]).default(""),
   subscription_type: z.enum(subscriptionTypes).default(""),
-  map: namespaceMapSchema,
-  shared_poll: namespaceSharedPollSchema,
+  map: namespaceMapSchema(),
+  shared_poll: namespaceSharedPollSchema(),
   /** Subscribers of a channel here are listed, by client, in the map channel this prefix names. */
   map_clients_presence_channel_prefix: z.string().default(""),
   /** Subscribers of a channel here are listed, by user, in the map channel this prefix names. */
   map_users_presence_channel_prefix: z.string().default(""),
   /** Centrifugo PRO's batching of client map publishes: accepted with a warning, as Centrifugo OSS does. */
   client_publish_debounce_interval: duration("0"),
-  ...namespaceProxyShape,
-};
-
-export const channelOptionsSchema = z.strictObject(channelOptionsShape);
-
-export const namespaceSchema = z.strictObject({
-  name: z.string().regex(/^[-a-zA-Z0-9_.]{2,}$/, "namespace name must match ^[-a-zA-Z0-9_.]{2,}$"),
-  ...channelOptionsShape,
+  ...namespaceProxyShape(),
 });
 
+export const channelOptionsSchema = () => z.strictObject(channelOptionsShape());
+
+export const namespaceSchema = () =>
+  z.strictObject({
+    name: z.string().regex(/^[-a-zA-Z0-9_.]{2,}$/, "namespace name must match ^[-a-zA-Z0-9_.]{2,}$"),
+    ...channelOptionsShape(),
+  });
+
 /** Resolved options of one channel namespace. */
-export type ChannelOptions = z.output<typeof channelOptionsSchema>;
+export type ChannelOptions = z.output<ReturnType<typeof channelOptionsSchema>>;

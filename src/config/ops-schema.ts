@@ -15,7 +15,7 @@ const prefix = (defaultValue: string) =>
  * often it aggregates the metrics it reports in Info, tracing, the API
  * document, profiling and usage statistics.
  */
-export const opsSchemaShape = {
+export const opsSchemaShape = () => ({
   admin: z
     .strictObject({
       enabled: z.boolean().default(false),
@@ -73,30 +73,32 @@ export const opsSchemaShape = {
     .prefault({}),
   /** rotor reports no usage statistics anywhere, so turning them off changes nothing. */
   usage_stats: z.strictObject({ disabled: z.boolean().default(false) }).prefault({}),
-};
+});
 
 /**
  * `http_server.internal_port`: a port number or a numeric string (Centrifugo
  * takes a string); empty or absent means no separate internal listener.
  */
-export const internalPort = z
-  .union([z.number().int().min(0).max(65535), z.string().regex(/^\d*$/, "must be a port number")])
-  .optional()
-  .transform((value) => (value === undefined || value === "" ? undefined : Number(value)));
+export const internalPort = () =>
+  z
+    .union([z.number().int().min(0).max(65535), z.string().regex(/^\d*$/, "must be a port number")])
+    .optional()
+    .transform((value) => (value === undefined || value === "" ? undefined : Number(value)));
 
 /**
  * `server.workers`: how many rotor nodes one `rotor` command runs behind its
  * ports (node:cluster), a count or `"auto"` for one per CPU. A Node.js
  * process uses one core; workers are how one machine's cores all serve.
  */
-export const serverSchema = z
-  .strictObject({
-    workers: z
-      .union([
-        z.number().int().min(1),
-        z.string().regex(/^(auto|[1-9]\d*)$/, 'must be a number of workers (1 or more) or "auto"'),
-      ])
-      .default(1)
-      .transform((value) => (value === "auto" || typeof value === "number" ? value : Number(value))),
-  })
-  .prefault({});
+export const serverSchema = () =>
+  z
+    .strictObject({
+      workers: z
+        .union([
+          z.number().int().min(1),
+          z.string().regex(/^(auto|[1-9]\d*)$/, 'must be a number of workers (1 or more) or "auto"'),
+        ])
+        .default(1)
+        .transform((value) => (value === "auto" || typeof value === "number" ? value : Number(value))),
+    })
+    .prefault({});

@@ -42,19 +42,20 @@ export const port = (defaultValue: number) => z.number().int().min(0).max(65535)
  * configure the client side of a connection in Centrifugo's shared TLS type;
  * a listener has no use for them, so they are accepted and change nothing.
  */
-export const tlsSchema = z
-  .strictObject({
-    enabled: z.boolean().default(false),
-    cert_pem: z.string().default(""),
-    key_pem: z.string().default(""),
-    cert_pem_file: z.string().default(""),
-    key_pem_file: z.string().default(""),
-    client_ca_pem: z.string().default(""),
-    server_ca_pem: z.string().default(""),
-    insecure_skip_verify: z.boolean().default(false),
-    server_name: z.string().default(""),
-  })
-  .prefault({});
+export const tlsSchema = () =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      cert_pem: z.string().default(""),
+      key_pem: z.string().default(""),
+      cert_pem_file: z.string().default(""),
+      key_pem_file: z.string().default(""),
+      client_ca_pem: z.string().default(""),
+      server_ca_pem: z.string().default(""),
+      insecure_skip_verify: z.boolean().default(false),
+      server_name: z.string().default(""),
+    })
+    .prefault({});
 
 /** A duration that may be negative (`-1s` turns the option off, as in Centrifugo); milliseconds once parsed. */
 export function signedDuration(defaultValue: string) {

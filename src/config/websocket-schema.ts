@@ -5,11 +5,12 @@ import { z } from "zod";
  * the wire. Centrifugo reads 0 as its default (65536) and a negative value as
  * no limit; ws reads 0 as no limit, so the parsed value is ws's.
  */
-const messageSizeLimit = z
-  .number()
-  .int()
-  .default(65536)
-  .transform((limit) => (limit === 0 ? 65536 : Math.max(limit, 0)));
+const messageSizeLimit = () =>
+  z
+    .number()
+    .int()
+    .default(65536)
+    .transform((limit) => (limit === 0 ? 65536 : Math.max(limit, 0)));
 
 /**
  * The WebSocket options both `websocket` and `uni_websocket` take, named and
@@ -17,8 +18,8 @@ const messageSizeLimit = z
  * the I/O buffer knobs of Go's WebSocket library, which are accepted so a
  * Centrifugo config runs unchanged (Node's sockets size their own buffers).
  */
-export const websocketShape = {
-  message_size_limit: messageSizeLimit,
+export const websocketShape = () => ({
+  message_size_limit: messageSizeLimit(),
   /** Accept a permessage-deflate offer. */
   compression: z.boolean().default(false),
   /** −2 Huffman only, −1 zlib's default, 0 stored … 9 smallest; out of range is warned about and 1 is used. */
@@ -30,7 +31,7 @@ export const websocketShape = {
   read_buffer_size: z.number().int().min(0).default(0),
   write_buffer_size: z.number().int().min(0).default(0),
   use_write_buffer_pool: z.boolean().default(false),
-};
+});
 
 /** The compression settings of one WebSocket endpoint, as its sockets use them. */
 export interface WebSocketCompression {

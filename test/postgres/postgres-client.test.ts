@@ -17,7 +17,7 @@ after(() => postgres?.stop());
 /** A client whose warnings land in `lines`. */
 function client(lines: string[]): PostgresClient {
   const log = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
-  return new PostgresClient({ dsn, tls: clientTlsSchema.parse({}), poolSize: 2, where: "test" }, log);
+  return new PostgresClient({ dsn, tls: clientTlsSchema().parse({}), poolSize: 2, where: "test" }, log);
 }
 
 test("closing right after a listener stops logs nothing: the UNLISTEN the close cut short is no failure", async () => {
