@@ -12,6 +12,13 @@ export class Wakeup {
     else this.pending = true;
   }
 
+  /** Whether a wake-up came while the worker was busy, forgetting it: the pause it would cut short is skipped. */
+  take(): boolean {
+    const pending = this.pending;
+    this.pending = false;
+    return pending;
+  }
+
   /** Resolves after `ms`, or sooner when woken. */
   wait(ms: number): Promise<void> {
     if (this.pending) {

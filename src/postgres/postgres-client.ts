@@ -62,6 +62,12 @@ export interface Queryable {
   ): Promise<pg.QueryResult<R>>;
 }
 
+/** One connection lent by `PostgresClient.session`. */
+export interface Session extends Queryable {
+  /** Sends `text` (one statement or several, `;`-separated) as one message; a result per statement, in order. */
+  run(text: string): Promise<pg.QueryResult[]>;
+}
+
 const jsonOid = 114;
 const jsonbOid = 3802;
 
@@ -162,11 +168,27 @@ export class PostgresClient {
    * order. Each statement of such a message reads with a snapshot of its
    * own, taken when the one before it ended (read committed).
    */
-  async transaction<T>(
+  transaction<T>(
     work: (tx: Queryable, opened: pg.QueryResult[]) => Promise<T>,
     begin = "BEGIN",
     commit: (result: T) => string = () => "COMMIT",
   ): Promise<T> {
+    return this.session(async (session) => {
+      const result = await work(session, await session.run(begin));
+      await session.run(commit(result));
+      return result;
+    });
+  }
+
+  /**
+   * Lends one pooled connection to `work` for as long as it runs, for
+   * transactions that follow each other on it: a message may commit one
+   * and open the next (`…; COMMIT; BEGIN; …`), one round trip between two
+   * transactions instead of two. When `work` throws, whatever transaction
+   * it left open is rolled back and the error rethrown; a connection that
+   * failed is dropped rather than pooled again.
+   */
+  async session<T>(work: (session: Session) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const onError = (err: Error) => {
@@ -174,12 +196,19 @@ export class PostgresClient {
       this.warnings.warn(err, "connection failed in a transaction");
     };
     client.on("error", onError);
+    const session: Session = {
+      query: (statement, values) =>
+        typeof statement === "string"
+          ? client.query(statement, values)
+          : client.query({ name: statement.name, text: statement.text, values }),
+      async run(text) {
+        // A message of several statements answers with a result for each, one statement with a single one.
+        const results: pg.QueryResult | pg.QueryResult[] = await client.query(text);
+        return Array.isArray(results) ? results : [results];
+      },
+    };
     try {
-      // A message of several statements answers with a result for each, one statement with a single one.
-      const opened: pg.QueryResult | pg.QueryResult[] = await client.query(begin);
-      const result = await work(client, Array.isArray(opened) ? opened : [opened]);
-      await client.query(commit(result));
-      return result;
+      return await work(session);
     } catch (err) {
       await client.query("ROLLBACK").catch((rollbackErr: Error) => {
         broken ??= rollbackErr;

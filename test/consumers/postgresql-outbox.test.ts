@@ -221,6 +221,39 @@ for (const use_try_lock of [false, true]) {
   });
 }
 
+test("turns back to back on one connection delete a row only once its publish is done, and never run it twice", async () => {
+  const { db, dsn } = await outboxDatabase();
+  const redis = await startRedis();
+  const server = await serverWithConsumer(outboxConsumer(dsn, { partition_select_limit: 10 }), {
+    engine: { type: "redis", redis: { address: redis.url } },
+  });
+  const watcher = await watch(server.url, ["news"]);
+  try {
+    const total = 2000;
+    const values = Array.from({ length: total }, (_, n) => `('publish', '${publish("news", n)}')`);
+    await pg.sql(`INSERT INTO outbox (method, payload) VALUES ${values.join(", ")}`, [], db);
+    await watcher.on("news").take(50);
+    // Redis holds every write for a while: the publish in hand waits, mid-run, with its row and the rows after it.
+    await redis.cli("CLIENT", "PAUSE", "1500", "WRITE");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const left = await pg.sql<{ n: number }>("SELECT (payload->'data'->>'n')::int AS n FROM outbox", [], db);
+    const remaining = new Set(left.map((r) => r.n));
+    const seen = new Set(sequence(watcher.on("news").received));
+    assert.ok(remaining.size > 0 && seen.size < total, "the run ended before the pause");
+    for (let n = 0; n < total; n++)
+      assert.ok(remaining.has(n) || seen.has(n), `row ${n} left the table, yet its publication never came`);
+    assert.deepEqual(
+      sequence(await watcher.on("news").take(total, 20_000)),
+      Array.from({ length: total }, (_, n) => n),
+    );
+    await processed(server, "outbox", total);
+  } finally {
+    watcher.close();
+    await server.close();
+    await redis.stop();
+  }
+});
+
 test("PostgreSQL killed and restarted mid-run: every committed row arrives", async () => {
   const { db, dsn } = await outboxDatabase();
   // The test cluster commits asynchronously (fast, and lossy in a crash): this database commits as production ones do.

@@ -1,10 +1,19 @@
 import pg from "pg";
 import type { PostgresqlConsumerConfig } from "../../config/consumers-schema.js";
-import { PostgresClient } from "../../postgres/postgres-client.js";
+import { PostgresClient, type Session } from "../../postgres/postgres-client.js";
 import { consumerBackoff } from "../backoff.js";
 import type { Consumer, ConsumerContext } from "../consumer.js";
 import { Wakeup } from "../wakeup.js";
 import { resolveOutboxTable } from "./outbox-table.js";
+
+/** What one turn did: whether it had the partition's lock, how many rows it read, the ids it handled. */
+interface Turn {
+  locked: boolean;
+  read: number;
+  done: string[];
+  /** A command asked for a retry: the rows from it on stay for a later turn. */
+  retry: boolean;
+}
 
 interface OutboxRow {
   id: string;
@@ -55,40 +64,46 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
   let closed = false;
   let workers: Promise<void>[] = [];
 
-  let openings: string[] = [];
+  /** Per partition: the opening that waits for the lock, and the one that only tries it. */
+  let openings: { wait: string; tryLock: string }[] = [];
 
   /**
-   * A turn's first message: the transaction, its lock wait, the partition's
-   * lock and the read of its first rows, one round trip for all four. The
-   * read is a statement of its own, so its snapshot is taken once the lock
-   * is held: it never sees rows another node deleted before handing the
-   * lock over. With `use_try_lock` the read runs even when the lock was not
-   * had; its rows are then left alone.
+   * A turn's first message: the transaction, the partition's lock and the
+   * read of its first rows, one round trip for all of them. The read is a
+   * statement of its own, so its snapshot is taken once the lock is held:
+   * it never sees rows another node deleted before handing the lock over.
+   * The read walks the primary key in id order and stops at the limit
+   * (sequential scans are off for the transaction): the planner otherwise
+   * sorts the whole table, dead rows included, on every read of a table
+   * without an index on the partition. `wait` waits for the lock (at most
+   * `lockWaitMs`, then 55P03); otherwise the lock is only tried, the read
+   * runs anyway, and its rows are left alone when the lock was not had.
    */
-  function opening(partition: number): string {
+  function opening(partition: number, wait: boolean): string {
     const key = pg.escapeLiteral(`centrifugo_partition_lock_${ctx.name}${partition}`);
     return [
       "BEGIN ISOLATION LEVEL READ COMMITTED",
-      ...(options.use_try_lock
-        ? [`SELECT pg_try_advisory_xact_lock(hashtext(${key})) AS locked`]
-        : [
+      "SET LOCAL enable_seqscan = off",
+      ...(wait
+        ? [
             `SET LOCAL lock_timeout = ${lockWaitMs}`,
             `SELECT true AS locked FROM pg_advisory_xact_lock(hashtext(${key}))`,
-          ]),
+          ]
+        : [`SELECT pg_try_advisory_xact_lock(hashtext(${key})) AS locked`]),
       `SELECT id, method, payload FROM ${table} WHERE partition = ${partition} ORDER BY id LIMIT ${options.partition_select_limit}`,
     ].join("; ");
   }
 
   /** The delete of the rows handled, sent with the COMMIT (the ids are bigints, written as numbers). */
-  const finish = (result: { done: string[] }) =>
+  const finish = (result: Turn) =>
     result.done.length > 0
       ? `DELETE FROM ${table} WHERE id IN (${result.done.map((id) => BigInt(id)).join(",")}); COMMIT`
       : "COMMIT";
 
-  /** One transaction, opened with the lock and the read: dispatch in order, delete what was handled. */
-  async function turn(opened: pg.QueryResult[]) {
-    const locked = (opened.at(-2)?.rows[0] as { locked?: boolean } | undefined)?.locked;
-    if (!locked) return { read: 0, done: [] as string[], retry: false };
+  /** One transaction, opened with the lock and the read: dispatch in order; the ids handled, to delete. */
+  async function turn(opened: pg.QueryResult[]): Promise<Turn> {
+    const locked = (opened.at(-2)?.rows[0] as { locked?: boolean } | undefined)?.locked === true;
+    if (!locked) return { locked, read: 0, done: [], retry: false };
     const rows = opened.at(-1)!.rows as OutboxRow[];
     const done: string[] = [];
     let retry = false;
@@ -101,16 +116,45 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
       }
       done.push(row.id);
     }
-    return { read: rows.length, done, retry };
+    return { locked, read: rows.length, done, retry };
+  }
+
+  /**
+   * Turns on one connection for as long as there is more to read at once:
+   * a full batch, or a NOTIFY that came during the turn. Then the delete and
+   * COMMIT of one turn go in the same message as the next one's opening, a
+   * round trip saved per turn; each turn still deletes only rows whose
+   * commands ran, and commits before the next one reads. That opening only
+   * tries the lock, so an error in the message never comes from a lock wait
+   * after the COMMIT: a 55P03 there is the DELETE's, and the batch was not
+   * committed. (Another error after the COMMIT, the table dropped or the
+   * connection lost, leaves the processed count short, never the rows.)
+   * Returns the last turn.
+   */
+  async function turns(session: Session, partition: number): Promise<Turn> {
+    const wakeup = wakeups[partition]!;
+    const { wait, tryLock } = openings[partition]!;
+    let opened = await session.run(options.use_try_lock ? tryLock : wait);
+    for (;;) {
+      const result = await turn(opened);
+      const more =
+        result.locked &&
+        !result.retry &&
+        !closed &&
+        (result.read === options.partition_select_limit || wakeup.take());
+      opened = await session.run(more ? `${finish(result)}; ${tryLock}` : finish(result));
+      if (result.done.length > 0) ctx.metrics.processed(result.done.length);
+      if (!more) return result;
+    }
   }
 
   async function work(partition: number): Promise<void> {
     const wakeup = wakeups[partition]!;
     let failures = 0;
     while (!closed) {
-      let result: Awaited<ReturnType<typeof turn>>;
+      let result: Turn;
       try {
-        result = await db.transaction((_tx, opened) => turn(opened), openings[partition], finish);
+        result = await db.session((session) => turns(session, partition));
         db.recovered("outbox read failed");
       } catch (err) {
         if ((err as { code?: string }).code === lockNotAvailable) continue;
@@ -119,13 +163,14 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
         await wakeup.wait(consumerBackoff(failures++));
         continue;
       }
-      if (result.done.length > 0) ctx.metrics.processed(result.done.length);
       if (result.retry) {
         ctx.metrics.error();
         await wakeup.wait(consumerBackoff(failures++));
         continue;
       }
       failures = 0;
+      // Another node took the lock between two turns: queue for it at once.
+      if (!result.locked && !options.use_try_lock) continue;
       if (result.read < options.partition_select_limit) await wakeup.wait(options.partition_poll_interval);
     }
   }
@@ -151,7 +196,10 @@ export function createOutboxConsumer(options: PostgresqlConsumerConfig, ctx: Con
         const resolved = await resolveOutboxTable(db, options.outbox_table_name);
         if (typeof resolved !== "string") throw new Error(resolved.error);
         table = resolved;
-        openings = wakeups.map((_, partition) => opening(partition));
+        openings = wakeups.map((_, partition) => ({
+          wait: opening(partition, true),
+          tryLock: opening(partition, false),
+        }));
       } catch (err) {
         await db.close();
         throw new Error(`${ctx.where}: ${(err as Error).message}`);
