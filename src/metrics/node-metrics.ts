@@ -86,7 +86,10 @@ export function createNodeMetrics(registry: Registry, version: string) {
   const sent = new Map(sentTypes.map((type) => [type, sentCell({ type, channel_namespace: "" })]));
   const received = new Map(types.map((type) => [type, receivedCell({ type, channel_namespace: "" })]));
   const broadcast = m
-    .tallyHistogram("broadcast_duration_seconds", "Broadcast duration in seconds.", ["type", "channel_namespace"])
+    .tallyHistogram("broadcast_duration_seconds", "Broadcast duration in seconds.", [
+      "type",
+      "channel_namespace",
+    ])
     .cell({ type: "publication", channel_namespace: "" });
   const surveySummary = m.summary("survey_duration_seconds", "Survey duration in seconds.", ["op"]);
   const surveyHistogram = m.histogram("survey_duration_seconds_histogram", "Survey duration in seconds.", [
