@@ -12,6 +12,11 @@ import { checkDataFormat, payload } from "./payload.js";
 
 type PublishOptions = Omit<PublishRequest, "channel" | "data" | "b64data" | "$typeName" | "$unknown">;
 
+/** An engine's failure as the API reports it (hoisted: one handler for every publish). */
+function rethrowEngineFailure(err: unknown): never {
+  throw engineFailure(err);
+}
+
 async function publishOne(
   node: Node,
   channel: string,
@@ -35,9 +40,7 @@ async function publishOne(
       },
       info,
     )
-    .catch((err) => {
-      throw engineFailure(err);
-    });
+    .catch(rethrowEngineFailure);
   return { offset: BigInt(result.offset), epoch: result.epoch };
 }
 
