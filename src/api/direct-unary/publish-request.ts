@@ -1,5 +1,6 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { type PublishRequest, PublishRequestSchema } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { PublishRequestSchema } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { publishRequestMessage } from "../publish-request-message.js";
 
 /** protobuf-es reads a proto3 string strictly (invalid UTF-8 fails); so does this, leaving the failure's wording to it. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -49,7 +50,7 @@ export function readPublishRequest<I extends DescMessage>(
     } else data = bytes.subarray(start, end);
     at = end;
   }
-  return publishRequest(channel, data) as MessageShape<I>;
+  return publishRequestMessage(channel, data) as unknown as MessageShape<I>;
 }
 
 /** Standard base64 with its padding: what `Buffer` and protobuf-es decode to the same bytes. */
@@ -95,7 +96,7 @@ export function readPublishRequestJson<I extends DescMessage>(
   }
   // protobuf-es refuses a repeated key, which JSON.parse keeps the last of.
   if (keys > 0 && membersOf(source) !== keys) return undefined;
-  return publishRequest(channel, data) as MessageShape<I>;
+  return publishRequestMessage(channel, data) as unknown as MessageShape<I>;
 }
 
 /** How many members the outermost object of valid JSON text has, as written (a repeated key counted each time). */
@@ -114,21 +115,4 @@ function membersOf(source: string): number {
     else if (c === 0x2c && depth === 1) members++;
   }
   return members;
-}
-
-/** The message protobuf-es makes for a request with only these two fields set, field for field. */
-function publishRequest(channel: string, data: Uint8Array): unknown {
-  const message: Omit<PublishRequest, "data"> & { data: Uint8Array } = {
-    $typeName: "centrifugal.centrifugo.api.PublishRequest",
-    channel,
-    data,
-    b64data: "",
-    skipHistory: false,
-    tags: {},
-    idempotencyKey: "",
-    delta: false,
-    version: 0n,
-    versionEpoch: "",
-  };
-  return message;
 }

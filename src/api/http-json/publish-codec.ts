@@ -2,6 +2,7 @@ import { JsonInputError } from "../../protocol/json/json-input-error.js";
 import { JsonReader } from "../../protocol/json/json-reader.js";
 import { readRaw } from "../../protocol/json/json-scalars.js";
 import { JsonWriter } from "../../protocol/json/json-writer.js";
+import { publishRequestMessage } from "../publish-request-message.js";
 import { type MethodCodec, reflectiveCodec } from "./method-answer.js";
 import type { HttpApiMethod } from "./method-table.js";
 
@@ -13,27 +14,17 @@ const noData = () => new Uint8Array(0) as Uint8Array;
 
 /** `{"channel":"…","data":…}` in any order, at `depth` (0 for the body, 3 inside a batch command). */
 function readPublish(r: JsonReader, depth: number): Shape {
-  const msg = {
-    $typeName: "centrifugal.centrifugo.api.PublishRequest",
-    channel: "",
-    data: noData(),
-    b64data: "",
-    skipHistory: false,
-    tags: {},
-    idempotencyKey: "",
-    delta: false,
-    version: 0n,
-    versionEpoch: "",
-  };
+  let channel = "";
+  let data = noData();
   if (r.peek() !== 0x7b) return undefined;
   r.checkDepth(depth);
   for (let more = r.openObject(); more; more = r.nextMember()) {
     const key = r.readKey();
-    if (key === "data") msg.data = readRaw(r, depth + 1);
-    else if (key === "channel" && r.peek() === 0x22) msg.channel = r.readString();
+    if (key === "data") data = readRaw(r, depth + 1);
+    else if (key === "channel" && r.peek() === 0x22) channel = r.readString();
     else return undefined;
   }
-  return msg;
+  return publishRequestMessage(channel, data);
 }
 
 /** `{"channels":["…",…],"data":…}` in any order. */
