@@ -90,8 +90,11 @@ export function readPublishRequestJson<I extends DescMessage>(
     const value = (json as Record<string, unknown>)[key];
     if (key === "channel" && typeof value === "string" && !surrogate.test(value)) channel = value;
     else if (key === "data" && typeof value === "string" && strictBase64.test(value)) {
-      const decoded = Buffer.from(value, "base64");
-      data = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
+      // Decoded into bytes of their own (a message may be kept in history), as protobuf-es' base64Decode does.
+      data = new Uint8Array(
+        (value.length / 4) * 3 - (value.endsWith("==") ? 2 : value.endsWith("=") ? 1 : 0),
+      );
+      Buffer.from(data.buffer).write(value, "base64");
     } else return undefined;
   }
   // protobuf-es refuses a repeated key, which JSON.parse keeps the last of.
