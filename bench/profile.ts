@@ -273,7 +273,7 @@ async function main(): Promise<void> {
             ? await profileMaps(server.url, server.proc.pid, args, options.loadCpus, out)
             : args.workload === "redis"
               ? whole(await redisBatches(server.url, server.proc.pid, args, options.loadCpus, out))
-              : args.workload.startsWith("connect")
+              : args.workload === "connect" || args.workload === "connect-jwt"
                 ? whole(await connectStorm(server.url, server.proc.pid, args, options.loadCpus, out))
                 : whole(await api(server.url, server.proc.pid, args, options.loadCpus, out));
   } finally {

@@ -58,6 +58,9 @@ function labelOf(method: DescMethod): string {
   return label;
 }
 
+/** `package.Service/Method`, as logs and spans name a call. */
+const nameOf = (method: DescMethod) => `${method.parent.typeName}/${method.name}`;
+
 /**
  * The one ordered pipeline of the server API's binary surfaces: the Connect
  * router runs it as its interceptor, and the direct unary path beside the
@@ -67,12 +70,11 @@ function labelOf(method: DescMethod): string {
 export function createApiPipeline(o: ApiPipelineOptions): ApiPipeline {
   return async function run<R>(call: ApiCall, next: () => Promise<R>, message: (result: R) => unknown) {
     const label = labelOf(call.method);
-    const name = `${call.method.parent.typeName}/${call.method.name}`;
     if (!hasValidKey(o.policy, call.header) && !o.alsoAdmits?.(call.header)) {
-      o.log?.debug({ method: name }, "api call refused: no valid API key");
+      o.log?.debug({ method: nameOf(call.method) }, "api call refused: no valid API key");
       throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
     }
-    const span = o.tracer?.start(name, call.header, {
+    const span = o.tracer?.start(nameOf(call.method), call.header, {
       "rpc.system": "grpc",
       "rpc.service": call.method.parent.typeName,
       "rpc.method": call.method.name,

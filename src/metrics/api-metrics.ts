@@ -1,5 +1,6 @@
 import type { Registry } from "prom-client";
 import { metricKinds } from "./metric-kinds.js";
+import type { HistogramCell } from "./tally-histogram.js";
 
 /**
  * How a server API call arrived. Centrifugo says `http` or `grpc`; rotor
@@ -23,6 +24,11 @@ export function apiMethodLabel(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
+interface Series {
+  readonly summary: { observe(value: number): void };
+  readonly histogram: HistogramCell;
+}
+
 /**
  * `centrifugo_api_command_duration_seconds` (summary and histogram) and
  * `centrifugo_api_command_errors_total`: every server API call, by protocol
@@ -34,7 +40,11 @@ export function createApiMetrics(registry: Registry) {
   const m = metricKinds(registry, "api");
   const labels = ["protocol", "method"] as const;
   const summary = m.summary("command_duration_seconds", "Duration of API per command.", labels);
-  const histogram = m.histogram("command_duration_seconds_histogram", "Duration of API per command.", labels);
+  const histogram = m.tallyHistogram(
+    "command_duration_seconds_histogram",
+    "Duration of API per command.",
+    labels,
+  );
   const errors = m.counter("command_errors_total", "Number of errors in API commands.", [
     "protocol",
     "method",
@@ -45,11 +55,23 @@ export function createApiMetrics(registry: Registry) {
   // and stay empty: an unknown method answers 104 and never becomes a label value.
   m.summary("rpc_duration_seconds", "Duration of API per command.", labels);
   m.histogram("rpc_duration_seconds_histogram", "Duration of API per command.", labels);
+  /** The duration cells of each protocol and method, made on the first call of that pair. */
+  const series = new Map<ApiProtocol, Map<string, Series>>();
   return {
     call(protocol: ApiProtocol, method: string, seconds: number, error?: number | string): void {
-      const callLabels = { protocol, method };
-      summary.observe(callLabels, seconds);
-      histogram.observe(callLabels, seconds);
+      let methods = series.get(protocol);
+      if (!methods) {
+        methods = new Map();
+        series.set(protocol, methods);
+      }
+      let cells = methods.get(method);
+      if (!cells) {
+        const callLabels = { protocol, method };
+        cells = { summary: summary.cell(callLabels), histogram: histogram.cell(callLabels) };
+        methods.set(method, cells);
+      }
+      cells.summary.observe(seconds);
+      cells.histogram.observe(seconds);
       if (error !== undefined) errors.inc({ protocol, method, error: String(error) });
     },
   };

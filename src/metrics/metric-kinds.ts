@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { TallyHistogram } from "./tally-histogram.js";
 import { WindowSummary } from "./window-summary.js";
 
 /** Every metric rotor exports carries Centrifugo's namespace, so its dashboards and alerts apply as they are. */
@@ -117,6 +118,20 @@ export function metricKinds(registry: Registry, subsystem: string) {
     },
     histogram<L extends string>(n: string, help: string, labelNames: readonly L[], buckets?: number[]) {
       return new Histogram<L>({
+        name: name(n),
+        help,
+        labelNames,
+        registers,
+        ...(native ? { buckets: [] } : buckets ? { buckets } : {}),
+      });
+    },
+    /**
+     * A histogram for hot paths (each API call, each publication): the caller
+     * keeps a cell per label set and observes into it (see TallyHistogram);
+     * a scrape shows exactly what `histogram` would.
+     */
+    tallyHistogram<L extends string>(n: string, help: string, labelNames: readonly L[], buckets?: number[]) {
+      return new TallyHistogram<L>({
         name: name(n),
         help,
         labelNames,

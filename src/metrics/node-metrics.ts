@@ -85,10 +85,12 @@ export function createNodeMetrics(registry: Registry, version: string) {
   const sentTypes: (BrokerMessageType | MapMessageType)[] = [...types, "map_publication", "map_removal"];
   const sent = new Map(sentTypes.map((type) => [type, sentCell({ type, channel_namespace: "" })]));
   const received = new Map(types.map((type) => [type, receivedCell({ type, channel_namespace: "" })]));
-  const broadcast = m.histogram("broadcast_duration_seconds", "Broadcast duration in seconds.", [
-    "type",
-    "channel_namespace",
-  ]);
+  const broadcast = m
+    .tallyHistogram("broadcast_duration_seconds", "Broadcast duration in seconds.", [
+      "type",
+      "channel_namespace",
+    ])
+    .cell({ type: "publication", channel_namespace: "" });
   const surveySummary = m.summary("survey_duration_seconds", "Survey duration in seconds.", ["op"]);
   const surveyHistogram = m.histogram("survey_duration_seconds_histogram", "Survey duration in seconds.", [
     "op",
@@ -102,7 +104,9 @@ export function createNodeMetrics(registry: Registry, version: string) {
     "Number of publications dropped by subscribers' tags filters.",
     ["channel_namespace"],
   )({ channel_namespace: "" });
-  const lag = m.histogram("pub_sub_lag_seconds", "Pub sub lag in seconds.", ["channel_namespace"]);
+  const lag = m
+    .tallyHistogram("pub_sub_lag_seconds", "Pub sub lag in seconds.", ["channel_namespace"])
+    .cell({ channel_namespace: "" });
   const http = m.counter("incoming_http_requests_total", "Number of incoming HTTP requests.", [
     "path",
     "method",
@@ -131,7 +135,7 @@ export function createNodeMetrics(registry: Registry, version: string) {
     },
     /** One publication handed to every local subscriber, in seconds. */
     broadcast(seconds: number): void {
-      broadcast.observe({ type: "publication", channel_namespace: "" }, seconds);
+      broadcast.observe(seconds);
     },
     /** One survey of the other nodes (channels, presence…), in seconds. */
     survey(op: string, seconds: number): void {
@@ -152,7 +156,7 @@ export function createNodeMetrics(registry: Registry, version: string) {
     },
     /** How long a publication took from the publishing node to this one through the broker. */
     pubSubLag(seconds: number): void {
-      lag.observe({ channel_namespace: "" }, seconds);
+      lag.observe(seconds);
     },
   };
 }

@@ -25,6 +25,7 @@ interface Cell<L extends string> {
   windowStart: number;
   count: number;
   sum: number;
+  observe(value: number): void;
 }
 
 function bucketOf(value: number): number {
@@ -76,28 +77,39 @@ export class WindowSummary<L extends string> extends Summary<L> {
   }
 
   override observe(labels: LabelValues<L> | number, value?: number): void {
-    if (typeof labels === "number") {
-      this.observe({} as LabelValues<L>, labels);
-      return;
-    }
-    const v = value as number;
+    const v = typeof labels === "number" ? labels : (value as number);
     if (!Number.isFinite(v)) throw new TypeError(`Value is not a valid number: ${v}`);
+    this.cell(typeof labels === "number" ? ({} as LabelValues<L>) : labels).observe(v);
+  }
+
+  /**
+   * The cell of one label set, made (and from then on exported) on first use:
+   * a caller that keeps it observes without building a key each time. Ask for
+   * it when first observing.
+   */
+  cell(labels: LabelValues<L>): { observe(value: number): void } {
     let key = "";
     for (const name of this.names) key += `${labels[name] ?? ""}\u0000`;
     let cell = this.cells.get(key);
-    const now = Date.now();
     if (!cell) {
-      cell = {
+      const made: Cell<L> = {
         labels: { ...labels },
         buckets: new Uint32Array(bucketCount),
         inWindow: 0,
-        windowStart: now,
+        windowStart: Date.now(),
         count: 0,
         sum: 0,
+        observe: (v) => this.observeCell(made, v),
       };
+      cell = made;
       this.cells.set(key, cell);
     }
-    this.rotate(cell, now);
+    return cell;
+  }
+
+  private observeCell(cell: Cell<L>, v: number): void {
+    if (!Number.isFinite(v)) throw new TypeError(`Value is not a valid number: ${v}`);
+    this.rotate(cell, Date.now());
     cell.buckets[bucketOf(v)]! += 1;
     cell.inWindow += 1;
     cell.count += 1;

@@ -16,6 +16,8 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { emulationClient } from "../helpers/transport-clients.js";
 
 const secret = "metrics-token-secret";
+/** prom-client's default buckets, which the API duration histogram keeps (as a text scrape prints them). */
+const commandBucketBounds = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"];
 const token = (user: string) =>
   new SignJWT({ sub: user }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
 
@@ -107,6 +109,22 @@ test("a scripted workload shows in /metrics with Centrifugo's names and labels",
         "centrifugo_api_command_duration_seconds_histogram_count",
         { protocol, method: "publish" },
         protocol === "http_json" ? 2 : 1,
+      );
+      // The histogram's series agree with each other and with the summary, which saw the same durations.
+      const labels = { protocol, method: "publish" };
+      const count = sample(s, "centrifugo_api_command_duration_seconds_histogram_count", labels)!;
+      const buckets = [...commandBucketBounds, "+Inf"].map(
+        (le) => sample(s, "centrifugo_api_command_duration_seconds_histogram_bucket", { ...labels, le })!,
+      );
+      assert.deepEqual(
+        buckets,
+        [...buckets].sort((a, b) => a - b),
+        `${protocol}: cumulative buckets ${buckets}`,
+      );
+      assert.equal(buckets.at(-1), count);
+      assert.equal(
+        sample(s, "centrifugo_api_command_duration_seconds_histogram_sum", labels),
+        sample(s, "centrifugo_api_command_duration_seconds_sum", labels),
       );
     }
     expect(

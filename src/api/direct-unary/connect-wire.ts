@@ -9,6 +9,8 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { connectJsonOptions } from "../well-formed-json.js";
 import { connectErrorOf, respond } from "./grpc-response.js";
+import { publishReplyBinary, publishReplyJson } from "./publish-reply.js";
+import { readPublishRequest, readPublishRequestJson } from "./publish-request.js";
 import { readRequestBytes } from "./request-bytes.js";
 import type { UnaryWire } from "./unary-wire.js";
 
@@ -37,12 +39,21 @@ export function connectWire(binary: boolean, readMaxBytes: number): UnaryWire {
       parseTimeout(header("connect-timeout-ms") ?? null, Number.MAX_SAFE_INTEGER).error,
     async read(stream, header, method) {
       const bytes = await readRequestBytes(stream, header("content-length"), readMaxBytes);
-      return serialization(method).getI(binary).parse(bytes) as never;
+      const direct = binary
+        ? readPublishRequest(method.input, bytes)
+        : readPublishRequestJson(method.input, bytes);
+      return (direct ?? serialization(method).getI(binary).parse(bytes)) as never;
     },
     answer(stream, method, response) {
       let body: Uint8Array;
       try {
-        body = serialization(method).getO(binary).serialize(create(method.output, response));
+        const direct = binary ? publishReplyBinary(method, response) : publishReplyJson(method, response);
+        body =
+          direct === undefined
+            ? serialization(method).getO(binary).serialize(create(method.output, response))
+            : typeof direct === "string"
+              ? Buffer.from(direct)
+              : direct;
       } catch (err) {
         return this.fail(stream, err);
       }

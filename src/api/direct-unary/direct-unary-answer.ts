@@ -66,37 +66,36 @@ export function createDirectUnaryAnswer(o: DirectUnaryOptions): StreamAnswer {
     if (!found) return false;
     const encoding = headers[found.encoding];
     if (encoding !== undefined && encoding !== "identity") return false;
-    const { wire } = found;
-    answer(stream, headers, target, wire, pipeline).then(
-      (status) => o.http?.httpRequest(path!, "POST", status),
-      (err: unknown) => {
-        const status = wire.fail(stream, err);
-        o.http?.httpRequest(path!, "POST", status);
-      },
-    );
+    void answer(stream, headers, target, found.wire, pipeline, o.http);
     return true;
   };
 }
 
+const asMessage = <R>(response: R) => response;
+
+/** Answers one call, with the response or the error connect-es would give, and counts its HTTP status. */
 async function answer(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
   target: Target,
   wire: UnaryWire,
   pipeline: ApiPipeline,
-): Promise<number> {
-  const header: RequestHeader = (name) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value.join(", ") : value;
-  };
-  const timeoutError = wire.timeoutError(header);
-  if (timeoutError) throw timeoutError;
-  const request = await wire.read(stream, header, target.method);
-  const call = { method: target.method, protocol: wire.protocol, header, request };
-  const response = await pipeline(
-    call,
-    () => target.unary(request as never, header),
-    (r) => r,
-  );
-  return wire.answer(stream, target.method, response);
+  http: DirectUnaryOptions["http"],
+): Promise<void> {
+  let status: number;
+  try {
+    const header: RequestHeader = (name) => {
+      const value = headers[name];
+      return Array.isArray(value) ? value.join(", ") : value;
+    };
+    const timeoutError = wire.timeoutError(header);
+    if (timeoutError) throw timeoutError;
+    const request = await wire.read(stream, header, target.method);
+    const call = { method: target.method, protocol: wire.protocol, header, request };
+    const response = await pipeline(call, () => target.unary(request as never, header), asMessage);
+    status = wire.answer(stream, target.method, response);
+  } catch (err) {
+    status = wire.fail(stream, err);
+  }
+  http?.httpRequest(headers[":path"]!, "POST", status);
 }

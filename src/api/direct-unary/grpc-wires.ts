@@ -1,14 +1,26 @@
-import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type MessageInitShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import type { RequestHeader } from "../api-key.js";
 import { envelope, respond, statusTrailers } from "./grpc-response.js";
+import { publishReplyBinary } from "./publish-reply.js";
 import { readRequestMessage } from "./request-message.js";
 import type { UnaryWire } from "./unary-wire.js";
 
 function timeoutError(header: RequestHeader): Error | undefined {
   const timeout = header("grpc-timeout");
   return timeout == null ? undefined : parseTimeout(timeout, Number.MAX_SAFE_INTEGER).error;
+}
+
+/** A method's response in protobuf binary: a Publish result written directly, anything else by protobuf-es. */
+function binaryReply(method: DescMethod, response: MessageInitShape<DescMessage>): Uint8Array {
+  return publishReplyBinary(method, response) ?? toBinary(method.output, create(method.output, response));
 }
 
 const grpcHeaders = { ":status": 200, "content-type": "application/grpc+proto" };
@@ -21,12 +33,7 @@ export function grpcWire(readMaxBytes: number): UnaryWire {
     timeoutError,
     read: (stream, _header, method) => readRequestMessage(stream, method.input, readMaxBytes),
     answer(stream, method, response) {
-      respond(
-        stream,
-        grpcHeaders,
-        envelope(0, toBinary(method.output, create(method.output, response))),
-        okTrailers,
-      );
+      respond(stream, grpcHeaders, envelope(0, binaryReply(method, response)), okTrailers);
       return 200;
     },
     fail(stream, err) {
@@ -60,7 +67,7 @@ export function grpcWebWire(readMaxBytes: number): UnaryWire {
     timeoutError,
     read: (stream, _header, method) => readRequestMessage(stream, method.input, readMaxBytes, trailerFlag),
     answer(stream, method, response) {
-      const message = toBinary(method.output, create(method.output, response));
+      const message = binaryReply(method, response);
       const trailer = okTrailer();
       const body = Buffer.allocUnsafe(5 + message.length + trailer.length);
       envelope(0, message, body);

@@ -9,6 +9,7 @@ import {
   transformSplitEnvelope,
   validateReadWriteMaxBytes,
 } from "@connectrpc/connect/protocol";
+import { readPublishRequest } from "./publish-request.js";
 import { collectBody, joined } from "./stream-body.js";
 
 const headerBytes = 5;
@@ -89,7 +90,7 @@ export async function readRequestMessage<I extends DescMessage>(
   const payload = singleEnvelope(body, readMaxBytes);
   if (payload) {
     try {
-      return fromBinary(schema, payload);
+      return readPublishRequest(schema, payload) ?? fromBinary(schema, payload);
     } catch {
       // Parsed again below, for connect-es's wording of the error.
     }

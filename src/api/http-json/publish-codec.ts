@@ -2,6 +2,7 @@ import { JsonInputError } from "../../protocol/json/json-input-error.js";
 import { JsonReader } from "../../protocol/json/json-reader.js";
 import { readRaw } from "../../protocol/json/json-scalars.js";
 import { JsonWriter } from "../../protocol/json/json-writer.js";
+import { publishRequestMessage } from "../publish-request-message.js";
 import { type MethodCodec, reflectiveCodec } from "./method-answer.js";
 import type { HttpApiMethod } from "./method-table.js";
 
@@ -23,18 +24,7 @@ function readPublish(r: JsonReader, depth: number): Shape {
     else if (key === "channel" && r.peek() === 0x22) channel = r.readString();
     else return undefined;
   }
-  return {
-    $typeName: "centrifugal.centrifugo.api.PublishRequest",
-    channel,
-    data: data ?? noData(),
-    b64data: "",
-    skipHistory: false,
-    tags: {},
-    idempotencyKey: "",
-    delta: false,
-    version: 0n,
-    versionEpoch: "",
-  };
+  return publishRequestMessage(channel, data ?? noData());
 }
 
 /** `{"channels":["…",…],"data":…}` in any order. */

@@ -12,6 +12,16 @@ import { checkDataFormat, payload } from "./payload.js";
 
 type PublishOptions = Omit<PublishRequest, "channel" | "data" | "b64data" | "$typeName" | "$unknown">;
 
+/** An engine's failure as the API reports it (hoisted: one handler for every publish). */
+function rethrowEngineFailure(err: unknown): never {
+  throw engineFailure(err);
+}
+
+/** The API's result of a publication the engine stored (hoisted, as above). */
+function publishResult(result: { offset: number; epoch: string }) {
+  return { offset: BigInt(result.offset), epoch: result.epoch };
+}
+
 /** One publication; a bad channel or payload throws before anything is published. */
 function publishOne(
   node: Node,
@@ -36,12 +46,7 @@ function publishOne(
       },
       info,
     )
-    .then(
-      (result) => ({ offset: BigInt(result.offset), epoch: result.epoch }),
-      (err: unknown) => {
-        throw engineFailure(err);
-      },
-    );
+    .then(publishResult, rethrowEngineFailure);
 }
 
 /** Publish: one payload into one channel, stored in history when the namespace keeps it. */
