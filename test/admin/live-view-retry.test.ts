@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { SignJWT } from "jose";
 import type { Browser, Page } from "playwright-core";
 import { httpApi } from "../helpers/api-clients.js";
@@ -40,7 +40,9 @@ after(async () => {
 
 /** One server API call over HTTP, answered 200. */
 const call = (method: string, body: unknown) =>
-  httpApi(srv.url, method, body, { "X-API-Key": srv.apiKey }).then((r) => assert.equal(r.status, 200, r.text));
+  httpApi(srv.url, method, body, { "X-API-Key": srv.apiKey }).then((r) =>
+    assert.equal(r.status, 200, r.text),
+  );
 
 /** Opens the live view of `channel` and waits until its stream is live. */
 async function watchLive(channel: string): Promise<void> {
@@ -50,7 +52,9 @@ async function watchLive(channel: string): Promise<void> {
 }
 
 async function join(user: string, channel: string) {
-  const token = await new SignJWT({ sub: user }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+  const token = await new SignJWT({ sub: user })
+    .setProtectedHeader({ alg: "HS256" })
+    .sign(new TextEncoder().encode(secret));
   const c = centrifugeClient(srv.url, "json", { token });
   clients.push(c);
   await subscribed(c, channel);
