@@ -1,5 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { PublishResponseSchema } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { varintSize, writeVarint } from "../../protocol/varint.js";
 
 /** Offsets up to here are written as numbers; a larger one (never seen in practice) goes the general way. */
 const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
@@ -19,22 +20,6 @@ function publishResult(method: DescMethod, response: unknown): { offset: number;
   return { offset: Number(offset), epoch };
 }
 
-function varintLength(n: number): number {
-  let length = 1;
-  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) length++;
-  return length;
-}
-
-function writeVarint(into: Buffer, at: number, n: number): number {
-  let v = n;
-  while (v > 0x7f) {
-    into[at++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  into[at++] = v;
-  return at;
-}
-
 /**
  * A successful Publish's `PublishResponse` in protobuf binary, byte for byte
  * what `toBinary(create(PublishResponseSchema, response))` writes (field 2,
@@ -49,9 +34,9 @@ export function publishReplyBinary(method: DescMethod, response: unknown): Uint8
   const { offset, epoch } = found;
   const epochBytes = epoch === "" ? 0 : Buffer.byteLength(epoch);
   const inner =
-    (offset === 0 ? 0 : 1 + varintLength(offset)) +
-    (epoch === "" ? 0 : 1 + varintLength(epochBytes) + epochBytes);
-  const out = Buffer.allocUnsafe(1 + varintLength(inner) + inner);
+    (offset === 0 ? 0 : 1 + varintSize(offset)) +
+    (epoch === "" ? 0 : 1 + varintSize(epochBytes) + epochBytes);
+  const out = Buffer.allocUnsafe(1 + varintSize(inner) + inner);
   out[0] = 0x12;
   let at = writeVarint(out, 1, inner);
   if (offset !== 0) {

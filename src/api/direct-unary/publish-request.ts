@@ -1,21 +1,10 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { PublishRequestSchema } from "../../../gen/centrifugal/centrifugo/api/api_pb.js";
+import { readVarint } from "../../protocol/varint.js";
 import { publishRequestMessage } from "../publish-request-message.js";
 
 /** protobuf-es reads a proto3 string strictly (invalid UTF-8 fails); so does this, leaving the failure's wording to it. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** A length varint of up to four bytes at `at`, and where it ends; undefined for anything longer or cut short. */
-function readLength(bytes: Uint8Array, at: number): [number, number] | undefined {
-  let value = 0;
-  for (let i = 0; i < 4; i++) {
-    const byte = bytes[at + i];
-    if (byte === undefined) return undefined;
-    value += (byte & 0x7f) * 2 ** (7 * i);
-    if (byte < 0x80) return [value, at + i + 1];
-  }
-  return undefined;
-}
 
 /**
  * A `PublishRequest` in protobuf binary holding only a channel and data (each
@@ -36,10 +25,10 @@ export function readPublishRequest<I extends DescMessage>(
   while (at < bytes.length) {
     const tag = bytes[at];
     if (tag !== 0x0a && tag !== 0x12) return undefined;
-    const length = readLength(bytes, at + 1);
+    const length = readVarint(bytes, at + 1);
     if (!length) return undefined;
-    const [size, start] = length;
-    const end = start + size;
+    const start = length.next;
+    const end = start + length.value;
     if (end > bytes.length) return undefined;
     if (tag === 0x0a) {
       try {
